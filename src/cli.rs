@@ -1,0 +1,273 @@
+//! The command line: argument parsing, files and pipes, exit codes. stdout carries data
+//! only; the human summary, the report (with `--report -`) and errors go to stderr.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sgconv::fit::{Ordering, Protocols};
+use sgconv::{Error, Format, Options, ProviderId};
+
+/// Convert cloud security-group rules between providers, and say what could not be carried.
+#[derive(Parser)]
+#[command(name = "sgconv", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert a document from one provider's shape to another's.
+    Convert(ConvertArgs),
+    /// List the providers and what each can express.
+    Providers {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct ConvertArgs {
+    /// The source provider.
+    #[arg(long, value_name = "PROVIDER")]
+    from: ProviderId,
+    /// The target provider.
+    #[arg(long, value_name = "PROVIDER")]
+    to: ProviderId,
+    /// The input file; `-` or nothing reads stdin.
+    #[arg(value_name = "INPUT")]
+    input: Option<PathBuf>,
+    /// Write the output here (atomically, only on success) instead of stdout.
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Input format [default: detected from the first character].
+    #[arg(long, value_enum)]
+    input_format: Option<Format>,
+    /// Write the full report as JSON to FILE (`-` for stderr), whatever the outcome.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Refuse (exit 3) when the result would deny traffic the source allowed.
+    #[arg(long)]
+    strict: bool,
+    /// Accept a result that allows traffic the source denied.
+    #[arg(long)]
+    allow_widen: bool,
+    /// Target group id for exports whose rules name their group (Huawei).
+    #[arg(long, value_name = "ID")]
+    target_group: Option<String>,
+    /// Do not print the human summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Parse the arguments, run, and map the outcome to an exit code: 0 converted, 1 bad input
+/// or I/O, 2 usage, 3 refused.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Convert(args) => convert(&args),
+        Command::Providers { json } => providers(json),
+    }
+}
+
+fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("sgconv: error: {message}");
+    ExitCode::from(code)
+}
+
+fn convert(args: &ConvertArgs) -> ExitCode {
+    let text = match read_input(args.input.as_deref()) {
+        Ok(text) => text,
+        Err(e) => return fail(e, 1),
+    };
+    let options = Options {
+        input_format: args.input_format,
+        allow_widen: args.allow_widen,
+        strict: args.strict,
+        export: sgconv::ExportOptions {
+            target_group: args.target_group.clone(),
+        },
+    };
+    let result = sgconv::convert(&text, args.from, args.to, &options);
+    let report = match &result {
+        Ok(c) => Some(&c.report),
+        Err(Error::Refused { report, .. }) => Some(report.as_ref()),
+        Err(_) => None,
+    };
+    if let Some(report) = report {
+        if let Some(path) = &args.report
+            && let Err(e) = write_report(path, report)
+        {
+            return fail(e, 1);
+        }
+        if !args.quiet {
+            eprint!("{report}");
+        }
+    }
+    let converted = match result {
+        Ok(c) => c,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    let text = match converted.render(args.format) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, e.exit_code()),
+    };
+    let written = match args.output.as_deref() {
+        Some(path) if path != Path::new("-") => write_atomically(path, text.as_bytes()),
+        _ => write_stdout(text.as_bytes()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e, 1),
+    }
+}
+
+fn read_input(path: Option<&Path>) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    match path {
+        None => io::stdin()
+            .read_to_end(&mut bytes)
+            .map(|_| ())
+            .map_err(|e| format!("reading stdin: {e}"))?,
+        Some(p) if p == Path::new("-") => io::stdin()
+            .read_to_end(&mut bytes)
+            .map(|_| ())
+            .map_err(|e| format!("reading stdin: {e}"))?,
+        Some(p) => bytes = std::fs::read(p).map_err(|e| format!("reading {}: {e}", p.display()))?,
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the input is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn write_report(path: &Path, report: &sgconv::Report) -> Result<(), String> {
+    let mut json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    json.push('\n');
+    if path == Path::new("-") {
+        io::stderr()
+            .write_all(json.as_bytes())
+            .map_err(|e| format!("writing the report: {e}"))
+    } else {
+        write_atomically(path, json.as_bytes())
+    }
+}
+
+/// Write to a temporary file beside `path`, then rename: readers never see a partial file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.sgconv-{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Write to stdout; a closed pipe (`sgconv ... | head`) ends quietly, like ripgrep.
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("writing stdout: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn providers(json: bool) -> ExitCode {
+    let rows: Vec<serde_json::Value> = ProviderId::ALL
+        .iter()
+        .map(|id| {
+            let p = id.provider();
+            let c = p.capabilities();
+            serde_json::json!({
+                "name": id.name(),
+                "about": p.about(),
+                "deny": c.deny,
+                "ordering": match c.ordering {
+                    Ordering::None => "none".to_string(),
+                    Ordering::Priority { min, max } => format!("priority {min}-{max}"),
+                    Ordering::Position => "position".to_string(),
+                },
+                "default_allow": c.default_allow,
+                "stateless": c.stateless,
+                "protocols": match c.protocols {
+                    Protocols::All => "all 0-255".to_string(),
+                    Protocols::Only(list) => format!("{} named", list.len()),
+                },
+                "port_ranges_per_rule": if c.port_ranges_per_rule == usize::MAX { "any".to_string() } else { c.port_ranges_per_rule.to_string() },
+                "icmp_type_code": c.icmp_type_code,
+                "remote_group": c.remote_group,
+                "address_group": c.address_group,
+                "descriptions": c.description.is_some(),
+                "max_rules": c.max_rules,
+            })
+        })
+        .collect();
+    let text = if json {
+        let mut t = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        t.push('\n');
+        t
+    } else {
+        table(&rows)
+    };
+    match write_stdout(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e, 1),
+    }
+}
+
+fn table(rows: &[serde_json::Value]) -> String {
+    let cols = [
+        "name",
+        "deny",
+        "ordering",
+        "default_allow",
+        "stateless",
+        "protocols",
+        "port_ranges_per_rule",
+        "icmp_type_code",
+        "remote_group",
+        "address_group",
+        "descriptions",
+        "max_rules",
+    ];
+    let cell = |row: &serde_json::Value, col: &str| match &row[col] {
+        serde_json::Value::Bool(true) => "yes".to_string(),
+        serde_json::Value::Bool(false) => "no".to_string(),
+        serde_json::Value::Null => "-".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    let mut out = String::new();
+    out.push_str(&format!("| {} |\n", cols.join(" | ")));
+    out.push_str(&format!(
+        "|{}|\n",
+        cols.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    ));
+    for row in rows {
+        let cells: Vec<String> = cols.iter().map(|c| cell(row, c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out
+}

@@ -1,0 +1,564 @@
+//! Lowering: fit a canonical document to what a target can express, reporting each loss.
+//!
+//! This is the only place that splits, merges, drops or rewrites rules for a target.
+//! Exporters receive fitted groups and map fields one to one.
+//!
+//! Soundness of the per-rule choices in first-match and allow-only groups: removing an
+//! allow rule, or making a deny rule match more packets, can only remove packets from the
+//! allowed set. So where a target cannot express part of a rule, an allow rule is dropped
+//! (narrowed) and a deny rule is widened to match more (also narrowed) — never the other way.
+
+use crate::error::Error;
+use crate::model::{
+    Action, Direction, Document, Evaluation, Icmp, PortSet, Protocol, Remote, Rule, RuleSpec,
+    SecurityGroup,
+};
+use crate::report::{Field, Kind, Report};
+
+/// How a target orders rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ordering {
+    /// No order: a union of allow rules.
+    None,
+    /// Numeric priorities, lowest first, deny before allow at equal priority.
+    Priority {
+        /// Highest priority (first evaluated).
+        min: u16,
+        /// Lowest priority.
+        max: u16,
+    },
+    /// Positions: the order of the list, first match decides.
+    Position,
+}
+
+/// Which IP protocols a target can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocols {
+    /// Any number 0-255.
+    All,
+    /// Only these numbers (plus "all protocols").
+    Only(&'static [u8]),
+}
+
+impl Protocols {
+    /// Whether the target can write this protocol.
+    pub fn contains(self, p: Protocol) -> bool {
+        match (self, p) {
+            (_, Protocol::Any) | (Protocols::All, _) => true,
+            (Protocols::Only(list), Protocol::Number(n)) => list.contains(&n),
+        }
+    }
+}
+
+/// Limits on a free-text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextLimit {
+    /// Longest text, in characters.
+    pub max_chars: usize,
+    /// Characters the provider rejects.
+    pub forbidden: &'static [char],
+}
+
+/// Which group-level fields the export shape has a place for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupFields {
+    /// The group id.
+    pub id: bool,
+    /// The group name.
+    pub name: bool,
+    /// The group description.
+    pub description: bool,
+    /// Tags.
+    pub tags: bool,
+}
+
+impl GroupFields {
+    /// No group fields at all (a bare list of rules).
+    pub const NONE: GroupFields = GroupFields {
+        id: false,
+        name: false,
+        description: false,
+        tags: false,
+    };
+    /// Every group field.
+    pub const ALL: GroupFields = GroupFields {
+        id: true,
+        name: true,
+        description: true,
+        tags: true,
+    };
+}
+
+/// What a provider's export shape can express (DESIGN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Deny rules.
+    pub deny: bool,
+    /// How rules are ordered.
+    pub ordering: Ordering,
+    /// A group default policy of `allow` (accept by default).
+    pub default_allow: bool,
+    /// Stateless groups.
+    pub stateless: bool,
+    /// Which protocols can be named.
+    pub protocols: Protocols,
+    /// Which protocols can carry destination ports.
+    pub port_protocols: &'static [u8],
+    /// How many port ranges one rule holds.
+    pub port_ranges_per_rule: usize,
+    /// ICMP type/code.
+    pub icmp_type_code: bool,
+    /// Remote security groups.
+    pub remote_group: bool,
+    /// Remote address groups.
+    pub address_group: bool,
+    /// Rule descriptions, and their limits (`None`: no descriptions).
+    pub description: Option<TextLimit>,
+    /// Group-level fields.
+    pub group_fields: GroupFields,
+    /// Rule ids.
+    pub rule_ids: bool,
+    /// A per-rule enabled flag.
+    pub enabled_flag: bool,
+    /// The documented quota of rules per group.
+    pub max_rules: Option<usize>,
+}
+
+impl Capabilities {
+    /// Everything (the canonical model).
+    pub const EVERYTHING: Capabilities = Capabilities {
+        deny: true,
+        ordering: Ordering::Position,
+        default_allow: true,
+        stateless: true,
+        protocols: Protocols::All,
+        port_protocols: &Protocol::PORT_PROTOCOLS,
+        port_ranges_per_rule: usize::MAX,
+        icmp_type_code: true,
+        remote_group: true,
+        address_group: true,
+        description: Some(TextLimit {
+            max_chars: usize::MAX,
+            forbidden: &[],
+        }),
+        group_fields: GroupFields::ALL,
+        rule_ids: true,
+        enabled_flag: true,
+        max_rules: None,
+    };
+}
+
+/// Fit every group of `doc` to `caps`, recording each loss in `report`.
+///
+/// Fails with [`Error::Refused`] when a group's deny rules or accept-by-default policy
+/// would have to be lowered into an allow-only target: that needs the semantic engine's set
+/// subtraction, and dropping them would widen.
+pub fn fit(doc: &Document, caps: &Capabilities, report: &mut Report) -> Result<Document, Error> {
+    if *caps == Capabilities::EVERYTHING {
+        return Ok(doc.clone());
+    }
+    let mut groups = Vec::with_capacity(doc.groups.len());
+    for (gi, group) in doc.groups.iter().enumerate() {
+        groups.push(fit_group(group, gi, caps, report)?);
+    }
+    Ok(Document { groups })
+}
+
+fn fit_group(
+    group: &SecurityGroup,
+    gi: usize,
+    caps: &Capabilities,
+    report: &mut Report,
+) -> Result<SecurityGroup, Error> {
+    group_fields(group, gi, caps, report);
+    let ordered = order_rules(group, gi, caps, report)?;
+    let mut out = SecurityGroup {
+        rules: Vec::with_capacity(ordered.len()),
+        ..group.clone()
+    };
+    out.evaluation = match caps.ordering {
+        Ordering::None => Evaluation::AllowOnly,
+        Ordering::Priority { .. } => Evaluation::Priority,
+        Ordering::Position => Evaluation::FirstMatch,
+    };
+    if !group.stateful && !caps.stateless {
+        report.group(gi).push(
+            Field::Stateful,
+            Kind::Widened,
+            Some("stateless".into()),
+            "the source group is stateless; the target is always stateful, so return traffic of allowed \
+             flows is allowed without a rule",
+        );
+        out.stateful = true;
+    }
+    for rule in ordered {
+        for fitted in fit_rule(rule, gi, caps, report) {
+            out.rules.push(fitted);
+        }
+    }
+    if out.evaluation == Evaluation::AllowOnly {
+        dedupe(&mut out.rules, gi, report);
+    }
+    if let Some(max) = caps.max_rules
+        && out.rules.len() > max
+    {
+        report.group(gi).push(
+            Field::Group,
+            Kind::Note,
+            Some(out.rules.len().to_string()),
+            format!("{} rules exceed the target's quota of {max} rules per group; split the group before applying", out.rules.len()),
+        );
+    }
+    Ok(out)
+}
+
+fn group_fields(group: &SecurityGroup, gi: usize, caps: &Capabilities, report: &mut Report) {
+    let g = caps.group_fields;
+    let mut lost =
+        |present: bool, carried: bool, field: Field, value: Option<String>, what: &str| {
+            if present && !carried {
+                report.group(gi).push(
+                    field,
+                    Kind::Metadata,
+                    value,
+                    format!("the target's document has no place for the group {what}"),
+                );
+            }
+        };
+    lost(group.id.is_some(), g.id, Field::Id, group.id.clone(), "id");
+    lost(
+        group.name.is_some(),
+        g.name,
+        Field::Name,
+        group.name.clone(),
+        "name",
+    );
+    lost(
+        group.description.is_some(),
+        g.description,
+        Field::Description,
+        group.description.clone(),
+        "description",
+    );
+    let tags = group
+        .tags
+        .iter()
+        .map(|t| t.key.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    lost(
+        !group.tags.is_empty(),
+        g.tags,
+        Field::Tags,
+        Some(tags),
+        "tags",
+    );
+}
+
+/// Decide the evaluation order of the target, or refuse.
+fn order_rules<'a>(
+    group: &'a SecurityGroup,
+    gi: usize,
+    caps: &Capabilities,
+    report: &mut Report,
+) -> Result<Vec<&'a Rule>, Error> {
+    let live = |r: &&Rule| r.enabled();
+    let has_deny = group
+        .rules
+        .iter()
+        .filter(live)
+        .any(|r| r.action() == Action::Deny);
+    let default_allow = [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .filter(|d| group.default_action(*d) == Action::Allow)
+        .collect::<Vec<_>>();
+    if (has_deny && !caps.deny) || (!default_allow.is_empty() && !caps.default_allow) {
+        let why = if has_deny {
+            "deny rules"
+        } else {
+            "an accept-by-default policy"
+        };
+        report.group(gi).push(
+            Field::Action,
+            Kind::Widened,
+            None,
+            format!("the group has {why}; the target is allow-only, and lowering them by set subtraction is not implemented yet"),
+        );
+        return Err(Error::Refused {
+            reason: format!(
+                "group {gi} has {why}, which an allow-only target cannot hold without set subtraction \
+                 (not implemented yet); dropping them would widen"
+            ),
+            report: Box::new(report.clone()),
+        });
+    }
+    let mut rules: Vec<&Rule> = group.rules.iter().collect();
+    if group.evaluation == Evaluation::Priority && caps.ordering != Ordering::None {
+        // Priority order made explicit: ascending priority, deny first at equal priority.
+        rules.sort_by_key(|r| (r.priority().unwrap_or(u16::MAX), r.action() != Action::Deny));
+    }
+    if let Ordering::Priority { max, .. } = caps.ordering
+        && group.evaluation == Evaluation::FirstMatch
+        && rules.len() > usize::from(max)
+        && has_deny
+    {
+        return Err(Error::Refused {
+            reason: format!(
+                "group {gi} has {} ordered rules with deny rules; the target has {max} priority levels, and \
+                 lowering to fewer levels is not implemented yet",
+                rules.len()
+            ),
+            report: Box::new(report.clone()),
+        });
+    }
+    Ok(rules)
+}
+
+/// Fit one rule: zero (dropped), one, or several (split) rules.
+fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) -> Vec<Rule> {
+    let origin = rule.origin().clone();
+    if !rule.enabled() && !caps.enabled_flag {
+        report.rule(gi, &origin).push(
+            Field::Enabled,
+            Kind::Metadata,
+            Some("false".into()),
+            "a disabled rule matches nothing; the target has no enabled flag, so it is left out",
+        );
+        return Vec::new();
+    }
+    let allow = rule.action() == Action::Allow;
+    let mut spec = rule.spec().clone();
+    // Each check either drops an allow rule (narrowed) or widens a deny rule's match (narrowed).
+    let mut cannot = |field: Field,
+                      value: String,
+                      what: &str,
+                      spec: &mut RuleSpec,
+                      widen: &dyn Fn(&mut RuleSpec)|
+     -> bool {
+        if allow {
+            report.rule(gi, &origin).push(
+                field,
+                Kind::Narrowed,
+                Some(value),
+                format!("the target cannot express {what}; the allow rule is left out"),
+            );
+            false
+        } else {
+            report.rule(gi, &origin).push(
+                field,
+                Kind::Narrowed,
+                Some(value),
+                format!(
+                    "the target cannot express {what}; the deny rule is widened to match without it"
+                ),
+            );
+            widen(spec);
+            true
+        }
+    };
+    if !caps.protocols.contains(spec.protocol)
+        && !cannot(
+            Field::Protocol,
+            spec.protocol.to_string(),
+            &format!("protocol {}", spec.protocol),
+            &mut spec,
+            &|s| {
+                s.protocol = Protocol::Any;
+                s.ports = PortSet::any();
+                s.icmp = Icmp::Any;
+            },
+        )
+    {
+        return Vec::new();
+    }
+    if let Protocol::Number(p) = spec.protocol
+        && !spec.ports.is_any()
+        && !caps.port_protocols.contains(&p)
+        && !cannot(
+            Field::Ports,
+            spec.ports.to_string(),
+            &format!("ports on protocol {}", spec.protocol),
+            &mut spec,
+            &|s| s.ports = PortSet::any(),
+        )
+    {
+        return Vec::new();
+    }
+    if !spec.icmp.is_any()
+        && !caps.icmp_type_code
+        && !cannot(
+            Field::Icmp,
+            format!("{:?}", spec.icmp),
+            "an ICMP type/code",
+            &mut spec,
+            &|s| s.icmp = Icmp::Any,
+        )
+    {
+        return Vec::new();
+    }
+    let remote_ok = match &spec.remote {
+        Remote::Group(_) => caps.remote_group,
+        Remote::AddressGroup(_) => caps.address_group,
+        Remote::Any | Remote::Cidr(_) => true,
+    };
+    if !remote_ok {
+        let value = match &spec.remote {
+            Remote::Group(id) | Remote::AddressGroup(id) => id.clone(),
+            _ => String::new(),
+        };
+        let what = if matches!(spec.remote, Remote::Group(_)) {
+            "a remote security group"
+        } else {
+            "a remote address group"
+        };
+        if !cannot(Field::Remote, value, what, &mut spec, &|s| {
+            s.remote = Remote::Any
+        }) {
+            return Vec::new();
+        }
+    }
+    fit_description(&mut spec, gi, caps, report);
+    if caps.ordering == Ordering::None
+        && let Some(p) = spec.priority.take()
+    {
+        report.rule(gi, &origin).push(
+            Field::Priority,
+            Kind::Metadata,
+            Some(p.to_string()),
+            "an allow-only target has no priorities (order does not matter there)",
+        );
+    }
+    if !caps.rule_ids
+        && let Some(id) = &origin.id
+    {
+        report.rule(gi, &origin).push(
+            Field::Id,
+            Kind::Metadata,
+            Some(id.clone()),
+            "the target's document has no place for rule ids",
+        );
+    }
+    split_ports(spec, gi, caps, report)
+}
+
+fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: &mut Report) {
+    let Some(text) = spec.description.take() else {
+        return;
+    };
+    let Some(limit) = caps.description else {
+        report.rule(gi, &spec.origin).push(
+            Field::Description,
+            Kind::Metadata,
+            Some(text),
+            "the target has no rule descriptions",
+        );
+        return;
+    };
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !limit.forbidden.contains(c))
+        .take(limit.max_chars)
+        .collect();
+    if cleaned != text {
+        report.rule(gi, &spec.origin).push(
+            Field::Description,
+            Kind::Metadata,
+            Some(text),
+            format!(
+                "description shortened to {} characters without {:?}",
+                limit.max_chars, limit.forbidden
+            ),
+        );
+    }
+    spec.description = Some(cleaned);
+}
+
+fn split_ports(spec: RuleSpec, gi: usize, caps: &Capabilities, report: &mut Report) -> Vec<Rule> {
+    let per_rule = caps.port_ranges_per_rule.max(1);
+    let ranges = spec.ports.ranges();
+    if ranges.len() <= per_rule {
+        return build(spec, gi, report).into_iter().collect();
+    }
+    let chunks: Vec<PortSet> = ranges
+        .chunks(per_rule)
+        .map(|c| PortSet::from_ranges(c.iter().copied()))
+        .collect();
+    report.rule(gi, &spec.origin).push(
+        Field::Ports,
+        Kind::Rewritten,
+        Some(spec.ports.to_string()),
+        format!(
+            "{} port ranges split into {} rules of at most {per_rule} range(s) each",
+            ranges.len(),
+            chunks.len()
+        ),
+    );
+    chunks
+        .into_iter()
+        .filter_map(|ports| {
+            build(
+                RuleSpec {
+                    ports,
+                    ..spec.clone()
+                },
+                gi,
+                report,
+            )
+        })
+        .collect()
+}
+
+fn build(spec: RuleSpec, gi: usize, report: &mut Report) -> Option<Rule> {
+    let origin = spec.origin.clone();
+    match Rule::new(spec) {
+        Ok(rule) => Some(rule),
+        Err(e) => {
+            // Unreachable by construction (fitting only removes or loosens fields); reported,
+            // never panicked on.
+            report.rule(gi, &origin).push(
+                Field::Rule,
+                Kind::Narrowed,
+                None,
+                format!("internal: fitted rule invalid ({e}); left out"),
+            );
+            None
+        }
+    }
+}
+
+/// Merge rules that match the same packets (providers reject duplicates; description and
+/// origin are not part of a rule's identity).
+fn dedupe(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
+    let key = |r: &Rule| {
+        let s = r.spec();
+        (
+            s.direction,
+            s.family,
+            s.protocol,
+            s.ports.clone(),
+            s.icmp,
+            s.remote.clone(),
+            s.action,
+        )
+    };
+    let mut seen = std::collections::HashMap::with_capacity(rules.len());
+    let mut kept = Vec::with_capacity(rules.len());
+    for rule in rules.drain(..) {
+        match seen.entry(key(&rule)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first: &usize = first.get();
+                report.rule(gi, rule.origin()).push(
+                    Field::Rule,
+                    Kind::Rewritten,
+                    rule.description().map(str::to_owned),
+                    format!("same match as input rule {first}; merged (its description, if any, is dropped)"),
+                );
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(rule.origin().index);
+                kept.push(rule);
+            }
+        }
+    }
+    *rules = kept;
+}

@@ -1,0 +1,198 @@
+//! Reading and writing JSON and YAML, with the JSON path and line:column of every error.
+//!
+//! This is the only file that names serde_json's deserializer or the YAML crate.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::error::{Error, Location};
+use crate::providers::ProviderId;
+
+/// A document encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+pub enum Format {
+    /// JSON (the default).
+    #[default]
+    Json,
+    /// YAML 1.2.
+    Yaml,
+}
+
+impl Format {
+    /// Guess the format of a text: JSON if it starts with `{` or `[` (after white space),
+    /// YAML otherwise.
+    pub fn detect(text: &str) -> Format {
+        match text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .as_bytes()
+            .first()
+        {
+            Some(b'{' | b'[') => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+}
+
+/// Decode `text` into `T`, locating any error (syntax or value) by JSON path and
+/// line:column.
+pub fn decode<T: DeserializeOwned>(
+    text: &str,
+    format: Format,
+    provider: ProviderId,
+) -> Result<T, Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match format {
+        Format::Json => {
+            let de = &mut serde_json::Deserializer::from_str(text);
+            let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                json_error(provider, path, &inner)
+            })?;
+            de.end().map_err(|e| json_error(provider, ".".into(), &e))?;
+            Ok(value)
+        }
+        Format::Yaml => {
+            let mut path = String::from(".");
+            let result = serde_saphyr::with_deserializer_from_str(text, |de| {
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    path = e.path().to_string();
+                    e.into_inner()
+                })
+            });
+            result.map_err(|e| {
+                let (line, column) = e
+                    .location()
+                    .map(|l| {
+                        (
+                            usize::try_from(l.line()).unwrap_or(0),
+                            usize::try_from(l.column()).unwrap_or(0),
+                        )
+                    })
+                    .unwrap_or((0, 0));
+                Error::Input {
+                    provider,
+                    location: Location { path, line, column },
+                    message: yaml_message(&e),
+                }
+            })
+        }
+    }
+}
+
+fn json_error(provider: ProviderId, path: String, e: &serde_json::Error) -> Error {
+    // serde_json appends " at line L column C"; we show the location ourselves.
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    Error::Input {
+        provider,
+        location: Location {
+            path,
+            line: e.line(),
+            column: e.column(),
+        },
+        message,
+    }
+}
+
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    // The first line is the message, ending in " at line L, column C", which we show
+    // ourselves.
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    let located = |rest: &str| rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b',' || b == b' ');
+    match first.rfind(" at line ") {
+        Some(i) if located(&first[i + " at line ".len()..]) => first[..i].to_owned(),
+        _ => first.to_owned(),
+    }
+}
+
+/// Encode a value as JSON (pretty, with a final newline) or YAML.
+pub fn encode<T: Serialize>(value: &T, format: Format) -> Result<String, Error> {
+    match format {
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+            s.push('\n');
+            Ok(s)
+        }
+        Format::Yaml => serde_saphyr::to_string(value).map_err(|e| Error::Internal(e.to_string())),
+    }
+}
+
+/// The top level of a document: what importers look at to tell its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopLevel {
+    /// An object with these keys, in order.
+    Object(Vec<String>),
+    /// An array.
+    Array,
+    /// Anything else (a string, a number, null).
+    Scalar,
+}
+
+impl TopLevel {
+    /// Whether the top level is an object with this key.
+    pub fn has(&self, key: &str) -> bool {
+        matches!(self, TopLevel::Object(keys) if keys.iter().any(|k| k == key))
+    }
+}
+
+/// Read the top level of a document without keeping its values.
+pub fn probe(text: &str, format: Format, provider: ProviderId) -> Result<TopLevel, Error> {
+    decode::<Probe>(text, format, provider).map(|p| p.0)
+}
+
+struct Probe(TopLevel);
+
+impl<'de> serde::Deserialize<'de> for Probe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ProbeVisitor).map(Probe)
+    }
+}
+
+struct ProbeVisitor;
+
+impl<'de> Visitor<'de> for ProbeVisitor {
+    type Value = TopLevel;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a document")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let mut keys = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<IgnoredAny>()?;
+            keys.push(key);
+        }
+        Ok(TopLevel::Object(keys))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::Array)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_unit<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_none<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+}

@@ -1,0 +1,109 @@
+//! sgconv converts cloud security-group rules between providers — Gcore Cloud (API v1 and
+//! v2), Huawei Cloud VPC (v3) and Scaleway Instance — through one canonical model, and says
+//! exactly what each conversion could not carry over.
+//!
+//! ```
+//! use sgconv::{convert, Options, ProviderId, report::Verdict};
+//!
+//! let v1 = r#"[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+//!              "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"}]"#;
+//! let out = convert(v1, ProviderId::GcoreV1, ProviderId::GcoreV2, &Options::default()).unwrap();
+//! assert_eq!(out.report.verdict, Verdict::Exact);
+//! assert_eq!(out.output[0]["protocol"], "tcp");
+//! ```
+//!
+//! The pipeline is import → [`fit`] → export: importers read provider documents into the
+//! [`model`]; [`fit::fit`] lowers a document to what the target can express, recording
+//! every loss in the [`report::Report`]; exporters map fields one to one.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod fit;
+pub mod format;
+pub mod model;
+pub mod providers;
+pub mod report;
+
+pub use error::{Error, Location};
+pub use format::Format;
+pub use model::Document;
+pub use providers::{ExportOptions, Provider, ProviderId};
+pub use report::Report;
+
+use report::Verdict;
+
+/// What a conversion may do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The input's format; detected from its first character when `None`.
+    pub input_format: Option<Format>,
+    /// Accept a result that allows packets the source denied.
+    pub allow_widen: bool,
+    /// Refuse a result that denies packets the source allowed.
+    pub strict: bool,
+    /// Export options (target group id, ...).
+    pub export: ExportOptions,
+}
+
+/// A converted document and its report: they travel together (typst's `Warned<T>`).
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    /// The target document.
+    pub output: serde_json::Value,
+    /// What the conversion changed or could not carry.
+    pub report: Report,
+}
+
+impl Converted {
+    /// The output as text in `format`.
+    pub fn render(&self, format: Format) -> Result<String, Error> {
+        format::encode(&self.output, format)
+    }
+}
+
+/// Read a document of provider `from` into the canonical model.
+pub fn import(
+    text: &str,
+    from: ProviderId,
+    format: Option<Format>,
+    report: &mut Report,
+) -> Result<Document, Error> {
+    let format = format.unwrap_or_else(|| Format::detect(text));
+    from.provider().import(text, format, report)
+}
+
+/// Convert `text`, a document of provider `from`, into provider `to`'s shape.
+///
+/// Fails with [`Error::Input`]/[`Error::Shape`] on bad input and [`Error::Refused`] when the
+/// result would widen (unless [`Options::allow_widen`]) or narrow (with
+/// [`Options::strict`]).
+pub fn convert(
+    text: &str,
+    from: ProviderId,
+    to: ProviderId,
+    options: &Options,
+) -> Result<Converted, Error> {
+    let mut report = Report::new(from, to);
+    let doc = import(text, from, options.input_format, &mut report)?;
+    let target = to.provider();
+    let fitted = fit::fit(&doc, target.capabilities(), &mut report)?;
+    let output = target.export(&fitted, &options.export, &mut report)?;
+    let refuse = match report.verdict {
+        Verdict::Widened if !options.allow_widen => {
+            Some("the result would allow traffic the source denied (pass --allow-widen to accept)")
+        }
+        Verdict::Narrowed if options.strict => {
+            Some("the result would deny traffic the source allowed (--strict)")
+        }
+        _ => None,
+    };
+    if let Some(reason) = refuse {
+        return Err(Error::Refused {
+            reason: reason.into(),
+            report: Box::new(report),
+        });
+    }
+    Ok(Converted { output, report })
+}

@@ -1,0 +1,8 @@
+//! The `sgconv` command line; everything is in [`sgconv::cli`] except the exit.
+#![forbid(unsafe_code)]
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

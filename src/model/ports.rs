@@ -1,0 +1,248 @@
+//! Destination ports: inclusive ranges and normalised sets of them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The lowest port a rule can name. Port 0 is rejected by every provider.
+pub const MIN_PORT: u16 = 1;
+/// The highest port.
+pub const MAX_PORT: u16 = 65535;
+
+/// An inclusive port range `from..=to` with `1 <= from <= to <= 65535`.
+///
+/// ```
+/// use sgconv::model::PortRange;
+/// let r: PortRange = "8000-8080".parse().unwrap();
+/// assert_eq!((r.from(), r.to()), (8000, 8080));
+/// assert_eq!(r.to_string(), "8000-8080");
+/// assert!("0".parse::<PortRange>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortRange {
+    from: u16,
+    to: u16,
+}
+
+/// Why a port or port range is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    /// A port outside 1..=65535.
+    #[error("port {0} out of range (ports are 1-65535)")]
+    OutOfRange(u64),
+    /// A range whose start is above its end.
+    #[error("port range {from}-{to} is reversed (start above end)")]
+    Reversed {
+        /// The start of the range.
+        from: u64,
+        /// The end of the range.
+        to: u64,
+    },
+    /// Text that is not a port or range.
+    #[error("{0:?} is not a port or a port range like 80 or 8000-8080")]
+    Syntax(String),
+}
+
+impl PortRange {
+    /// All ports, 1-65535.
+    pub const ALL: PortRange = PortRange {
+        from: MIN_PORT,
+        to: MAX_PORT,
+    };
+
+    /// A range, checked: both ends in 1..=65535 and `from <= to`.
+    pub fn new(from: u64, to: u64) -> Result<PortRange, PortError> {
+        let check = |p: u64| match u16::try_from(p) {
+            Ok(p) if p >= MIN_PORT => Ok(p),
+            _ => Err(PortError::OutOfRange(p)),
+        };
+        let (f, t) = (check(from)?, check(to)?);
+        if f > t {
+            return Err(PortError::Reversed { from, to });
+        }
+        Ok(PortRange { from: f, to: t })
+    }
+
+    /// A single port.
+    pub fn single(port: u64) -> Result<PortRange, PortError> {
+        PortRange::new(port, port)
+    }
+
+    /// The first port.
+    pub fn from(self) -> u16 {
+        self.from
+    }
+
+    /// The last port (inclusive).
+    pub fn to(self) -> u16 {
+        self.to
+    }
+
+    /// Whether the range holds one port.
+    pub fn is_single(self) -> bool {
+        self.from == self.to
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_single() {
+            write!(f, "{}", self.from)
+        } else {
+            write!(f, "{}-{}", self.from, self.to)
+        }
+    }
+}
+
+impl FromStr for PortRange {
+    type Err = PortError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let num = |t: &str| -> Result<u64, PortError> {
+            if t.is_empty() || t.len() > 10 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(PortError::Syntax(s.to_owned()));
+            }
+            t.parse::<u64>()
+                .map_err(|_| PortError::Syntax(s.to_owned()))
+        };
+        match s.split_once('-') {
+            Some((a, b)) => PortRange::new(num(a)?, num(b)?),
+            None => PortRange::single(num(s)?),
+        }
+    }
+}
+
+/// A set of destination ports: sorted, non-overlapping, non-adjacent inclusive ranges.
+///
+/// The set of all ports is the single range 1-65535 and [`PortSet::is_any`] says so; every
+/// provider writes it as "no ports given".
+///
+/// ```
+/// use sgconv::model::{PortRange, PortSet};
+/// let set = PortSet::from_ranges([
+///     PortRange::new(80, 90).unwrap(),
+///     PortRange::single(22).unwrap(),
+///     PortRange::new(91, 100).unwrap(),
+/// ]);
+/// assert_eq!(set.to_string(), "22,80-100");
+/// assert!(!set.is_any());
+/// assert!(PortSet::any().is_any());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PortSet {
+    ranges: Vec<PortRange>,
+}
+
+impl PortSet {
+    /// Every port.
+    pub fn any() -> PortSet {
+        PortSet {
+            ranges: vec![PortRange::ALL],
+        }
+    }
+
+    /// The union of `ranges`, normalised (sorted, overlapping and adjacent ranges merged).
+    /// An empty input means every port.
+    pub fn from_ranges(ranges: impl IntoIterator<Item = PortRange>) -> PortSet {
+        let mut v: Vec<PortRange> = ranges.into_iter().collect();
+        if v.is_empty() {
+            return PortSet::any();
+        }
+        v.sort_unstable();
+        let mut out: Vec<PortRange> = Vec::with_capacity(v.len());
+        for r in v {
+            match out.last_mut() {
+                Some(last) if u32::from(r.from) <= u32::from(last.to) + 1 => {
+                    last.to = last.to.max(r.to);
+                }
+                _ => out.push(r),
+            }
+        }
+        PortSet { ranges: out }
+    }
+
+    /// Whether the set holds every port.
+    pub fn is_any(&self) -> bool {
+        self.ranges.as_slice() == [PortRange::ALL]
+    }
+
+    /// The ranges, sorted and disjoint.
+    pub fn ranges(&self) -> &[PortRange] {
+        &self.ranges
+    }
+}
+
+impl Default for PortSet {
+    fn default() -> Self {
+        PortSet::any()
+    }
+}
+
+impl fmt::Display for PortSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_any() {
+            return f.write_str("any");
+        }
+        for (i, r) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Canonical form: a list of `"80"` / `"8000-8080"` strings.
+impl Serialize for PortSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.ranges.iter().map(|r| r.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for PortSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Vec::<String>::deserialize(d)?;
+        let ranges = items
+            .iter()
+            .map(|s| s.parse::<PortRange>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(serde::de::Error::custom)?;
+        if ranges.is_empty() {
+            return Err(serde::de::Error::custom(
+                "an empty port list; omit `ports` for all ports",
+            ));
+        }
+        Ok(PortSet::from_ranges(ranges))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_checked() {
+        assert_eq!(PortRange::new(0, 5), Err(PortError::OutOfRange(0)));
+        assert_eq!(PortRange::new(1, 70000), Err(PortError::OutOfRange(70000)));
+        assert!(matches!(
+            PortRange::new(9, 5),
+            Err(PortError::Reversed { .. })
+        ));
+        assert!("22-".parse::<PortRange>().is_err());
+        assert!("-22".parse::<PortRange>().is_err());
+        assert!("+22".parse::<PortRange>().is_err());
+    }
+
+    #[test]
+    fn sets_merge_adjacent_and_overlapping() {
+        let set = PortSet::from_ranges([
+            PortRange::new(1, 100).unwrap(),
+            PortRange::new(50, 65535).unwrap(),
+        ]);
+        assert!(set.is_any());
+        let set =
+            PortSet::from_ranges([PortRange::single(5).unwrap(), PortRange::single(7).unwrap()]);
+        assert_eq!(set.ranges().len(), 2);
+    }
+}

@@ -1,0 +1,115 @@
+//! sgconv's own format: the canonical model as versioned JSON or YAML.
+//!
+//! ```json
+//! {"sgconv": 1, "groups": [{"evaluation": "allow_only", "default_inbound": "deny",
+//!   "default_outbound": "deny", "stateful": true, "rules": [
+//!   {"direction": "ingress", "family": "ipv4", "protocol": "tcp", "ports": ["22"],
+//!    "remote": {"cidr": "10.0.0.0/8"}}]}]}
+//! ```
+//! Unknown fields are rejected; a rule without `origin` gets its position as origin.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{ExportOptions, Provider, ProviderId};
+use crate::error::Error;
+use crate::fit::Capabilities;
+use crate::format::{self, Format};
+use crate::model::{Document, Origin, SecurityGroup};
+use crate::report::Report;
+
+/// The canonical format's version. Readers refuse any other.
+pub const VERSION: u32 = 1;
+
+/// The canonical provider.
+pub struct Canonical;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireIn {
+    #[serde(rename = "sgconv")]
+    _version: Version,
+    groups: Vec<CheckedGroup>,
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    sgconv: u32,
+    groups: &'a [SecurityGroup],
+}
+
+struct Version;
+
+/// A group whose group-level invariants ([`SecurityGroup::check`]) hold; checked while
+/// reading so the error carries its location.
+struct CheckedGroup(SecurityGroup);
+
+impl<'de> Deserialize<'de> for CheckedGroup {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let group = SecurityGroup::deserialize(d)?;
+        group.check().map_err(serde::de::Error::custom)?;
+        Ok(CheckedGroup(group))
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = u32::deserialize(d)?;
+        if v != VERSION {
+            return Err(serde::de::Error::custom(format!(
+                "canonical format version {v} is not supported (this sgconv reads version {VERSION})"
+            )));
+        }
+        Ok(Version)
+    }
+}
+
+impl Provider for Canonical {
+    fn id(&self) -> ProviderId {
+        ProviderId::Canonical
+    }
+
+    fn about(&self) -> &'static str {
+        "sgconv's canonical model as versioned JSON/YAML; holds everything, round-trips exactly"
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &Capabilities::EVERYTHING
+    }
+
+    fn import(&self, text: &str, format: Format, _report: &mut Report) -> Result<Document, Error> {
+        let wire: WireIn = format::decode(text, format, self.id())?;
+        let mut groups: Vec<SecurityGroup> = wire.groups.into_iter().map(|g| g.0).collect();
+        for group in &mut groups {
+            for (i, rule) in group.rules.iter_mut().enumerate() {
+                if rule.origin().index == Origin::UNSET {
+                    let id = rule.origin().id.clone();
+                    rule.set_origin(Origin::new(i, id));
+                }
+            }
+        }
+        Ok(Document { groups })
+    }
+
+    fn export_group(
+        &self,
+        group: &SecurityGroup,
+        _index: usize,
+        _options: &ExportOptions,
+        _report: &mut Report,
+    ) -> Result<serde_json::Value, Error> {
+        serde_json::to_value(group).map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    fn export(
+        &self,
+        doc: &Document,
+        _options: &ExportOptions,
+        _report: &mut Report,
+    ) -> Result<serde_json::Value, Error> {
+        let wire = WireOut {
+            sgconv: VERSION,
+            groups: &doc.groups,
+        };
+        serde_json::to_value(&wire).map_err(|e| Error::Internal(e.to_string()))
+    }
+}

@@ -1,0 +1,699 @@
+//! Gcore Cloud security groups, API v1 and v2 (reference/gcore.md).
+//!
+//! Both versions share Neutron's rule shape; they differ in how "all protocols" is written
+//! (`"any"` in v1, `null` in v2) and in which documents they come in. Import shapes:
+//!
+//! | shape | v1 | v2 |
+//! |---|---|---|
+//! | one create-rule body, or a list | yes | yes |
+//! | rule response (13 keys, ids, timestamps), or a list | yes | — |
+//! | group GET `{security_group_rules: [...]}` | yes | — |
+//! | group list `{count, results: [group, ...]}` | yes | — |
+//! | group create / PATCH body `{name, rules: [...]}` | — | yes |
+//!
+//! Export: an array of create-rule bodies, one family per rule, `ethertype` always written.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+use super::read::{self, ReadRule};
+use super::{ExportOptions, Provider, ProviderId};
+use crate::error::Error;
+use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+use crate::format::{self, Format, TopLevel};
+use crate::model::{
+    Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote, Rule,
+    RuleSpec, SecurityGroup, Tag,
+};
+use crate::report::{Change, Field, Kind, Report};
+
+/// Gcore Cloud, by API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gcore {
+    /// API v1 (deprecated writes, current reads).
+    V1,
+    /// API v2 (current writes).
+    V2,
+}
+
+/// Gcore's protocol enum (both versions, without `any`), as names of [`crate::model::PROTOCOL_NAMES`].
+const NAMES: &[&str] = &[
+    "ah",
+    "dccp",
+    "egp",
+    "esp",
+    "gre",
+    "icmp",
+    "igmp",
+    "ipencap",
+    "ipip",
+    "ipv6-encap",
+    "ipv6-frag",
+    "ipv6-icmp",
+    "ipv6-nonxt",
+    "ipv6-opts",
+    "ipv6-route",
+    "ospf",
+    "pgm",
+    "rsvp",
+    "sctp",
+    "tcp",
+    "udp",
+    "udplite",
+    "vrrp",
+];
+
+/// The numbers those names stand for: what a Gcore request can name.
+const NUMBERS: &[u8] = &[
+    1, 2, 4, 6, 8, 17, 33, 41, 43, 44, 46, 47, 50, 51, 58, 59, 60, 89, 112, 113, 132, 136,
+];
+
+/// Protocols Neutron accepts only with `ethertype: IPv6` (the `ipv6-*` names).
+const IPV6_ONLY: &[u8] = &[41, 43, 44, 58, 59, 60];
+
+static CAPS: Capabilities = Capabilities {
+    deny: false,
+    ordering: Ordering::None,
+    default_allow: false,
+    stateless: false,
+    protocols: Protocols::Only(NUMBERS),
+    port_protocols: &Protocol::PORT_PROTOCOLS,
+    port_ranges_per_rule: 1,
+    icmp_type_code: true,
+    remote_group: true,
+    address_group: false,
+    description: Some(TextLimit {
+        max_chars: 255,
+        forbidden: &[],
+    }),
+    group_fields: GroupFields::NONE,
+    rule_ids: false,
+    enabled_flag: false,
+    max_rules: Some(250),
+};
+
+// ---------------------------------------------------------------------------------------
+// Wire shapes
+
+#[derive(Deserialize)]
+enum Ethertype {
+    IPv4,
+    IPv6,
+}
+
+/// One rule as Gcore writes it in bodies and responses.
+#[derive(Deserialize)]
+struct WireRule {
+    direction: Direction,
+    #[serde(default)]
+    ethertype: Option<Ethertype>,
+    #[serde(default)]
+    protocol: Option<String>,
+    #[serde(default)]
+    port_range_min: Option<i64>,
+    #[serde(default)]
+    port_range_max: Option<i64>,
+    #[serde(default)]
+    remote_ip_prefix: Option<String>,
+    #[serde(default)]
+    remote_group_id: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    security_group_id: Option<String>,
+    #[serde(default)]
+    revision_number: Option<i64>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
+}
+
+/// Which API a document is read as.
+trait Version {
+    const V2: bool;
+}
+struct V1;
+struct V2;
+impl Version for V1 {
+    const V2: bool = false;
+}
+impl Version for V2 {
+    const V2: bool = true;
+}
+
+/// A rule checked while it is read, so errors carry its path and line:column.
+#[derive(Deserialize)]
+#[serde(try_from = "WireRule", bound = "")]
+struct Checked<V: Version> {
+    read: ReadRule,
+    group_id: Option<String>,
+    _v: PhantomData<V>,
+}
+
+impl<V: Version> TryFrom<WireRule> for Checked<V> {
+    type Error = String;
+    fn try_from(w: WireRule) -> Result<Self, String> {
+        let group_id = w.security_group_id.clone();
+        Ok(Checked {
+            read: read_rule(w, V::V2)?,
+            group_id,
+            _v: PhantomData,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct WireTag {
+    key: String,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    read_only: Option<bool>,
+}
+
+/// The v1 group object (GET, list items).
+#[derive(Deserialize)]
+struct WireGroup {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    tags_v2: Option<Vec<WireTag>>,
+    #[serde(default)]
+    metadata: Option<Vec<WireTag>>,
+    #[serde(default)]
+    security_group_rules: Option<Vec<Checked<V1>>>,
+    #[serde(default)]
+    project_id: Option<serde_json::Value>,
+    #[serde(default)]
+    region_id: Option<serde_json::Value>,
+    #[serde(default)]
+    region: Option<serde_json::Value>,
+    #[serde(default)]
+    revision_number: Option<serde_json::Value>,
+    #[serde(default)]
+    created_at: Option<serde_json::Value>,
+    #[serde(default)]
+    updated_at: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct WireList {
+    #[allow(dead_code)] // read so that a list is recognised; the results say the rest
+    count: u64,
+    results: Vec<WireGroup>,
+}
+
+/// The v2 group create / PATCH body.
+#[derive(Deserialize)]
+struct WireV2Group {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    rules: Vec<Checked<V2>>,
+    #[serde(default)]
+    tags: Option<BTreeMap<String, Option<String>>>,
+}
+
+/// One create-rule body as written.
+#[derive(Serialize)]
+struct WireBody<'a> {
+    direction: Direction,
+    ethertype: &'static str,
+    protocol: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port_range_min: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port_range_max: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_ip_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading one rule
+
+fn read_rule(w: WireRule, v2: bool) -> Result<ReadRule, String> {
+    let mut changes = Vec::new();
+    let family = match w.ethertype {
+        None | Some(Ethertype::IPv4) => Family::V4,
+        Some(Ethertype::IPv6) => Family::V6,
+    };
+    let mut protocol = read_protocol(w.protocol.as_deref(), v2, &mut changes)?;
+    if let Protocol::Number(p) = protocol
+        && family == Family::V4
+        && IPV6_ONLY.contains(&p)
+    {
+        return Err(format!(
+            "protocol {protocol} needs ethertype IPv6 (an omitted ethertype means IPv4)"
+        ));
+    }
+    if protocol == Protocol::ICMP && family == Family::V6 {
+        changes.push(Change::new(
+            Field::Protocol,
+            Kind::Rewritten,
+            Some("icmp".into()),
+            "icmp with ethertype IPv6 means ipv6-icmp (Neutron rewrites it so)",
+        ));
+        protocol = Protocol::ICMPV6;
+    }
+    let (ports, icmp) = read_ports(protocol, w.port_range_min, w.port_range_max)?;
+    let remote = match (w.remote_ip_prefix.as_deref(), w.remote_group_id) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "remote_ip_prefix and remote_group_id are mutually exclusive; give one".into(),
+            );
+        }
+        (Some(prefix), None) => read::cidr(prefix, family, "ethertype", &mut changes)?,
+        (None, Some(group)) if group.is_empty() => return Err("remote_group_id is empty".into()),
+        (None, Some(group)) => Remote::Group(group),
+        (None, None) => Remote::Any,
+    };
+    if let Some(d) = &w.description
+        && d.chars().count() > 255
+    {
+        return Err(format!(
+            "description is {} characters long; Gcore allows 255",
+            d.chars().count()
+        ));
+    }
+    let stamps: Vec<&str> = [w.created_at.as_deref(), w.updated_at.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !stamps.is_empty() {
+        changes.push(Change::new(
+            Field::Timestamps,
+            Kind::Metadata,
+            Some(stamps.join(" / ")),
+            "rule timestamps are not carried",
+        ));
+    }
+    if let Some(rev) = w.revision_number {
+        changes.push(Change::new(
+            Field::Revision,
+            Kind::Metadata,
+            Some(rev.to_string()),
+            "rule revision_number is not carried",
+        ));
+    }
+    let spec = RuleSpec {
+        protocol,
+        ports,
+        icmp,
+        remote,
+        description: w.description,
+        origin: Origin::new(Origin::UNSET, w.id),
+        ..RuleSpec::new(w.direction, family)
+    };
+    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
+    Ok(ReadRule { rule, changes })
+}
+
+fn read_protocol(
+    text: Option<&str>,
+    v2: bool,
+    changes: &mut Vec<Change>,
+) -> Result<Protocol, String> {
+    let Some(text) = text else {
+        return Ok(Protocol::Any);
+    };
+    if text == "any" {
+        return if v2 {
+            Err("protocol \"any\" is not valid in Gcore v2; use null or leave protocol out for all protocols".into())
+        } else {
+            Ok(Protocol::Any)
+        };
+    }
+    if NAMES.contains(&text)
+        && let Some((p, note)) = Protocol::from_name_with_note(text)
+    {
+        if let Some(note) = note {
+            changes.push(Change::new(
+                Field::Protocol,
+                Kind::Note,
+                Some(text.into()),
+                note,
+            ));
+        }
+        return Ok(p);
+    }
+    // Responses carry protocol numbers as strings ("50", "112"); bodies never do.
+    if !v2
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && let Some(p) = Protocol::parse(text)
+    {
+        return Ok(p);
+    }
+    let numbers = if v2 {
+        ""
+    } else {
+        ", \"any\", or a number \"0\"-\"255\""
+    };
+    Err(format!(
+        "unknown protocol {text:?}: expected null, a lower-case Gcore protocol name ({}){numbers}",
+        NAMES.join(", ")
+    ))
+}
+
+fn port_value(v: i64, what: &str) -> Result<u64, String> {
+    u64::try_from(v).map_err(|_| format!("{what} {v} is negative"))
+}
+
+/// Neutron's port rules: ranges on port protocols, type/code on ICMP, nothing otherwise.
+fn read_ports(
+    protocol: Protocol,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Result<(PortSet, Icmp), String> {
+    if protocol.has_ports() {
+        return match (min, max) {
+            (None, None) => Ok((PortSet::any(), Icmp::Any)),
+            (Some(a), Some(b)) => {
+                let r = PortRange::new(
+                    port_value(a, "port_range_min")?,
+                    port_value(b, "port_range_max")?,
+                )
+                .map_err(|e| format!("{e} (port_range_min {a}, port_range_max {b})"))?;
+                Ok((PortSet::from_ranges([r]), Icmp::Any))
+            }
+            _ => Err(format!(
+                "port_range_min and port_range_max must both be given or both be null for protocol {protocol}"
+            )),
+        };
+    }
+    if protocol.is_icmp() {
+        let byte = |v: i64, what: &str| {
+            u8::try_from(v).map_err(|_| format!("ICMP {what} {v} is out of range (0-255)"))
+        };
+        let icmp = match (min, max) {
+            (None, None) => Icmp::Any,
+            (Some(t), None) => Icmp::Type(byte(t, "type (port_range_min)")?),
+            (Some(t), Some(c)) => Icmp::TypeCode(
+                byte(t, "type (port_range_min)")?,
+                byte(c, "code (port_range_max)")?,
+            ),
+            (None, Some(c)) => {
+                return Err(format!(
+                    "ICMP code (port_range_max) {c} is given but ICMP type (port_range_min) is missing"
+                ));
+            }
+        };
+        return Ok((PortSet::any(), icmp));
+    }
+    if min.is_some() || max.is_some() {
+        return Err(format!(
+            "ports cannot be given for protocol {protocol}; only dccp, sctp, tcp, udp and udplite have ports \
+             (and icmp/ipv6-icmp a type and code)"
+        ));
+    }
+    Ok((PortSet::any(), Icmp::Any))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading documents
+
+fn rules_group<V: Version>(rules: Vec<Checked<V>>, report: &mut Report) -> SecurityGroup {
+    let mut group = SecurityGroup::allow_only();
+    group.id = rules.iter().find_map(|c| c.group_id.clone());
+    let reads = rules.into_iter().map(|c| c.read).collect();
+    group.rules = read::place(reads, 0, report);
+    group
+}
+
+fn tags(list: Vec<WireTag>, gi: usize, report: &mut Report) -> Vec<Tag> {
+    list.into_iter()
+        .map(|t| {
+            if t.read_only == Some(true) {
+                report.group(gi).push(
+                    Field::Tags,
+                    Kind::Metadata,
+                    Some(t.key.clone()),
+                    "the tag's read_only flag is not carried",
+                );
+            }
+            Tag {
+                key: t.key,
+                value: t.value,
+            }
+        })
+        .collect()
+}
+
+fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
+    let mut group = SecurityGroup::allow_only();
+    group.id = w.id;
+    group.name = w.name;
+    group.description = w.description.filter(|d| !d.is_empty());
+    group.tags = tags(w.tags_v2.or(w.metadata).unwrap_or_default(), gi, report);
+    for (name, value) in [
+        ("project_id", w.project_id),
+        ("region_id", w.region_id),
+        ("region", w.region),
+        ("revision_number", w.revision_number),
+        ("created_at", w.created_at),
+        ("updated_at", w.updated_at),
+    ] {
+        if let Some(v) = value.filter(|v| !v.is_null()) {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            report.group(gi).push(
+                Field::Wire(name.into()),
+                Kind::Metadata,
+                Some(text),
+                format!("group {name} is not carried"),
+            );
+        }
+    }
+    let reads = w
+        .security_group_rules
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.read)
+        .collect();
+    group.rules = read::place(reads, gi, report);
+    group
+}
+
+impl Gcore {
+    fn shape_error(self, found: &str) -> Error {
+        let shapes = match self {
+            Gcore::V1 => {
+                "a v1 create-rule body or rule response, a list of them, a group GET response \
+                          ({security_group_rules: [...]}) or a group list ({count, results})"
+            }
+            Gcore::V2 => {
+                "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})"
+            }
+        };
+        Error::Shape {
+            provider: self.id(),
+            message: format!("{found}; expected {shapes}"),
+        }
+    }
+}
+
+impl Provider for Gcore {
+    fn id(&self) -> ProviderId {
+        match self {
+            Gcore::V1 => ProviderId::GcoreV1,
+            Gcore::V2 => ProviderId::GcoreV2,
+        }
+    }
+
+    fn about(&self) -> &'static str {
+        match self {
+            Gcore::V1 => {
+                "Gcore Cloud API v1: rule bodies/responses, group GET and list; allow-only"
+            }
+            Gcore::V2 => "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
+        }
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPS
+    }
+
+    fn import(&self, text: &str, fmt: Format, report: &mut Report) -> Result<Document, Error> {
+        let id = self.id();
+        let top = format::probe(text, fmt, id)?;
+        let groups = match (self, &top) {
+            (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
+            (Gcore::V1, TopLevel::Array) => vec![rules_group(
+                format::decode::<Vec<Checked<V1>>>(text, fmt, id)?,
+                report,
+            )],
+            (Gcore::V2, TopLevel::Array) => vec![rules_group(
+                format::decode::<Vec<Checked<V2>>>(text, fmt, id)?,
+                report,
+            )],
+            (_, t) if t.has("tasks") => {
+                return Err(
+                    self.shape_error("found a v2 task response ({tasks}), which carries no rules")
+                );
+            }
+            (_, t) if t.has("changed_rules") => {
+                return Err(self.shape_error(
+                    "found a v1 PATCH body ({changed_rules}): a delta of create/delete operations, not a group",
+                ));
+            }
+            (Gcore::V1, t) if t.has("results") => {
+                let list: WireList = format::decode(text, fmt, id)?;
+                list.results
+                    .into_iter()
+                    .enumerate()
+                    .map(|(gi, g)| v1_group(g, gi, report))
+                    .collect()
+            }
+            (Gcore::V1, t) if t.has("security_group_rules") => {
+                vec![v1_group(format::decode(text, fmt, id)?, 0, report)]
+            }
+            (Gcore::V1, t) if t.has("rules") => {
+                return Err(self
+                    .shape_error("found a v2 group body ({rules}); read it with --from gcore-v2"));
+            }
+            (Gcore::V2, t) if t.has("rules") => {
+                let w: WireV2Group = format::decode(text, fmt, id)?;
+                let mut group = SecurityGroup::allow_only();
+                group.name = w.name;
+                group.description = w.description.filter(|d| !d.is_empty());
+                for (key, value) in w.tags.unwrap_or_default() {
+                    match value {
+                        Some(value) => group.tags.push(Tag { key, value: Some(value) }),
+                        None => report.group(0).push(
+                            Field::Tags,
+                            Kind::Metadata,
+                            Some(key),
+                            "a null tag in a PATCH body deletes the tag; not a tag of the group, not carried",
+                        ),
+                    }
+                }
+                let reads = w.rules.into_iter().map(|c| c.read).collect();
+                group.rules = read::place(reads, 0, report);
+                vec![group]
+            }
+            (Gcore::V2, t) if t.has("security_group_rules") || t.has("results") => {
+                return Err(
+                    self.shape_error("found a v1 group response; read it with --from gcore-v1")
+                );
+            }
+            (Gcore::V1, t) if t.has("direction") => {
+                vec![rules_group(
+                    vec![format::decode::<Checked<V1>>(text, fmt, id)?],
+                    report,
+                )]
+            }
+            (Gcore::V2, t) if t.has("direction") => {
+                vec![rules_group(
+                    vec![format::decode::<Checked<V2>>(text, fmt, id)?],
+                    report,
+                )]
+            }
+            (_, TopLevel::Object(keys)) => {
+                return Err(
+                    self.shape_error(&format!("found an object with keys [{}]", keys.join(", ")))
+                );
+            }
+        };
+        Ok(Document { groups })
+    }
+
+    fn export_group(
+        &self,
+        group: &SecurityGroup,
+        gi: usize,
+        _options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<serde_json::Value, Error> {
+        let from_gcore = matches!(report.from, ProviderId::GcoreV1 | ProviderId::GcoreV2);
+        let mut bodies = Vec::with_capacity(group.rules.len());
+        for rule in &group.rules {
+            if !from_gcore {
+                smtp_note(rule, gi, report);
+            }
+            bodies.push(self.body(rule)?);
+        }
+        serde_json::to_value(bodies).map_err(|e| Error::Internal(e.to_string()))
+    }
+}
+
+impl Gcore {
+    fn body<'a>(&self, rule: &'a Rule) -> Result<WireBody<'a>, Error> {
+        let protocol = match rule.protocol() {
+            Protocol::Any => match self {
+                Gcore::V1 => Some("any"),
+                Gcore::V2 => None,
+            },
+            p => Some(p.name().filter(|n| NAMES.contains(n)).ok_or_else(|| {
+                Error::Internal(format!("protocol {p} reached the Gcore exporter"))
+            })?),
+        };
+        let (port_range_min, port_range_max) = match (rule.ports().ranges(), rule.icmp()) {
+            (_, Icmp::Type(t)) => (Some(u16::from(t)), None),
+            (_, Icmp::TypeCode(t, c)) => (Some(u16::from(t)), Some(u16::from(c))),
+            ([r], Icmp::Any) if !rule.ports().is_any() => (Some(r.from()), Some(r.to())),
+            ([_], Icmp::Any) => (None, None),
+            _ => {
+                return Err(Error::Internal(
+                    "several port ranges reached the Gcore exporter".into(),
+                ));
+            }
+        };
+        let (remote_ip_prefix, remote_group_id) = match rule.remote() {
+            Remote::Any => (None, None),
+            Remote::Cidr(net) => (Some(net.to_string()), None),
+            Remote::Group(id) => (None, Some(id.as_str())),
+            Remote::AddressGroup(_) => {
+                return Err(Error::Internal(
+                    "an address group reached the Gcore exporter".into(),
+                ));
+            }
+        };
+        Ok(WireBody {
+            direction: rule.direction(),
+            ethertype: match rule.family() {
+                Family::V4 => "IPv4",
+                Family::V6 => "IPv6",
+            },
+            protocol,
+            port_range_min,
+            port_range_max,
+            remote_ip_prefix,
+            remote_group_id,
+            description: rule.description(),
+        })
+    }
+}
+
+/// Gcore blocks outbound TCP/UDP port 25 whatever the rules say (reference/gcore.md §8.1).
+fn smtp_note(rule: &Rule, gi: usize, report: &mut Report) {
+    let carries_smtp = rule.direction() == Direction::Egress
+        && matches!(
+            rule.protocol(),
+            Protocol::Any | Protocol::TCP | Protocol::UDP
+        )
+        && rule
+            .ports()
+            .ranges()
+            .iter()
+            .any(|r| r.from() <= 25 && 25 <= r.to());
+    if carries_smtp {
+        report.rule(gi, rule.origin()).push(
+            Field::Ports,
+            Kind::Note,
+            None,
+            "Gcore blocks outbound TCP/UDP port 25 on the platform; this rule's port 25 traffic will not pass",
+        );
+    }
+}

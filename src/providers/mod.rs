@@ -1,0 +1,153 @@
+//! The providers: one module each, registered by one line in [`registry!`].
+//!
+//! A provider knows three things (DESIGN.md §3): the serde shapes of its documents, the
+//! mapping of one of its rules to and from one canonical [`Rule`](crate::model::Rule), and
+//! its [`Capabilities`]. Everything else — lowering a group to what a target can hold, and
+//! reporting what that loses — is done once, in [`crate::fit`]. Providers never talk to each
+//! other, only to the model.
+
+mod canonical;
+mod gcore;
+mod read;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::Error;
+pub use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+use crate::format::Format;
+use crate::model::{Document, SecurityGroup};
+use crate::report::Report;
+
+/// Options that shape an export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// The target group id to fill into rules that name their group (Huawei
+    /// `security_group_id`).
+    pub target_group: Option<String>,
+}
+
+/// What every provider implements. Get one with [`ProviderId::provider`].
+pub trait Provider: Sync {
+    /// The provider's id.
+    fn id(&self) -> ProviderId;
+    /// One line for `--help` and `sgconv providers`.
+    fn about(&self) -> &'static str;
+    /// What the provider's export shape can express.
+    fn capabilities(&self) -> &'static Capabilities;
+    /// Read a document in any shape this provider's users hold. Whatever the canonical
+    /// model has no place for is recorded in `report`.
+    fn import(&self, text: &str, format: Format, report: &mut Report) -> Result<Document, Error>;
+    /// Write one group, already fitted to [`Provider::capabilities`]; `index` is its position
+    /// in the document, for the report.
+    fn export_group(
+        &self,
+        group: &SecurityGroup,
+        index: usize,
+        options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<serde_json::Value, Error>;
+    /// Write a document: one group as [`Provider::export_group`] writes it; several as
+    /// `{"groups": [{"name", "id", "document"}, ...]}` in input order.
+    fn export(
+        &self,
+        doc: &Document,
+        options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<serde_json::Value, Error> {
+        if let [group] = doc.groups.as_slice() {
+            return self.export_group(group, 0, options, report);
+        }
+        let mut groups = Vec::with_capacity(doc.groups.len());
+        for (i, group) in doc.groups.iter().enumerate() {
+            let mut item = serde_json::Map::new();
+            if let Some(name) = &group.name {
+                item.insert("name".into(), name.clone().into());
+            }
+            if let Some(id) = &group.id {
+                item.insert("id".into(), id.clone().into());
+            }
+            item.insert(
+                "document".into(),
+                self.export_group(group, i, options, report)?,
+            );
+            groups.push(serde_json::Value::Object(item));
+        }
+        let mut top = serde_json::Map::new();
+        top.insert("groups".into(), groups.into());
+        Ok(serde_json::Value::Object(top))
+    }
+}
+
+/// Declares every provider: its id variant, its name on the command line, and the value
+/// that implements it. To add a provider, write its module and add ONE line here.
+macro_rules! registry {
+    ($( $variant:ident = $name:literal => $provider:expr ),+ $(,)?) => {
+        /// A provider's id: the `--from`/`--to` names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum ProviderId {
+            $( #[doc = concat!("`", $name, "`")] $variant, )+
+        }
+
+        impl ProviderId {
+            /// Every provider, in listing order.
+            pub const ALL: &'static [ProviderId] = &[$( ProviderId::$variant ),+];
+
+            /// The command-line name.
+            pub fn name(self) -> &'static str {
+                match self { $( ProviderId::$variant => $name, )+ }
+            }
+
+            /// The implementation.
+            pub fn provider(self) -> &'static dyn Provider {
+                match self { $( ProviderId::$variant => &$provider, )+ }
+            }
+        }
+    };
+}
+
+registry! {
+    Canonical = "canonical" => canonical::Canonical,
+    GcoreV1 = "gcore-v1" => gcore::Gcore::V1,
+    GcoreV2 = "gcore-v2" => gcore::Gcore::V2,
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ProviderId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ProviderId::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ProviderId::ALL.iter().map(|p| p.name()).collect();
+                format!(
+                    "unknown provider {s:?} (expected one of: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+impl Serialize for ProviderId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl clap::ValueEnum for ProviderId {
+    fn value_variants<'a>() -> &'a [Self] {
+        ProviderId::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.provider().about()))
+    }
+}

@@ -1,0 +1,66 @@
+//! What every importer needs once: reading a remote CIDR against the rule's family, and
+//! placing rules read from a document into a group with their report entries.
+
+use crate::model::{Family, Origin, Remote, Rule, parse_cidr};
+use crate::report::{Change, Field, Kind, Report};
+
+/// A rule read from a provider document, with what reading it changed or dropped.
+#[derive(Debug, Clone)]
+pub struct ReadRule {
+    /// The canonical rule (its origin index is set when placed).
+    pub rule: Rule,
+    /// Entries for the report, placed with the rule.
+    pub changes: Vec<Change>,
+}
+
+/// Read a remote CIDR for a rule of `family`. A `/0` is [`Remote::Any`]; host bits are
+/// cleared and reported as rewritten; a CIDR of the other family is an error naming
+/// `family_field` (the provider's name for the family, e.g. `ethertype`).
+pub fn cidr(
+    text: &str,
+    family: Family,
+    family_field: &str,
+    changes: &mut Vec<Change>,
+) -> Result<Remote, String> {
+    let parsed = parse_cidr(text)?;
+    if parsed.family != family {
+        let (is, says) = match parsed.family {
+            Family::V4 => ("IPv4", "IPv6"),
+            Family::V6 => ("IPv6", "IPv4"),
+        };
+        return Err(format!(
+            "{text:?} is an {is} network but {family_field} says {says}"
+        ));
+    }
+    if let Some(orig) = parsed.rewritten_from {
+        changes.push(Change::new(
+            Field::Remote,
+            Kind::Rewritten,
+            Some(orig.clone()),
+            format!(
+                "{orig} has host bits set; read as the network it matches, {}",
+                match &parsed.remote {
+                    Remote::Cidr(net) => net.to_string(),
+                    _ => String::from("any"),
+                }
+            ),
+        ));
+    }
+    Ok(parsed.remote)
+}
+
+/// Place rules read from one group: number them in input order (keeping the provider's
+/// ids) and move their changes into the report.
+pub fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule> {
+    read.into_iter()
+        .enumerate()
+        .map(|(i, ReadRule { mut rule, changes })| {
+            let origin = Origin::new(i, rule.origin().id.clone());
+            for change in changes {
+                report.rule(group, &origin).push_change(change);
+            }
+            rule.set_origin(origin);
+            rule
+        })
+        .collect()
+}
