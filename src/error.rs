@@ -22,7 +22,11 @@ impl fmt::Display for Location {
             // The YAML reader could not place the error (it happens at the document root).
             return f.write_str(&self.path);
         }
-        write!(f, "{} (line {}, column {})", self.path, self.line, self.column)
+        write!(
+            f,
+            "{} (line {}, column {})",
+            self.path, self.line, self.column
+        )
     }
 }
 

@@ -104,7 +104,10 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     // The first line is the message, ending in " at line L, column C", which we show
     // ourselves.
     let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    let located = |rest: &str| rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b',' || b == b' ');
+    let located = |rest: &str| {
+        rest.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b',' || b == b' ')
+    };
     match first.rfind(" at line ") {
         Some(i) if located(&first[i + " at line ".len()..]) => first[..i].to_owned(),
         _ => first.to_owned(),
