@@ -50,9 +50,10 @@ pub fn decode<T: DeserializeOwned>(
             let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                json_error(provider, path, &inner)
+                json_error(provider, path, &inner, text)
             })?;
-            de.end().map_err(|e| json_error(provider, ".".into(), &e))?;
+            de.end()
+                .map_err(|e| json_error(provider, ".".into(), &e, text))?;
             Ok(value)
         }
         Format::Yaml => {
@@ -72,7 +73,8 @@ pub fn decode<T: DeserializeOwned>(
                             usize::try_from(l.column()).unwrap_or(0),
                         )
                     })
-                    .unwrap_or((0, 0));
+                    .filter(|(line, _)| *line > 0)
+                    .unwrap_or_else(|| root_position(text));
                 Error::Input {
                     provider,
                     location: Location { path, line, column },
@@ -83,18 +85,37 @@ pub fn decode<T: DeserializeOwned>(
     }
 }
 
-fn json_error(provider: ProviderId, path: String, e: &serde_json::Error) -> Error {
+/// Where the top-level value starts: errors about the whole document (a single rule object
+/// whose fields disagree) are placed there, since the readers give no position for them.
+fn root_position(text: &str) -> (usize, usize) {
+    let mut line = 1;
+    let mut column = 1;
+    for c in text.chars() {
+        match c {
+            '\n' => {
+                line += 1;
+                column = 1;
+            }
+            c if c.is_whitespace() => column += 1,
+            _ => break,
+        }
+    }
+    (line, column)
+}
+
+fn json_error(provider: ProviderId, path: String, e: &serde_json::Error, text: &str) -> Error {
     // serde_json appends " at line L column C"; we show the location ourselves.
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    let (line, column) = if e.line() == 0 {
+        root_position(text)
+    } else {
+        (e.line(), e.column())
+    };
     Error::Input {
         provider,
-        location: Location {
-            path,
-            line: e.line(),
-            column: e.column(),
-        },
+        location: Location { path, line, column },
         message,
     }
 }

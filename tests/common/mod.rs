@@ -73,3 +73,5 @@ pub fn outcome(
         }
     }
 }
+
+pub mod strategies;

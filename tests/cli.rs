@@ -1,0 +1,339 @@
+//! The command line: pipes, files, reports, exit codes and error messages.
+
+mod common;
+
+use std::process::Command;
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+
+fn sgconv() -> Command {
+    let mut cmd = Command::new(get_cargo_bin("sgconv"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+const GROUP: &str = "tests/fixtures/gcore/v1_get_security_group_mixed.json";
+
+#[test]
+fn stdin_to_stdout() {
+    let input = r#"[{"direction": "ingress", "ethertype": "IPv6", "protocol": "tcp",
+                    "port_range_min": 443, "port_range_max": 443, "remote_ip_prefix": "2001:db8::/32"}]"#;
+    common::settings().bind(|| {
+        assert_cmd_snapshot!(
+            "cli@stdin_to_stdout",
+            sgconv()
+                .args(["convert", "--from", "gcore-v2", "--to", "gcore-v1"])
+                .pass_stdin(input)
+        );
+    });
+}
+
+#[test]
+fn yaml_in_yaml_out() {
+    let input = "- direction: egress\n  ethertype: IPv4\n  protocol: udp\n  port_range_min: 53\n  port_range_max: 53\n";
+    common::settings().bind(|| {
+        assert_cmd_snapshot!(
+            "cli@yaml_in_yaml_out",
+            sgconv()
+                .args([
+                    "convert",
+                    "--from",
+                    "gcore-v2",
+                    "--to",
+                    "canonical",
+                    "--format",
+                    "yaml",
+                    "-"
+                ])
+                .pass_stdin(input)
+        );
+    });
+}
+
+#[test]
+fn file_to_output_file_with_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("v2.json");
+    let report = dir.path().join("report.json");
+    let status = sgconv()
+        .args([
+            "convert", "--from", "gcore-v1", "--to", "gcore-v2", "-q", GROUP, "-o",
+        ])
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .expect("runs");
+    assert_eq!(status.status.code(), Some(0));
+    assert!(status.stdout.is_empty(), "stdout carries nothing with -o");
+    assert!(status.stderr.is_empty(), "-q keeps stderr quiet");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("output written")).expect("JSON");
+    assert_eq!(written.as_array().map(Vec::len), Some(8));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
+    assert_eq!(report["verdict"], "exact");
+    assert_eq!(report["counts"], serde_json::json!({"metadata": 34}));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn report_to_stderr() {
+    common::settings().bind(|| {
+        assert_cmd_snapshot!(
+            "cli@report_to_stderr",
+            sgconv().args(["convert", "--from", "gcore-v1", "--to", "gcore-v2", "--report", "-", "-q"]).pass_stdin(
+                r#"{"direction": "ingress", "protocol": "ipip", "id": "r-1", "created_at": "2019-07-26T13:25:03+0000"}"#
+            )
+        );
+    });
+}
+
+#[test]
+fn bad_input_leaves_existing_output_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.json");
+    std::fs::write(&out, "previous").expect("write");
+    let result = sgconv()
+        .args(["convert", "--from", "gcore-v2", "--to", "gcore-v1", "-o"])
+        .arg(&out)
+        .pass_stdin_bytes(br#"[{"direction": "ingress", "protocol": "tcp", "port_range_min": 0, "port_range_max": 0}]"#);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(result.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), "previous");
+    let missing = dir.path().join("never.json");
+    let result = sgconv()
+        .args(["convert", "--from", "gcore-v2", "--to", "gcore-v1", "-o"])
+        .arg(&missing)
+        .pass_stdin_bytes(b"{not json");
+    assert_eq!(result.status.code(), Some(1));
+    assert!(!missing.exists(), "no partial output file");
+}
+
+/// What Gcore rejects (reference/gcore.md §6), each with its JSON path and line:column.
+#[test]
+fn gcore_rejections_are_located() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "ports_on_gre",
+            "gcore-v2",
+            r#"{"direction": "ingress", "protocol": "gre", "port_range_min": 1, "port_range_max": 2}"#,
+        ),
+        (
+            "ports_without_protocol",
+            "gcore-v2",
+            r#"{"direction": "ingress", "port_range_min": 22, "port_range_max": 22}"#,
+        ),
+        (
+            "min_above_max",
+            "gcore-v1",
+            "{\"security_group_rules\": [\n  {\"direction\": \"ingress\", \"protocol\": \"tcp\", \"port_range_min\": 80, \"port_range_max\": 22}\n]}",
+        ),
+        (
+            "port_zero",
+            "gcore-v2",
+            r#"[{"direction": "ingress", "protocol": "udp", "port_range_min": 0, "port_range_max": 53}]"#,
+        ),
+        (
+            "only_one_port",
+            "gcore-v2",
+            r#"[{"direction": "ingress", "protocol": "udp", "port_range_min": 53}]"#,
+        ),
+        (
+            "ipv6_prefix_on_ipv4",
+            "gcore-v2",
+            r#"{"direction": "egress", "ethertype": "IPv4", "remote_ip_prefix": "::/0"}"#,
+        ),
+        (
+            "ipv4_prefix_on_ipv6",
+            "gcore-v2",
+            r#"{"direction": "egress", "ethertype": "IPv6", "remote_ip_prefix": "10.0.0.0/8"}"#,
+        ),
+        (
+            "ipv6_protocol_on_ipv4",
+            "gcore-v2",
+            r#"{"direction": "ingress", "protocol": "ipv6-icmp"}"#,
+        ),
+        (
+            "both_remotes",
+            "gcore-v2",
+            r#"{"direction": "ingress", "remote_ip_prefix": "10.0.0.0/8", "remote_group_id": "7c4b3b2a-0000-4000-8000-000000000001"}"#,
+        ),
+        (
+            "icmp_code_without_type",
+            "gcore-v2",
+            r#"{"direction": "ingress", "protocol": "icmp", "port_range_max": 0}"#,
+        ),
+        (
+            "icmp_type_too_big",
+            "gcore-v2",
+            r#"{"direction": "ingress", "protocol": "icmp", "port_range_min": 300}"#,
+        ),
+        (
+            "any_in_v2",
+            "gcore-v2",
+            r#"{"direction": "ingress", "protocol": "any"}"#,
+        ),
+        (
+            "number_in_v2_body",
+            "gcore-v2",
+            r#"{"direction": "ingress", "protocol": "50"}"#,
+        ),
+        (
+            "upper_case_protocol",
+            "gcore-v1",
+            r#"{"direction": "ingress", "protocol": "TCP"}"#,
+        ),
+        ("bad_direction", "gcore-v1", r#"{"direction": "inbound"}"#),
+        (
+            "bad_ethertype_case",
+            "gcore-v1",
+            r#"{"direction": "ingress", "ethertype": "ipv4"}"#,
+        ),
+        (
+            "bad_cidr",
+            "gcore-v1",
+            r#"{"direction": "ingress", "remote_ip_prefix": "10.0.0.0/33"}"#,
+        ),
+        (
+            "long_description",
+            "gcore-v2",
+            &format!(
+                r#"{{"direction": "ingress", "description": "{}"}}"#,
+                "x".repeat(256)
+            ),
+        ),
+        (
+            "truncated_json",
+            "gcore-v1",
+            r#"{"security_group_rules": [{"direction": "ingress""#,
+        ),
+        (
+            "task_response",
+            "gcore-v2",
+            r#"{"tasks": ["d478ae29-dedc-4869-82f0-96104425f565"]}"#,
+        ),
+        (
+            "v1_patch_delta",
+            "gcore-v1",
+            r#"{"name": "default", "changed_rules": []}"#,
+        ),
+        ("v2_body_as_v1", "gcore-v1", r#"{"name": "x", "rules": []}"#),
+        (
+            "yaml_bad_port",
+            "gcore-v2",
+            "direction: ingress\nprotocol: tcp\nport_range_min: seventy\nport_range_max: 80\n",
+        ),
+    ];
+    for (name, from, input) in cases {
+        let output = sgconv()
+            .args(["convert", "--from", from, "--to", "canonical"])
+            .pass_stdin_bytes(input.as_bytes());
+        assert_eq!(output.status.code(), Some(1), "{name}: exit code");
+        assert!(output.stdout.is_empty(), "{name}: nothing on stdout");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        common::settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("cli@reject_{name}"),
+                format!("input: {input}\n{stderr}")
+            )
+        });
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["convert", "--from", "gcore-v1"],
+        vec!["convert", "--from", "nope", "--to", "gcore-v2"],
+        vec!["frobnicate"],
+    ] {
+        let output = sgconv().args(&args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn refusal_exits_3_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.json");
+    let input = std::fs::read("tests/fixtures/canonical/ordered_deny_address_group.yaml")
+        .or_else(|_| {
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/canonical/ordered_deny_address_group.yaml"
+            ))
+        })
+        .expect("fixture");
+    let output = sgconv()
+        .args(["convert", "--from", "canonical", "--to", "gcore-v2", "-o"])
+        .arg(&out)
+        .pass_stdin_bytes(&input);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(output.stdout.is_empty());
+    assert!(!out.exists());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refused"));
+}
+
+#[test]
+fn strict_refuses_narrowing() {
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/canonical/allow_only_mixed.yaml"
+    ))
+    .expect("fixture");
+    let output = sgconv()
+        .args([
+            "convert",
+            "--from",
+            "canonical",
+            "--to",
+            "gcore-v1",
+            "--strict",
+        ])
+        .pass_stdin_bytes(&input);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(output.stdout.is_empty());
+    let output = sgconv()
+        .args(["convert", "--from", "canonical", "--to", "gcore-v1"])
+        .pass_stdin_bytes(&input);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "narrowing is allowed by default, and reported"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("NARROWED"));
+}
+
+#[test]
+fn providers_table() {
+    common::settings().bind(|| assert_cmd_snapshot!("cli@providers", sgconv().arg("providers")));
+}
+
+/// Helper so tests can write stdin and collect the output in one call.
+trait PassStdin {
+    fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output;
+}
+
+impl PassStdin for Command {
+    fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input);
+        }
+        child.wait_with_output().expect("wait")
+    }
+}
