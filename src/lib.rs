@@ -25,6 +25,11 @@ pub mod model;
 pub mod providers;
 pub mod report;
 
+/// The README's examples, run as doctests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, Location};
 pub use format::Format;
 pub use model::Document;

@@ -316,6 +316,27 @@ fn providers_table() {
     common::settings().bind(|| assert_cmd_snapshot!("cli@providers", sgconv().arg("providers")));
 }
 
+/// The README's provider table is what `sgconv providers` prints.
+#[test]
+fn readme_table_matches_providers() {
+    let output = sgconv().arg("providers").output().expect("runs");
+    let table = String::from_utf8(output.stdout).expect("UTF-8");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let start = readme
+        .find("<!-- providers-table -->\n")
+        .expect("table start marker")
+        + "<!-- providers-table -->\n".len();
+    let end = readme
+        .find("<!-- /providers-table -->")
+        .expect("table end marker");
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "update the README's provider table from `sgconv providers`"
+    );
+}
+
 /// Helper so tests can write stdin and collect the output in one call.
 trait PassStdin {
     fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output;
