@@ -214,45 +214,34 @@ fn fit_group(
 
 fn group_fields(group: &SecurityGroup, gi: usize, caps: &Capabilities, report: &mut Report) {
     let g = caps.group_fields;
-    let mut lost =
-        |present: bool, carried: bool, field: Field, value: Option<String>, what: &str| {
-            if present && !carried {
-                report.group(gi).push(
-                    field,
-                    Kind::Metadata,
-                    value,
-                    format!("the target's document has no place for the group {what}"),
-                );
-            }
-        };
-    lost(group.id.is_some(), g.id, Field::Id, group.id.clone(), "id");
-    lost(
-        group.name.is_some(),
-        g.name,
-        Field::Name,
-        group.name.clone(),
-        "name",
-    );
-    lost(
-        group.description.is_some(),
-        g.description,
-        Field::Description,
-        group.description.clone(),
-        "description",
-    );
-    let tags = group
-        .tags
-        .iter()
-        .map(|t| t.key.as_str())
-        .collect::<Vec<_>>()
-        .join(",");
-    lost(
-        !group.tags.is_empty(),
-        g.tags,
-        Field::Tags,
-        Some(tags),
-        "tags",
-    );
+    let tags = (!group.tags.is_empty()).then(|| {
+        group
+            .tags
+            .iter()
+            .map(|t| t.key.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    for (carried, field, value, what) in [
+        (g.id, Field::Id, group.id.clone(), "id"),
+        (g.name, Field::Name, group.name.clone(), "name"),
+        (
+            g.description,
+            Field::Description,
+            group.description.clone(),
+            "description",
+        ),
+        (g.tags, Field::Tags, tags, "tags"),
+    ] {
+        if value.is_some() && !carried {
+            report.group(gi).push(
+                field,
+                Kind::Metadata,
+                value,
+                format!("the target's document has no place for the group {what}"),
+            );
+        }
+    }
 }
 
 /// Decide the evaluation order of the target, or refuse.
