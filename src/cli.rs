@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sgconv::fit::{Ordering, Protocols};
+use sgconv::model::Action;
 use sgconv::{Error, Format, Options, ProviderId};
 
 /// Convert cloud security-group rules between providers, and say what could not be carried.
@@ -61,9 +62,34 @@ struct ConvertArgs {
     /// Target group id for exports whose rules name their group (Huawei).
     #[arg(long, value_name = "ID")]
     target_group: Option<String>,
+    /// Inbound default policy for input that holds rules without their group (a Scaleway rule
+    /// list); a group in the input takes precedence.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    inbound_default: Option<Policy>,
+    /// Outbound default policy for input that holds rules without their group.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    outbound_default: Option<Policy>,
     /// Do not print the human summary on stderr.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// A group default policy, in Scaleway's words.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Policy {
+    /// Let packets no rule matches through.
+    Accept,
+    /// Drop packets no rule matches.
+    Drop,
+}
+
+impl From<Policy> for Action {
+    fn from(p: Policy) -> Action {
+        match p {
+            Policy::Accept => Action::Allow,
+            Policy::Drop => Action::Deny,
+        }
+    }
 }
 
 /// Parse the arguments, run, and map the outcome to an exit code: 0 converted, 1 bad input
@@ -96,6 +122,10 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         input_format: args.input_format,
         allow_widen: args.allow_widen,
         strict: args.strict,
+        import: sgconv::ImportOptions {
+            default_inbound: args.inbound_default.map(Action::from),
+            default_outbound: args.outbound_default.map(Action::from),
+        },
         export: sgconv::ExportOptions {
             target_group: args.target_group.clone(),
         },

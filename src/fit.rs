@@ -181,6 +181,12 @@ fn fit_group(
         Ordering::Priority { .. } => Evaluation::Priority,
         Ordering::Position => Evaluation::FirstMatch,
     };
+    // A stateless group (Scaleway `stateful: false`) applies its rules and default policies
+    // to return traffic too; an always-stateful target lets the replies of every allowed flow
+    // through without a rule. Those replies are packets the source denied, so this is a
+    // widening, and the conversion is refused without --allow-widen. It is reported at group
+    // level because no single rule causes it. (The default policies themselves are kept as
+    // they are: `out` starts as a clone of the source group.)
     if !group.stateful && !caps.stateless {
         report.group(gi).push(
             Field::Stateful,

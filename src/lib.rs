@@ -33,7 +33,7 @@ pub struct ReadmeDoctests;
 pub use error::{Error, Location};
 pub use format::Format;
 pub use model::Document;
-pub use providers::{ExportOptions, Provider, ProviderId};
+pub use providers::{ExportOptions, ImportOptions, Provider, ProviderId};
 pub use report::Report;
 
 use report::Verdict;
@@ -47,6 +47,8 @@ pub struct Options {
     pub allow_widen: bool,
     /// Refuse a result that denies packets the source allowed.
     pub strict: bool,
+    /// Import options (default policies for rule lists without their group, ...).
+    pub import: ImportOptions,
     /// Export options (target group id, ...).
     pub export: ExportOptions,
 }
@@ -79,6 +81,19 @@ pub fn import(
     from.provider().import(text, format, report)
 }
 
+/// [`import`] with [`ImportOptions`] (for example the default policies a Scaleway rule list
+/// does not carry).
+pub fn import_with(
+    text: &str,
+    from: ProviderId,
+    format: Option<Format>,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> Result<Document, Error> {
+    let format = format.unwrap_or_else(|| Format::detect(text));
+    from.provider().import_with(text, format, options, report)
+}
+
 /// Convert `text`, a document of provider `from`, into provider `to`'s shape.
 ///
 /// Fails with [`Error::Input`]/[`Error::Shape`] on bad input and [`Error::Refused`] when the
@@ -91,7 +106,13 @@ pub fn convert(
     options: &Options,
 ) -> Result<Converted, Error> {
     let mut report = Report::new(from, to);
-    let doc = import(text, from, options.input_format, &mut report)?;
+    let doc = import_with(
+        text,
+        from,
+        options.input_format,
+        &options.import,
+        &mut report,
+    )?;
     let target = to.provider();
     let fitted = fit::fit(&doc, target.capabilities(), &mut report)?;
     let output = target.export(&fitted, &options.export, &mut report)?;

@@ -467,6 +467,15 @@ pub struct SecurityGroup {
     pub default_outbound: Action,
     /// Whether return traffic of an allowed flow is allowed automatically.
     pub stateful: bool,
+    /// Whether the provider's platform drops outbound SMTP (TCP 25, 465 and 587, IPv4 and
+    /// IPv6) whatever the rules say: Scaleway's read-only `enable_default_security`, listed in
+    /// its rule lists as `editable: false` drop rules. `None` where the source does not say.
+    ///
+    /// This is a platform rule, not part of the group's packet set (DESIGN.md §2): it is
+    /// carried so the flag survives a round trip, and reported as a note when a conversion
+    /// moves traffic across it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_smtp_block: Option<bool>,
     /// The rules, in evaluation order where the source has one.
     pub rules: Vec<Rule>,
 }
@@ -483,6 +492,7 @@ impl SecurityGroup {
             default_inbound: Action::Deny,
             default_outbound: Action::Deny,
             stateful: true,
+            platform_smtp_block: None,
             rules: Vec::new(),
         }
     }

@@ -9,6 +9,7 @@
 mod canonical;
 mod gcore;
 mod read;
+mod scaleway;
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,7 +19,7 @@ use serde::Serialize;
 use crate::error::Error;
 pub use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
 use crate::format::Format;
-use crate::model::{Document, SecurityGroup};
+use crate::model::{Action, Document, SecurityGroup};
 use crate::report::Report;
 
 /// Options that shape an export.
@@ -27,6 +28,16 @@ pub struct ExportOptions {
     /// The target group id to fill into rules that name their group (Huawei
     /// `security_group_id`).
     pub target_group: Option<String>,
+}
+
+/// Options that shape an import: what a document may leave out and the user can supply.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The inbound default policy for a document that carries rules without their group
+    /// (a Scaleway rule list). A group in the document takes precedence.
+    pub default_inbound: Option<Action>,
+    /// The outbound default policy, likewise.
+    pub default_outbound: Option<Action>,
 }
 
 /// What every provider implements. Get one with [`ProviderId::provider`].
@@ -40,6 +51,17 @@ pub trait Provider: Sync {
     /// Read a document in any shape this provider's users hold. Whatever the canonical
     /// model has no place for is recorded in `report`.
     fn import(&self, text: &str, format: Format, report: &mut Report) -> Result<Document, Error>;
+    /// [`Provider::import`] with [`ImportOptions`]. Providers whose documents never lack
+    /// anything the options supply keep this default, which ignores them.
+    fn import_with(
+        &self,
+        text: &str,
+        format: Format,
+        _options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        self.import(text, format, report)
+    }
     /// Write one group, already fitted to [`Provider::capabilities`]; `index` is its position
     /// in the document, for the report.
     fn export_group(
@@ -112,6 +134,7 @@ registry! {
     Canonical = "canonical" => canonical::Canonical,
     GcoreV1 = "gcore-v1" => gcore::Gcore::V1,
     GcoreV2 = "gcore-v2" => gcore::Gcore::V2,
+    Scaleway = "scaleway" => scaleway::Scaleway,
 }
 
 impl fmt::Display for ProviderId {

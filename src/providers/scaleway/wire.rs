@@ -1,0 +1,407 @@
+//! Scaleway's wire shapes, and reading one rule into the model.
+//!
+//! Every value is checked while it is deserialized (field newtypes, and
+//! `#[serde(try_from)]` for checks that span fields), so every rejection carries the JSON
+//! path and line:column of the offending value.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::super::read::{self, ReadRule};
+use crate::model::{
+    Action, Direction, Family, Origin, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec,
+    parse_cidr,
+};
+use crate::report::{Change, Field, Kind};
+
+/// `protocol`: `TCP`, `UDP`, `ICMP`, `ANY`, read case-insensitively (the Python SDK ≥ 2.0
+/// sends lower case; the API returns upper case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WireProtocol {
+    Tcp,
+    Udp,
+    Icmp,
+    Any,
+}
+
+/// A protocol as read, with whether it was written in lower case.
+pub(super) struct ReadProtocol {
+    pub protocol: WireProtocol,
+    pub written: String,
+}
+
+impl<'de> Deserialize<'de> for ReadProtocol {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let written = String::deserialize(d)?;
+        let protocol = match written.to_ascii_uppercase().as_str() {
+            "TCP" => WireProtocol::Tcp,
+            "UDP" => WireProtocol::Udp,
+            "ICMP" => WireProtocol::Icmp,
+            "ANY" => WireProtocol::Any,
+            _ => {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown protocol {written:?}: expected TCP, UDP, ICMP or ANY (Scaleway has no other protocols)"
+                )));
+            }
+        };
+        Ok(ReadProtocol { protocol, written })
+    }
+}
+
+impl WireProtocol {
+    /// The name the API returns and sgconv writes.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            WireProtocol::Tcp => "TCP",
+            WireProtocol::Udp => "UDP",
+            WireProtocol::Icmp => "ICMP",
+            WireProtocol::Any => "ANY",
+        }
+    }
+}
+
+/// `direction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum WireDirection {
+    Inbound,
+    Outbound,
+}
+
+impl From<WireDirection> for Direction {
+    fn from(d: WireDirection) -> Direction {
+        match d {
+            WireDirection::Inbound => Direction::Ingress,
+            WireDirection::Outbound => Direction::Egress,
+        }
+    }
+}
+
+impl From<Direction> for WireDirection {
+    fn from(d: Direction) -> WireDirection {
+        match d {
+            Direction::Ingress => WireDirection::Inbound,
+            Direction::Egress => WireDirection::Outbound,
+        }
+    }
+}
+
+/// `action`, `inbound_default_policy`, `outbound_default_policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum WireAction {
+    Accept,
+    Drop,
+}
+
+impl From<WireAction> for Action {
+    fn from(a: WireAction) -> Action {
+        match a {
+            WireAction::Accept => Action::Allow,
+            WireAction::Drop => Action::Deny,
+        }
+    }
+}
+
+impl From<Action> for WireAction {
+    fn from(a: Action) -> WireAction {
+        match a {
+            Action::Allow => WireAction::Accept,
+            Action::Deny => WireAction::Drop,
+        }
+    }
+}
+
+/// `dest_port_from` / `dest_port_to`: 0-65535, where 0 means "unset" (PATCH semantics, and
+/// what the Python SDK's request defaults send).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WirePort(u16);
+
+impl<'de> Deserialize<'de> for WirePort {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        u16::try_from(v).map(WirePort).map_err(|_| {
+            serde::de::Error::custom(format!("port {v} out of range (ports are 1-65535; 0 means unset)"))
+        })
+    }
+}
+
+/// `ip_range`: one IPv4 or IPv6 network; a bare address is a /32 or /128 (the API echoes
+/// host prefixes without their length).
+pub(super) struct WireCidr {
+    written: String,
+}
+
+impl<'de> Deserialize<'de> for WireCidr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let written = String::deserialize(d)?;
+        parse_cidr(&written).map_err(serde::de::Error::custom)?;
+        Ok(WireCidr { written })
+    }
+}
+
+/// `dest_ip_range`: undocumented, always `null` in recorded responses. A value would be a
+/// destination match sgconv does not know the meaning of, so it is refused, not ignored.
+pub(super) struct NullOnly;
+
+impl<'de> Deserialize<'de> for NullOnly {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom(
+            "dest_ip_range is undocumented and always null in Scaleway's responses; sgconv cannot read a value here",
+        ))
+    }
+}
+
+/// One rule object, in any of its shapes (response, create body, set-rules item).
+#[derive(Deserialize)]
+pub(super) struct WireRule {
+    protocol: ReadProtocol,
+    direction: WireDirection,
+    action: WireAction,
+    ip_range: WireCidr,
+    #[serde(default)]
+    dest_port_from: Option<WirePort>,
+    #[serde(default)]
+    dest_port_to: Option<WirePort>,
+    #[serde(default)]
+    position: Option<u32>,
+    #[serde(default)]
+    editable: Option<bool>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)] // the group's zone; each rule echoes it
+    zone: Option<serde_json::Value>,
+    #[serde(default)]
+    #[allow(dead_code)] // only null is accepted
+    dest_ip_range: Option<NullOnly>,
+}
+
+/// A rule read and checked: a user rule with its position, or a platform rule
+/// (`editable: false`).
+#[derive(Deserialize)]
+#[serde(try_from = "WireRule")]
+pub(super) struct Checked {
+    pub read: ReadRule,
+    /// `position`; 0 or absent means "not given".
+    pub position: u32,
+    /// `editable: false`: a platform rule, not the user's.
+    pub platform: bool,
+}
+
+impl TryFrom<WireRule> for Checked {
+    type Error = String;
+    fn try_from(w: WireRule) -> Result<Self, String> {
+        Ok(Checked {
+            position: w.position.unwrap_or(0),
+            platform: w.editable == Some(false),
+            read: read_rule(w)?,
+        })
+    }
+}
+
+fn read_rule(w: WireRule) -> Result<ReadRule, String> {
+    let mut changes = Vec::new();
+    let cidr = parse_cidr(&w.ip_range.written)?;
+    let family = cidr.family;
+    let remote = read::cidr(&w.ip_range.written, family, "ip_range", &mut changes)?;
+    let written = &w.protocol.written;
+    if written.as_str() != w.protocol.protocol.name() {
+        changes.push(Change::new(
+            Field::Protocol,
+            Kind::Note,
+            Some(written.clone()),
+            format!(
+                "protocol {written:?} read as {}: the API returns upper case (the Python SDK >= 2.0 sends lower case)",
+                w.protocol.protocol.name()
+            ),
+        ));
+    }
+    let protocol = match (w.protocol.protocol, family) {
+        (WireProtocol::Tcp, _) => Protocol::TCP,
+        (WireProtocol::Udp, _) => Protocol::UDP,
+        (WireProtocol::Icmp, Family::V4) => Protocol::ICMP,
+        (WireProtocol::Icmp, Family::V6) => {
+            changes.push(Change::new(
+                Field::Protocol,
+                Kind::Note,
+                Some("ICMP".into()),
+                "ICMP on an IPv6 ip_range read as ipv6-icmp (58); whether Scaleway filters ICMPv6 with it is unverified",
+            ));
+            Protocol::ICMPV6
+        }
+        (WireProtocol::Any, _) => Protocol::Any,
+    };
+    let set = |p: Option<WirePort>| p.map(|WirePort(v)| v).filter(|v| *v != 0);
+    let (from, to) = (set(w.dest_port_from), set(w.dest_port_to));
+    let ports = if protocol.has_ports() {
+        match (from, to) {
+            (None, None) => PortSet::any(),
+            (Some(p), None) => PortSet::from_ranges([PortRange::single(u64::from(p))
+                .map_err(|e| e.to_string())?]),
+            (Some(a), Some(b)) => PortSet::from_ranges([PortRange::new(
+                u64::from(a),
+                u64::from(b),
+            )
+            .map_err(|e| format!("{e} (dest_port_from {a}, dest_port_to {b})"))?]),
+            (None, Some(b)) => {
+                return Err(format!(
+                    "dest_port_to {b} is given without dest_port_from; give dest_port_from (alone for one port)"
+                ));
+            }
+        }
+    } else {
+        if from.is_some() || to.is_some() {
+            changes.push(Change::new(
+                Field::Ports,
+                Kind::Note,
+                Some(format!("{}-{}", from.unwrap_or(0), to.unwrap_or(0))),
+                format!(
+                    "the API sets ports to null for protocol {}; the rule matches every port and is read so",
+                    w.protocol.protocol.name()
+                ),
+            ));
+        }
+        PortSet::any()
+    };
+    let spec = RuleSpec {
+        protocol,
+        ports,
+        remote,
+        action: w.action.into(),
+        origin: Origin::new(Origin::UNSET, w.id),
+        ..RuleSpec::new(w.direction.into(), family)
+    };
+    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
+    Ok(ReadRule { rule, changes })
+}
+
+/// The outbound SMTP ports the platform drops under `enable_default_security`.
+pub(super) const SMTP_PORTS: [u16; 3] = [25, 465, 587];
+
+/// Whether a rule is one of the platform's SMTP drops: outbound TCP drop of 25, 465 or 587
+/// to every address.
+pub(super) fn is_smtp_drop(rule: &Rule) -> bool {
+    rule.direction() == Direction::Egress
+        && rule.protocol() == Protocol::TCP
+        && rule.action() == Action::Deny
+        && *rule.remote() == Remote::Any
+        && matches!(rule.ports().ranges(), [r] if r.is_single() && SMTP_PORTS.contains(&r.from()))
+}
+
+/// The group object (GET/create responses, create body, sgconv's export).
+#[derive(Deserialize)]
+pub(super) struct WireGroup {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub stateful: Option<bool>,
+    #[serde(default)]
+    pub inbound_default_policy: Option<WireAction>,
+    #[serde(default)]
+    pub outbound_default_policy: Option<WireAction>,
+    #[serde(default)]
+    pub enable_default_security: Option<bool>,
+    #[serde(default)]
+    pub creation_date: Option<serde_json::Value>,
+    #[serde(default)]
+    pub modification_date: Option<serde_json::Value>,
+    #[serde(default)]
+    pub organization: Option<serde_json::Value>,
+    #[serde(default)]
+    pub project: Option<serde_json::Value>,
+    #[serde(default)]
+    pub servers: Option<serde_json::Value>,
+    #[serde(default)]
+    pub organization_default: Option<serde_json::Value>,
+    #[serde(default)]
+    pub project_default: Option<serde_json::Value>,
+    #[serde(default)]
+    pub state: Option<serde_json::Value>,
+    #[serde(default)]
+    pub zone: Option<serde_json::Value>,
+}
+
+impl WireGroup {
+    /// The fields the model has no place for, by wire name, for the report.
+    pub(super) fn uncarried(&self) -> Vec<(&'static str, &serde_json::Value)> {
+        [
+            ("creation_date", &self.creation_date),
+            ("modification_date", &self.modification_date),
+            ("organization", &self.organization),
+            ("project", &self.project),
+            ("servers", &self.servers),
+            ("organization_default", &self.organization_default),
+            ("project_default", &self.project_default),
+            ("state", &self.state),
+            ("zone", &self.zone),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| v.as_ref().filter(|v| !v.is_null()).map(|v| (name, v)))
+        .collect()
+    }
+}
+
+/// `{security_group, rules}` (sgconv's export, or a GET response without rules), or
+/// `{rules, total_count}` (list-rules response, set-rules body).
+#[derive(Deserialize)]
+pub(super) struct WireDoc {
+    #[serde(default)]
+    pub security_group: Option<WireGroup>,
+    #[serde(default)]
+    pub rules: Option<Vec<Checked>>,
+    #[serde(default)]
+    pub total_count: Option<serde_json::Value>,
+}
+
+/// `{rule}`: a create/get/update rule response.
+#[derive(Deserialize)]
+pub(super) struct WireRuleResponse {
+    pub rule: Checked,
+}
+
+/// `{security_groups: [...]}`: a list-groups response (groups without their rules).
+#[derive(Deserialize)]
+pub(super) struct WireGroupList {
+    pub security_groups: Vec<WireGroup>,
+}
+
+/// One rule as written: a set-rules item, positions 1..N.
+#[derive(Serialize)]
+pub(super) struct OutRule {
+    pub action: WireAction,
+    pub protocol: &'static str,
+    pub direction: WireDirection,
+    pub ip_range: String,
+    pub dest_port_from: Option<u16>,
+    pub dest_port_to: Option<u16>,
+    pub position: usize,
+}
+
+/// The group settings as written.
+#[derive(Serialize)]
+pub(super) struct OutGroup<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub stateful: bool,
+    pub inbound_default_policy: WireAction,
+    pub outbound_default_policy: WireAction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_default_security: Option<bool>,
+}
+
+/// The export document: the group settings and the set-rules body.
+#[derive(Serialize)]
+pub(super) struct OutDoc<'a> {
+    pub security_group: OutGroup<'a>,
+    pub rules: Vec<OutRule>,
+}
