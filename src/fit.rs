@@ -185,16 +185,33 @@ fn fit_group(
     // to return traffic too; an always-stateful target lets the replies of every allowed flow
     // through without a rule. Those replies are packets the source denied, so this is a
     // widening, and the conversion is refused without --allow-widen. It is reported at group
-    // level because no single rule causes it. (The default policies themselves are kept as
-    // they are: `out` starts as a clone of the source group.)
+    // level because no single rule causes it. The one refinement: a group that allows nothing
+    // (no enabled allow rule, both defaults deny) has no flows whose replies could pass, so
+    // there statefulness changes no packet and is only noted. (The default policies are kept
+    // as they are: `out` starts as a clone of the source group.)
     if !group.stateful && !caps.stateless {
-        report.group(gi).push(
-            Field::Stateful,
-            Kind::Widened,
-            Some("stateless".into()),
-            "the source group is stateless; the target is always stateful, so return traffic of allowed \
-             flows is allowed without a rule",
-        );
+        let allows_something = group.default_inbound == Action::Allow
+            || group.default_outbound == Action::Allow
+            || group
+                .rules
+                .iter()
+                .any(|r| r.enabled() && r.action() == Action::Allow);
+        let (kind, message) = if allows_something {
+            (
+                Kind::Widened,
+                "the source group is stateless; the target is always stateful, so return traffic of allowed \
+                 flows is allowed without a rule",
+            )
+        } else {
+            (
+                Kind::Note,
+                "the source group is stateless; the target is always stateful, which changes nothing here: \
+                 the group allows no traffic, so there is no return traffic",
+            )
+        };
+        report
+            .group(gi)
+            .push(Field::Stateful, kind, Some("stateless".into()), message);
         out.stateful = true;
     }
     for rule in ordered {

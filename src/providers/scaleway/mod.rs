@@ -41,8 +41,8 @@ use crate::model::{
 };
 use crate::report::{Field, Kind, Report};
 use wire::{
-    Checked, OutDoc, OutGroup, OutRule, SMTP_PORTS, WireAction, WireDirection, WireDoc,
-    WireGroup, WireGroupList, WireProtocol, WireRuleResponse,
+    Checked, OutDoc, OutGroup, OutRule, SMTP_PORTS, WireAction, WireDirection, WireDoc, WireGroup,
+    WireGroupList, WireProtocol, WireRuleResponse,
 };
 
 /// Scaleway Instance, API v1.
@@ -150,9 +150,13 @@ impl Provider for Scaleway {
                 let r: Checked = format::decode(text, fmt, id)?;
                 vec![group(None, vec![r], 0, options, report)?]
             }
-            t if ["inbound_default_policy", "outbound_default_policy", "stateful"]
-                .iter()
-                .any(|k| t.has(k)) =>
+            t if [
+                "inbound_default_policy",
+                "outbound_default_policy",
+                "stateful",
+            ]
+            .iter()
+            .any(|k| t.has(k)) =>
             {
                 let g: WireGroup = format::decode(text, fmt, id)?;
                 vec![group(Some(g), Vec::new(), 0, options, report)?]
@@ -175,7 +179,13 @@ impl Provider for Scaleway {
         report: &mut Report,
     ) -> Result<serde_json::Value, Error> {
         let mut rules = Vec::with_capacity(group.rules.len());
+        // Rules split by the fit pass share an origin: say things once per input rule.
+        let mut seen = std::collections::BTreeSet::new();
         for (i, rule) in group.rules.iter().enumerate() {
+            if !seen.insert(rule.origin().index) {
+                rules.push(out_rule(rule, i + 1)?);
+                continue;
+            }
             if let Some(p) = rule.priority() {
                 report.rule(gi, rule.origin()).push(
                     Field::Priority,
@@ -283,8 +293,14 @@ fn group(
     );
     let (Some(default_inbound), Some(default_outbound)) = (inbound, outbound) else {
         let missing: Vec<&str> = [
-            (inbound.is_none(), "inbound_default_policy (--inbound-default accept|drop)"),
-            (outbound.is_none(), "outbound_default_policy (--outbound-default accept|drop)"),
+            (
+                inbound.is_none(),
+                "inbound_default_policy (--inbound-default accept|drop)",
+            ),
+            (
+                outbound.is_none(),
+                "outbound_default_policy (--outbound-default accept|drop)",
+            ),
         ]
         .into_iter()
         .filter_map(|(m, name)| m.then_some(name))
@@ -349,7 +365,13 @@ fn group(
         for change in changes {
             report.rule(gi, &origin).push_change(change);
         }
-        user.push((c.position, ReadRule { rule, changes: Vec::new() }));
+        user.push((
+            c.position,
+            ReadRule {
+                rule,
+                changes: Vec::new(),
+            },
+        ));
     }
     position_notes(&user, gi, report);
     user.sort_by_key(|(p, _)| *p);
@@ -367,7 +389,9 @@ fn group(
     };
     if let Some(w) = wire {
         for (name, value) in w.uncarried() {
-            let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
             report.group(gi).push(
                 Field::Wire(name.into()),
                 Kind::Metadata,
@@ -427,11 +451,11 @@ fn passes_smtp(rule: &Rule) -> bool {
     rule.direction() == Direction::Egress
         && rule.action() == Action::Allow
         && matches!(rule.protocol(), Protocol::Any | Protocol::TCP)
-        && rule.ports().ranges().iter().any(|r| {
-            SMTP_PORTS
-                .iter()
-                .any(|p| r.from() <= *p && *p <= r.to())
-        })
+        && rule
+            .ports()
+            .ranges()
+            .iter()
+            .any(|r| SMTP_PORTS.iter().any(|p| r.from() <= *p && *p <= r.to()))
 }
 
 /// A group read with `enable_default_security: true` converted to a target without that

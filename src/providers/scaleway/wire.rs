@@ -120,7 +120,9 @@ impl<'de> Deserialize<'de> for WirePort {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = i64::deserialize(d)?;
         u16::try_from(v).map(WirePort).map_err(|_| {
-            serde::de::Error::custom(format!("port {v} out of range (ports are 1-65535; 0 means unset)"))
+            serde::de::Error::custom(format!(
+                "port {v} out of range (ports are 1-65535; 0 means unset)"
+            ))
         })
     }
 }
@@ -236,13 +238,13 @@ fn read_rule(w: WireRule) -> Result<ReadRule, String> {
     let ports = if protocol.has_ports() {
         match (from, to) {
             (None, None) => PortSet::any(),
-            (Some(p), None) => PortSet::from_ranges([PortRange::single(u64::from(p))
-                .map_err(|e| e.to_string())?]),
-            (Some(a), Some(b)) => PortSet::from_ranges([PortRange::new(
-                u64::from(a),
-                u64::from(b),
-            )
-            .map_err(|e| format!("{e} (dest_port_from {a}, dest_port_to {b})"))?]),
+            (Some(p), None) => {
+                PortSet::from_ranges([PortRange::single(u64::from(p)).map_err(|e| e.to_string())?])
+            }
+            (Some(a), Some(b)) => {
+                PortSet::from_ranges([PortRange::new(u64::from(a), u64::from(b))
+                    .map_err(|e| format!("{e} (dest_port_from {a}, dest_port_to {b})"))?])
+            }
             (None, Some(b)) => {
                 return Err(format!(
                     "dest_port_to {b} is given without dest_port_from; give dest_port_from (alone for one port)"
