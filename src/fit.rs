@@ -7,6 +7,10 @@
 //! allow rule, or making a deny rule match more packets, can only remove packets from the
 //! allowed set. So where a target cannot express part of a rule, an allow rule is dropped
 //! (narrowed) and a deny rule is widened to match more (also narrowed) — never the other way.
+//! In a first-match group this holds whatever the default policies: a packet whose first
+//! match was a dropped allow rule falls through to a later rule or the default, so it ends
+//! allowed (as before) or denied; a packet newly matched by a widened deny rule is denied; no
+//! other packet's first match changes.
 
 use crate::error::Error;
 use crate::model::{

@@ -441,3 +441,24 @@ fn cli_rule_lists_take_the_default_flags() {
     assert_eq!(out["security_group"]["enable_default_security"], true);
     assert_eq!(out["rules"].as_array().map(Vec::len), Some(6));
 }
+
+#[test]
+fn group_lists_import_and_exchanges_are_not_documents() {
+    let list = r#"{"security_groups": [
+        {"id": "a", "name": "one", "stateful": true, "inbound_default_policy": "drop", "outbound_default_policy": "drop"},
+        {"id": "b", "name": "two", "stateful": false, "inbound_default_policy": "accept", "outbound_default_policy": "drop"}]}"#;
+    let mut report = sgconv::Report::new(SCW, ProviderId::Canonical);
+    let doc = sgconv::import(list, SCW, None, &mut report).expect("imports");
+    assert_eq!(doc.groups.len(), 2);
+    assert!(doc.groups.iter().all(|g| g.rules.is_empty()));
+    assert!(!doc.groups[1].stateful);
+
+    // The corpus `exchanges/` shape: request/response pairs, not a document.
+    let text = r#"{"_comment": "POST then PATCH", "before": {"request": {}, "response": {}},
+        "patch": {"request": {"protocol": "ICMP"}, "response": {}}}"#;
+    let options = with_defaults(Action::Deny, Action::Deny);
+    assert!(matches!(
+        sgconv::convert(text, SCW, SCW, &options),
+        Err(Error::Shape { .. })
+    ));
+}
