@@ -378,6 +378,11 @@ fn malformed_input_exits_1_with_a_located_message() {
             "rules[0].position",
         ),
         (
+            "editable false on a user rule",
+            rule(&format!(r#""protocol": "TCP", {ok}, "dest_port_from": 22, "editable": false"#)),
+            "rules[0]",
+        ),
+        (
             "yaml: bad ip_range",
             "security_group: {stateful: true, inbound_default_policy: drop, outbound_default_policy: drop}\nrules:\n  - {protocol: tcp, direction: inbound, action: accept, ip_range: not-a-network}\n".to_owned(),
             "rules[0].ip_range",

@@ -21,7 +21,9 @@
 //!
 //! `editable: false` rules are the platform's SMTP drops (`enable_default_security`): they
 //! become [`SecurityGroup::platform_smtp_block`], never user rules, and their positions may
-//! collide with user positions.
+//! collide with user positions. Any other `editable: false` rule is refused: the Python SDK
+//! sends `editable: false` by default, and whether the API then ignores the rule is not
+//! documented.
 //!
 //! Export: one document `{security_group: {name, description, tags, stateful,
 //! inbound_default_policy, outbound_default_policy, enable_default_security}, rules: [...]}`,
@@ -349,17 +351,14 @@ fn group(
             for change in changes {
                 report.rule(gi, &origin).push_change(change);
             }
-            let message = if wire::is_smtp_drop(&rule) {
-                smtp_rules = true;
+            smtp_rules = true;
+            report.rule(gi, &origin).push(
+                Field::Rule,
+                Kind::Note,
+                None,
                 "a platform SMTP drop (editable: false): carried as the group's enable_default_security, \
-                 not as a rule"
-            } else {
-                "a non-editable rule that is not one of the platform's SMTP drops: not a user rule \
-                 (the API ignores editable: false rules on write); left out"
-            };
-            report
-                .rule(gi, &origin)
-                .push(Field::Rule, Kind::Note, None, message);
+                 not as a rule",
+            );
             continue;
         }
         for change in changes {

@@ -178,8 +178,8 @@ pub(super) struct WireRule {
     dest_ip_range: Option<NullOnly>,
 }
 
-/// A rule read and checked: a user rule with its position, or a platform rule
-/// (`editable: false`).
+/// A rule read and checked: a user rule with its position, or one of the platform's SMTP
+/// drops (`editable: false`; any other non-editable rule is refused).
 #[derive(Deserialize)]
 #[serde(try_from = "WireRule")]
 pub(super) struct Checked {
@@ -193,10 +193,25 @@ pub(super) struct Checked {
 impl TryFrom<WireRule> for Checked {
     type Error = String;
     fn try_from(w: WireRule) -> Result<Self, String> {
+        let position = w.position.unwrap_or(0);
+        let platform = w.editable == Some(false);
+        let read = read_rule(w)?;
+        if platform && !is_smtp_drop(&read.rule) {
+            // Responses list only the platform's SMTP drops as non-editable. Elsewhere
+            // `editable: false` is what the Python SDK's request defaults send, and whether the
+            // API then ignores the rule or only the flag is not documented: dropping a drop
+            // rule could widen, keeping an ignored accept rule could too. Do not guess.
+            return Err(
+                "editable: false on a rule that is not one of the platform's SMTP drops (outbound TCP \
+                 25/465/587 to every address): the API may ignore the whole rule on write; remove \
+                 `editable` to read it as a user rule, or remove the rule"
+                    .into(),
+            );
+        }
         Ok(Checked {
-            position: w.position.unwrap_or(0),
-            platform: w.editable == Some(false),
-            read: read_rule(w)?,
+            position,
+            platform,
+            read,
         })
     }
 }
@@ -282,7 +297,7 @@ pub(super) const SMTP_PORTS: [u16; 3] = [25, 465, 587];
 
 /// Whether a rule is one of the platform's SMTP drops: outbound TCP drop of 25, 465 or 587
 /// to every address.
-pub(super) fn is_smtp_drop(rule: &Rule) -> bool {
+fn is_smtp_drop(rule: &Rule) -> bool {
     rule.direction() == Direction::Egress
         && rule.protocol() == Protocol::TCP
         && rule.action() == Action::Deny
