@@ -223,7 +223,12 @@ fn fit_group(
             out.rules.push(fitted);
         }
     }
-    if out.evaluation == Evaluation::AllowOnly {
+    // A later rule with the same match and action as an earlier one adds nothing: in a union
+    // of allows, and in first-match order too (the earlier rule always matches first).
+    if matches!(
+        out.evaluation,
+        Evaluation::AllowOnly | Evaluation::FirstMatch
+    ) {
         dedupe(&mut out.rules, gi, report);
     }
     if let Some(max) = caps.max_rules
