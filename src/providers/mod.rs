@@ -8,6 +8,7 @@
 
 mod canonical;
 mod gcore;
+mod huawei;
 mod read;
 
 use std::fmt;
@@ -112,6 +113,7 @@ registry! {
     Canonical = "canonical" => canonical::Canonical,
     GcoreV1 = "gcore-v1" => gcore::Gcore::V1,
     GcoreV2 = "gcore-v2" => gcore::Gcore::V2,
+    Huawei = "huawei" => huawei::Huawei,
 }
 
 impl fmt::Display for ProviderId {
