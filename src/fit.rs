@@ -402,17 +402,22 @@ fn priority_levels(
                 needed = needed.max(*rank + 1);
                 levels.push(level(*rank));
             }
-            if !rules.is_empty() {
-                report.group(gi).push(
-                    Field::Priority,
-                    Kind::Rewritten,
-                    None,
-                    format!(
-                        "first-match order written as priorities {min}-{} (a new level wherever a deny \
-                         follows an allow; same meaning)",
-                        u32::from(min) + u32::try_from(needed).unwrap_or(u32::MAX) - 1
-                    ),
-                );
+            let message = match needed {
+                0 => None,
+                1 => Some(format!(
+                    "first-match order written as priority {min} for every rule (no deny follows an \
+                     allow; same meaning)"
+                )),
+                n => Some(format!(
+                    "first-match order written as priorities {min}-{} (a new level wherever a deny \
+                     follows an allow; same meaning)",
+                    usize::from(min) + n - 1
+                )),
+            };
+            if let Some(message) = message {
+                report
+                    .group(gi)
+                    .push(Field::Priority, Kind::Rewritten, None, message);
             }
             (levels, needed)
         }
@@ -443,6 +448,12 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
     }
     let allow = rule.action() == Action::Allow;
     let mut spec = rule.spec().clone();
+    // A disabled rule matches nothing: changing it changes no traffic.
+    let (loss, aside) = if rule.enabled() {
+        (Kind::Narrowed, "")
+    } else {
+        (Kind::Metadata, " (it is disabled, so no traffic changes)")
+    };
     // Each check either drops an allow rule (narrowed) or widens a deny rule's match (narrowed).
     let mut cannot = |field: Field,
                       value: String,
@@ -453,18 +464,18 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
         if allow {
             report.rule(gi, &origin).push(
                 field,
-                Kind::Narrowed,
+                loss,
                 Some(value),
-                format!("the target cannot express {what}; the allow rule is left out"),
+                format!("the target cannot express {what}; the allow rule is left out{aside}"),
             );
             false
         } else {
             report.rule(gi, &origin).push(
                 field,
-                Kind::Narrowed,
+                loss,
                 Some(value),
                 format!(
-                    "the target cannot express {what}; the deny rule is widened to match without it"
+                    "the target cannot express {what}; the deny rule is widened to match without it{aside}"
                 ),
             );
             widen(spec);
