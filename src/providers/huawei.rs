@@ -345,13 +345,13 @@ fn read_rule(w: WireRule) -> Result<ReadRule, String> {
             &mut changes,
         )?,
         (false, true, false) => Remote::Group(w.remote_group_id.unwrap_or_default()),
-        (false, false, true) => {
-            Remote::AddressGroup(w.remote_address_group_id.unwrap_or_default())
-        }
+        (false, false, true) => Remote::AddressGroup(w.remote_address_group_id.unwrap_or_default()),
         _ => {
-            return Err("remote_ip_prefix, remote_group_id and remote_address_group_id are mutually \
+            return Err(
+                "remote_ip_prefix, remote_group_id and remote_address_group_id are mutually \
                         exclusive; give at most one"
-                .into());
+                    .into(),
+            );
         }
     };
     let priority = match w.priority {
@@ -373,7 +373,9 @@ fn read_rule(w: WireRule) -> Result<ReadRule, String> {
     if let Some(d) = &w.description {
         let n = d.chars().count();
         if n > 255 {
-            return Err(format!("description is {n} characters long; Huawei allows 255"));
+            return Err(format!(
+                "description is {n} characters long; Huawei allows 255"
+            ));
         }
         if d.contains(['<', '>']) {
             return Err("description must not contain `<` or `>`".into());
@@ -446,9 +448,9 @@ fn read_protocol(text: Option<&str>, family: Family) -> Result<Protocol, String>
         (Protocol::ICMP, Family::V6) => {
             Err("protocol icmp needs ethertype IPv4; use icmpv6 for IPv6".into())
         }
-        (Protocol::ICMPV6, Family::V4) => Err(
-            "protocol icmpv6 needs ethertype IPv6 (an omitted ethertype means IPv4)".into(),
-        ),
+        (Protocol::ICMPV6, Family::V4) => {
+            Err("protocol icmpv6 needs ethertype IPv6 (an omitted ethertype means IPv4)".into())
+        }
         _ => Ok(protocol),
     }
 }
