@@ -500,3 +500,21 @@ fn more_than_20_ranges_split_and_icmp_type_is_reported() {
         .collect();
     assert_eq!(narrowed, ["icmp", "ports"]);
 }
+
+#[test]
+fn disabled_rules_are_carried_to_huawei_and_left_out_of_gcore() {
+    let text = r#"{"security_group_rule": {"direction": "ingress", "protocol": "tcp",
+                   "multiport": "22", "priority": 1, "enabled": false}}"#;
+    let c = convert(text, H, H).expect("converts");
+    assert_eq!(c.output[0]["security_group_rule"]["enabled"], false);
+    assert_eq!(c.report.verdict, Verdict::Exact);
+    let c = convert(text, H, ProviderId::GcoreV2).expect("converts");
+    assert_eq!(c.output, serde_json::json!([]));
+    assert_eq!(c.report.verdict, Verdict::Exact);
+    assert!(
+        c.report
+            .entries
+            .iter()
+            .any(|e| e.field == sgconv::report::Field::Enabled && e.kind == Kind::Metadata)
+    );
+}
