@@ -12,6 +12,8 @@
 //! allowed (as before) or denied; a packet newly matched by a widened deny rule is denied; no
 //! other packet's first match changes.
 
+mod levels;
+
 use crate::error::Error;
 use crate::model::{
     Action, Direction, Document, Evaluation, Icmp, PortSet, Protocol, Remote, Rule, RuleSpec,
@@ -176,6 +178,7 @@ fn fit_group(
 ) -> Result<SecurityGroup, Error> {
     group_fields(group, gi, caps, report);
     let ordered = order_rules(group, gi, caps, report)?;
+    let levels = levels::priority_levels(group, &ordered, gi, caps, report)?;
     let mut out = SecurityGroup {
         rules: Vec::with_capacity(ordered.len()),
         ..group.clone()
@@ -218,7 +221,22 @@ fn fit_group(
             .push(Field::Stateful, kind, Some("stateless".into()), message);
         out.stateful = true;
     }
-    for rule in ordered {
+    for (i, rule) in ordered.into_iter().enumerate() {
+        let leveled;
+        let rule = match levels.get(i).copied().flatten() {
+            Some(p) if rule.priority() != Some(p) => {
+                let mut spec = rule.spec().clone();
+                spec.priority = Some(p);
+                match Rule::new(spec) {
+                    Ok(r) => {
+                        leveled = r;
+                        &leveled
+                    }
+                    Err(_) => rule,
+                }
+            }
+            _ => rule,
+        };
         for fitted in fit_rule(rule, gi, caps, report) {
             out.rules.push(fitted);
         }
@@ -318,20 +336,6 @@ fn order_rules<'a>(
         // Priority order made explicit: ascending priority, deny first at equal priority.
         rules.sort_by_key(|r| (r.priority().unwrap_or(u16::MAX), r.action() != Action::Deny));
     }
-    if let Ordering::Priority { max, .. } = caps.ordering
-        && group.evaluation == Evaluation::FirstMatch
-        && rules.len() > usize::from(max)
-        && has_deny
-    {
-        return Err(Error::Refused {
-            reason: format!(
-                "group {gi} has {} ordered rules with deny rules; the target has {max} priority levels, and \
-                 lowering to fewer levels is not implemented yet",
-                rules.len()
-            ),
-            report: Box::new(report.clone()),
-        });
-    }
     Ok(rules)
 }
 
@@ -349,6 +353,12 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
     }
     let allow = rule.action() == Action::Allow;
     let mut spec = rule.spec().clone();
+    // A disabled rule matches nothing: changing it changes no traffic.
+    let (loss, aside) = if rule.enabled() {
+        (Kind::Narrowed, "")
+    } else {
+        (Kind::Metadata, " (it is disabled, so no traffic changes)")
+    };
     // Each check either drops an allow rule (narrowed) or widens a deny rule's match (narrowed).
     let mut cannot = |field: Field,
                       value: String,
@@ -359,18 +369,18 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
         if allow {
             report.rule(gi, &origin).push(
                 field,
-                Kind::Narrowed,
+                loss,
                 Some(value),
-                format!("the target cannot express {what}; the allow rule is left out"),
+                format!("the target cannot express {what}; the allow rule is left out{aside}"),
             );
             false
         } else {
             report.rule(gi, &origin).push(
                 field,
-                Kind::Narrowed,
+                loss,
                 Some(value),
                 format!(
-                    "the target cannot express {what}; the deny rule is widened to match without it"
+                    "the target cannot express {what}; the deny rule is widened to match without it{aside}"
                 ),
             );
             widen(spec);

@@ -11,6 +11,7 @@
 //! - an ICMP code only together with a type (by construction of [`Icmp`]);
 //! - group and address-group ids non-empty.
 
+pub mod multiport;
 mod ports;
 mod protocol;
 mod remote;

@@ -8,6 +8,7 @@
 
 mod canonical;
 mod gcore;
+mod huawei;
 mod read;
 mod scaleway;
 
@@ -134,6 +135,7 @@ registry! {
     Canonical = "canonical" => canonical::Canonical,
     GcoreV1 = "gcore-v1" => gcore::Gcore::V1,
     GcoreV2 = "gcore-v2" => gcore::Gcore::V2,
+    Huawei = "huawei" => huawei::Huawei,
     Scaleway = "scaleway" => scaleway::Scaleway,
 }
 

@@ -1,0 +1,135 @@
+//! Priorities for targets ordered by numeric priority: see [`priority_levels`].
+
+use super::{Capabilities, Ordering};
+use crate::error::Error;
+use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
+use crate::report::{Field, Kind, Report};
+
+/// The priority each rule of `rules` (already in evaluation order) gets in a target ordered
+/// by numeric priority (`Ordering::Priority { min, max }`: ascending, deny before allow at
+/// equal priority, first match decides); `None` keeps the rule's own priority. Empty for
+/// other targets.
+///
+/// - **Allow-only source**: one level, `min`, for every rule. A union of allow rules does
+///   not depend on order, and with no deny rule the deny-first tie break never applies.
+/// - **Priority source**: priorities already inside `min..=max` are kept. Otherwise the
+///   distinct priorities (a missing one sorts last) are renumbered `min, min+1, ...` in
+///   order: the relative order and the ties — hence the deny-first tie breaks — are the
+///   same, so the meaning is too.
+/// - **First-match source** (positions): within one (direction, family) class, rules keep
+///   the current level, and a new, larger level starts exactly where a deny follows an
+///   allow. Why this keeps first-match meaning: the target evaluates a level's denies, then
+///   its allows, so a level must hold a stretch of the source of the form `deny* allow*` to
+///   be evaluated in source order up to reordering *inside runs of one action* — and such a
+///   reordering never changes a verdict, because whichever rule of the run matches first,
+///   the run's action decides, and every earlier run comes first in both orders. A deny
+///   after an allow cannot share the allow's level (the target would try it before the
+///   allow; sharing is sound only when the two match no common packet, which needs the
+///   semantic engine), so it opens a new level. An allow after a deny can share the deny's
+///   level: deny-first puts it after the deny anyway. Rules of different directions or
+///   families never match the same packet, so each class counts its levels from `min`.
+///   Disabled rules match nothing: they take the current level and start none.
+///
+/// More levels than `max - min + 1` are refused ([`Error::Refused`]): merging levels would
+/// need the overlap analysis of the semantic engine.
+pub(super) fn priority_levels(
+    group: &SecurityGroup,
+    rules: &[&Rule],
+    gi: usize,
+    caps: &Capabilities,
+    report: &mut Report,
+) -> Result<Vec<Option<u16>>, Error> {
+    let Ordering::Priority { min, max } = caps.ordering else {
+        return Ok(Vec::new());
+    };
+    let span = usize::from(max.saturating_sub(min)) + 1;
+    let level = |rank: usize| u16::try_from(rank).ok().and_then(|r| min.checked_add(r));
+    let (levels, needed): (Vec<Option<u16>>, usize) = match group.evaluation {
+        Evaluation::AllowOnly => (vec![Some(min); rules.len()], 1),
+        Evaluation::Priority => {
+            if rules
+                .iter()
+                .all(|r| r.priority().is_some_and(|p| (min..=max).contains(&p)))
+            {
+                return Ok(vec![None; rules.len()]);
+            }
+            // Rules are sorted by priority (missing last), so ranks are a running count.
+            let mut ranks = Vec::with_capacity(rules.len());
+            let mut rank = 0;
+            for (i, r) in rules.iter().enumerate() {
+                if i > 0 && rules[i - 1].priority() != r.priority() {
+                    rank += 1;
+                }
+                ranks.push(rank);
+            }
+            let levels: Vec<Option<u16>> = ranks.iter().map(|&k| level(k)).collect();
+            for (r, p) in rules.iter().zip(&levels) {
+                if let Some(p) = p
+                    && r.priority() != Some(*p)
+                {
+                    report.rule(gi, r.origin()).push(
+                        Field::Priority,
+                        Kind::Rewritten,
+                        r.priority().map(|p| p.to_string()),
+                        format!(
+                            "priority renumbered to {p} to fit the target's range {min}-{max} (same order)"
+                        ),
+                    );
+                }
+            }
+            (levels, rank + 1)
+        }
+        Evaluation::FirstMatch => {
+            let mut classes: Vec<((Direction, Family), usize, Action)> = Vec::new();
+            let mut levels = Vec::with_capacity(rules.len());
+            let mut needed = 0;
+            for r in rules {
+                let class = (r.direction(), r.family());
+                let i = match classes.iter().position(|(c, ..)| *c == class) {
+                    Some(i) => i,
+                    None => {
+                        classes.push((class, 0, Action::Deny));
+                        classes.len() - 1
+                    }
+                };
+                let (_, rank, last) = &mut classes[i];
+                if r.enabled() {
+                    if *last == Action::Allow && r.action() == Action::Deny {
+                        *rank += 1;
+                    }
+                    *last = r.action();
+                }
+                needed = needed.max(*rank + 1);
+                levels.push(level(*rank));
+            }
+            let message = match needed {
+                0 => None,
+                1 => Some(format!(
+                    "first-match order written as priority {min} for every rule (no deny follows an \
+                     allow; same meaning)"
+                )),
+                n => Some(format!(
+                    "first-match order written as priorities {min}-{} (a new level wherever a deny \
+                     follows an allow; same meaning)",
+                    usize::from(min) + n - 1
+                )),
+            };
+            if let Some(message) = message {
+                report
+                    .group(gi)
+                    .push(Field::Priority, Kind::Rewritten, None, message);
+            }
+            (levels, needed)
+        }
+    };
+    if needed > span || levels.iter().any(Option::is_none) {
+        return Err(Error::Refused {
+            reason: format!(
+                "group {gi} needs {needed} priority levels to keep its meaning; the target has {span} \
+                 ({min}-{max}), and merging levels needs the semantic engine (not implemented yet)"
+            ),
+            report: Box::new(report.clone()),
+        });
+    }
+    Ok(levels)
+}

@@ -1,0 +1,361 @@
+//! Huawei Cloud VPC API v3 security-group rules (reference/huawei.md).
+//!
+//! Import shapes:
+//!
+//! | shape | top level |
+//! |---|---|
+//! | create-rule body (optionally `dry_run`), 201 create or show-rule response | `{security_group_rule: {...}}` |
+//! | batch-create body, batch-create 201 response, list-rules response | `{security_group_rules: [...]}` (+ `request_id`, `page_info`, `ignore_duplicate`, `dry_run`) |
+//! | show-group / create-group response | `{security_group: {..., security_group_rules}}` |
+//! | a bare rule | `{direction, ...}` |
+//! | a list of create bodies (sgconv's own export) or of bare rules | `[...]` |
+//!
+//! Rules of a list that name different `security_group_id`s become separate groups.
+//! A group's evaluation is priority order (1 first), deny before allow at equal priority,
+//! first match decides, no match denies (§7).
+//!
+//! Export: an array of `{"security_group_rule": {...}}` create bodies with `ethertype`,
+//! `action` and `priority` always written (the documented defaults contradict each other)
+//! and every field that means "all" left out rather than sent as `""`.
+
+mod wire;
+
+use super::read::{self, ReadRule};
+use super::{ExportOptions, Provider, ProviderId};
+use crate::error::Error;
+use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+use crate::format::{self, Format, TopLevel};
+use crate::model::{
+    Action, Document, Evaluation, Family, Protocol, Remote, Rule, SecurityGroup, Tag, multiport,
+};
+use crate::report::{Field, Kind, Report};
+use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
+
+/// Huawei Cloud VPC, API v3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Huawei;
+
+/// The lowest and highest priority (1 is evaluated first).
+const PRIORITIES: (u16, u16) = (1, 100);
+
+/// What `security_group_id` holds when no `--target-group` is given.
+const PLACEHOLDER_GROUP: &str = "REPLACE-WITH-TARGET-SECURITY-GROUP-ID";
+
+static CAPS: Capabilities = Capabilities {
+    deny: true,
+    ordering: Ordering::Priority {
+        min: PRIORITIES.0,
+        max: PRIORITIES.1,
+    },
+    default_allow: false,
+    stateless: false,
+    protocols: Protocols::All,
+    // multiport is documented for tcp and udp only (§4).
+    port_protocols: &[6, 17],
+    port_ranges_per_rule: multiport::MAX_GROUPS,
+    icmp_type_code: false,
+    remote_group: true,
+    address_group: true,
+    description: Some(TextLimit {
+        max_chars: 255,
+        forbidden: &['<', '>'],
+    }),
+    group_fields: GroupFields::NONE,
+    rule_ids: false,
+    enabled_flag: true,
+    max_rules: Some(50),
+};
+
+// ---------------------------------------------------------------------------------------
+// Reading documents
+
+fn priority_group() -> SecurityGroup {
+    SecurityGroup {
+        evaluation: Evaluation::Priority,
+        ..SecurityGroup::allow_only()
+    }
+}
+
+/// Rules of a list, one group per `security_group_id` in order of first appearance.
+fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<SecurityGroup> {
+    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
+    for c in rules {
+        match buckets.iter_mut().find(|(id, _)| *id == c.group_id) {
+            Some((_, reads)) => reads.push(c.read),
+            None => buckets.push((c.group_id, vec![c.read])),
+        }
+    }
+    if buckets.is_empty() {
+        buckets.push((None, Vec::new()));
+    }
+    buckets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, reads))| {
+            let mut group = priority_group();
+            group.id = id;
+            group.rules = read::place(reads, first + i, report);
+            group
+        })
+        .collect()
+}
+
+fn group_metadata(report: &mut Report, gi: usize, items: &[(&str, Option<String>)]) {
+    for (name, value) in items {
+        if let Some(v) = value {
+            report.group(gi).push(
+                Field::Wire((*name).into()),
+                Kind::Metadata,
+                Some(v.clone()),
+                format!("{name} is not carried"),
+            );
+        }
+    }
+}
+
+fn flags_note(report: &mut Report, gi: usize, dry_run: Option<bool>, ignore: Option<bool>) {
+    if dry_run == Some(true) {
+        report.group(gi).push(
+            Field::Wire("dry_run".into()),
+            Kind::Note,
+            Some("true".into()),
+            "the input is a dry-run request (validation only); read as the rules it describes",
+        );
+    }
+    if let Some(flag) = ignore {
+        report.group(gi).push(
+            Field::Wire("ignore_duplicate".into()),
+            Kind::Metadata,
+            Some(flag.to_string()),
+            "the batch request's ignore_duplicate flag is not carried",
+        );
+    }
+}
+
+fn show_group(w: ShowGroup, report: &mut Report) -> SecurityGroup {
+    let g = w.security_group;
+    let mut group = priority_group();
+    group.id = g.id;
+    group.name = g.name.filter(|s| !s.is_empty());
+    group.description = g.description.filter(|s| !s.is_empty());
+    group.tags = g
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect();
+    group_metadata(
+        report,
+        0,
+        &[
+            ("request_id", w.request_id),
+            ("project_id", g.project_id),
+            ("enterprise_project_id", g.enterprise_project_id),
+            ("created_at", g.created_at),
+            ("updated_at", g.updated_at),
+        ],
+    );
+    let reads = g
+        .security_group_rules
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.read)
+        .collect();
+    group.rules = read::place(reads, 0, report);
+    group
+}
+
+fn shape_error(found: &str) -> Error {
+    Error::Shape {
+        provider: ProviderId::Huawei,
+        message: format!(
+            "{found}; expected a create-rule body or response ({{security_group_rule}}), a batch-create \
+             body or list response ({{security_group_rules: [...]}}), a show-group response \
+             ({{security_group}}), a bare rule, or a list of bodies or rules"
+        ),
+    }
+}
+
+impl Provider for Huawei {
+    fn id(&self) -> ProviderId {
+        ProviderId::Huawei
+    }
+
+    fn about(&self) -> &'static str {
+        "Huawei Cloud VPC API v3: rule bodies/responses, batch and list, show-group; priorities, deny"
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPS
+    }
+
+    fn import(&self, text: &str, fmt: Format, report: &mut Report) -> Result<Document, Error> {
+        let id = self.id();
+        let top = format::probe(text, fmt, id)?;
+        let groups = match &top {
+            TopLevel::Scalar => return Err(shape_error("found a single value")),
+            TopLevel::Array => {
+                let kinds: Vec<ItemKind> = format::decode(text, fmt, id)?;
+                let rules = if kinds.first().is_some_and(|k| k.body) {
+                    let bodies: Vec<OneRule> = format::decode(text, fmt, id)?;
+                    let mut dry = None;
+                    let rules = bodies
+                        .into_iter()
+                        .map(|b| {
+                            dry = dry.or(b.dry_run.filter(|d| *d));
+                            b.security_group_rule
+                        })
+                        .collect();
+                    flags_note(report, 0, dry, None);
+                    rules
+                } else {
+                    format::decode::<Vec<Checked>>(text, fmt, id)?
+                };
+                rule_groups(rules, 0, report)
+            }
+            t if t.has("security_group_rule") => {
+                let one: OneRule = format::decode(text, fmt, id)?;
+                flags_note(report, 0, one.dry_run, None);
+                group_metadata(report, 0, &[("request_id", one.request_id)]);
+                rule_groups(vec![one.security_group_rule], 0, report)
+            }
+            t if t.has("security_group_rules") => {
+                let list: RuleList = format::decode(text, fmt, id)?;
+                flags_note(report, 0, list.dry_run, list.ignore_duplicate);
+                group_metadata(report, 0, &[("request_id", list.request_id)]);
+                if let Some(next) = list.page_info.and_then(|p| p.next_marker) {
+                    report.group(0).push(
+                        Field::Wire("page_info".into()),
+                        Kind::Note,
+                        Some(next),
+                        "the list response has more pages (next_marker); only this page was read, and \
+                         rules on other pages (deny rules included) are not part of the result",
+                    );
+                }
+                rule_groups(list.security_group_rules, 0, report)
+            }
+            t if t.has("security_group") => {
+                vec![show_group(format::decode(text, fmt, id)?, report)]
+            }
+            t if t.has("security_groups") => {
+                return Err(shape_error(
+                    "found a list-groups response ({security_groups}), which carries no rules",
+                ));
+            }
+            t if t.has("error_code") => {
+                return Err(shape_error(
+                    "found an error or dry-run (202) response ({error_code}), which carries no rule",
+                ));
+            }
+            t if t.has("direction") => {
+                rule_groups(vec![format::decode::<Checked>(text, fmt, id)?], 0, report)
+            }
+            TopLevel::Object(keys) => {
+                return Err(shape_error(&format!(
+                    "found an object with keys [{}]",
+                    keys.join(", ")
+                )));
+            }
+        };
+        Ok(Document { groups })
+    }
+
+    fn export_group(
+        &self,
+        group: &SecurityGroup,
+        gi: usize,
+        options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<serde_json::Value, Error> {
+        let group_id = match options.target_group.as_deref() {
+            Some(id) => id,
+            None => {
+                report.group(gi).push(
+                    Field::Wire("security_group_id".into()),
+                    Kind::Note,
+                    Some(PLACEHOLDER_GROUP.into()),
+                    "no target group given (--target-group ID): security_group_id is a placeholder to \
+                     replace before sending",
+                );
+                PLACEHOLDER_GROUP
+            }
+        };
+        report.group(gi).push(
+            Field::Group,
+            Kind::Note,
+            None,
+            "a new Huawei group starts with default rules (all ingress from its own members, all \
+             egress); delete those the source does not have, or the group allows more than these rules",
+        );
+        let mut bodies = Vec::with_capacity(group.rules.len());
+        for rule in &group.rules {
+            if !rule.enabled() {
+                report.rule(gi, rule.origin()).push(
+                    Field::Enabled,
+                    Kind::Note,
+                    Some("false".into()),
+                    "written with enabled: false, which Huawei documents for regions hc and hk only",
+                );
+            }
+            bodies.push(Body {
+                security_group_rule: body(rule, group_id)?,
+            });
+        }
+        serde_json::to_value(bodies).map_err(|e| Error::Internal(e.to_string()))
+    }
+}
+
+fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
+    let protocol = match rule.protocol() {
+        Protocol::Any => None,
+        Protocol::TCP => Some("tcp".to_owned()),
+        Protocol::UDP => Some("udp".to_owned()),
+        Protocol::ICMP => Some("icmp".to_owned()),
+        Protocol::ICMPV6 => Some("icmpv6".to_owned()),
+        Protocol::Number(n) => Some(n.to_string()),
+    };
+    let ports = rule.ports();
+    if ports.ranges().len() > multiport::MAX_GROUPS || !rule.icmp().is_any() {
+        return Err(Error::Internal(
+            "a rule Huawei v3 cannot hold reached its exporter".into(),
+        ));
+    }
+    let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
+        Remote::Any => (None, None, None),
+        Remote::Cidr(net) => (Some(net.to_string()), None, None),
+        Remote::Group(id) => (None, Some(id.as_str()), None),
+        Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
+    };
+    let priority = rule
+        .priority()
+        .filter(|p| (PRIORITIES.0..=PRIORITIES.1).contains(p))
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "a rule without a priority in 1-100 ({:?}) reached the Huawei exporter",
+                rule.priority()
+            ))
+        })?;
+    Ok(WireOut {
+        security_group_id: group_id,
+        description: rule.description(),
+        direction: rule.direction(),
+        ethertype: match rule.family() {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        },
+        protocol,
+        multiport: (!ports.is_any()).then(|| multiport::print(ports)),
+        remote_ip_prefix,
+        remote_group_id,
+        remote_address_group_id,
+        action: match rule.action() {
+            Action::Allow => "allow",
+            Action::Deny => "deny",
+        },
+        priority,
+        enabled: (!rule.enabled()).then_some(false),
+    })
+}

@@ -1,0 +1,394 @@
+//! Huawei's wire shapes, and reading one rule into the canonical model (every check that
+//! makes the importer reject what Huawei would reject, reference/huawei.md §2-§6).
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use super::PRIORITIES;
+use crate::model::{
+    Action, Direction, Family, Origin, PortSet, Protocol, Remote, Rule, RuleSpec, multiport,
+};
+use crate::providers::read::{self, ReadRule};
+use crate::report::{Change, Field, Kind};
+
+#[derive(Deserialize, Clone, Copy)]
+pub(super) enum Ethertype {
+    #[serde(alias = "ipv4")]
+    IPv4,
+    #[serde(alias = "ipv6")]
+    IPv6,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum WireAction {
+    Allow,
+    Deny,
+}
+
+/// One rule as Huawei writes it in request options and responses. Unknown keys are
+/// rejected: the SDK silently drops them, and a dropped `multiport` would widen the rule.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireRule {
+    #[serde(default)]
+    pub(super) id: Option<String>,
+    #[serde(default)]
+    pub(super) project_id: Option<String>,
+    #[serde(default)]
+    pub(super) security_group_id: Option<String>,
+    pub(super) direction: Direction,
+    #[serde(default)]
+    pub(super) ethertype: Option<Ethertype>,
+    #[serde(default)]
+    pub(super) protocol: Option<String>,
+    #[serde(default, deserialize_with = "de_multiport")]
+    pub(super) multiport: Option<PortSet>,
+    #[serde(default)]
+    pub(super) remote_ip_prefix: Option<String>,
+    #[serde(default)]
+    pub(super) remote_group_id: Option<String>,
+    #[serde(default)]
+    pub(super) remote_address_group_id: Option<String>,
+    #[serde(default)]
+    pub(super) action: Option<WireAction>,
+    #[serde(default)]
+    pub(super) priority: Option<i64>,
+    #[serde(default)]
+    pub(super) enabled: Option<bool>,
+    #[serde(default)]
+    pub(super) description: Option<String>,
+    #[serde(default)]
+    pub(super) created_at: Option<String>,
+    #[serde(default)]
+    pub(super) updated_at: Option<String>,
+}
+
+/// `multiport`: a string in the grammar of [`multiport`], `null`, or (a documentation
+/// quirk, §3) a JSON number.
+fn de_multiport<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PortSet>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<PortSet>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a multiport string such as \"22,80-90\", a port number, or null")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            multiport::parse(s).map(Some).map_err(E::custom)
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            self.visit_str(&n.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            self.visit_str(&n.to_string())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// A rule checked while it is read, so errors carry its path and line:column.
+#[derive(Deserialize)]
+#[serde(try_from = "WireRule")]
+pub(super) struct Checked {
+    pub(super) read: ReadRule,
+    pub(super) group_id: Option<String>,
+}
+
+impl TryFrom<WireRule> for Checked {
+    type Error = String;
+    fn try_from(w: WireRule) -> Result<Self, String> {
+        let group_id = w.security_group_id.clone().filter(|s| !s.is_empty());
+        Ok(Checked {
+            read: read_rule(w)?,
+            group_id,
+        })
+    }
+}
+
+/// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OneRule {
+    #[serde(default)]
+    pub(super) dry_run: Option<bool>,
+    #[serde(default)]
+    pub(super) request_id: Option<String>,
+    pub(super) security_group_rule: Checked,
+}
+
+/// `{security_group_rules}`: a batch-create body or response, or a list response.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RuleList {
+    pub(super) security_group_rules: Vec<Checked>,
+    #[serde(default)]
+    pub(super) request_id: Option<String>,
+    #[serde(default)]
+    pub(super) page_info: Option<PageInfo>,
+    #[serde(default)]
+    pub(super) ignore_duplicate: Option<bool>,
+    #[serde(default)]
+    pub(super) dry_run: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PageInfo {
+    #[serde(default)]
+    #[allow(dead_code)] // read so that a page_info is recognised
+    pub(super) previous_marker: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(super) current_count: Option<u64>,
+    #[serde(default)]
+    pub(super) next_marker: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ShowGroup {
+    pub(super) security_group: WireGroup,
+    #[serde(default)]
+    pub(super) request_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireTag {
+    pub(super) key: String,
+    #[serde(default)]
+    pub(super) value: Option<String>,
+}
+
+/// `SecurityGroupInfo` (show / create group).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireGroup {
+    #[serde(default)]
+    pub(super) id: Option<String>,
+    #[serde(default)]
+    pub(super) name: Option<String>,
+    #[serde(default)]
+    pub(super) description: Option<String>,
+    #[serde(default)]
+    pub(super) project_id: Option<String>,
+    #[serde(default)]
+    pub(super) enterprise_project_id: Option<String>,
+    #[serde(default)]
+    pub(super) tags: Option<Vec<WireTag>>,
+    #[serde(default)]
+    pub(super) created_at: Option<String>,
+    #[serde(default)]
+    pub(super) updated_at: Option<String>,
+    #[serde(default)]
+    pub(super) security_group_rules: Option<Vec<Checked>>,
+}
+
+/// An array item: a create body or a bare rule (told apart by its keys).
+pub(super) struct ItemKind {
+    pub(super) body: bool,
+}
+
+impl<'de> Deserialize<'de> for ItemKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ItemKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a rule object or a {\"security_group_rule\": ...} create body")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<ItemKind, A::Error> {
+                let mut body = false;
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<de::IgnoredAny>()?;
+                    body |= key == "security_group_rule";
+                }
+                Ok(ItemKind { body })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// One create body as written.
+#[derive(Serialize)]
+pub(super) struct Body<'a> {
+    pub(super) security_group_rule: WireOut<'a>,
+}
+
+/// A `CreateSecurityGroupRuleOption`, fields in the SDK's order.
+#[derive(Serialize)]
+pub(super) struct WireOut<'a> {
+    pub(super) security_group_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+    pub(super) direction: Direction,
+    pub(super) ethertype: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) protocol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) multiport: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remote_ip_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remote_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remote_address_group_id: Option<&'a str>,
+    pub(super) action: &'static str,
+    pub(super) priority: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) enabled: Option<bool>,
+}
+
+pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
+    let mut changes = Vec::new();
+    let family = match w.ethertype {
+        None | Some(Ethertype::IPv4) => Family::V4,
+        Some(Ethertype::IPv6) => Family::V6,
+    };
+    let protocol = read_protocol(w.protocol.as_deref(), family)?;
+    let ports = w.multiport.unwrap_or_default();
+    if !ports.is_any() && !protocol.has_ports() {
+        return Err(match protocol {
+            Protocol::Any => format!(
+                "multiport {ports} is given without a protocol; ports need protocol tcp or udp"
+            ),
+            p if p.is_icmp() => format!(
+                "multiport {ports} on protocol {p}: v3 has no ICMP type/code and documents no meaning \
+                 for ports on ICMP rules"
+            ),
+            p => format!("multiport {ports} on protocol {p}, which has no ports (use tcp or udp)"),
+        });
+    }
+    let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+    let remote = match (
+        present(&w.remote_ip_prefix),
+        present(&w.remote_group_id),
+        present(&w.remote_address_group_id),
+    ) {
+        (false, false, false) => Remote::Any,
+        (true, false, false) => read::cidr(
+            w.remote_ip_prefix.as_deref().unwrap_or_default(),
+            family,
+            "ethertype",
+            &mut changes,
+        )?,
+        (false, true, false) => Remote::Group(w.remote_group_id.unwrap_or_default()),
+        (false, false, true) => Remote::AddressGroup(w.remote_address_group_id.unwrap_or_default()),
+        _ => {
+            return Err(
+                "remote_ip_prefix, remote_group_id and remote_address_group_id are mutually \
+                        exclusive; give at most one"
+                    .into(),
+            );
+        }
+    };
+    let priority = match w.priority {
+        None => {
+            changes.push(Change::new(
+                Field::Priority,
+                Kind::Note,
+                None,
+                "no priority given: Huawei documents both 1 and 100 as the default; read as 1, \
+                 the value observed in responses",
+            ));
+            PRIORITIES.0
+        }
+        Some(p) => u16::try_from(p)
+            .ok()
+            .filter(|p| (PRIORITIES.0..=PRIORITIES.1).contains(p))
+            .ok_or_else(|| format!("priority {p} is out of range (1-100, 1 is the highest)"))?,
+    };
+    if let Some(d) = &w.description {
+        let n = d.chars().count();
+        if n > 255 {
+            return Err(format!(
+                "description is {n} characters long; Huawei allows 255"
+            ));
+        }
+        if d.contains(['<', '>']) {
+            return Err("description must not contain `<` or `>`".into());
+        }
+    }
+    let enabled = w.enabled.unwrap_or(true);
+    if !enabled {
+        changes.push(Change::new(
+            Field::Enabled,
+            Kind::Note,
+            Some("false".into()),
+            "the rule is disabled (enabled: false) and matches no traffic; carried as disabled",
+        ));
+    }
+    if let Some(project) = w.project_id {
+        changes.push(Change::new(
+            Field::Wire("project_id".into()),
+            Kind::Metadata,
+            Some(project),
+            "rule project_id is not carried",
+        ));
+    }
+    let stamps: Vec<&str> = [w.created_at.as_deref(), w.updated_at.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !stamps.is_empty() {
+        changes.push(Change::new(
+            Field::Timestamps,
+            Kind::Metadata,
+            Some(stamps.join(" / ")),
+            "rule timestamps are not carried",
+        ));
+    }
+    let spec = RuleSpec {
+        protocol,
+        ports,
+        remote,
+        action: match w.action {
+            None | Some(WireAction::Allow) => Action::Allow,
+            Some(WireAction::Deny) => Action::Deny,
+        },
+        priority: Some(priority),
+        enabled,
+        description: w.description,
+        origin: Origin::new(Origin::UNSET, w.id),
+        ..RuleSpec::new(w.direction, family)
+    };
+    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
+    Ok(ReadRule { rule, changes })
+}
+
+/// `protocol`: `tcp`, `udp`, `icmp`, `icmpv6`, a number `"0"`-`"255"`, or null/`""` for all.
+fn read_protocol(text: Option<&str>, family: Family) -> Result<Protocol, String> {
+    let protocol = match text {
+        None | Some("") => return Ok(Protocol::Any),
+        Some(name @ ("tcp" | "udp" | "icmp" | "icmpv6")) => Protocol::from_name(name),
+        Some(num) if num.len() <= 3 && num.bytes().all(|b| b.is_ascii_digit()) => {
+            num.parse::<u8>().ok().map(Protocol::Number)
+        }
+        Some(_) => None,
+    };
+    let Some(protocol) = protocol else {
+        return Err(format!(
+            "unknown protocol {:?}: expected tcp, udp, icmp, icmpv6, a number \"0\"-\"255\", or null for all",
+            text.unwrap_or_default()
+        ));
+    };
+    match (protocol, family) {
+        (Protocol::ICMP, Family::V6) => {
+            Err("protocol icmp needs ethertype IPv4; use icmpv6 for IPv6".into())
+        }
+        (Protocol::ICMPV6, Family::V4) => {
+            Err("protocol icmpv6 needs ethertype IPv6 (an omitted ethertype means IPv4)".into())
+        }
+        _ => Ok(protocol),
+    }
+}
