@@ -12,6 +12,7 @@
 //! allowed (as before) or denied; a packet newly matched by a widened deny rule is denied; no
 //! other packet's first match changes.
 
+mod defaults;
 mod levels;
 
 use crate::error::Error;
@@ -177,12 +178,18 @@ fn fit_group(
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
     group_fields(group, gi, caps, report);
-    let ordered = order_rules(group, gi, caps, report)?;
+    let mut ordered = order_rules(group, gi, caps, report)?;
+    let default_rules = defaults::default_rules(group, gi, caps, report);
+    ordered.extend(default_rules.iter());
     let levels = levels::priority_levels(group, &ordered, gi, caps, report)?;
     let mut out = SecurityGroup {
         rules: Vec::with_capacity(ordered.len()),
         ..group.clone()
     };
+    if !default_rules.is_empty() {
+        out.default_inbound = Action::Deny;
+        out.default_outbound = Action::Deny;
+    }
     out.evaluation = match caps.ordering {
         Ordering::None => Evaluation::AllowOnly,
         Ordering::Priority { .. } => Evaluation::Priority,
@@ -311,8 +318,10 @@ fn order_rules<'a>(
         .into_iter()
         .filter(|d| group.default_action(*d) == Action::Allow)
         .collect::<Vec<_>>();
-    if (has_deny && !caps.deny) || (!default_allow.is_empty() && !caps.default_allow) {
-        let why = if has_deny {
+    let default_stuck =
+        !default_allow.is_empty() && !caps.default_allow && !defaults::lowerable(caps);
+    if (has_deny && !caps.deny) || default_stuck {
+        let why = if has_deny && !caps.deny {
             "deny rules"
         } else {
             "an accept-by-default policy"
