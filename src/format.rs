@@ -44,6 +44,17 @@ pub fn decode<T: DeserializeOwned>(
     provider: ProviderId,
 ) -> Result<T, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Error::Input {
+            provider,
+            location: Location {
+                path: ".".into(),
+                line: 1,
+                column: 1,
+            },
+            message: "the input is empty".into(),
+        });
+    }
     match format {
         Format::Json => {
             let de = &mut serde_json::Deserializer::from_str(text);

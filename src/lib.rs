@@ -24,6 +24,7 @@ pub mod format;
 pub mod model;
 pub mod providers;
 pub mod report;
+mod text_enum;
 
 /// The README's examples, run as doctests so they stay true.
 #[doc = include_str!("../README.md")]

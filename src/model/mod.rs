@@ -23,7 +23,7 @@ pub use protocol::{NAMES as PROTOCOL_NAMES, Protocol, ProtocolName};
 pub use remote::{ParsedCidr, Remote, parse_cidr};
 
 /// Which way traffic flows relative to the instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Into the instance; the remote is the source.
@@ -32,8 +32,17 @@ pub enum Direction {
     Egress,
 }
 
+crate::text_enum::text_enum!(Direction { "ingress" => Direction::Ingress, "egress" => Direction::Egress });
+crate::text_enum::text_enum!(Family { "ipv4" => Family::V4, "ipv6" => Family::V6 });
+crate::text_enum::text_enum!(Action { "allow" => Action::Allow, "deny" => Action::Deny });
+crate::text_enum::text_enum!(Evaluation {
+    "allow_only" => Evaluation::AllowOnly,
+    "priority" => Evaluation::Priority,
+    "first_match" => Evaluation::FirstMatch,
+});
+
 /// The IP version of a rule. Every provider's rule is single-family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Family {
     /// IPv4.
     #[serde(rename = "ipv4")]
@@ -57,7 +66,7 @@ impl Family {
 }
 
 /// What a matching rule (or a group's default) does with a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Let the packet through.
@@ -67,7 +76,7 @@ pub enum Action {
 }
 
 /// How a group's rules combine into a verdict for a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evaluation {
     /// Gcore: the union of allow rules; order is meaningless; there are no deny rules.

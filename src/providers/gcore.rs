@@ -97,11 +97,12 @@ static CAPS: Capabilities = Capabilities {
 // ---------------------------------------------------------------------------------------
 // Wire shapes
 
-#[derive(Deserialize)]
 enum Ethertype {
     IPv4,
     IPv6,
 }
+
+crate::text_enum::text_enum!(Ethertype { "IPv4" => Ethertype::IPv4, "IPv6" => Ethertype::IPv6 });
 
 /// One rule as Gcore writes it in bodies and responses.
 #[derive(Deserialize)]

@@ -11,20 +11,26 @@ use crate::model::{
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(super) enum Ethertype {
-    #[serde(alias = "ipv4")]
     IPv4,
-    #[serde(alias = "ipv6")]
     IPv6,
 }
 
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
+crate::text_enum::text_enum!(Ethertype {
+    "IPv4" => Ethertype::IPv4,
+    "ipv4" => Ethertype::IPv4,
+    "IPv6" => Ethertype::IPv6,
+    "ipv6" => Ethertype::IPv6,
+});
+
+#[derive(Clone, Copy)]
 pub(super) enum WireAction {
     Allow,
     Deny,
 }
+
+crate::text_enum::text_enum!(WireAction { "allow" => WireAction::Allow, "deny" => WireAction::Deny });
 
 /// One rule as Huawei writes it in request options and responses. Unknown keys are
 /// rejected: the SDK silently drops them, and a dropped `multiport` would widen the rule.

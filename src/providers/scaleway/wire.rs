@@ -60,12 +60,14 @@ impl WireProtocol {
 }
 
 /// `direction`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(super) enum WireDirection {
     Inbound,
     Outbound,
 }
+
+crate::text_enum::text_enum!(WireDirection { "inbound" => WireDirection::Inbound, "outbound" => WireDirection::Outbound });
 
 impl From<WireDirection> for Direction {
     fn from(d: WireDirection) -> Direction {
@@ -86,12 +88,14 @@ impl From<Direction> for WireDirection {
 }
 
 /// `action`, `inbound_default_policy`, `outbound_default_policy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(super) enum WireAction {
     Accept,
     Drop,
 }
+
+crate::text_enum::text_enum!(WireAction { "accept" => WireAction::Accept, "drop" => WireAction::Drop });
 
 impl From<WireAction> for Action {
     fn from(a: WireAction) -> Action {
