@@ -9,6 +9,7 @@ use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess
 
 use crate::error::{Error, Location};
 use crate::providers::ProviderId;
+use crate::report::{Field, Kind, Report};
 
 /// A document encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
@@ -37,11 +38,45 @@ impl Format {
 }
 
 /// Decode `text` into `T`, locating any error (syntax or value) by JSON path and
-/// line:column.
+/// line:column. Fields the document has and `T` does not read are reported as metadata
+/// (providers add fields to their responses; nothing is dropped silently).
 pub fn decode<T: DeserializeOwned>(
     text: &str,
     format: Format,
     provider: ProviderId,
+    report: &mut Report,
+) -> Result<T, Error> {
+    let mut ignored = Vec::new();
+    let value = decode_with(text, format, provider, &mut |path: serde_ignored::Path<
+        '_,
+    >| {
+        ignored.push(path.to_string())
+    })?;
+    for path in ignored {
+        report.group(0).push(
+            Field::Wire(path.clone()),
+            Kind::Metadata,
+            None,
+            format!("unknown field `{path}` is not read, so not carried (if it was meant to restrict a rule, the rule is wider than meant)"),
+        );
+    }
+    Ok(value)
+}
+
+/// [`decode`] for looking at a document's shape: unread fields are not reported.
+pub fn probe_as<T: DeserializeOwned>(
+    text: &str,
+    format: Format,
+    provider: ProviderId,
+) -> Result<T, Error> {
+    decode_with(text, format, provider, &mut |_: serde_ignored::Path<'_>| {})
+}
+
+fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
+    text: &str,
+    format: Format,
+    provider: ProviderId,
+    ignored: &mut F,
 ) -> Result<T, Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
@@ -58,7 +93,10 @@ pub fn decode<T: DeserializeOwned>(
     match format {
         Format::Json => {
             let de = &mut serde_json::Deserializer::from_str(text);
-            let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+            let value = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+                &mut *de, ignored,
+            ))
+            .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 json_error(provider, path, &inner, text)
@@ -70,10 +108,11 @@ pub fn decode<T: DeserializeOwned>(
         Format::Yaml => {
             let mut path = String::from(".");
             let result = serde_saphyr::with_deserializer_from_str(text, |de| {
-                serde_path_to_error::deserialize(de).map_err(|e| {
-                    path = e.path().to_string();
-                    e.into_inner()
-                })
+                serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, ignored))
+                    .map_err(|e| {
+                        path = e.path().to_string();
+                        e.into_inner()
+                    })
             });
             result.map_err(|e| {
                 let (line, column) = e
@@ -179,7 +218,7 @@ impl TopLevel {
 
 /// Read the top level of a document without keeping its values.
 pub fn probe(text: &str, format: Format, provider: ProviderId) -> Result<TopLevel, Error> {
-    decode::<Probe>(text, format, provider).map(|p| p.0)
+    probe_as::<Probe>(text, format, provider).map(|p| p.0)
 }
 
 struct Probe(TopLevel);

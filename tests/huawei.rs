@@ -302,10 +302,6 @@ fn rejections_are_located() {
             r#"{"direction": "ingress", "description": "<b>"}"#,
         ),
         (
-            "unknown_key",
-            r#"{"direction": "ingress", "protocol": "tcp", "multiports": "22"}"#,
-        ),
-        (
             "ports_without_protocol",
             r#"{"direction": "ingress", "multiport": "22"}"#,
         ),
@@ -333,6 +329,26 @@ fn rejections_are_located() {
         messages.push(format!("{what}: {e}"));
     }
     common::settings().bind(|| insta::assert_yaml_snapshot!("huawei@rejections", messages));
+}
+
+/// Unknown keys are read past and reported, never dropped silently: a misspelt `multiport`
+/// means all ports (as the SDK would send it), and the report says so.
+#[test]
+fn unknown_keys_are_reported() {
+    let text = r#"{"direction": "ingress", "protocol": "tcp", "multiports": "22"}"#;
+    let c = convert(text, H, ProviderId::Canonical).expect("accepted");
+    let entry = c
+        .report
+        .entries
+        .iter()
+        .find(|e| e.field.to_string() == "multiports")
+        .expect("the unknown key is reported");
+    assert_eq!(entry.kind, sgconv::report::Kind::Metadata);
+    assert!(
+        entry.message.contains("wider than meant"),
+        "{}",
+        entry.message
+    );
 }
 
 #[test]

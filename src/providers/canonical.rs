@@ -76,8 +76,8 @@ impl Provider for Canonical {
         &Capabilities::EVERYTHING
     }
 
-    fn import(&self, text: &str, format: Format, _report: &mut Report) -> Result<Document, Error> {
-        let wire: WireIn = format::decode(text, format, self.id())?;
+    fn import(&self, text: &str, format: Format, report: &mut Report) -> Result<Document, Error> {
+        let wire: WireIn = format::decode(text, format, self.id(), report)?;
         let mut groups: Vec<SecurityGroup> = wire.groups.into_iter().map(|g| g.0).collect();
         for group in &mut groups {
             for (i, rule) in group.rules.iter_mut().enumerate() {

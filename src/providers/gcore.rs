@@ -532,11 +532,11 @@ impl Provider for Gcore {
         let groups = match (self, &top) {
             (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
             (Gcore::V1, TopLevel::Array) => vec![rules_group(
-                format::decode::<Vec<Checked<V1>>>(text, fmt, id)?,
+                format::decode::<Vec<Checked<V1>>>(text, fmt, id, report)?,
                 report,
             )],
             (Gcore::V2, TopLevel::Array) => vec![rules_group(
-                format::decode::<Vec<Checked<V2>>>(text, fmt, id)?,
+                format::decode::<Vec<Checked<V2>>>(text, fmt, id, report)?,
                 report,
             )],
             (_, t) if t.has("tasks") => {
@@ -550,7 +550,7 @@ impl Provider for Gcore {
                 ));
             }
             (Gcore::V1, t) if t.has("results") => {
-                let list: WireList = format::decode(text, fmt, id)?;
+                let list: WireList = format::decode(text, fmt, id, report)?;
                 list.results
                     .into_iter()
                     .enumerate()
@@ -558,14 +558,14 @@ impl Provider for Gcore {
                     .collect()
             }
             (Gcore::V1, t) if t.has("security_group_rules") => {
-                vec![v1_group(format::decode(text, fmt, id)?, 0, report)]
+                vec![v1_group(format::decode(text, fmt, id, report)?, 0, report)]
             }
             (Gcore::V1, t) if t.has("rules") => {
                 return Err(self
                     .shape_error("found a v2 group body ({rules}); read it with --from gcore-v2"));
             }
             (Gcore::V2, t) if t.has("rules") => {
-                let w: WireV2Group = format::decode(text, fmt, id)?;
+                let w: WireV2Group = format::decode(text, fmt, id, report)?;
                 let mut group = SecurityGroup::allow_only();
                 group.name = w.name;
                 group.description = w.description.filter(|d| !d.is_empty());
@@ -591,13 +591,13 @@ impl Provider for Gcore {
             }
             (Gcore::V1, t) if t.has("direction") => {
                 vec![rules_group(
-                    vec![format::decode::<Checked<V1>>(text, fmt, id)?],
+                    vec![format::decode::<Checked<V1>>(text, fmt, id, report)?],
                     report,
                 )]
             }
             (Gcore::V2, t) if t.has("direction") => {
                 vec![rules_group(
-                    vec![format::decode::<Checked<V2>>(text, fmt, id)?],
+                    vec![format::decode::<Checked<V2>>(text, fmt, id, report)?],
                     report,
                 )]
             }

@@ -198,9 +198,9 @@ impl Provider for Huawei {
         let groups = match &top {
             TopLevel::Scalar => return Err(shape_error("found a single value")),
             TopLevel::Array => {
-                let kinds: Vec<ItemKind> = format::decode(text, fmt, id)?;
+                let kinds: Vec<ItemKind> = format::probe_as(text, fmt, id)?;
                 let rules = if kinds.first().is_some_and(|k| k.body) {
-                    let bodies: Vec<OneRule> = format::decode(text, fmt, id)?;
+                    let bodies: Vec<OneRule> = format::decode(text, fmt, id, report)?;
                     let mut dry = None;
                     let rules = bodies
                         .into_iter()
@@ -212,18 +212,18 @@ impl Provider for Huawei {
                     flags_note(report, 0, dry, None);
                     rules
                 } else {
-                    format::decode::<Vec<Checked>>(text, fmt, id)?
+                    format::decode::<Vec<Checked>>(text, fmt, id, report)?
                 };
                 rule_groups(rules, 0, report)
             }
             t if t.has("security_group_rule") => {
-                let one: OneRule = format::decode(text, fmt, id)?;
+                let one: OneRule = format::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
                 group_metadata(report, 0, &[("request_id", one.request_id)]);
                 rule_groups(vec![one.security_group_rule], 0, report)
             }
             t if t.has("security_group_rules") => {
-                let list: RuleList = format::decode(text, fmt, id)?;
+                let list: RuleList = format::decode(text, fmt, id, report)?;
                 flags_note(report, 0, list.dry_run, list.ignore_duplicate);
                 group_metadata(report, 0, &[("request_id", list.request_id)]);
                 if let Some(next) = list.page_info.and_then(|p| p.next_marker) {
@@ -238,7 +238,7 @@ impl Provider for Huawei {
                 rule_groups(list.security_group_rules, 0, report)
             }
             t if t.has("security_group") => {
-                vec![show_group(format::decode(text, fmt, id)?, report)]
+                vec![show_group(format::decode(text, fmt, id, report)?, report)]
             }
             t if t.has("security_groups") => {
                 return Err(shape_error(
@@ -250,9 +250,11 @@ impl Provider for Huawei {
                     "found an error or dry-run (202) response ({error_code}), which carries no rule",
                 ));
             }
-            t if t.has("direction") => {
-                rule_groups(vec![format::decode::<Checked>(text, fmt, id)?], 0, report)
-            }
+            t if t.has("direction") => rule_groups(
+                vec![format::decode::<Checked>(text, fmt, id, report)?],
+                0,
+                report,
+            ),
             TopLevel::Object(keys) => {
                 return Err(shape_error(&format!(
                     "found an object with keys [{}]",

@@ -32,10 +32,11 @@ pub(super) enum WireAction {
 
 crate::text_enum::text_enum!(WireAction { "allow" => WireAction::Allow, "deny" => WireAction::Deny });
 
-/// One rule as Huawei writes it in request options and responses. Unknown keys are
-/// rejected: the SDK silently drops them, and a dropped `multiport` would widen the rule.
+/// One rule as Huawei writes it in request options and responses. Unknown keys are read
+/// past and reported (`format::decode`): responses gain fields over time. The SDK drops them
+/// silently too, so a misspelt `multiport` means all ports there as here — the report's
+/// entry names it.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct WireRule {
     #[serde(default)]
     pub(super) id: Option<String>,
@@ -122,7 +123,6 @@ impl TryFrom<WireRule> for Checked {
 
 /// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct OneRule {
     #[serde(default)]
     pub(super) dry_run: Option<bool>,
@@ -133,7 +133,6 @@ pub(super) struct OneRule {
 
 /// `{security_group_rules}`: a batch-create body or response, or a list response.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RuleList {
     pub(super) security_group_rules: Vec<Checked>,
     #[serde(default)]
@@ -147,7 +146,6 @@ pub(super) struct RuleList {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct PageInfo {
     #[serde(default)]
     #[allow(dead_code)] // read so that a page_info is recognised
@@ -160,7 +158,6 @@ pub(super) struct PageInfo {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct ShowGroup {
     pub(super) security_group: WireGroup,
     #[serde(default)]
@@ -168,7 +165,6 @@ pub(super) struct ShowGroup {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct WireTag {
     pub(super) key: String,
     #[serde(default)]
@@ -177,7 +173,6 @@ pub(super) struct WireTag {
 
 /// `SecurityGroupInfo` (show / create group).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct WireGroup {
     #[serde(default)]
     pub(super) id: Option<String>,

@@ -123,7 +123,7 @@ impl Provider for Scaleway {
                 ));
             }
             t if t.has("security_groups") => {
-                let list: WireGroupList = format::decode(text, fmt, id)?;
+                let list: WireGroupList = format::decode(text, fmt, id, report)?;
                 let mut groups = Vec::with_capacity(list.security_groups.len());
                 for (gi, g) in list.security_groups.into_iter().enumerate() {
                     groups.push(group(Some(g), Vec::new(), gi, options, report)?);
@@ -131,7 +131,7 @@ impl Provider for Scaleway {
                 groups
             }
             t if t.has("security_group") || t.has("rules") => {
-                let doc: WireDoc = format::decode(text, fmt, id)?;
+                let doc: WireDoc = format::decode(text, fmt, id, report)?;
                 let rules = doc.rules.unwrap_or_default();
                 if let Some(total) = doc.total_count.as_ref().and_then(total_count)
                     && total > rules.len()
@@ -145,11 +145,11 @@ impl Provider for Scaleway {
                 vec![group(doc.security_group, rules, 0, options, report)?]
             }
             t if t.has("rule") => {
-                let r: WireRuleResponse = format::decode(text, fmt, id)?;
+                let r: WireRuleResponse = format::decode(text, fmt, id, report)?;
                 vec![group(None, vec![r.rule], 0, options, report)?]
             }
             t if t.has("direction") => {
-                let r: Checked = format::decode(text, fmt, id)?;
+                let r: Checked = format::decode(text, fmt, id, report)?;
                 vec![group(None, vec![r], 0, options, report)?]
             }
             t if [
@@ -160,7 +160,7 @@ impl Provider for Scaleway {
             .iter()
             .any(|k| t.has(k)) =>
             {
-                let g: WireGroup = format::decode(text, fmt, id)?;
+                let g: WireGroup = format::decode(text, fmt, id, report)?;
                 vec![group(Some(g), Vec::new(), 0, options, report)?]
             }
             TopLevel::Object(keys) => {
