@@ -358,3 +358,84 @@ impl PassStdin for Command {
         child.wait_with_output().expect("wait")
     }
 }
+
+/// `sgconv ... | head -c 100`: the closed pipe ends sgconv quietly with exit 0 (like ripgrep).
+#[test]
+fn broken_pipe_exits_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let rules: Vec<String> = (0..3000)
+        .map(|i| format!(r#"{{"direction": "ingress", "family": "ipv4", "protocol": "tcp", "ports": ["{}"]}}"#, i + 1))
+        .collect();
+    let input = format!(
+        r#"{{"sgconv": 1, "groups": [{{"evaluation": "allow_only", "default_inbound": "deny", "default_outbound": "deny", "stateful": true, "rules": [{}]}}]}}"#,
+        rules.join(",")
+    );
+    let mut child = sgconv()
+        .args(["convert", "--from", "canonical", "--to", "gcore-v2", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write");
+    }
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut head = [0u8; 100];
+    stdout.read_exact(&mut head).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "quiet: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Interrupted before it finishes (here: while still reading its input), sgconv leaves no
+/// output file: the output is written to a temporary file and renamed only when complete.
+#[test]
+fn interrupt_leaves_no_output_file() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.json");
+    let mut child = sgconv()
+        .args(["convert", "--from", "gcore-v2", "--to", "gcore-v1", "-o"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().expect("stdin");
+        stdin
+            .write_all(br#"[{"direction": "ingress", "protocol": "tcp""#)
+            .expect("write");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    assert_ne!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}
