@@ -103,15 +103,22 @@ class Run:
                     done = self.convert(source, target, path, args + ["--allow-widen"])
                     label += "__allow-widen"
                 if done.returncode != 0:
-                    reason = done.stderr.strip().splitlines()[-1].removeprefix("sgconv: error: ")
-                    self.count(f"exit {done.returncode}: {reason.split(',')[0][:90]}")
+                    reason = (done.stderr.strip().splitlines() or [""])[-1]
+                    if done.returncode != 3:  # every fixture must convert or be refused
+                        self.result(f"convert {target} {label}", [f"exit {done.returncode}: {reason}"])
+                        continue
+                    reason = reason.removeprefix("sgconv: error: ").split(",")[0][:90]
+                    self.count(f"exit 3: {reason}")
                     continue
                 self.count("exported" + (" with --allow-widen" if "widen" in label else ""))
                 file = self.out / "exports" / target / f"{label}.json"
                 file.parent.mkdir(parents=True, exist_ok=True)
                 file.write_text(done.stdout)
-                self.result(f"export {target} {file.name}",
-                            validate_document(target, json.loads(done.stdout)))
+                try:
+                    errors = validate_document(target, json.loads(done.stdout))
+                except json.JSONDecodeError as e:
+                    errors = [f"not JSON: {e}"]
+                self.result(f"export {target} {file.name}", errors)
 
     def count(self, why: str):
         self.outcomes[why] = self.outcomes.get(why, 0) + 1
@@ -127,8 +134,11 @@ class Run:
             file.write_text(text)
             done = self.convert(provider, "canonical", file, args)
             errors = [] if done.returncode == 0 else [done.stderr.strip()]
-            if not errors and not json.loads(done.stdout)["groups"]:
-                errors = ["imported no group"]
+            try:
+                if not errors and not json.loads(done.stdout)["groups"]:
+                    errors = ["imported no group"]
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                errors = [f"canonical output unreadable: {e!r}"]
             self.result(f"import {provider} {file.name} ({label})", errors)
 
     def negatives(self):
