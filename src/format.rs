@@ -107,13 +107,14 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
         }
         Format::Yaml => {
             let mut path = String::from(".");
-            let result = serde_saphyr::with_deserializer_from_str(text, |de| {
-                serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, ignored))
-                    .map_err(|e| {
-                        path = e.path().to_string();
-                        e.into_inner()
-                    })
-            });
+            let result =
+                serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
+                    serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, ignored))
+                        .map_err(|e| {
+                            path = e.path().to_string();
+                            e.into_inner()
+                        })
+                });
             result.map_err(|e| {
                 let (line, column) = e
                     .location()
@@ -168,6 +169,19 @@ fn json_error(provider: ProviderId, path: String, e: &serde_json::Error, text: &
         location: Location { path, line, column },
         message,
     }
+}
+
+/// YAML limits: serde-saphyr's defaults (250,000 nodes, 1,000,000 events) stop near 25,000
+/// rules, so the node and event budgets are raised for whole-account inputs (about 2.5
+/// million rules); its alias and anchor limits, which stop "billion laughs" documents, stay.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 25_000_000;
+    budget.max_events = 100_000_000;
+    budget.max_total_scalar_bytes = 1 << 30;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 fn yaml_message(e: &serde_saphyr::Error) -> String {
