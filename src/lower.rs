@@ -175,7 +175,11 @@ fn note_lowering(group: &SecurityGroup, gi: usize, count: usize, report: &mut Re
         .filter(|(d, _)| group.default_action(*d) == Action::Allow)
         .map(|(_, n)| n)
         .collect();
-    let mut what = vec![format!("{:?} order", group.evaluation).to_lowercase()];
+    let order = match group.evaluation {
+        Evaluation::Priority => "priority order",
+        Evaluation::FirstMatch | Evaluation::AllowOnly => "first-match order",
+    };
+    let mut what = vec![order.to_string()];
     if denies > 0 {
         what.push(format!("{denies} deny rule(s)"));
     }
