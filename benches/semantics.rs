@@ -86,8 +86,8 @@ fn bench(c: &mut Criterion) {
         groups: vec![g.clone()],
     };
     let mut sample = sgconv::Report::new(ProviderId::Canonical, ProviderId::GcoreV2);
-    let lowered = sgconv::fit::fit_with_budget(&doc, caps, Some(1_000_000), &mut sample)
-        .expect("lowers");
+    let lowered =
+        sgconv::fit::fit_with_budget(&doc, caps, Some(1_000_000), &mut sample).expect("lowers");
     eprintln!(
         "10,000 rules (1,000 denies) lowered to {} Gcore rules",
         lowered.groups[0].rules.len()
@@ -97,8 +97,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("lower_to_gcore", |b| {
         b.iter(|| {
             let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::GcoreV2);
-            sgconv::fit::fit_with_budget(&doc, caps, Some(1_000_000), &mut report)
-                .expect("lowers")
+            sgconv::fit::fit_with_budget(&doc, caps, Some(1_000_000), &mut report).expect("lowers")
         })
     });
     group.bench_function("compare_source_with_lowered", |b| {

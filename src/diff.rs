@@ -65,9 +65,8 @@ pub fn run(args: &DiffArgs) -> ExitCode {
         Err(e) => return fail(e, 2),
     };
     let differences = semantics::compare_documents(&a, &b);
-    let side = |v: Verdict| -> Vec<&Difference> {
-        differences.iter().filter(|d| d.change == v).collect()
-    };
+    let side =
+        |v: Verdict| -> Vec<&Difference> { differences.iter().filter(|d| d.change == v).collect() };
     let (only_a, only_b) = (side(Verdict::Narrowed), side(Verdict::Widened));
     let text = match args.format {
         DiffFormat::Json => {

@@ -170,11 +170,14 @@ fn note_lowering(group: &SecurityGroup, gi: usize, count: usize, report: &mut Re
         .iter()
         .filter(|r| r.enabled() && r.action() == Action::Deny)
         .count();
-    let defaults: Vec<&str> = [(Direction::Ingress, "inbound"), (Direction::Egress, "outbound")]
-        .into_iter()
-        .filter(|(d, _)| group.default_action(*d) == Action::Allow)
-        .map(|(_, n)| n)
-        .collect();
+    let defaults: Vec<&str> = [
+        (Direction::Ingress, "inbound"),
+        (Direction::Egress, "outbound"),
+    ]
+    .into_iter()
+    .filter(|(d, _)| group.default_action(*d) == Action::Allow)
+    .map(|(_, n)| n)
+    .collect();
     let order = match group.evaluation {
         Evaluation::Priority => "priority order",
         Evaluation::FirstMatch | Evaluation::AllowOnly => "first-match order",
@@ -267,10 +270,7 @@ fn cover(b: &PacketBox, caps: &Capabilities) -> Result<Cover, String> {
                 .iter()
                 .map(|(l, m)| format!("{}{l}", if *m { "in " } else { "not in " }))
                 .collect();
-            return Err(format!(
-                "no allow-only rule can say {}",
-                list.join(" and ")
-            ));
+            return Err(format!("no allow-only rule can say {}", list.join(" and ")));
         }
     };
     let mut protocols = Vec::new();

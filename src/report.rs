@@ -298,7 +298,11 @@ impl fmt::Display for Report {
         }
         for (shown, d) in self.differences.iter().enumerate() {
             if shown == 20 {
-                writeln!(f, "  ... ({} differing boxes; see --report)", self.differences.len())?;
+                writeln!(
+                    f,
+                    "  ... ({} differing boxes; see --report)",
+                    self.differences.len()
+                )?;
                 break;
             }
             writeln!(f, "  group {}: {}", d.group, d.sentence())?;

@@ -205,10 +205,7 @@ impl PacketBox {
             && self.addresses.covers(other.addresses)
             && self.icmp_type.covers(other.icmp_type)
             && self.icmp_code.covers(other.icmp_code)
-            && self
-                .labels
-                .iter()
-                .all(|(l, m)| other.label(l) == Some(*m))
+            && self.labels.iter().all(|(l, m)| other.label(l) == Some(*m))
     }
 
     /// The common packets, if any.
