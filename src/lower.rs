@@ -22,8 +22,7 @@ use crate::model::{
 };
 use crate::report::{Field, Kind, Report};
 use crate::semantics::{
-    self, ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, LabelKind, PacketBox, Piece, Source, Span,
-    all_addresses,
+    self, ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, LabelKind, PacketBox, Source, Span, all_addresses,
 };
 
 /// Whether `group` can only reach an allow-only target (`caps`) through lowering: it has
@@ -53,7 +52,12 @@ pub fn allow_only(
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
     let limit = budget.or(caps.max_rules).unwrap_or(usize::MAX);
-    let pieces = semantics::allowed(group);
+    // A piece becomes at least one rule unless it is left out; give up early on sets far
+    // past the budget instead of building them.
+    let max_pieces = limit.saturating_mul(4).saturating_add(10_000);
+    let Some(pieces) = semantics::allowed_bounded(group, max_pieces) else {
+        return Err(over_budget(group, gi, limit, max_pieces, report));
+    };
     let mut rules: Vec<Rule> = Vec::new();
     let mut seen: HashSet<RuleSpec> = HashSet::new();
     for piece in &pieces {
@@ -105,7 +109,7 @@ pub fn allow_only(
             }
         };
         if rules.len().saturating_add(specs.len()) > limit {
-            return Err(over_budget(group, gi, limit, &pieces, report));
+            return Err(over_budget(group, gi, limit, pieces.len(), report));
         }
         for fields in specs {
             let mut spec = template.clone();
@@ -141,13 +145,12 @@ fn over_budget(
     group: &SecurityGroup,
     gi: usize,
     limit: usize,
-    pieces: &[Piece],
+    pieces: usize,
     report: &mut Report,
 ) -> Error {
     let reason = format!(
         "group {gi}: lowering its deny rules / default policy into allow-only rules needs more than {limit} rules \
-         ({} allowed boxes from {} rules); raise the budget with --rule-budget or simplify the group",
-        pieces.len(),
+         (at least {pieces} allowed boxes from {} rules); raise the budget with --rule-budget or simplify the group",
         group.rules.len()
     );
     report.group(gi).push(

@@ -280,7 +280,11 @@ impl fmt::Display for Report {
             .iter()
             .map(|(k, n)| format!("{n} {}", kind_name(*k)))
             .collect();
-        writeln!(f, "; {}", parts.join(", "))?;
+        if parts.is_empty() {
+            writeln!(f, "; the packet sets differ")?;
+        } else {
+            writeln!(f, "; {}", parts.join(", "))?;
+        }
         let loud = self
             .entries
             .iter()

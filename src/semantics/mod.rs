@@ -124,6 +124,12 @@ pub fn evaluation_order(group: &SecurityGroup) -> Vec<(usize, &Rule)> {
 ///
 /// Disabled rules match nothing.
 pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
+    allowed_bounded(group, usize::MAX).unwrap_or_default()
+}
+
+/// [`allowed`], giving up (`None`) as soon as there are more than `max_pieces` pieces, so a
+/// caller with a budget never builds a huge set.
+pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<Piece>> {
     let mut out = Vec::new();
     if group.evaluation == Evaluation::AllowOnly {
         for (i, rule) in group.rules.iter().enumerate() {
@@ -133,8 +139,11 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
                     packets,
                 }));
             }
+            if out.len() > max_pieces {
+                return None;
+            }
         }
-        return out;
+        return Some(out);
     }
     let mut denies: Vec<PacketBox> = Vec::new();
     for (i, rule) in evaluation_order(group) {
@@ -148,6 +157,9 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
                 }))
             }
         }
+        if out.len() > max_pieces {
+            return None;
+        }
     }
     for direction in [Direction::Ingress, Direction::Egress] {
         if group.default_action(direction) == Action::Allow {
@@ -158,7 +170,7 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
             }));
         }
     }
-    out
+    (out.len() <= max_pieces).then_some(out)
 }
 
 /// The boxes of packets the model cannot hold (ICMP over IPv6, ICMPv6 over IPv4), per
