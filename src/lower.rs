@@ -132,6 +132,24 @@ pub fn allow_only(
         }
     }
     note_lowering(group, gi, rules.len(), report);
+    let covered: HashSet<usize> = pieces
+        .iter()
+        .filter_map(|p| match p.source {
+            Source::Rule(i) => Some(i),
+            Source::Default(_) => None,
+        })
+        .collect();
+    for (i, rule) in group.rules.iter().enumerate() {
+        if rule.enabled() && rule.action() == Action::Allow && !covered.contains(&i) {
+            report.rule(gi, rule.origin()).push(
+                Field::Rule,
+                Kind::Rewritten,
+                None,
+                "every packet of this allow rule is already decided before it (allowed by an earlier \
+                 rule or denied by a deny rule evaluated first); the lowered group needs no rule for it",
+            );
+        }
+    }
     Ok(SecurityGroup {
         evaluation: Evaluation::AllowOnly,
         default_inbound: Action::Deny,

@@ -146,12 +146,27 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
         return Some(out);
     }
     let mut denies: Vec<PacketBox> = Vec::new();
+    // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
+    // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
+    // hash, containment only against boxes with every address (few, and the costly ones).
+    let mut seen: std::collections::HashSet<PacketBox> = std::collections::HashSet::new();
+    let mut wide: Vec<PacketBox> = Vec::new();
     for (i, rule) in evaluation_order(group) {
         let boxes = rule_boxes(rule);
         match rule.action() {
             Action::Deny => denies.extend(boxes),
             Action::Allow => {
-                out.extend(subtract(boxes, &denies).into_iter().map(|packets| Piece {
+                let fresh: Vec<PacketBox> = boxes
+                    .into_iter()
+                    .filter(|b| !seen.contains(b) && !wide.iter().any(|w| w.covers(b)))
+                    .collect();
+                for b in &fresh {
+                    seen.insert(b.clone());
+                    if b.addresses == all_addresses(b.family) {
+                        wide.push(b.clone());
+                    }
+                }
+                out.extend(subtract(fresh, &denies).into_iter().map(|packets| Piece {
                     source: Source::Rule(i),
                     packets,
                 }))
@@ -241,11 +256,14 @@ fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox]) -> Vec<PacketBox> {
         let bucket = &buckets[slot(x)];
         // Cut boxes starting after x's last address cannot overlap it.
         let end = bucket.partition_point(|c| c.addresses.lo <= x.addresses.hi);
-        let near: Vec<PacketBox> = bucket[..end]
+        let near: Vec<&PacketBox> = bucket[..end]
             .iter()
             .filter(|c| c.addresses.hi >= x.addresses.lo && c.overlaps(x))
-            .cloned()
             .collect();
+        if near.iter().any(|c| c.covers(x)) {
+            continue;
+        }
+        let near: Vec<PacketBox> = near.into_iter().cloned().collect();
         out.extend(subtract([x.clone()], &near));
     }
     out
@@ -254,9 +272,13 @@ fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox]) -> Vec<PacketBox> {
 /// The packets `a` allows and `b` does not (`narrowed`), and those `b` allows and `a` does
 /// not (`widened`), for group `index`.
 pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Difference> {
-    let sa: Vec<PacketBox> = allowed(a).into_iter().map(|p| p.packets).collect();
-    let sb: Vec<PacketBox> = allowed(b).into_iter().map(|p| p.packets).collect();
-    compare_sets(index, &sa, &sb)
+    let set = |g: &SecurityGroup| {
+        let mut s: Vec<PacketBox> = allowed(g).into_iter().map(|p| p.packets).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    compare_sets(index, &set(a), &set(b))
 }
 
 /// [`compare`] on two allowed sets.
