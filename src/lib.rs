@@ -25,8 +25,8 @@ pub mod lower;
 pub mod model;
 pub mod providers;
 pub mod report;
-mod text_enum;
 pub mod semantics;
+mod text_enum;
 pub mod verify;
 
 /// The README's examples, run as doctests so they stay true.
