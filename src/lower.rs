@@ -60,6 +60,7 @@ pub fn allow_only(
     };
     let mut rules: Vec<Rule> = Vec::new();
     let mut seen: HashSet<RuleSpec> = HashSet::new();
+    let mut ids: HashSet<String> = HashSet::new();
     for piece in &pieces {
         let (template, origin) = match piece.source {
             Source::Rule(i) => {
@@ -124,6 +125,15 @@ pub fn allow_only(
             };
             if !seen.insert(key) {
                 continue;
+            }
+            // Only the first rule lowered from an input rule carries its id, so per-rule
+            // entries about the id (a target without rule ids) are not repeated per piece.
+            if let Some(id) = &spec.origin.id {
+                if ids.contains(id) {
+                    spec.origin.id = None;
+                } else {
+                    ids.insert(id.clone());
+                }
             }
             match Rule::new(spec) {
                 Ok(rule) => rules.push(rule),
