@@ -22,6 +22,9 @@ struct Cli {
 enum Command {
     /// Convert a document from one provider's shape to another's.
     Convert(ConvertArgs),
+    /// Compare what two groups allow (any providers): exit 0 equal, 1 different, 2 usage or
+    /// bad input.
+    Diff(crate::diff::DiffArgs),
     /// List the providers and what each can express.
     Providers {
         /// Print JSON instead of a table.
@@ -69,6 +72,13 @@ struct ConvertArgs {
     /// Outbound default policy for input that holds rules without their group.
     #[arg(long, value_enum, value_name = "POLICY")]
     outbound_default: Option<Policy>,
+    /// The most rules lowering deny rules / accept defaults into an allow-only target may
+    /// produce per group [default: the target's rule quota].
+    #[arg(long, value_name = "N")]
+    rule_budget: Option<usize>,
+    /// Do not re-import the output to compare packet sets (verdict from entries only).
+    #[arg(long)]
+    no_verify: bool,
     /// Do not print the human summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -104,11 +114,12 @@ pub fn run() -> ExitCode {
     };
     match cli.command {
         Command::Convert(args) => convert(&args),
+        Command::Diff(args) => crate::diff::run(&args),
         Command::Providers { json } => providers(json),
     }
 }
 
-fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
+pub(crate) fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
     eprintln!("sgconv: error: {message}");
     ExitCode::from(code)
 }
@@ -129,6 +140,8 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         export: sgconv::ExportOptions {
             target_group: args.target_group.clone(),
         },
+        rule_budget: args.rule_budget,
+        no_verify: args.no_verify,
     };
     let result = sgconv::convert(&text, args.from, args.to, &options);
     let report = match &result {
@@ -164,7 +177,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
     }
 }
 
-fn read_input(path: Option<&Path>) -> Result<String, String> {
+pub(crate) fn read_input(path: Option<&Path>) -> Result<String, String> {
     let mut bytes = Vec::new();
     match path {
         None => io::stdin()
@@ -216,7 +229,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// Write to stdout; a closed pipe (`sgconv ... | head`) ends quietly, like ripgrep.
-fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), String> {
     let mut out = io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("writing stdout: {e}")),

@@ -157,16 +157,28 @@ impl Capabilities {
 
 /// Fit every group of `doc` to `caps`, recording each loss in `report`.
 ///
-/// Fails with [`Error::Refused`] when a group's deny rules or accept-by-default policy
-/// would have to be lowered into an allow-only target: that needs the semantic engine's set
-/// subtraction, and dropping them would widen.
+/// Deny rules and accept-by-default policies are lowered by set subtraction into an
+/// allow-only target ([`crate::lower`]); fails with [`Error::Refused`] when that would take
+/// more rules than the budget, or when a target that is neither allow-only nor able to hold
+/// them is met.
 pub fn fit(doc: &Document, caps: &Capabilities, report: &mut Report) -> Result<Document, Error> {
+    fit_with_budget(doc, caps, None, report)
+}
+
+/// [`fit`] with a rule budget for lowering by set subtraction (default: the target's
+/// `max_rules`); see [`crate::lower`].
+pub fn fit_with_budget(
+    doc: &Document,
+    caps: &Capabilities,
+    budget: Option<usize>,
+    report: &mut Report,
+) -> Result<Document, Error> {
     if *caps == Capabilities::EVERYTHING {
         return Ok(doc.clone());
     }
     let mut groups = Vec::with_capacity(doc.groups.len());
     for (gi, group) in doc.groups.iter().enumerate() {
-        groups.push(fit_group(group, gi, caps, report)?);
+        groups.push(fit_group(group, gi, caps, budget, report)?);
     }
     Ok(Document { groups })
 }
@@ -175,9 +187,20 @@ fn fit_group(
     group: &SecurityGroup,
     gi: usize,
     caps: &Capabilities,
+    budget: Option<usize>,
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
     group_fields(group, gi, caps, report);
+    // --- semantics hook (issue #5): deny rules / accept defaults into an allow-only target
+    // are lowered by set subtraction before the per-rule fitting below.
+    let lowered;
+    let group = if caps.ordering == Ordering::None && crate::lower::needed(group, caps) {
+        lowered = crate::lower::allow_only(group, gi, caps, budget, report)?;
+        &lowered
+    } else {
+        group
+    };
+    // --- end semantics hook
     let mut ordered = order_rules(group, gi, caps, report)?;
     let default_rules = defaults::default_rules(group, gi, caps, report);
     ordered.extend(default_rules.iter());

@@ -21,10 +21,13 @@
 pub mod error;
 pub mod fit;
 pub mod format;
+pub mod lower;
 pub mod model;
 pub mod providers;
 pub mod report;
+pub mod semantics;
 mod text_enum;
+pub mod verify;
 
 /// The README's examples, run as doctests so they stay true.
 #[doc = include_str!("../README.md")]
@@ -52,6 +55,12 @@ pub struct Options {
     pub import: ImportOptions,
     /// Export options (target group id, ...).
     pub export: ExportOptions,
+    /// The most rules lowering by set subtraction may produce per group (default: the
+    /// target's `max_rules`).
+    pub rule_budget: Option<usize>,
+    /// Skip re-importing the output to compare packet sets (the verdict then comes from the
+    /// field-level entries only).
+    pub no_verify: bool,
 }
 
 /// A converted document and its report: they travel together (typst's `Warned<T>`).
@@ -115,8 +124,18 @@ pub fn convert(
         &mut report,
     )?;
     let target = to.provider();
-    let fitted = fit::fit(&doc, target.capabilities(), &mut report)?;
+    let fitted = fit::fit_with_budget(
+        &doc,
+        target.capabilities(),
+        options.rule_budget,
+        &mut report,
+    )?;
     let output = target.export(&fitted, &options.export, &mut report)?;
+    // --- semantics hook (issue #5): the verdict is the packet-set comparison.
+    if !options.no_verify {
+        verify::verify(&doc, &output, to, &mut report)?;
+    }
+    // --- end semantics hook
     let refuse = match report.verdict {
         Verdict::Widened if !options.allow_widen => {
             Some("the result would allow traffic the source denied (pass --allow-widen to accept)")

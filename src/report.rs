@@ -148,6 +148,11 @@ pub struct Report {
     pub counts: BTreeMap<Kind, usize>,
     /// The entries, in the order they arose (import, lowering, export).
     pub entries: Vec<Entry>,
+    /// The packets the source and the converted result treat differently, found by
+    /// re-importing the result and comparing packet sets ([`crate::verify`]); empty when
+    /// they are equal or the comparison did not run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<crate::semantics::Difference>,
 }
 
 impl Report {
@@ -159,6 +164,7 @@ impl Report {
             verdict: Verdict::Exact,
             counts: BTreeMap::new(),
             entries: Vec::new(),
+            differences: Vec::new(),
         }
     }
 
@@ -266,7 +272,7 @@ impl fmt::Display for Report {
             Verdict::Widened => "WIDENED (some traffic the source denied is now allowed)",
         };
         write!(f, "sgconv: {} -> {}: {verdict}", self.from, self.to)?;
-        if self.entries.is_empty() {
+        if self.entries.is_empty() && self.differences.is_empty() {
             return writeln!(f, "; nothing lost");
         }
         let parts: Vec<String> = self
@@ -274,7 +280,11 @@ impl fmt::Display for Report {
             .iter()
             .map(|(k, n)| format!("{n} {}", kind_name(*k)))
             .collect();
-        writeln!(f, "; {}", parts.join(", "))?;
+        if parts.is_empty() {
+            writeln!(f, "; the packet sets differ")?;
+        } else {
+            writeln!(f, "; {}", parts.join(", "))?;
+        }
         let loud = self
             .entries
             .iter()
@@ -289,6 +299,17 @@ impl fmt::Display for Report {
                 None => format!("group {}", e.group),
             };
             writeln!(f, "  {} {at} {}: {}", kind_name(e.kind), e.field, e.message)?;
+        }
+        for (shown, d) in self.differences.iter().enumerate() {
+            if shown == 20 {
+                writeln!(
+                    f,
+                    "  ... ({} differing boxes; see --report)",
+                    self.differences.len()
+                )?;
+                break;
+            }
+            writeln!(f, "  group {}: {}", d.group, d.sentence())?;
         }
         Ok(())
     }

@@ -263,14 +263,9 @@ fn usage_errors_exit_2() {
 fn refusal_exits_3_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out.json");
-    let input = std::fs::read("tests/fixtures/canonical/ordered_deny_address_group.yaml")
-        .or_else(|_| {
-            std::fs::read(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/canonical/ordered_deny_address_group.yaml"
-            ))
-        })
-        .expect("fixture");
+    // A stateless group into an always-stateful target widens (return traffic). Deny rules
+    // no longer refuse: they are lowered by set subtraction (issue #5).
+    let input = b"sgconv: 1\ngroups:\n- {evaluation: first_match, default_inbound: deny, default_outbound: deny, stateful: false, rules: [{direction: ingress, family: ipv4, protocol: tcp, ports: ['22']}]}\n".to_vec();
     let output = sgconv()
         .args(["convert", "--from", "canonical", "--to", "gcore-v2", "-o"])
         .arg(&out)

@@ -1,0 +1,301 @@
+//! Packet boxes: products of intervals over the packet dimensions, with exact intersection
+//! and difference (DESIGN.md §2).
+//!
+//! A [`PacketBox`] fixes one direction and one family and holds an inclusive interval per
+//! numeric dimension (protocol, destination port, ICMP type, ICMP code, remote address) plus a
+//! tri-state constraint per remote-group label (must be a member, must not be, free: free
+//! labels are simply absent from [`PacketBox::labels`]).
+//!
+//! Dimensions that do not apply to a protocol keep their full value: the port interval is
+//! only narrowed on boxes whose protocol interval is one port protocol, the ICMP intervals
+//! only on boxes whose protocol is ICMP or ICMPv6. Boxes built from rules satisfy this by
+//! the model's invariants, and intersection and difference preserve it (a piece narrowed on a
+//! dimension takes the other box's protocol interval, see [`PacketBox::minus`]).
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::model::{Direction, Family, MAX_PORT, MIN_PORT};
+
+/// An inclusive interval `lo..=hi` (never empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span<T> {
+    /// The first value.
+    pub lo: T,
+    /// The last value (inclusive).
+    pub hi: T,
+}
+
+impl<T: Copy + Ord> Span<T> {
+    /// The interval `lo..=hi`.
+    pub const fn new(lo: T, hi: T) -> Span<T> {
+        Span { lo, hi }
+    }
+
+    /// One value.
+    pub const fn one(v: T) -> Span<T> {
+        Span { lo: v, hi: v }
+    }
+
+    /// Whether the two intervals share a value.
+    pub fn overlaps(self, other: Span<T>) -> bool {
+        self.lo <= other.hi && other.lo <= self.hi
+    }
+
+    /// The common part (callers check [`Span::overlaps`] first).
+    fn meet(self, other: Span<T>) -> Span<T> {
+        Span {
+            lo: self.lo.max(other.lo),
+            hi: self.hi.min(other.hi),
+        }
+    }
+
+    /// Whether `v` lies inside.
+    pub fn contains(self, v: T) -> bool {
+        self.lo <= v && v <= self.hi
+    }
+
+    /// Whether `other` lies inside.
+    pub fn covers(self, other: Span<T>) -> bool {
+        self.lo <= other.lo && other.hi <= self.hi
+    }
+}
+
+/// Integer steps for splitting intervals.
+trait Step: Copy + Ord {
+    fn dec(self) -> Self;
+    fn inc(self) -> Self;
+}
+
+macro_rules! step {
+    ($($t:ty),*) => {$(
+        impl Step for $t {
+            fn dec(self) -> Self { self - 1 }
+            fn inc(self) -> Self { self + 1 }
+        }
+    )*};
+}
+step!(u8, u16, u128);
+
+/// The parts of `a` outside `b`, below and above (callers check that they overlap).
+fn outside<T: Step>(a: Span<T>, b: Span<T>) -> (Option<Span<T>>, Option<Span<T>>) {
+    let below = (a.lo < b.lo).then(|| Span::new(a.lo, b.lo.dec()));
+    let above = (b.hi < a.hi).then(|| Span::new(b.hi.inc(), a.hi));
+    (below, above)
+}
+
+/// What a remote-group label names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelKind {
+    /// A security group (`Remote::Group`).
+    Group,
+    /// An address group (`Remote::AddressGroup`).
+    AddressGroup,
+}
+
+/// A remote group or address group, by id: an opaque set of addresses.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Label {
+    /// Security group or address group.
+    pub kind: LabelKind,
+    /// The provider's id.
+    pub id: String,
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            LabelKind::Group => write!(f, "group {}", self.id),
+            LabelKind::AddressGroup => write!(f, "address group {}", self.id),
+        }
+    }
+}
+
+/// Every protocol number.
+pub const ALL_PROTOCOLS: Span<u8> = Span::new(0, 255);
+/// Every destination port (port 0 is not a port any provider can name).
+pub const ALL_PORTS: Span<u16> = Span::new(MIN_PORT, MAX_PORT);
+/// Every ICMP type, or every ICMP code.
+pub const ALL_ICMP: Span<u8> = Span::new(0, 255);
+
+/// Every address of a family, as integers.
+pub fn all_addresses(family: Family) -> Span<u128> {
+    match family {
+        Family::V4 => Span::new(0, u128::from(u32::MAX)),
+        Family::V6 => Span::new(0, u128::MAX),
+    }
+}
+
+/// A box of packets: one direction, one family, an interval per numeric dimension and a
+/// constraint per mentioned group label.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PacketBox {
+    /// Direction.
+    pub direction: Direction,
+    /// Family.
+    pub family: Family,
+    /// IP protocol numbers.
+    pub protocols: Span<u8>,
+    /// Destination ports (full unless the protocol is one port protocol).
+    pub ports: Span<u16>,
+    /// ICMP types (full unless the protocol is ICMP/ICMPv6).
+    pub icmp_type: Span<u8>,
+    /// ICMP codes (full unless the protocol is ICMP/ICMPv6).
+    pub icmp_code: Span<u8>,
+    /// Remote addresses, as integers of the family.
+    pub addresses: Span<u128>,
+    /// Group-membership constraints, sorted by label: `true` = the remote address must be a
+    /// member, `false` = it must not be. Labels not listed are free.
+    pub labels: Vec<(Label, bool)>,
+}
+
+impl PacketBox {
+    /// Every packet of a direction and family.
+    pub fn universe(direction: Direction, family: Family) -> PacketBox {
+        PacketBox {
+            direction,
+            family,
+            protocols: ALL_PROTOCOLS,
+            ports: ALL_PORTS,
+            icmp_type: ALL_ICMP,
+            icmp_code: ALL_ICMP,
+            addresses: all_addresses(family),
+            labels: Vec::new(),
+        }
+    }
+
+    /// The label constraint on `label`, if any.
+    pub fn label(&self, label: &Label) -> Option<bool> {
+        self.labels
+            .binary_search_by(|(l, _)| l.cmp(label))
+            .ok()
+            .map(|i| self.labels[i].1)
+    }
+
+    fn set_label(&mut self, label: &Label, member: bool) {
+        match self.labels.binary_search_by(|(l, _)| l.cmp(label)) {
+            Ok(i) => self.labels[i].1 = member,
+            Err(i) => self.labels.insert(i, (label.clone(), member)),
+        }
+    }
+
+    /// Whether the two boxes share a packet.
+    pub fn overlaps(&self, other: &PacketBox) -> bool {
+        self.direction == other.direction
+            && self.family == other.family
+            && self.protocols.overlaps(other.protocols)
+            && self.ports.overlaps(other.ports)
+            && self.addresses.overlaps(other.addresses)
+            && self.icmp_type.overlaps(other.icmp_type)
+            && self.icmp_code.overlaps(other.icmp_code)
+            && other
+                .labels
+                .iter()
+                .all(|(l, m)| self.label(l).is_none_or(|mine| mine == *m))
+    }
+
+    /// Whether every packet of `other` is in `self`.
+    pub fn covers(&self, other: &PacketBox) -> bool {
+        self.direction == other.direction
+            && self.family == other.family
+            && self.protocols.covers(other.protocols)
+            && self.ports.covers(other.ports)
+            && self.addresses.covers(other.addresses)
+            && self.icmp_type.covers(other.icmp_type)
+            && self.icmp_code.covers(other.icmp_code)
+            && self.labels.iter().all(|(l, m)| other.label(l) == Some(*m))
+    }
+
+    /// The common packets, if any.
+    pub fn intersect(&self, other: &PacketBox) -> Option<PacketBox> {
+        if !self.overlaps(other) {
+            return None;
+        }
+        let mut out = PacketBox {
+            protocols: self.protocols.meet(other.protocols),
+            ports: self.ports.meet(other.ports),
+            icmp_type: self.icmp_type.meet(other.icmp_type),
+            icmp_code: self.icmp_code.meet(other.icmp_code),
+            addresses: self.addresses.meet(other.addresses),
+            ..self.clone()
+        };
+        for (l, m) in &other.labels {
+            out.set_label(l, *m);
+        }
+        Some(out)
+    }
+
+    /// The packets of `self` not in `other`, as at most 2 per numeric dimension plus one per
+    /// label of `other` disjoint boxes (the standard box difference).
+    ///
+    /// Dimensions are split in the order protocol, port, ICMP type, ICMP code, address,
+    /// labels: each piece takes `self ∩ other` on the dimensions before its own, so a piece
+    /// narrowed on ports or ICMP has the other box's (single) protocol, and a "not a member
+    /// of G" constraint only lands on the last, smallest pieces.
+    pub fn minus(&self, other: &PacketBox) -> Vec<PacketBox> {
+        if !self.overlaps(other) {
+            return vec![self.clone()];
+        }
+        let mut out = Vec::new();
+        let mut rest = self.clone();
+        macro_rules! split {
+            ($dim:ident) => {{
+                let (below, above) = outside(rest.$dim, other.$dim);
+                for piece in [below, above].into_iter().flatten() {
+                    out.push(PacketBox {
+                        $dim: piece,
+                        ..rest.clone()
+                    });
+                }
+                rest.$dim = rest.$dim.meet(other.$dim);
+            }};
+        }
+        split!(protocols);
+        split!(ports);
+        split!(icmp_type);
+        split!(icmp_code);
+        split!(addresses);
+        for (label, member) in &other.labels {
+            if rest.label(label).is_none() {
+                let mut piece = rest.clone();
+                piece.set_label(label, !member);
+                out.push(piece);
+                rest.set_label(label, *member);
+            }
+        }
+        out
+    }
+}
+
+/// `boxes` minus every box of `cut`: a list of disjoint pieces per input box.
+///
+/// Cost: each input box is cut by each box of `cut` that overlaps one of its pieces; a cut
+/// multiplies pieces by at most 12 + labels, so the worst case is exponential in the number of
+/// overlapping cuts, and linear in practice (cuts that overlap a piece mostly remove it or
+/// trim one side).
+pub fn subtract(boxes: impl IntoIterator<Item = PacketBox>, cut: &[PacketBox]) -> Vec<PacketBox> {
+    let mut out = Vec::new();
+    for b in boxes {
+        let mut pieces = vec![b];
+        for c in cut {
+            if !pieces.iter().any(|p| p.overlaps(c)) {
+                continue;
+            }
+            pieces = pieces.iter().flat_map(|p| p.minus(c)).collect();
+            if pieces.is_empty() {
+                break;
+            }
+        }
+        out.extend(pieces);
+    }
+    out
+}
+
+impl Serialize for PacketBox {
+    /// As a readable phrase (see the `Display` impl in `display.rs`).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
