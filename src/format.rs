@@ -139,15 +139,15 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
 /// Where the top-level value starts: errors about the whole document (a single rule object
 /// whose fields disagree) are placed there, since the readers give no position for them.
 fn root_position(text: &str) -> (usize, usize) {
-    let mut line = 1;
-    let mut column = 1;
+    let mut line: usize = 1;
+    let mut column: usize = 1;
     for c in text.chars() {
         match c {
             '\n' => {
-                line += 1;
+                line = line.saturating_add(1);
                 column = 1;
             }
-            c if c.is_whitespace() => column += 1,
+            c if c.is_whitespace() => column = column.saturating_add(1),
             _ => break,
         }
     }
@@ -193,8 +193,11 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
         rest.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b',' || b == b' ')
     };
-    match first.rfind(" at line ") {
-        Some(i) if located(&first[i + " at line ".len()..]) => first[..i].to_owned(),
+    let split = first
+        .rfind(" at line ")
+        .and_then(|i| Some((first.get(..i)?, first.get(i..)?.strip_prefix(" at line ")?)));
+    match split {
+        Some((message, rest)) if located(rest) => message.to_owned(),
         _ => first.to_owned(),
     }
 }

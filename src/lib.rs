@@ -17,6 +17,20 @@
 //! every loss in the [`report::Report`]; exporters map fields one to one.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Panic audit: nothing derived from input may panic. Tests (cfg(test)) may.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 pub mod error;
 pub mod fit;

@@ -64,7 +64,9 @@ pub fn allow_only(
     for piece in &pieces {
         let (template, origin) = match piece.source {
             Source::Rule(i) => {
-                let rule = &group.rules[i];
+                let Some(rule) = group.rules.get(i) else {
+                    continue;
+                };
                 let mut spec = RuleSpec::new(rule.direction(), rule.family());
                 spec.description = rule.description().map(str::to_owned);
                 spec.origin = rule.origin().clone();
@@ -362,21 +364,22 @@ fn icmp_cover(types: Span<u8>, codes: Span<u8>) -> Vec<Icmp> {
 
 /// `1-3, 5, 7-9`.
 fn ranges(list: &[u8]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < list.len() {
-        let start = list[i];
-        let mut end = start;
-        while i + 1 < list.len() && u16::from(list[i + 1]) == u16::from(end) + 1 {
-            i += 1;
-            end = list[i];
+    let mut runs: Vec<(u8, u8)> = Vec::new();
+    for &n in list {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(n) => *end = n,
+            _ => runs.push((n, n)),
         }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
     }
+    let parts: Vec<String> = runs
+        .into_iter()
+        .map(|(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect();
     parts.join(", ")
 }

@@ -176,7 +176,8 @@ impl Report {
             _ => Verdict::Exact,
         };
         self.verdict = self.verdict.max(v);
-        *self.counts.entry(entry.kind).or_insert(0) += 1;
+        let count = self.counts.entry(entry.kind).or_insert(0);
+        *count = count.saturating_add(1);
         self.entries.push(entry);
     }
 

@@ -55,11 +55,13 @@ pub(super) fn priority_levels(
             }
             // Rules are sorted by priority (missing last), so ranks are a running count.
             let mut ranks = Vec::with_capacity(rules.len());
-            let mut rank = 0;
-            for (i, r) in rules.iter().enumerate() {
-                if i > 0 && rules[i - 1].priority() != r.priority() {
-                    rank += 1;
+            let mut rank: usize = 0;
+            let mut previous = None;
+            for r in rules {
+                if previous.is_some_and(|p| p != r.priority()) {
+                    rank = rank.saturating_add(1);
                 }
+                previous = Some(r.priority());
                 ranks.push(rank);
             }
             let levels: Vec<Option<u16>> = ranks.iter().map(|&k| level(k)).collect();
@@ -77,7 +79,7 @@ pub(super) fn priority_levels(
                     );
                 }
             }
-            (levels, rank + 1)
+            (levels, rank.saturating_add(1))
         }
         Evaluation::FirstMatch => {
             let mut classes: Vec<((Direction, Family), usize, Action)> = Vec::new();
@@ -85,21 +87,20 @@ pub(super) fn priority_levels(
             let mut needed = 0;
             for r in rules {
                 let class = (r.direction(), r.family());
-                let i = match classes.iter().position(|(c, ..)| *c == class) {
-                    Some(i) => i,
-                    None => {
-                        classes.push((class, 0, Action::Deny));
-                        classes.len() - 1
-                    }
+                if !classes.iter().any(|(c, ..)| *c == class) {
+                    classes.push((class, 0, Action::Deny));
+                }
+                let Some((_, rank, last)) = classes.iter_mut().find(|(c, ..)| *c == class) else {
+                    levels.push(None); // unreachable: pushed above; a None level is refused below
+                    continue;
                 };
-                let (_, rank, last) = &mut classes[i];
                 if r.enabled() {
                     if *last == Action::Allow && r.action() == Action::Deny {
-                        *rank += 1;
+                        *rank = rank.saturating_add(1);
                     }
                     *last = r.action();
                 }
-                needed = needed.max(*rank + 1);
+                needed = needed.max(rank.saturating_add(1));
                 levels.push(level(*rank));
             }
             let message = match needed {
@@ -111,7 +112,7 @@ pub(super) fn priority_levels(
                 n => Some(format!(
                     "first-match order written as priorities {min}-{} (a new level wherever a deny \
                      follows an allow; same meaning)",
-                    usize::from(min) + n - 1
+                    usize::from(min).saturating_add(n).saturating_sub(1)
                 )),
             };
             if let Some(message) = message {

@@ -149,7 +149,11 @@ fn list(i: &str) -> Res<'_, Vec<(&str, PortRange)>> {
 
 /// Parse a `multiport` text into the ports it names. Empty or blank text means every port.
 pub fn parse(text: &str) -> Result<PortSet, MultiportError> {
-    let column = |at: &str| text[..text.len() - at.len()].chars().count() + 1;
+    let column = |at: &str| {
+        text.get(..text.len().saturating_sub(at.len()))
+            .map_or(0, |done| done.chars().count())
+            .saturating_add(1)
+    };
     let error = |at: &str, reason| MultiportError {
         text: text.to_owned(),
         column: column(at),
@@ -166,8 +170,9 @@ pub fn parse(text: &str) -> Result<PortSet, MultiportError> {
         return Err(error(at, Reason::TooManyGroups));
     }
     for (i, (at, r)) in groups.iter().enumerate() {
-        if groups[..i]
+        if groups
             .iter()
+            .take(i)
             .any(|(_, e)| r.from() <= e.to() && e.from() <= r.to())
         {
             return Err(error(at, Reason::Overlap));

@@ -94,7 +94,7 @@ fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<Se
         .map(|(i, (id, reads))| {
             let mut group = priority_group();
             group.id = id;
-            group.rules = read::place(reads, first + i, report);
+            group.rules = read::place(reads, first.saturating_add(i), report);
             group
         })
         .collect()

@@ -71,8 +71,10 @@ trait Step: Copy + Ord {
 macro_rules! step {
     ($($t:ty),*) => {$(
         impl Step for $t {
-            fn dec(self) -> Self { self - 1 }
-            fn inc(self) -> Self { self + 1 }
+            // Callers step only inside a span (below `b.lo > a.lo`, above `b.hi < a.hi`), so
+            // these never meet the type's bounds; saturating keeps that a non-panic anyway.
+            fn dec(self) -> Self { self.saturating_sub(1) }
+            fn inc(self) -> Self { self.saturating_add(1) }
         }
     )*};
 }
@@ -171,12 +173,17 @@ impl PacketBox {
         self.labels
             .binary_search_by(|(l, _)| l.cmp(label))
             .ok()
-            .map(|i| self.labels[i].1)
+            .and_then(|i| self.labels.get(i))
+            .map(|(_, member)| *member)
     }
 
     fn set_label(&mut self, label: &Label, member: bool) {
         match self.labels.binary_search_by(|(l, _)| l.cmp(label)) {
-            Ok(i) => self.labels[i].1 = member,
+            Ok(i) => {
+                if let Some((_, m)) = self.labels.get_mut(i) {
+                    *m = member;
+                }
+            }
             Err(i) => self.labels.insert(i, (label.clone(), member)),
         }
     }

@@ -241,23 +241,29 @@ pub fn set_minus(a: &[PacketBox], b: &[PacketBox]) -> Vec<PacketBox> {
 /// [`subtract`] with the cut boxes bucketed by direction and family, and within a bucket
 /// sorted by address so only boxes whose address interval can overlap are tried.
 fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox]) -> Vec<PacketBox> {
-    let mut buckets: Vec<Vec<PacketBox>> = vec![Vec::new(); 4];
-    let slot = |b: &PacketBox| {
-        usize::from(b.direction == Direction::Egress) * 2 + usize::from(b.family == Family::V6)
+    let mut buckets: [Vec<PacketBox>; 4] = Default::default();
+    let slot = |b: &PacketBox| match (b.direction, b.family) {
+        (Direction::Ingress, Family::V4) => 0,
+        (Direction::Ingress, Family::V6) => 1,
+        (Direction::Egress, Family::V4) => 2,
+        (Direction::Egress, Family::V6) => 3,
     };
     for c in cut {
-        buckets[slot(c)].push(c.clone());
+        if let Some(bucket) = buckets.get_mut(slot(c)) {
+            bucket.push(c.clone());
+        }
     }
     for bucket in &mut buckets {
         bucket.sort_by_key(|b| b.addresses.lo);
     }
     let mut out = Vec::new();
     for x in a {
-        let bucket = &buckets[slot(x)];
+        let bucket = buckets.get(slot(x)).map_or(&[][..], Vec::as_slice);
         // Cut boxes starting after x's last address cannot overlap it.
         let end = bucket.partition_point(|c| c.addresses.lo <= x.addresses.hi);
-        let near: Vec<&PacketBox> = bucket[..end]
+        let near: Vec<&PacketBox> = bucket
             .iter()
+            .take(end)
             .filter(|c| c.addresses.hi >= x.addresses.lo && c.overlaps(x))
             .collect();
         if near.iter().any(|c| c.covers(x)) {

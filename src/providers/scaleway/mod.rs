@@ -185,7 +185,7 @@ impl Provider for Scaleway {
         let mut seen = std::collections::BTreeSet::new();
         for (i, rule) in group.rules.iter().enumerate() {
             if !seen.insert(rule.origin().index) {
-                rules.push(out_rule(rule, i + 1)?);
+                rules.push(out_rule(rule, i.saturating_add(1))?);
                 continue;
             }
             if let Some(p) = rule.priority() {
@@ -205,7 +205,7 @@ impl Provider for Scaleway {
                      is false (read-only; needs a verified account): this rule's SMTP traffic may not pass",
                 );
             }
-            rules.push(out_rule(rule, i + 1)?);
+            rules.push(out_rule(rule, i.saturating_add(1))?);
         }
         let doc = OutDoc {
             security_group: OutGroup {
@@ -420,8 +420,9 @@ fn position_notes(user: &[(u32, ReadRule)], gi: usize, report: &mut Report) {
         return;
     }
     for (i, (p, r)) in user.iter().enumerate() {
-        let tie = user[..i]
+        let tie = user
             .iter()
+            .take(i)
             .find(|(q, s)| q == p && s.rule.direction() == r.rule.direction());
         if let Some((_, first)) = tie {
             report.rule(gi, r.rule.origin()).push(
