@@ -74,4 +74,5 @@ pub fn outcome(
     }
 }
 
+pub mod evaluator;
 pub mod strategies;

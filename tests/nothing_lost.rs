@@ -1,0 +1,135 @@
+//! Nothing is lost silently, for every provider pair: a generated group is written in each
+//! provider's shape, and that document is converted to every provider. On sampled packets
+//! (the independent evaluator in tests/common/evaluator.rs), wherever source and target
+//! disagree, the verdict is not `exact`, the packet lies in a reported difference, and the
+//! input rule that decided the packet in the source is named by a report entry (or, when the
+//! group's default decided it, the group is).
+
+mod common;
+
+use common::evaluator::*;
+use proptest::prelude::*;
+use proptest::test_runner::TestRng;
+use sgconv::model::{Action, Evaluation, Rule, SecurityGroup};
+use sgconv::report::{Kind, Verdict};
+use sgconv::{Options, ProviderId};
+
+fn options() -> Options {
+    Options {
+        allow_widen: true,
+        rule_budget: Some(20_000),
+        ..Options::default()
+    }
+}
+
+/// The input rules (origin indexes) that can explain a change of `p`'s fate: the rule that
+/// decides it in the source and every rule evaluated before that one (an earlier deny made to
+/// match more takes the packet from a later allow); all rules when the default decides it or
+/// the group is allow-only.
+fn explainers(group: &SecurityGroup, p: &Packet) -> Vec<usize> {
+    let mut rules: Vec<&Rule> = group.rules.iter().collect();
+    match group.evaluation {
+        Evaluation::AllowOnly => return rules.iter().map(|r| r.origin().index).collect(),
+        Evaluation::Priority => rules.sort_by_key(|r| {
+            (
+                r.priority().unwrap_or(u16::MAX),
+                r.action() == Action::Allow,
+            )
+        }),
+        Evaluation::FirstMatch => {}
+    }
+    let end = rules
+        .iter()
+        .position(|r| matches(r, p))
+        .map_or(rules.len(), |i| i + 1);
+    rules[..end].iter().map(|r| r.origin().index).collect()
+}
+
+fn import(text: &str, provider: ProviderId) -> SecurityGroup {
+    let mut report = sgconv::Report::new(provider, provider);
+    let doc = sgconv::import(text, provider, None, &mut report)
+        .unwrap_or_else(|e| panic!("{provider}: {e}\n{text}"));
+    doc.groups.into_iter().next().expect("one group")
+}
+
+fn check_pair(source_text: &str, from: ProviderId, to: ProviderId, rng: &mut TestRng) {
+    let converted = match sgconv::convert(source_text, from, to, &options()) {
+        Ok(c) => c,
+        Err(sgconv::Error::Refused { report, .. }) => {
+            assert!(
+                !report.entries.is_empty(),
+                "{from} -> {to}: a refusal says why"
+            );
+            return;
+        }
+        Err(e) => panic!("{from} -> {to}: {e}\n{source_text}"),
+    };
+    let source = import(source_text, from);
+    let out = serde_json::to_string(&converted.output).expect("json");
+    let target = import(&out, to);
+    let report = &converted.report;
+    let c = candidates(&[&source, &target]);
+    for _ in 0..300 {
+        let p = sample(&c, rng);
+        let (before, after) = (allows(&source, &p), allows(&target, &p));
+        if before == after {
+            continue;
+        }
+        let change = if before {
+            Verdict::Narrowed
+        } else {
+            Verdict::Widened
+        };
+        assert_ne!(
+            report.verdict,
+            Verdict::Exact,
+            "{from} -> {to}: {p:?} changed under an exact verdict\n{source_text}\n{out}"
+        );
+        assert!(
+            report
+                .differences
+                .iter()
+                .any(|d| d.change == change && in_box(&d.packet_box, &p)),
+            "{from} -> {to}: {p:?} ({change:?}) is in no reported difference\n{source_text}\n{out}"
+        );
+        let candidates = explainers(&source, &p);
+        let named = report.entries.iter().any(|e| {
+            matches!(e.kind, Kind::Narrowed | Kind::Widened)
+                && e.rule
+                    .as_ref()
+                    .is_none_or(|o| candidates.contains(&o.index))
+        });
+        assert!(
+            named,
+            "{from} -> {to}: {p:?} changed, and no narrowed/widened entry names the group or a rule that decides it ({candidates:?}): {:#?}\n{source_text}\n{out}",
+            report.entries
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_provider_pair_loses_nothing_silently(group in arb_group(), seed in any::<u64>()) {
+        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed));
+        let canonical = canonical_text(&group);
+        for &from in ProviderId::ALL {
+            // The group as `from` writes it (itself a conversion, possibly lossy): the source.
+            let Ok(written) = sgconv::convert(&canonical, ProviderId::Canonical, from, &options()) else { continue };
+            let source_text = serde_json::to_string(&written.output).expect("json");
+            for &to in ProviderId::ALL {
+                check_pair(&source_text, from, to, &mut rng);
+            }
+        }
+    }
+}
+
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    for (i, b) in seed.to_le_bytes().iter().enumerate() {
+        bytes[i] = *b;
+        bytes[i + 8] = b.rotate_left(3);
+    }
+    bytes
+}
