@@ -101,8 +101,7 @@ pub fn import(
     format: Option<Format>,
     report: &mut Report,
 ) -> Result<Document, Error> {
-    let format = format.unwrap_or_else(|| Format::detect(text));
-    from.provider().import(text, format, report)
+    import_with(text, from, format, &ImportOptions::default(), report)
 }
 
 /// [`import`] with [`ImportOptions`] (for example the default policies a Scaleway rule list
@@ -115,7 +114,13 @@ pub fn import_with(
     report: &mut Report,
 ) -> Result<Document, Error> {
     let format = format.unwrap_or_else(|| Format::detect(text));
-    from.provider().import_with(text, format, options, report)
+    let provider = from.provider();
+    if from != ProviderId::Canonical
+        && providers::envelope::is_envelope(&format::probe(text, format, from)?)
+    {
+        return providers::envelope::import(provider, text, format, options, report);
+    }
+    provider.import_with(text, format, options, report)
 }
 
 /// Convert `text`, a document of provider `from`, into provider `to`'s shape.

@@ -159,3 +159,29 @@ proptest! {
         prop_assert_eq!(matches(&back), matches(&Document { groups: vec![group] }));
     }
 }
+
+/// A multi-group document written in any provider's shape (`{"groups": [...]}`) reads back
+/// with all its groups (found by fuzzing: it used to be write-only).
+#[test]
+fn multi_group_documents_read_back_for_every_provider() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/canonical/two_groups.yaml"
+    ))
+    .expect("fixture");
+    let options = Options {
+        allow_widen: true,
+        ..Options::default()
+    };
+    for &to in ProviderId::ALL {
+        let out = sgconv::convert(&text, ProviderId::Canonical, to, &options)
+            .unwrap_or_else(|e| panic!("{to}: {e}"));
+        for format in [Format::Json, Format::Yaml] {
+            let written = out.render(format).expect("renders");
+            let mut report = sgconv::Report::new(to, ProviderId::Canonical);
+            let doc = sgconv::import(&written, to, None, &mut report)
+                .unwrap_or_else(|e| panic!("{to} {format:?}: {e}\n{written}"));
+            assert_eq!(doc.groups.len(), 2, "{to} {format:?}");
+        }
+    }
+}

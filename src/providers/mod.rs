@@ -7,6 +7,7 @@
 //! other, only to the model.
 
 mod canonical;
+pub(crate) mod envelope;
 mod gcore;
 mod huawei;
 mod read;

@@ -1,0 +1,130 @@
+//! Several groups in one document, for providers whose shapes hold one group:
+//! `{"groups": [{"name": ..., "id": ..., "document": <the provider's document>}, ...]}`.
+//! [`super::Provider::export`] writes it; [`import`] reads it back, so every output of sgconv
+//! is an input of sgconv.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{ImportOptions, Provider};
+use crate::error::{Error, Location};
+use crate::format::{self, Format, TopLevel};
+use crate::model::Document;
+use crate::report::Report;
+
+/// Whether `top` is the envelope (a provider document never has a top-level `groups`).
+pub(crate) fn is_envelope(top: &TopLevel) -> bool {
+    top.has("groups")
+}
+
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(borrow)]
+    document: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    groups: Vec<Item<'a>>,
+}
+
+/// Read an envelope: each `document` with `provider`'s importer, errors located in the whole
+/// input, report entries renumbered to the document's group order.
+pub(crate) fn import(
+    provider: &dyn Provider,
+    text: &str,
+    fmt: Format,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> Result<Document, Error> {
+    // YAML has no raw slices to hand on: read it as a value and pass each part on as JSON.
+    let json;
+    let text = match fmt {
+        Format::Json => text,
+        Format::Yaml => {
+            let value: serde_json::Value = format::probe_as(text, fmt, provider.id())?;
+            json = serde_json::to_string(&value).map_err(|e| Error::Internal(e.to_string()))?;
+            json.as_str()
+        }
+    };
+    let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| Error::Input {
+        provider: provider.id(),
+        location: Location { path: "groups".into(), line: e.line(), column: e.column() },
+        message: format!("a multi-group document is {{\"groups\": [{{\"name\", \"id\", \"document\"}}, ...]}}: {e}"),
+    })?;
+    let mut groups = Vec::new();
+    for (i, item) in envelope.groups.into_iter().enumerate() {
+        let part = item.document.get();
+        let mut sub = Report::new(report.from, report.to);
+        let doc = provider
+            .import_with(part, Format::Json, options, &mut sub)
+            .map_err(|e| relocate(e, i, text, part, fmt))?;
+        let offset = groups.len();
+        for mut entry in sub.entries {
+            entry.group = entry.group.saturating_add(offset);
+            report.push(entry);
+        }
+        for mut group in doc.groups {
+            group.name = group.name.or_else(|| item.name.clone());
+            group.id = group.id.or_else(|| item.id.clone());
+            groups.push(group);
+        }
+    }
+    Ok(Document { groups })
+}
+
+/// Place an error from the part `part` of `text` in the whole input.
+fn relocate(e: Error, i: usize, text: &str, part: &str, fmt: Format) -> Error {
+    let Error::Input {
+        provider,
+        location,
+        message,
+    } = e
+    else {
+        return e;
+    };
+    let inner = match location.path.as_str() {
+        "." => String::new(),
+        p if p.starts_with('[') => p.to_owned(),
+        p => format!(".{p}"),
+    };
+    let path = format!("groups[{i}].document{inner}");
+    let (line, column) = match fmt {
+        // The part is a slice of the input: its offset gives its line and column.
+        Format::Json => {
+            let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            let before = text.get(..offset).unwrap_or("");
+            let base_line = before.matches('\n').count().saturating_add(1);
+            let base_column = before
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                .saturating_add(1);
+            if location.line <= 1 {
+                (
+                    base_line,
+                    base_column
+                        .saturating_add(location.column)
+                        .saturating_sub(1),
+                )
+            } else {
+                (
+                    base_line.saturating_add(location.line).saturating_sub(1),
+                    location.column,
+                )
+            }
+        }
+        // Re-serialised YAML: positions would point into text the user never wrote.
+        Format::Yaml => (0, 0),
+    };
+    Error::Input {
+        provider,
+        location: Location { path, line, column },
+        message,
+    }
+}
