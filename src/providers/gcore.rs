@@ -290,18 +290,11 @@ fn read_rule(w: WireRule, v2: bool) -> Result<ReadRule, String> {
             d.chars().count()
         ));
     }
-    let stamps: Vec<&str> = [w.created_at.as_deref(), w.updated_at.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if !stamps.is_empty() {
-        changes.push(Change::new(
-            Field::Timestamps,
-            Kind::Metadata,
-            Some(stamps.join(" / ")),
-            "rule timestamps are not carried",
-        ));
-    }
+    read::timestamps(
+        w.created_at.as_deref(),
+        w.updated_at.as_deref(),
+        &mut changes,
+    );
     if let Some(rev) = w.revision_number {
         changes.push(Change::new(
             Field::Revision,

@@ -49,6 +49,20 @@ pub fn cidr(
     Ok(parsed.remote)
 }
 
+/// Report a rule's `created_at` / `updated_at` (as provider responses carry them): the model
+/// has no place for timestamps.
+pub fn timestamps(created_at: Option<&str>, updated_at: Option<&str>, changes: &mut Vec<Change>) {
+    let stamps: Vec<&str> = [created_at, updated_at].into_iter().flatten().collect();
+    if !stamps.is_empty() {
+        changes.push(Change::new(
+            Field::Timestamps,
+            Kind::Metadata,
+            Some(stamps.join(" / ")),
+            "rule timestamps are not carried",
+        ));
+    }
+}
+
 /// Place rules read from one group: number them in input order (keeping the provider's
 /// ids) and move their changes into the report.
 pub fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule> {

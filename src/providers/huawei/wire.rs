@@ -337,18 +337,11 @@ pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
             "rule project_id is not carried",
         ));
     }
-    let stamps: Vec<&str> = [w.created_at.as_deref(), w.updated_at.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if !stamps.is_empty() {
-        changes.push(Change::new(
-            Field::Timestamps,
-            Kind::Metadata,
-            Some(stamps.join(" / ")),
-            "rule timestamps are not carried",
-        ));
-    }
+    read::timestamps(
+        w.created_at.as_deref(),
+        w.updated_at.as_deref(),
+        &mut changes,
+    );
     let spec = RuleSpec {
         protocol,
         ports,
