@@ -23,10 +23,9 @@ pub fn verify(
     report: &mut Report,
 ) -> Result<(), Error> {
     let target = reimport(source, output, to)?;
-    let mut differences = semantics::compare_documents(source, &target);
-    let verdict = semantics::verdict(&differences);
+    let (verdict, differences) =
+        semantics::compare_documents_limited(source, &target, MAX_DIFFERENCES);
     report.verdict = report.verdict.max(verdict);
-    differences.truncate(MAX_DIFFERENCES);
     report.differences = differences;
     Ok(())
 }

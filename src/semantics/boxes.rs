@@ -242,11 +242,19 @@ impl PacketBox {
     /// narrowed on ports or ICMP has the other box's (single) protocol, and a "not a member
     /// of G" constraint only lands on the last, smallest pieces.
     pub fn minus(&self, other: &PacketBox) -> Vec<PacketBox> {
-        if !self.overlaps(other) {
-            return vec![self.clone()];
-        }
         let mut out = Vec::new();
-        let mut rest = self.clone();
+        if self.overlaps(other) {
+            self.clone().minus_into(other, &mut out);
+        } else {
+            out.push(self.clone());
+        }
+        out
+    }
+
+    /// [`PacketBox::minus`] for a box that overlaps `other`, consuming it and appending the
+    /// pieces to `out` (no allocation beyond the pieces themselves).
+    fn minus_into(self, other: &PacketBox, out: &mut Vec<PacketBox>) {
+        let mut rest = self;
         macro_rules! split {
             ($dim:ident) => {{
                 let (below, above) = outside(rest.$dim, other.$dim);
@@ -272,7 +280,6 @@ impl PacketBox {
                 rest.set_label(label, *member);
             }
         }
-        out
     }
 }
 
@@ -281,21 +288,32 @@ impl PacketBox {
 /// Cost: each input box is cut by each box of `cut` that overlaps one of its pieces; a cut
 /// multiplies pieces by at most 12 + labels, so the worst case is exponential in the number of
 /// overlapping cuts, and linear in practice (cuts that overlap a piece mostly remove it or
-/// trim one side).
+/// trim one side). Pieces a cut does not touch are moved, never copied.
 pub fn subtract(boxes: impl IntoIterator<Item = PacketBox>, cut: &[PacketBox]) -> Vec<PacketBox> {
     let mut out = Vec::new();
+    let mut pieces: Vec<PacketBox> = Vec::new();
+    let mut next: Vec<PacketBox> = Vec::new();
     for b in boxes {
-        let mut pieces = vec![b];
+        pieces.clear();
+        pieces.push(b);
         for c in cut {
             if !pieces.iter().any(|p| p.overlaps(c)) {
                 continue;
             }
-            pieces = pieces.iter().flat_map(|p| p.minus(c)).collect();
+            next.clear();
+            for p in pieces.drain(..) {
+                if p.overlaps(c) {
+                    p.minus_into(c, &mut next);
+                } else {
+                    next.push(p);
+                }
+            }
+            std::mem::swap(&mut pieces, &mut next);
             if pieces.is_empty() {
                 break;
             }
         }
-        out.extend(pieces);
+        out.append(&mut pieces);
     }
     out
 }

@@ -148,9 +148,11 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
     let mut denies: Vec<PacketBox> = Vec::new();
     // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
     // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
-    // hash, containment only against boxes with every address (few, and the costly ones).
+    // hash, containment only against boxes with every address (the costly ones), keyed by
+    // their label constraints: a box covers another only if its constraints are a subset of
+    // the other's.
     let mut seen: std::collections::HashSet<PacketBox> = std::collections::HashSet::new();
-    let mut wide: Vec<PacketBox> = Vec::new();
+    let mut wide = Wide::default();
     for (i, rule) in evaluation_order(group) {
         let boxes = rule_boxes(rule);
         match rule.action() {
@@ -158,18 +160,25 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
             Action::Allow => {
                 let fresh: Vec<PacketBox> = boxes
                     .into_iter()
-                    .filter(|b| !seen.contains(b) && !wide.iter().any(|w| w.covers(b)))
+                    .filter(|b| !seen.contains(b) && !wide.covers(b))
                     .collect();
                 for b in &fresh {
                     seen.insert(b.clone());
                     if b.addresses == all_addresses(b.family) {
-                        wide.push(b.clone());
+                        wide.insert(b.clone());
                     }
                 }
-                out.extend(subtract(fresh, &denies).into_iter().map(|packets| Piece {
-                    source: Source::Rule(i),
-                    packets,
-                }))
+                if denies.is_empty() {
+                    out.extend(fresh.into_iter().map(|packets| Piece {
+                        source: Source::Rule(i),
+                        packets,
+                    }));
+                } else {
+                    out.extend(subtract(fresh, &denies).into_iter().map(|packets| Piece {
+                        source: Source::Rule(i),
+                        packets,
+                    }));
+                }
             }
         }
         if out.len() > max_pieces {
@@ -186,6 +195,51 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
         }
     }
     (out.len() <= max_pieces).then_some(out)
+}
+
+/// Boxes with every address, by their label constraints, for "is this box inside an
+/// earlier one" (see [`allowed_bounded`]).
+#[derive(Default)]
+struct Wide {
+    by_labels: std::collections::HashMap<Vec<(Label, bool)>, Vec<PacketBox>>,
+}
+
+impl Wide {
+    fn insert(&mut self, b: PacketBox) {
+        self.by_labels.entry(b.labels.clone()).or_default().push(b);
+    }
+
+    /// Whether an inserted box covers `b`: only boxes whose constraints are a subset of
+    /// `b`'s can (all subsets are tried for up to 4 labels, every box past that).
+    fn covers(&self, b: &PacketBox) -> bool {
+        if self.by_labels.is_empty() {
+            return false;
+        }
+        let n = b.labels.len();
+        if n > 4 {
+            return self
+                .by_labels
+                .values()
+                .flatten()
+                .any(|w| w.covers(b));
+        }
+        let subsets = u32::try_from(n)
+            .ok()
+            .and_then(|n| 1u32.checked_shl(n))
+            .unwrap_or(1);
+        (0u32..subsets).any(|mask| {
+            let key: Vec<(Label, bool)> = b
+                .labels
+                .iter()
+                .zip(0u32..)
+                .filter(|(_, i)| mask.checked_shr(*i).is_some_and(|m| m & 1 == 1))
+                .map(|(l, _)| l.clone())
+                .collect();
+            self.by_labels
+                .get(&key)
+                .is_some_and(|ws| ws.iter().any(|w| w.covers(b)))
+        })
+    }
 }
 
 /// The boxes of packets the model cannot hold (ICMP over IPv6, ICMPv6 over IPv4), per
@@ -232,40 +286,103 @@ impl Difference {
 pub fn set_minus(a: &[PacketBox], b: &[PacketBox]) -> Vec<PacketBox> {
     let mut cut: Vec<PacketBox> = b.to_vec();
     cut.extend(impossible());
-    let mut out = subtract_indexed(a, &cut);
+    let mut out = subtract_indexed(a, &cut, b);
     out.sort();
     out.dedup();
     out
 }
 
-/// [`subtract`] with the cut boxes bucketed by direction and family, and within a bucket
-/// sorted by address so only boxes whose address interval can overlap are tried.
-fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox]) -> Vec<PacketBox> {
-    let mut buckets: [Vec<PacketBox>; 4] = Default::default();
-    let slot = |b: &PacketBox| match (b.direction, b.family) {
-        (Direction::Ingress, Family::V4) => 0,
-        (Direction::Ingress, Family::V6) => 1,
-        (Direction::Egress, Family::V4) => 2,
-        (Direction::Egress, Family::V6) => 3,
-    };
-    for c in cut {
-        if let Some(bucket) = buckets.get_mut(slot(c)) {
-            bucket.push(c.clone());
+/// Cut boxes indexed for "which of them can overlap this box": bucketed by direction,
+/// family and protocol interval, then by the bit length of their address interval's size
+/// (class `k` holds intervals shorter than 2^k), each class sorted by first address. A box
+/// `x` can only meet boxes of class `k` whose first address lies in `x.lo − 2^k ..= x.hi`:
+/// two binary searches per class instead of a scan of the bucket.
+struct CutIndex<'a> {
+    buckets: std::collections::BTreeMap<(Direction, Family, Span<u8>), Vec<Class<'a>>>,
+}
+
+/// Cut boxes of one size class with their positions in the cut list, by first address.
+type Class<'a> = Vec<(usize, &'a PacketBox)>;
+
+impl<'a> CutIndex<'a> {
+    fn new(cut: &'a [PacketBox]) -> CutIndex<'a> {
+        let mut buckets: std::collections::BTreeMap<_, Vec<Class<'a>>> =
+            std::collections::BTreeMap::new();
+        for (i, c) in cut.iter().enumerate() {
+            let classes = buckets
+                .entry((c.direction, c.family, c.protocols))
+                .or_insert_with(|| vec![Vec::new(); 129]);
+            if let Some(class) = classes.get_mut(size_class(c.addresses)) {
+                class.push((i, c));
+            }
         }
+        for classes in buckets.values_mut() {
+            for class in classes {
+                class.sort_by_key(|(_, c)| c.addresses.lo);
+            }
+        }
+        CutIndex { buckets }
     }
-    for bucket in &mut buckets {
-        bucket.sort_by_key(|b| b.addresses.lo);
+
+    /// Every cut box that overlaps `x`, by first address (then position in the cut list).
+    fn near(&self, x: &PacketBox) -> Vec<&'a PacketBox> {
+        let mut out = Vec::new();
+        let lo_key = (x.direction, x.family, ALL_PROTOCOLS_MIN);
+        for ((direction, family, protocols), classes) in self.buckets.range(lo_key..) {
+            if (*direction, *family) != (x.direction, x.family) {
+                break;
+            }
+            if !protocols.overlaps(x.protocols) {
+                continue;
+            }
+            for (k, class) in classes.iter().enumerate() {
+                if class.is_empty() {
+                    continue;
+                }
+                let reach = u32::try_from(k)
+                    .ok()
+                    .and_then(|k| 1u128.checked_shl(k))
+                    .unwrap_or(u128::MAX);
+                let from = x.addresses.lo.saturating_sub(reach);
+                let start = class.partition_point(|(_, c)| c.addresses.lo < from);
+                let end = class.partition_point(|(_, c)| c.addresses.lo <= x.addresses.hi);
+                out.extend(
+                    class
+                        .get(start..end)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|(_, c)| c.overlaps(x))
+                        .copied(),
+                );
+            }
+        }
+        out.sort_by_key(|(i, c)| (c.addresses.lo, *i));
+        out.into_iter().map(|(_, c)| c).collect()
     }
+}
+
+/// The smallest protocol interval, for range queries over the index's keys.
+const ALL_PROTOCOLS_MIN: Span<u8> = Span::new(0, 0);
+
+/// The bit length of an interval's size minus one: 0 for one address, 128 for every IPv6
+/// address.
+fn size_class(span: Span<u128>) -> usize {
+    let size = span.hi.saturating_sub(span.lo);
+    usize::try_from(u128::BITS.saturating_sub(size.leading_zeros())).unwrap_or(128)
+}
+
+/// [`subtract`] through a [`CutIndex`]; boxes of `a` also in `exact` (boxes of `cut`, found
+/// by binary search when sorted, as the compared sets are) are empty differences.
+fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox], exact: &[PacketBox]) -> Vec<PacketBox> {
+    let sorted = exact.is_sorted();
+    let mut index: Option<CutIndex<'_>> = None;
     let mut out = Vec::new();
     for x in a {
-        let bucket = buckets.get(slot(x)).map_or(&[][..], Vec::as_slice);
-        // Cut boxes starting after x's last address cannot overlap it.
-        let end = bucket.partition_point(|c| c.addresses.lo <= x.addresses.hi);
-        let near: Vec<&PacketBox> = bucket
-            .iter()
-            .take(end)
-            .filter(|c| c.addresses.hi >= x.addresses.lo && c.overlaps(x))
-            .collect();
+        if sorted && exact.binary_search(x).is_ok() {
+            continue;
+        }
+        let index = index.get_or_insert_with(|| CutIndex::new(cut));
+        let near = index.near(x);
         if near.iter().any(|c| c.covers(x)) {
             continue;
         }
@@ -278,30 +395,69 @@ fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox]) -> Vec<PacketBox> {
 /// The packets `a` allows and `b` does not (`narrowed`), and those `b` allows and `a` does
 /// not (`widened`), for group `index`.
 pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Difference> {
-    let set = |g: &SecurityGroup| {
-        let mut s: Vec<PacketBox> = allowed(g).into_iter().map(|p| p.packets).collect();
-        s.sort();
-        s.dedup();
-        s
-    };
-    compare_sets(index, &set(a), &set(b))
+    compare_sets(index, &allowed_set(a), &allowed_set(b))
+}
+
+/// What a group allows as sorted, distinct boxes.
+fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
+    let mut s: Vec<PacketBox> = allowed(g).into_iter().map(|p| p.packets).collect();
+    s.sort();
+    s.dedup();
+    s
 }
 
 /// [`compare`] on two allowed sets.
 pub fn compare_sets(index: usize, a: &[PacketBox], b: &[PacketBox]) -> Vec<Difference> {
     let mut out = Vec::new();
+    compare_sets_into(index, a, b, usize::MAX, &mut out);
+    out
+}
+
+/// [`compare_sets`], appending to `out` while it holds fewer than `limit` differences
+/// (describing a box costs more than finding it); returns the verdict of all of them.
+fn compare_sets_into(
+    index: usize,
+    a: &[PacketBox],
+    b: &[PacketBox],
+    limit: usize,
+    out: &mut Vec<Difference>,
+) -> Verdict {
+    let mut verdict = Verdict::Exact;
     for (change, only) in [
         (Verdict::Narrowed, set_minus(a, b)),
         (Verdict::Widened, set_minus(b, a)),
     ] {
-        out.extend(only.into_iter().map(|packet_box| Difference {
+        if !only.is_empty() {
+            verdict = verdict.max(change);
+        }
+        let room = limit.saturating_sub(out.len());
+        out.extend(only.into_iter().take(room).map(|packet_box| Difference {
             group: index,
             change,
             packets: describe(&packet_box),
             packet_box,
         }));
     }
-    out
+    verdict
+}
+
+/// [`compare_documents`] keeping (and describing) only the first `limit` differences; the
+/// verdict counts them all.
+pub fn compare_documents_limited(
+    a: &Document,
+    b: &Document,
+    limit: usize,
+) -> (Verdict, Vec<Difference>) {
+    let empty = SecurityGroup::allow_only();
+    let n = a.groups.len().max(b.groups.len());
+    let mut out = Vec::new();
+    let mut verdict = Verdict::Exact;
+    for i in 0..n {
+        let a = allowed_set(a.groups.get(i).unwrap_or(&empty));
+        let b = allowed_set(b.groups.get(i).unwrap_or(&empty));
+        verdict = verdict.max(compare_sets_into(i, &a, &b, limit, &mut out));
+    }
+    (verdict, out)
 }
 
 /// Compare two documents group by group (a group missing on one side allows nothing).
