@@ -82,6 +82,10 @@ struct ConvertArgs {
     /// Do not print the human summary on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// Print counts (rules in/out, expansion factor, report entries) and the time of each
+    /// stage on stderr.
+    #[arg(long)]
+    stats: bool,
 }
 
 /// A group default policy, in Scaleway's words.
@@ -159,18 +163,38 @@ fn convert(args: &ConvertArgs) -> ExitCode {
             eprint!("{report}");
         }
     }
-    let converted = match result {
+    let mut converted = match result {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code()),
     };
-    let text = match converted.render(args.format) {
-        Ok(t) => t,
-        Err(e) => return fail(&e, e.exit_code()),
+    let start = std::time::Instant::now();
+    // JSON is streamed to its destination; YAML is rendered first.
+    let written = match args.format {
+        Format::Json => {
+            let render = |out: &mut dyn Write| -> io::Result<()> {
+                serde_json::to_writer_pretty(&mut *out, &converted.output)?;
+                out.write_all(b"\n")
+            };
+            match args.output.as_deref() {
+                Some(path) if path != Path::new("-") => write_atomically_with(path, render),
+                _ => write_stdout_with(render),
+            }
+        }
+        Format::Yaml => {
+            let text = match converted.render(args.format) {
+                Ok(t) => t,
+                Err(e) => return fail(&e, e.exit_code()),
+            };
+            match args.output.as_deref() {
+                Some(path) if path != Path::new("-") => write_atomically(path, text.as_bytes()),
+                _ => write_stdout(text.as_bytes()),
+            }
+        }
     };
-    let written = match args.output.as_deref() {
-        Some(path) if path != Path::new("-") => write_atomically(path, text.as_bytes()),
-        _ => write_stdout(text.as_bytes()),
-    };
+    converted.stats.stage("write", start);
+    if args.stats {
+        eprint!("{}", converted.stats);
+    }
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e, 1),
@@ -212,6 +236,14 @@ fn write_report(path: &Path, report: &sgconv::Report) -> Result<(), String> {
 
 /// Write to a temporary file beside `path`, then rename: readers never see a partial file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// [`write_atomically`] with what `render` writes (buffered).
+fn write_atomically_with(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -221,7 +253,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.sgconv-{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|file| {
+            let mut out = io::BufWriter::with_capacity(1 << 16, file);
+            render(&mut out)?;
+            out.flush()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -230,8 +268,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// Write to stdout; a closed pipe (`sgconv ... | head`) ends quietly, like ripgrep.
 pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), String> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    write_stdout_with(|out| out.write_all(bytes))
+}
+
+/// [`write_stdout`] with what `render` writes (buffered).
+pub(crate) fn write_stdout_with(
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    match render(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("writing stdout: {e}")),
         _ => Ok(()),
     }

@@ -85,6 +85,88 @@ pub struct Converted {
     pub output: serde_json::Value,
     /// What the conversion changed or could not carry.
     pub report: Report,
+    /// Counts and time per stage (`sgconv convert --stats`).
+    pub stats: Stats,
+}
+
+/// Counts and time per stage of one conversion: how it scaled.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// Input size in bytes.
+    pub bytes_in: usize,
+    /// Groups read.
+    pub groups: usize,
+    /// Rules read (all groups).
+    pub rules_in: usize,
+    /// Rules of the fitted document, the ones exported (all groups).
+    pub rules_out: usize,
+    /// Report entries.
+    pub entries: usize,
+    /// Time per stage, in order.
+    pub stages: Vec<Stage>,
+}
+
+/// One stage's wall time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Stage {
+    /// `import`, `fit` (fitting and lowering), `export`, `verify`, ...
+    pub name: &'static str,
+    /// Seconds.
+    pub seconds: f64,
+}
+
+impl Stats {
+    /// Output rules per input rule (lowering and port splits raise it, dropped rules lower
+    /// it); 0 for an empty input.
+    pub fn expansion(&self) -> f64 {
+        if self.rules_in == 0 {
+            return 0.0;
+        }
+        // Rule counts are far below 2^52: exact as f64.
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = self.rules_out as f64 / self.rules_in as f64;
+        ratio
+    }
+
+    /// Record that stage `name` began at `start` and ends now.
+    pub fn stage(&mut self, name: &'static str, start: std::time::Instant) {
+        self.stages.push(Stage {
+            name,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+    }
+}
+
+impl std::fmt::Display for Stats {
+    /// A few lines for stderr: counts, expansion and milliseconds per stage.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "stats: {} bytes in, {} group(s), {} rules in, {} rules out (x{:.3}), {} report entries",
+            self.bytes_in,
+            self.groups,
+            self.rules_in,
+            self.rules_out,
+            self.expansion(),
+            self.entries
+        )?;
+        let total: f64 = self.stages.iter().map(|s| s.seconds).sum();
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|s| format!("{} {:.1} ms", s.name, s.seconds * 1000.0))
+            .collect();
+        writeln!(
+            f,
+            "stats: {} (total {:.1} ms)",
+            stages.join(", "),
+            total * 1000.0
+        )
+    }
+}
+
+fn rule_count(doc: &Document) -> usize {
+    doc.groups.iter().map(|g| g.rules.len()).sum()
 }
 
 impl Converted {
@@ -135,6 +217,11 @@ pub fn convert(
     options: &Options,
 ) -> Result<Converted, Error> {
     let mut report = Report::new(from, to);
+    let mut stats = Stats {
+        bytes_in: text.len(),
+        ..Stats::default()
+    };
+    let start = std::time::Instant::now();
     let doc = import_with(
         text,
         from,
@@ -142,6 +229,10 @@ pub fn convert(
         &options.import,
         &mut report,
     )?;
+    stats.stage("import", start);
+    stats.groups = doc.groups.len();
+    stats.rules_in = rule_count(&doc);
+    let start = std::time::Instant::now();
     let target = to.provider();
     let fitted = fit::fit_with_budget(
         &doc,
@@ -149,10 +240,17 @@ pub fn convert(
         options.rule_budget,
         &mut report,
     )?;
+    stats.stage("fit", start);
+    stats.rules_out = rule_count(&fitted);
+    let start = std::time::Instant::now();
     let output = target.export(&fitted, &options.export, &mut report)?;
+    drop(fitted);
+    stats.stage("export", start);
     // --- semantics hook (issue #5): the verdict is the packet-set comparison.
     if !options.no_verify {
+        let start = std::time::Instant::now();
         verify::verify(&doc, &output, to, &mut report)?;
+        stats.stage("verify", start);
     }
     // --- end semantics hook
     let refuse = match report.verdict {
@@ -170,5 +268,10 @@ pub fn convert(
             report: Box::new(report),
         });
     }
-    Ok(Converted { output, report })
+    stats.entries = report.entries.len();
+    Ok(Converted {
+        output,
+        report,
+        stats,
+    })
 }
