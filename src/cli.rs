@@ -195,6 +195,9 @@ fn convert(args: &ConvertArgs) -> ExitCode {
     if args.stats {
         eprint!("{}", converted.stats);
     }
+    // The process ends here: freeing a whole account's output and report piece by piece
+    // would cost more than the rest of the write (the operating system takes it back).
+    std::mem::forget(converted);
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e, 1),

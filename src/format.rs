@@ -92,6 +92,16 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
     }
     match format {
         Format::Json => {
+            // Fast path: no path tracking (serde_path_to_error keeps every map key as a
+            // String). Unknown fields are still seen; only a failure reads the text again,
+            // tracking the path, to locate the error (callers use what `ignored` saw only
+            // on success).
+            let de = &mut serde_json::Deserializer::from_str(text);
+            let fast = T::deserialize(serde_ignored::Deserializer::new(&mut *de, &mut *ignored))
+                .and_then(|value| de.end().map(|()| value));
+            if let Ok(value) = fast {
+                return Ok(value);
+            }
             let de = &mut serde_json::Deserializer::from_str(text);
             let value = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
                 &mut *de, ignored,

@@ -217,11 +217,7 @@ impl Wide {
         }
         let n = b.labels.len();
         if n > 4 {
-            return self
-                .by_labels
-                .values()
-                .flatten()
-                .any(|w| w.covers(b));
+            return self.by_labels.values().flatten().any(|w| w.covers(b));
         }
         let subsets = u32::try_from(n)
             .ok()

@@ -1,0 +1,250 @@
+//! Whole-account inputs: every stage (import, fit/lowering, export, verification) and the whole
+//! `convert`, for each provider pair, beside what a generic JSON tool pays for the same input.
+//!
+//! Inputs are generated at bench time by the shared generator (`gen_rules.py PROVIDER N SEED
+//! DENY_FRACTION`, run with `python3`): its path is `SGCONV_GEN_RULES`, by default
+//! `../shared/tools/gen_rules.py` beside this repository. Nothing large is committed.
+//!
+//! ```sh
+//! cargo bench --bench convert                         # 100,000-rule headline + 10,000-rule pairs
+//! SGCONV_BENCH_RULES=20000 cargo bench --bench convert -- pairs
+//! ```
+//!
+//! - `huawei_to_gcore_v2/*`: the headline case, a 100,000-rule allow-only Huawei list
+//!   (`SGCONV_BENCH_BIG`, default 100000) to Gcore v2: each stage, the whole `convert`
+//!   (verification and report included), and in the same run the baselines: a
+//!   `serde_json::Value` parse and compact write of the same text, and — when installed — `jq`
+//!   and `python3` running the same field mapping (`benches/baselines/`, whole processes).
+//! - `pairs/FROM->TO`: `convert` of an allow-only list of `SGCONV_BENCH_RULES` (default 10000)
+//!   rules from every generated provider to every provider.
+//! - `lowering/huawei->gcore-v2`: a Huawei list with 10% deny rules lowered into Gcore
+//!   (`SGCONV_BENCH_LOWER`, default 2000 rules: the generator's denies fragment hard).
+//!
+//! Benchmarks are not tests: nothing asserts a time. Ratios, not absolute times, are what to
+//! compare (README, "Performance").
+#![allow(missing_docs)] // criterion_group! generates an undocumented public function
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use sgconv::{ExportOptions, ImportOptions, Options, ProviderId, Report};
+
+/// The generator's providers (its names are sgconv's).
+const GENERATED: [ProviderId; 4] = [
+    ProviderId::GcoreV1,
+    ProviderId::GcoreV2,
+    ProviderId::Huawei,
+    ProviderId::Scaleway,
+];
+
+fn generator() -> PathBuf {
+    std::env::var_os("SGCONV_GEN_RULES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/gen_rules.py"),
+        PathBuf::from,
+    )
+}
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// `gen_rules.py PROVIDER N 42 DENY_FRACTION`, or `None` (with a note) when it cannot run.
+fn generate(provider: ProviderId, n: usize, deny_fraction: &str) -> Option<String> {
+    let script = generator();
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(provider.name())
+        .arg(n.to_string())
+        .arg("42")
+        .arg(deny_fraction)
+        .output();
+    match out {
+        Ok(out) if out.status.success() => String::from_utf8(out.stdout).ok(),
+        other => {
+            eprintln!(
+                "skipping: cannot run python3 {} ({other:?}); set SGCONV_GEN_RULES",
+                script.display()
+            );
+            None
+        }
+    }
+}
+
+/// Import options for rule lists without their group (Scaleway): drop both ways.
+fn import_options(from: ProviderId) -> ImportOptions {
+    match from {
+        ProviderId::Scaleway => ImportOptions {
+            default_inbound: Some(sgconv::model::Action::Deny),
+            default_outbound: Some(sgconv::model::Action::Deny),
+        },
+        _ => ImportOptions::default(),
+    }
+}
+
+fn options(from: ProviderId, to: ProviderId) -> Options {
+    Options {
+        import: import_options(from),
+        export: ExportOptions {
+            target_group: (to == ProviderId::Huawei).then(|| "sg-bench".to_owned()),
+        },
+        rule_budget: Some(usize::MAX),
+        allow_widen: true,
+        ..Options::default()
+    }
+}
+
+/// Run a whole process once (the input file is its last argument); false when it cannot run.
+fn run_process(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn headline(c: &mut Criterion) {
+    let n = env_count("SGCONV_BENCH_BIG", 100_000);
+    let Some(text) = generate(ProviderId::Huawei, n, "0") else {
+        return;
+    };
+    let (from, to) = (ProviderId::Huawei, ProviderId::GcoreV2);
+    let opts = options(from, to);
+    let target = to.provider();
+    let mut report = Report::new(from, to);
+    let doc = sgconv::import(&text, from, None, &mut report).expect("imports");
+    let fitted =
+        sgconv::fit::fit_with_budget(&doc, target.capabilities(), None, &mut report).expect("fits");
+    let output = target
+        .export(&fitted, &ExportOptions::default(), &mut report)
+        .expect("exports");
+
+    let mut group = c.benchmark_group("huawei_to_gcore_v2");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.bench_function(BenchmarkId::new("import", n), |b| {
+        b.iter(|| sgconv::import(&text, from, None, &mut Report::new(from, to)).expect("imports"))
+    });
+    group.bench_function(BenchmarkId::new("fit", n), |b| {
+        b.iter(|| {
+            sgconv::fit::fit_with_budget(
+                &doc,
+                target.capabilities(),
+                None,
+                &mut Report::new(from, to),
+            )
+            .expect("fits")
+        })
+    });
+    group.bench_function(BenchmarkId::new("export", n), |b| {
+        b.iter(|| {
+            target
+                .export(
+                    &fitted,
+                    &ExportOptions::default(),
+                    &mut Report::new(from, to),
+                )
+                .expect("exports")
+        })
+    });
+    group.bench_function(BenchmarkId::new("verify", n), |b| {
+        b.iter(|| {
+            sgconv::verify::verify(&doc, &output, to, &mut Report::new(from, to)).expect("verifies")
+        })
+    });
+    group.bench_function(BenchmarkId::new("convert_and_write", n), |b| {
+        b.iter(|| {
+            let converted = sgconv::convert(&text, from, to, &opts).expect("converts");
+            let mut out = Vec::with_capacity(text.len());
+            serde_json::to_writer_pretty(&mut out, &converted.output).expect("writes");
+            let report = serde_json::to_vec(&converted.report).expect("report");
+            (out.len(), report.len())
+        })
+    });
+    group.bench_function(BenchmarkId::new("baseline_serde_json_value", n), |b| {
+        b.iter(|| {
+            let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
+            serde_json::to_vec(&value).expect("writes").len()
+        })
+    });
+    // The hand-written mappings, as whole processes (start-up included) on a file.
+    let dir = std::env::temp_dir().join(format!("sgconv-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let input = dir.join("huawei.json");
+    if std::fs::write(&input, &text).is_ok() {
+        let input = input.to_string_lossy().into_owned();
+        let base = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/baselines/huawei_to_gcore"
+        );
+        let jq = format!("{base}.jq");
+        let py = format!("{base}.py");
+        if run_process("jq", &["-c", "-f", &jq, &input]) {
+            group.bench_function(BenchmarkId::new("baseline_jq_process", n), |b| {
+                b.iter(|| run_process("jq", &["-c", "-f", &jq, &input]))
+            });
+        } else {
+            eprintln!("skipping the jq baseline: jq is not installed");
+        }
+        if run_process("python3", &[&py, &input]) {
+            group.bench_function(BenchmarkId::new("baseline_python_process", n), |b| {
+                b.iter(|| run_process("python3", &[&py, &input]))
+            });
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    group.finish();
+}
+
+fn pairs(c: &mut Criterion) {
+    let n = env_count("SGCONV_BENCH_RULES", 10_000);
+    let mut group = c.benchmark_group("pairs");
+    group.sample_size(10);
+    for from in GENERATED {
+        let Some(text) = generate(from, n, "0") else {
+            return;
+        };
+        for to in ProviderId::ALL.iter().copied() {
+            let opts = options(from, to);
+            if let Err(e) = sgconv::convert(&text, from, to, &opts) {
+                eprintln!("pairs/{from}->{to}: not benchmarked: {e}");
+                continue;
+            }
+            group.bench_function(BenchmarkId::new(format!("{from}->{to}"), n), |b| {
+                b.iter(|| sgconv::convert(&text, from, to, &opts).expect("converts"))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn lowering(c: &mut Criterion) {
+    let n = env_count("SGCONV_BENCH_LOWER", 2_000);
+    let Some(text) = generate(ProviderId::Huawei, n, "0.1") else {
+        return;
+    };
+    let (from, to) = (ProviderId::Huawei, ProviderId::GcoreV2);
+    let opts = options(from, to);
+    let mut report = Report::new(from, to);
+    let doc = sgconv::import(&text, from, None, &mut report).expect("imports");
+    let caps = to.provider().capabilities();
+    let mut group = c.benchmark_group("lowering");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("huawei->gcore-v2/fit", n), |b| {
+        b.iter(|| {
+            sgconv::fit::fit_with_budget(&doc, caps, Some(usize::MAX), &mut Report::new(from, to))
+                .expect("lowers")
+        })
+    });
+    group.bench_function(BenchmarkId::new("huawei->gcore-v2/convert", n), |b| {
+        b.iter(|| sgconv::convert(&text, from, to, &opts).expect("converts"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, headline, pairs, lowering);
+criterion_main!(benches);
