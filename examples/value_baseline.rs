@@ -7,7 +7,9 @@
 use std::io::Write;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: value_baseline FILE")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: value_baseline FILE")?;
     let text = std::fs::read_to_string(path)?;
     let value: serde_json::Value = serde_json::from_str(&text)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
