@@ -79,10 +79,16 @@ fn priority_group() -> SecurityGroup {
 /// Rules of a list, one group per `security_group_id` in order of first appearance.
 fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<SecurityGroup> {
     let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
+    // Bucket of each group id: a whole account's list names thousands of groups.
+    let mut index: std::collections::HashMap<Option<String>, usize> =
+        std::collections::HashMap::new();
     for c in rules {
-        match buckets.iter_mut().find(|(id, _)| *id == c.group_id) {
+        match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
             Some((_, reads)) => reads.push(c.read),
-            None => buckets.push((c.group_id, vec![c.read])),
+            None => {
+                index.insert(c.group_id.clone(), buckets.len());
+                buckets.push((c.group_id, vec![c.read]));
+            }
         }
     }
     if buckets.is_empty() {

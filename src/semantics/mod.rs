@@ -151,7 +151,8 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
     // hash, containment only against boxes with every address (the costly ones), keyed by
     // their label constraints: a box covers another only if its constraints are a subset of
     // the other's.
-    let mut seen: std::collections::HashSet<PacketBox> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<PacketBox> =
+        std::collections::HashSet::with_capacity(group.rules.len());
     let mut wide = Wide::default();
     for (i, rule) in evaluation_order(group) {
         let boxes = rule_boxes(rule);
@@ -397,7 +398,8 @@ pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Differ
 /// What a group allows as sorted, distinct boxes.
 fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
     let mut s: Vec<PacketBox> = allowed(g).into_iter().map(|p| p.packets).collect();
-    s.sort();
+    // Equal boxes are identical: an unstable sort gives the same list.
+    s.sort_unstable();
     s.dedup();
     s
 }
