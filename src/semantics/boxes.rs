@@ -294,10 +294,13 @@ pub fn subtract(boxes: impl IntoIterator<Item = PacketBox>, cut: &[PacketBox]) -
     let mut pieces: Vec<PacketBox> = Vec::new();
     let mut next: Vec<PacketBox> = Vec::new();
     for b in boxes {
+        // Pieces lie inside `b`: a cut that misses `b` misses them all (one test, not one
+        // per piece).
+        let whole = b.clone();
         pieces.clear();
         pieces.push(b);
         for c in cut {
-            if !pieces.iter().any(|p| p.overlaps(c)) {
+            if !whole.overlaps(c) || !pieces.iter().any(|p| p.overlaps(c)) {
                 continue;
             }
             next.clear();

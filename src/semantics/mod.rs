@@ -283,10 +283,30 @@ impl Difference {
 pub fn set_minus(a: &[PacketBox], b: &[PacketBox]) -> Vec<PacketBox> {
     let mut cut: Vec<PacketBox> = b.to_vec();
     cut.extend(impossible());
-    let mut out = subtract_indexed(a, &cut, b);
+    let mut out = Vec::new();
+    subtract_indexed(a, &cut, b, &mut |piece| out.push(piece));
     out.sort();
     out.dedup();
     out
+}
+
+/// The first `limit` boxes of [`set_minus`] and whether there are any, keeping no more than
+/// `limit` of them at a time (a heavily narrowed conversion has millions).
+fn set_minus_limited(a: &[PacketBox], b: &[PacketBox], limit: usize) -> (bool, Vec<PacketBox>) {
+    let mut cut: Vec<PacketBox> = b.to_vec();
+    cut.extend(impossible());
+    let mut any = false;
+    let mut first: std::collections::BTreeSet<PacketBox> = std::collections::BTreeSet::new();
+    subtract_indexed(a, &cut, b, &mut |piece| {
+        any = true;
+        if first.len() < limit || first.last().is_some_and(|last| piece < *last) {
+            first.insert(piece);
+            if first.len() > limit {
+                first.pop_last();
+            }
+        }
+    });
+    (any, first.into_iter().collect())
 }
 
 /// Cut boxes indexed for "which of them can overlap this box": bucketed by direction,
@@ -370,10 +390,14 @@ fn size_class(span: Span<u128>) -> usize {
 
 /// [`subtract`] through a [`CutIndex`]; boxes of `a` also in `exact` (boxes of `cut`, found
 /// by binary search when sorted, as the compared sets are) are empty differences.
-fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox], exact: &[PacketBox]) -> Vec<PacketBox> {
+fn subtract_indexed(
+    a: &[PacketBox],
+    cut: &[PacketBox],
+    exact: &[PacketBox],
+    out: &mut dyn FnMut(PacketBox),
+) {
     let sorted = exact.is_sorted();
     let mut index: Option<CutIndex<'_>> = None;
-    let mut out = Vec::new();
     for x in a {
         if sorted && exact.binary_search(x).is_ok() {
             continue;
@@ -384,9 +408,10 @@ fn subtract_indexed(a: &[PacketBox], cut: &[PacketBox], exact: &[PacketBox]) -> 
             continue;
         }
         let near: Vec<PacketBox> = near.into_iter().cloned().collect();
-        out.extend(subtract([x.clone()], &near));
+        for piece in subtract([x.clone()], &near) {
+            out(piece);
+        }
     }
-    out
 }
 
 /// The packets `a` allows and `b` does not (`narrowed`), and those `b` allows and `a` does
@@ -421,15 +446,13 @@ fn compare_sets_into(
     out: &mut Vec<Difference>,
 ) -> Verdict {
     let mut verdict = Verdict::Exact;
-    for (change, only) in [
-        (Verdict::Narrowed, set_minus(a, b)),
-        (Verdict::Widened, set_minus(b, a)),
-    ] {
-        if !only.is_empty() {
+    for (change, (from, to)) in [(Verdict::Narrowed, (a, b)), (Verdict::Widened, (b, a))] {
+        let room = limit.saturating_sub(out.len());
+        let (any, only) = set_minus_limited(from, to, room);
+        if any {
             verdict = verdict.max(change);
         }
-        let room = limit.saturating_sub(out.len());
-        out.extend(only.into_iter().take(room).map(|packet_box| Difference {
+        out.extend(only.into_iter().map(|packet_box| Difference {
             group: index,
             change,
             packets: describe(&packet_box),
