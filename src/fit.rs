@@ -204,7 +204,31 @@ fn fit_group(
     let mut ordered = order_rules(group, gi, caps, report)?;
     let default_rules = defaults::default_rules(group, gi, caps, report);
     ordered.extend(default_rules.iter());
-    let levels = levels::priority_levels(group, &ordered, gi, caps, report)?;
+    let mut scratch = Report::new(report.from, report.to);
+    let levels = match levels::priority_levels(group, &ordered, gi, caps, &mut scratch) {
+        Ok(levels) => {
+            for entry in scratch.entries {
+                report.push(entry);
+            }
+            levels
+        }
+        // More levels than the target has: lower to an allow-only set with the same packets
+        // (set subtraction), which needs one level, then fit that.
+        Err(Error::Refused { reason, .. })
+            if matches!(caps.ordering, Ordering::Priority { .. })
+                && group.evaluation != Evaluation::AllowOnly =>
+        {
+            report.group(gi).push(
+                Field::Priority,
+                Kind::Rewritten,
+                None,
+                format!("{reason}; lowered instead to allow rules with the same packets, all at one level"),
+            );
+            let lowered = crate::lower::allow_only(group, gi, caps, budget, report)?;
+            return fit_group(&lowered, gi, caps, budget, report);
+        }
+        Err(e) => return Err(e),
+    };
     let mut out = SecurityGroup {
         rules: Vec::with_capacity(ordered.len()),
         ..group.clone()

@@ -471,17 +471,42 @@ fn first_match_order_becomes_priorities() {
     assert_eq!(p[2], ("deny".into(), 1), "{p:?}");
 }
 
+/// Past 100 levels, the group is lowered to allow rules with the same packets (one level) —
+/// refused only when that lowering exceeds the rule budget (Huawei's quota by default).
 #[test]
-fn too_many_levels_are_refused() {
+fn too_many_levels_are_lowered_to_one_level() {
     let fits = format!("A{}", "DA".repeat(99)); // 100 levels: A | D A | D A | ...
     assert!(
         convert(&first_match(&fits, ""), ProviderId::Canonical, H).is_ok(),
         "100 levels fit"
     );
-    let needs_101 = "AD".repeat(101);
-    let e = convert(&first_match(&needs_101, ""), ProviderId::Canonical, H).expect_err("refused");
+    let needs_102 = first_match(&"AD".repeat(101), "");
+    let e = convert(&needs_102, ProviderId::Canonical, H).expect_err("over the default budget");
     assert_eq!(e.exit_code(), 3);
-    assert!(e.to_string().contains("needs 102 priority levels"), "{e}");
+    assert!(e.to_string().contains("budget"), "{e}");
+    let options = Options {
+        rule_budget: Some(1000),
+        ..Options::default()
+    };
+    let c = sgconv::convert(&needs_102, ProviderId::Canonical, H, &options).expect("lowered");
+    assert_eq!(
+        c.report.verdict,
+        Verdict::Exact,
+        "{:#?}",
+        c.report.differences
+    );
+    assert!(
+        c.report
+            .entries
+            .iter()
+            .any(|e| e.message.contains("needs 102 priority levels"))
+    );
+    let rules = c.output.as_array().expect("array");
+    assert_eq!(rules.len(), 101, "one allow rule per allowed port");
+    for r in rules {
+        assert_eq!(r["security_group_rule"]["action"], "allow");
+        assert_eq!(r["security_group_rule"]["priority"], 1);
+    }
 }
 
 #[test]

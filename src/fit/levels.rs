@@ -30,8 +30,9 @@ use crate::report::{Field, Kind, Report};
 ///   families never match the same packet, so each class counts its levels from `min`.
 ///   Disabled rules match nothing: they take the current level and start none.
 ///
-/// More levels than `max - min + 1` are refused ([`Error::Refused`]): merging levels would
-/// need the overlap analysis of the semantic engine.
+/// More levels than `max - min + 1` are refused here ([`Error::Refused`]); the caller
+/// (`fit_group`) then lowers the group to an allow-only set by set subtraction, which needs one
+/// level.
 pub(super) fn priority_levels(
     group: &SecurityGroup,
     rules: &[&Rule],
@@ -127,7 +128,7 @@ pub(super) fn priority_levels(
         return Err(Error::Refused {
             reason: format!(
                 "group {gi} needs {needed} priority levels to keep its meaning; the target has {span} \
-                 ({min}-{max}), and merging levels needs the semantic engine (not implemented yet)"
+                 ({min}-{max})"
             ),
             report: Box::new(report.clone()),
         });
