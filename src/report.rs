@@ -153,6 +153,10 @@ pub struct Report {
     /// they are equal or the comparison did not run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<crate::semantics::Difference>,
+    /// Set when there are more differing boxes than `differences` lists (it keeps the first
+    /// [`crate::verify::MAX_DIFFERENCES`]); the verdict still counts them all.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub differences_truncated: bool,
 }
 
 impl Report {
@@ -165,6 +169,7 @@ impl Report {
             counts: BTreeMap::new(),
             entries: Vec::new(),
             differences: Vec::new(),
+            differences_truncated: false,
         }
     }
 
@@ -303,9 +308,14 @@ impl fmt::Display for Report {
         }
         for (shown, d) in self.differences.iter().enumerate() {
             if shown == 20 {
+                let more = if self.differences_truncated {
+                    " or more"
+                } else {
+                    ""
+                };
                 writeln!(
                     f,
-                    "  ... ({} differing boxes; see --report)",
+                    "  ... ({}{more} differing boxes; see --report)",
                     self.differences.len()
                 )?;
                 break;

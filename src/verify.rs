@@ -23,8 +23,11 @@ pub fn verify(
     report: &mut Report,
 ) -> Result<(), Error> {
     let target = reimport(source, output, to)?;
-    let (verdict, differences) =
-        semantics::compare_documents_limited(source, &target, MAX_DIFFERENCES);
+    // One more than the list holds, to know whether it was cut.
+    let (verdict, mut differences) =
+        semantics::compare_documents_limited(source, &target, MAX_DIFFERENCES.saturating_add(1));
+    report.differences_truncated = differences.len() > MAX_DIFFERENCES;
+    differences.truncate(MAX_DIFFERENCES);
     report.verdict = report.verdict.max(verdict);
     report.differences = differences;
     Ok(())

@@ -59,7 +59,8 @@ fn check(group: &SecurityGroup, to: ProviderId, rng: &mut TestRng) -> Option<Ver
             report
                 .differences
                 .iter()
-                .any(|d| d.change == change && in_box(&d.packet_box, &p)),
+                .any(|d| d.change == change && in_box(&d.packet_box, &p))
+                || report.differences_truncated,
             "{to}: {p:?} ({change:?}) is in no reported difference: {:#?}\n{text}\n{out}",
             report.differences
         );
@@ -212,4 +213,33 @@ groups:
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+/// More differing boxes than a report lists: the list stops at the cap and says so, the
+/// verdict still counts them all (found by tests/nothing_lost.rs in CI).
+#[test]
+fn many_differences_are_capped_and_flagged() {
+    let yaml = "sgconv: 1\ngroups:\n  - evaluation: first_match\n    default_inbound: allow\n    default_outbound: deny\n    stateful: true\n    rules:\n      - {direction: ingress, family: ipv6, protocol: ipv6-icmp, icmp: {type: 8}, action: deny}\n      - {direction: ingress, family: ipv6, remote: {cidr: \"2001:db8::/32\"}, action: deny}\n";
+    let options = Options {
+        allow_widen: true,
+        rule_budget: Some(20_000),
+        ..Options::default()
+    };
+    let gcore = sgconv::convert(yaml, ProviderId::Canonical, ProviderId::GcoreV1, &options)
+        .expect("lowered");
+    let text = serde_json::to_string(&gcore.output).expect("json");
+    let huawei = sgconv::convert(&text, ProviderId::GcoreV1, ProviderId::Huawei, &options)
+        .expect("converts");
+    assert_eq!(huawei.report.verdict, Verdict::Narrowed);
+    assert!(huawei.report.differences_truncated);
+    assert_eq!(
+        huawei.report.differences.len(),
+        sgconv::verify::MAX_DIFFERENCES
+    );
+    assert!(
+        huawei
+            .report
+            .to_string()
+            .contains("or more differing boxes")
+    );
 }
