@@ -113,7 +113,7 @@ proptest! {
 
     #[test]
     fn every_provider_pair_loses_nothing_silently(group in arb_group(), seed in any::<u64>()) {
-        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed));
+        let mut rng = seeded_rng(seed);
         let canonical = canonical_text(&group);
         for &from in ProviderId::ALL {
             // The group as `from` writes it (itself a conversion, possibly lossy): the source.
@@ -124,13 +124,4 @@ proptest! {
             }
         }
     }
-}
-
-fn seed_bytes(seed: u64) -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    for (i, b) in seed.to_le_bytes().iter().enumerate() {
-        bytes[i] = *b;
-        bytes[i + 8] = b.rotate_left(3);
-    }
-    bytes
 }

@@ -73,7 +73,7 @@ proptest! {
 
     #[test]
     fn conversions_agree_with_the_independent_evaluator(group in arb_group(), seed in any::<u64>()) {
-        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed));
+        let mut rng = seeded_rng(seed);
         for &to in ProviderId::ALL {
             let verdict = check(&group, to, &mut rng);
             if to == ProviderId::Canonical {
@@ -88,7 +88,7 @@ proptest! {
     /// every denied one in none.
     #[test]
     fn allowed_set_matches_the_evaluator(group in arb_group(), seed in any::<u64>()) {
-        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed));
+        let mut rng = seeded_rng(seed);
         let empty = SecurityGroup::allow_only();
         let diffs = sgconv::semantics::compare(0, &group, &empty);
         let c = candidates(&[&group]);
@@ -98,14 +98,6 @@ proptest! {
             prop_assert_eq!(allows(&group, &p), inside, "{:?}", p);
         }
     }
-}
-
-fn seed_bytes(seed: u64) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, chunk) in out.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&(seed.wrapping_add(i as u64)).to_le_bytes());
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------

@@ -354,3 +354,12 @@ pub fn canonical_text(group: &SecurityGroup) -> String {
         .expect("canonical export");
     serde_json::to_string(&value).expect("json")
 }
+
+/// A deterministic packet sampler for a proptest-chosen seed.
+pub fn seeded_rng(seed: u64) -> TestRng {
+    let mut bytes = [0u8; 32];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&seed.wrapping_add(i as u64).to_le_bytes());
+    }
+    TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes)
+}
