@@ -196,13 +196,7 @@ pub fn import_with(
     report: &mut Report,
 ) -> Result<Document, Error> {
     let format = format.unwrap_or_else(|| Format::detect(text));
-    let provider = from.provider();
-    if from != ProviderId::Canonical
-        && providers::envelope::is_envelope(&format::probe(text, format, from)?)
-    {
-        return providers::envelope::import(provider, text, format, options, report);
-    }
-    provider.import_with(text, format, options, report)
+    from.provider().import_with(text, format, options, report)
 }
 
 /// Convert `text`, a document of provider `from`, into provider `to`'s shape.

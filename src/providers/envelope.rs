@@ -1,7 +1,8 @@
 //! Several groups in one document, for providers whose shapes hold one group:
 //! `{"groups": [{"name": ..., "id": ..., "document": <the provider's document>}, ...]}`.
 //! [`super::Provider::export`] writes it; [`import`] reads it back, so every output of sgconv
-//! is an input of sgconv.
+//! is an input of sgconv. Each importer checks [`is_envelope`] on the top level it probes
+//! anyway, so the check costs no extra parse.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;

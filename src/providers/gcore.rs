@@ -522,6 +522,15 @@ impl Provider for Gcore {
     fn import(&self, text: &str, fmt: Format, report: &mut Report) -> Result<Document, Error> {
         let id = self.id();
         let top = format::probe(text, fmt, id)?;
+        if super::envelope::is_envelope(&top) {
+            return super::envelope::import(
+                self,
+                text,
+                fmt,
+                &super::ImportOptions::default(),
+                report,
+            );
+        }
         let groups = match (self, &top) {
             (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
             (Gcore::V1, TopLevel::Array) => vec![rules_group(

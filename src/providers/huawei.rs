@@ -201,6 +201,15 @@ impl Provider for Huawei {
     fn import(&self, text: &str, fmt: Format, report: &mut Report) -> Result<Document, Error> {
         let id = self.id();
         let top = format::probe(text, fmt, id)?;
+        if super::envelope::is_envelope(&top) {
+            return super::envelope::import(
+                self,
+                text,
+                fmt,
+                &super::ImportOptions::default(),
+                report,
+            );
+        }
         let groups = match &top {
             TopLevel::Scalar => return Err(shape_error("found a single value")),
             TopLevel::Array => {

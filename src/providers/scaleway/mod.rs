@@ -115,6 +115,9 @@ impl Provider for Scaleway {
     ) -> Result<Document, Error> {
         let id = self.id();
         let top = format::probe(text, fmt, id)?;
+        if crate::providers::envelope::is_envelope(&top) {
+            return crate::providers::envelope::import(self, text, fmt, options, report);
+        }
         let groups = match &top {
             TopLevel::Scalar => return Err(Self::shape_error("found a single value")),
             TopLevel::Array => {
