@@ -168,28 +168,20 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Err(e) => return fail(&e, e.exit_code()),
     };
     let start = std::time::Instant::now();
-    // JSON is streamed to its destination; YAML is rendered first.
-    let written = match args.format {
-        Format::Json => {
-            let render = |out: &mut dyn Write| -> io::Result<()> {
-                serde_json::to_writer_pretty(&mut *out, &converted.output)?;
-                out.write_all(b"\n")
-            };
-            match args.output.as_deref() {
-                Some(path) if path != Path::new("-") => write_atomically_with(path, render),
-                _ => write_stdout_with(render),
+    let yaml;
+    let text = match args.format {
+        Format::Json => converted.output.as_json(),
+        Format::Yaml => match converted.render(args.format) {
+            Ok(t) => {
+                yaml = t;
+                yaml.as_str()
             }
-        }
-        Format::Yaml => {
-            let text = match converted.render(args.format) {
-                Ok(t) => t,
-                Err(e) => return fail(&e, e.exit_code()),
-            };
-            match args.output.as_deref() {
-                Some(path) if path != Path::new("-") => write_atomically(path, text.as_bytes()),
-                _ => write_stdout(text.as_bytes()),
-            }
-        }
+            Err(e) => return fail(&e, e.exit_code()),
+        },
+    };
+    let written = match args.output.as_deref() {
+        Some(path) if path != Path::new("-") => write_atomically(path, text.as_bytes()),
+        _ => write_stdout(text.as_bytes()),
     };
     converted.stats.stage("write", start);
     if args.stats {

@@ -9,7 +9,7 @@
 //!              "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "10.0.0.0/8"}]"#;
 //! let out = convert(v1, ProviderId::GcoreV1, ProviderId::GcoreV2, &Options::default()).unwrap();
 //! assert_eq!(out.report.verdict, Verdict::Exact);
-//! assert_eq!(out.output[0]["protocol"], "tcp");
+//! assert_eq!(out.output.to_value().unwrap()[0]["protocol"], "tcp");
 //! ```
 //!
 //! The pipeline is import → [`fit`] → export: importers read provider documents into the
@@ -37,6 +37,7 @@ pub mod fit;
 pub mod format;
 pub mod lower;
 pub mod model;
+pub mod output;
 pub mod providers;
 pub mod report;
 pub mod semantics;
@@ -51,6 +52,7 @@ pub struct ReadmeDoctests;
 pub use error::{Error, Location};
 pub use format::Format;
 pub use model::Document;
+pub use output::Output;
 pub use providers::{ExportOptions, ImportOptions, Provider, ProviderId};
 pub use report::Report;
 
@@ -81,8 +83,8 @@ pub struct Options {
 #[must_use]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Converted {
-    /// The target document.
-    pub output: serde_json::Value,
+    /// The target document, as text.
+    pub output: Output,
     /// What the conversion changed or could not carry.
     pub report: Report,
     /// Counts and time per stage (`sgconv convert --stats`).
@@ -172,7 +174,7 @@ fn rule_count(doc: &Document) -> usize {
 impl Converted {
     /// The output as text in `format`.
     pub fn render(&self, format: Format) -> Result<String, Error> {
-        format::encode(&self.output, format)
+        self.output.render(format)
     }
 }
 

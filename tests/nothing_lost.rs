@@ -65,7 +65,7 @@ fn check_pair(source_text: &str, from: ProviderId, to: ProviderId, rng: &mut Tes
         Err(e) => panic!("{from} -> {to}: {e}\n{source_text}"),
     };
     let source = import(source_text, from);
-    let out = serde_json::to_string(&converted.output).expect("json");
+    let out = converted.output.as_json().to_owned();
     let target = import(&out, to);
     let report = &converted.report;
     let c = candidates(&[&source, &target]);
@@ -118,7 +118,7 @@ proptest! {
         for &from in ProviderId::ALL {
             // The group as `from` writes it (itself a conversion, possibly lossy): the source.
             let Ok(written) = sgconv::convert(&canonical, ProviderId::Canonical, from, &options()) else { continue };
-            let source_text = serde_json::to_string(&written.output).expect("json");
+            let source_text = written.output.as_json().to_owned();
             for &to in ProviderId::ALL {
                 check_pair(&source_text, from, to, &mut rng);
             }

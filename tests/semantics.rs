@@ -31,7 +31,7 @@ fn check(group: &SecurityGroup, to: ProviderId, rng: &mut TestRng) -> Option<Ver
         Err(sgconv::Error::Refused { .. }) => return None,
         Err(e) => panic!("{to}: {e}\n{text}"),
     };
-    let out = serde_json::to_string(&converted.output).expect("json");
+    let out = converted.output.as_json().to_owned();
     let mut scratch = sgconv::Report::new(to, to);
     let target = sgconv::import(&out, to, None, &mut scratch).expect("re-import");
     let target = &target.groups[0];
@@ -219,7 +219,7 @@ fn many_differences_are_capped_and_flagged() {
     };
     let gcore = sgconv::convert(yaml, ProviderId::Canonical, ProviderId::GcoreV1, &options)
         .expect("lowered");
-    let text = serde_json::to_string(&gcore.output).expect("json");
+    let text = gcore.output.as_json().to_owned();
     let huawei = sgconv::convert(&text, ProviderId::GcoreV1, ProviderId::Huawei, &options)
         .expect("converts");
     assert_eq!(huawei.report.verdict, Verdict::Narrowed);

@@ -65,7 +65,11 @@ fn converted_stats_count_rules_and_stages() {
     assert!(stats.rules_in > 0);
     assert_eq!(
         stats.rules_out,
-        out.output.as_array().map_or(0, Vec::len),
+        out.output
+            .to_value()
+            .expect("output")
+            .as_array()
+            .map_or(0, Vec::len),
         "one Gcore body per fitted rule"
     );
     assert_eq!(stats.entries, out.report.entries.len());

@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::fit::Capabilities;
 use crate::format::{self, Format};
 use crate::model::{Document, Origin, SecurityGroup};
+use crate::output::{Output, Writer};
 use crate::report::Report;
 
 /// The canonical format's version. Readers refuse any other.
@@ -96,8 +97,9 @@ impl Provider for Canonical {
         _index: usize,
         _options: &ExportOptions,
         _report: &mut Report,
-    ) -> Result<serde_json::Value, Error> {
-        serde_json::to_value(group).map_err(|e| Error::Internal(e.to_string()))
+        out: &mut Writer,
+    ) -> Result<(), Error> {
+        out.value(group)
     }
 
     fn export(
@@ -105,11 +107,13 @@ impl Provider for Canonical {
         doc: &Document,
         _options: &ExportOptions,
         _report: &mut Report,
-    ) -> Result<serde_json::Value, Error> {
+    ) -> Result<Output, Error> {
+        let mut out = Writer::new();
         let wire = WireOut {
             sgconv: VERSION,
             groups: &doc.groups,
         };
-        serde_json::to_value(&wire).map_err(|e| Error::Internal(e.to_string()))
+        out.value(&wire)?;
+        out.finish()
     }
 }

@@ -1,16 +1,17 @@
 //! Several groups in one document, for providers whose shapes hold one group:
 //! `{"groups": [{"name": ..., "id": ..., "document": <the provider's document>}, ...]}`.
-//! [`super::Provider::export`] writes it; [`import`] reads it back, so every output of sgconv
+//! [`export`] writes it (for [`super::Provider::export`]); [`import`] reads it back, so every output of sgconv
 //! is an input of sgconv. Each importer checks [`is_envelope`] on the top level it probes
 //! anyway, so the check costs no extra parse.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ImportOptions, Provider};
+use super::{ExportOptions, ImportOptions, Provider};
 use crate::error::{Error, Location};
 use crate::format::{self, Format, TopLevel};
 use crate::model::Document;
+use crate::output::Writer;
 use crate::report::Report;
 
 /// Whether `top` is the envelope (a provider document never has a top-level `groups`).
@@ -32,6 +33,41 @@ struct Item<'a> {
 struct Envelope<'a> {
     #[serde(borrow)]
     groups: Vec<Item<'a>>,
+}
+
+/// Write `doc`'s groups in an envelope, each `document` as `provider` writes the group: the
+/// layout `serde_json`'s pretty printer gives the same value.
+pub(crate) fn export<P: Provider + ?Sized>(
+    provider: &P,
+    doc: &Document,
+    options: &ExportOptions,
+    report: &mut Report,
+    out: &mut Writer,
+) -> Result<(), Error> {
+    if doc.groups.is_empty() {
+        out.raw("{\n  \"groups\": []\n}");
+        return Ok(());
+    }
+    out.raw("{\n  \"groups\": [");
+    for (i, group) in doc.groups.iter().enumerate() {
+        out.raw(if i == 0 { "\n    {" } else { ",\n    {" });
+        for (key, value) in [("name", &group.name), ("id", &group.id)] {
+            if let Some(value) = value {
+                out.raw("\n      \"");
+                out.raw(key);
+                out.raw("\": ");
+                out.value(value)?;
+                out.raw(",");
+            }
+        }
+        out.raw("\n      \"document\": ");
+        out.nested(6, |out| {
+            provider.export_group(group, i, options, report, out)
+        })?;
+        out.raw("\n    }");
+    }
+    out.raw("\n  ]\n}");
+    Ok(())
 }
 
 /// Read an envelope: each `document` with `provider`'s importer, errors located in the whole
@@ -127,5 +163,47 @@ fn relocate(e: Error, i: usize, text: &str, part: &str, fmt: Format) -> Error {
         provider,
         location: Location { path, line, column },
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Document, SecurityGroup};
+    use crate::providers::{ExportOptions, ProviderId};
+    use crate::report::Report;
+
+    /// The hand-laid envelope is byte for byte what serde_json's pretty printer makes of the
+    /// same value, for no group, one group per name/id combination, and text needing escapes.
+    #[test]
+    fn envelope_layout_is_serde_jsons_pretty_layout() {
+        let group = |name: Option<&str>, id: Option<&str>| SecurityGroup {
+            name: name.map(str::to_owned),
+            id: id.map(str::to_owned),
+            description: Some("line one\nline \"two\"".into()),
+            ..SecurityGroup::allow_only()
+        };
+        let docs = [
+            Document { groups: vec![] },
+            Document {
+                groups: vec![
+                    group(Some("web \"front\"\n"), Some("g1")),
+                    group(None, Some("g2")),
+                    group(Some("db"), None),
+                    group(None, None),
+                ],
+            },
+        ];
+        for to in ProviderId::ALL {
+            for doc in &docs {
+                let mut report = Report::new(*to, *to);
+                let out = to
+                    .provider()
+                    .export(doc, &ExportOptions::default(), &mut report)
+                    .expect("exports");
+                let value = out.to_value().expect("valid JSON");
+                let pretty = serde_json::to_string_pretty(&value).expect("prints") + "\n";
+                assert_eq!(out.as_json(), pretty, "{to}");
+            }
+        }
     }
 }

@@ -27,6 +27,7 @@ use crate::model::{
     Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote, Rule,
     RuleSpec, SecurityGroup, Tag,
 };
+use crate::output::Writer;
 use crate::report::{Change, Field, Kind, Report};
 
 /// Gcore Cloud, by API version.
@@ -618,7 +619,8 @@ impl Provider for Gcore {
         gi: usize,
         _options: &ExportOptions,
         report: &mut Report,
-    ) -> Result<serde_json::Value, Error> {
+        out: &mut Writer,
+    ) -> Result<(), Error> {
         let from_gcore = matches!(report.from, ProviderId::GcoreV1 | ProviderId::GcoreV2);
         let mut bodies = Vec::with_capacity(group.rules.len());
         for rule in &group.rules {
@@ -627,7 +629,7 @@ impl Provider for Gcore {
             }
             bodies.push(self.body(rule)?);
         }
-        serde_json::to_value(bodies).map_err(|e| Error::Internal(e.to_string()))
+        out.value(&bodies)
     }
 }
 

@@ -28,6 +28,7 @@ use crate::format::{self, Format, TopLevel};
 use crate::model::{
     Action, Document, Evaluation, Family, Protocol, Remote, Rule, SecurityGroup, Tag, multiport,
 };
+use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
 
@@ -286,7 +287,8 @@ impl Provider for Huawei {
         gi: usize,
         options: &ExportOptions,
         report: &mut Report,
-    ) -> Result<serde_json::Value, Error> {
+        out: &mut Writer,
+    ) -> Result<(), Error> {
         let group_id = match options.target_group.as_deref() {
             Some(id) => id,
             None => {
@@ -321,7 +323,7 @@ impl Provider for Huawei {
                 security_group_rule: body(rule, group_id)?,
             });
         }
-        serde_json::to_value(bodies).map_err(|e| Error::Internal(e.to_string()))
+        out.value(&bodies)
     }
 }
 

@@ -22,6 +22,7 @@ use crate::error::Error;
 pub use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
 use crate::format::Format;
 use crate::model::{Action, Document, SecurityGroup};
+use crate::output::{Output, Writer};
 use crate::report::Report;
 
 /// Options that shape an export.
@@ -64,15 +65,16 @@ pub trait Provider: Sync {
     ) -> Result<Document, Error> {
         self.import(text, format, report)
     }
-    /// Write one group, already fitted to [`Provider::capabilities`]; `index` is its position
-    /// in the document, for the report.
+    /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
+    /// its position in the document, for the report.
     fn export_group(
         &self,
         group: &SecurityGroup,
         index: usize,
         options: &ExportOptions,
         report: &mut Report,
-    ) -> Result<serde_json::Value, Error>;
+        out: &mut Writer,
+    ) -> Result<(), Error>;
     /// Write a document: one group as [`Provider::export_group`] writes it; several as
     /// `{"groups": [{"name", "id", "document"}, ...]}` in input order.
     fn export(
@@ -80,28 +82,14 @@ pub trait Provider: Sync {
         doc: &Document,
         options: &ExportOptions,
         report: &mut Report,
-    ) -> Result<serde_json::Value, Error> {
+    ) -> Result<Output, Error> {
+        let mut out = Writer::new();
         if let [group] = doc.groups.as_slice() {
-            return self.export_group(group, 0, options, report);
+            self.export_group(group, 0, options, report, &mut out)?;
+        } else {
+            envelope::export(self, doc, options, report, &mut out)?;
         }
-        let mut groups = Vec::with_capacity(doc.groups.len());
-        for (i, group) in doc.groups.iter().enumerate() {
-            let mut item = serde_json::Map::new();
-            if let Some(name) = &group.name {
-                item.insert("name".into(), name.clone().into());
-            }
-            if let Some(id) = &group.id {
-                item.insert("id".into(), id.clone().into());
-            }
-            item.insert(
-                "document".into(),
-                self.export_group(group, i, options, report)?,
-            );
-            groups.push(serde_json::Value::Object(item));
-        }
-        let mut top = serde_json::Map::new();
-        top.insert("groups".into(), groups.into());
-        Ok(serde_json::Value::Object(top))
+        out.finish()
     }
 }
 

@@ -41,6 +41,7 @@ use crate::model::{
     Action, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote, Rule,
     SecurityGroup, Tag,
 };
+use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{
     Checked, OutDoc, OutGroup, OutRule, SMTP_PORTS, WireAction, WireDirection, WireDoc, WireGroup,
@@ -182,7 +183,8 @@ impl Provider for Scaleway {
         gi: usize,
         _options: &ExportOptions,
         report: &mut Report,
-    ) -> Result<serde_json::Value, Error> {
+        out: &mut Writer,
+    ) -> Result<(), Error> {
         let mut rules = Vec::with_capacity(group.rules.len());
         // Rules split by the fit pass share an origin: say things once per input rule.
         let mut seen = std::collections::BTreeSet::new();
@@ -222,7 +224,7 @@ impl Provider for Scaleway {
             },
             rules,
         };
-        serde_json::to_value(doc).map_err(|e| Error::Internal(e.to_string()))
+        out.value(&doc)
     }
 }
 

@@ -1,0 +1,154 @@
+//! The converted document as text. Exporters serialise their typed wire shapes straight into
+//! a [`Writer`] — no generic JSON tree in between — verification re-reads exactly these
+//! bytes, and the command line writes them as they are.
+
+use std::fmt;
+use std::io;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::format::{self, Format};
+
+/// A converted document: pretty-printed JSON (two-space indent, a final newline), the bytes
+/// `sgconv convert` writes.
+///
+/// ```
+/// use sgconv::{convert, Options, ProviderId};
+/// let v1 = r#"[{"direction": "egress", "ethertype": "IPv6", "protocol": "udp",
+///              "port_range_min": 53, "port_range_max": 53}]"#;
+/// let out = convert(v1, ProviderId::GcoreV1, ProviderId::GcoreV2, &Options::default()).unwrap();
+/// assert!(out.output.as_json().starts_with("[\n  {\n    \"direction\": \"egress\""));
+/// assert_eq!(out.output.to_value().unwrap()[0]["port_range_max"], 53);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    json: String,
+}
+
+impl Output {
+    /// The document as pretty JSON text, ending in a newline.
+    pub fn as_json(&self) -> &str {
+        &self.json
+    }
+
+    /// The text, owned.
+    pub fn into_json(self) -> String {
+        self.json
+    }
+
+    /// The document parsed into a `serde_json::Value`, to inspect or compare.
+    pub fn to_value(&self) -> Result<serde_json::Value, Error> {
+        serde_json::from_str(&self.json).map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// The document as text in `format` (JSON as it is; YAML converted from it).
+    pub fn render(&self, format: Format) -> Result<String, Error> {
+        match format {
+            Format::Json => Ok(self.json.clone()),
+            Format::Yaml => format::encode(&self.to_value()?, format),
+        }
+    }
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.json)
+    }
+}
+
+/// Serialises as the document it holds (so a converted document can sit inside another
+/// value, a test snapshot say), not as a string.
+impl Serialize for Output {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_value()
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+}
+
+impl AsRef<str> for Output {
+    fn as_ref(&self) -> &str {
+        &self.json
+    }
+}
+
+/// Where an exporter writes its document: pretty JSON, nested at the current depth (a group
+/// inside sgconv's multi-group envelope is indented under it).
+#[derive(Debug, Default)]
+pub struct Writer {
+    buf: Vec<u8>,
+    indent: usize,
+}
+
+impl Writer {
+    /// An empty writer at the top level.
+    pub(crate) fn new() -> Writer {
+        Writer::default()
+    }
+
+    /// Serialise `value` as pretty JSON at the current depth.
+    pub fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let indent = self.indent;
+        let sink = Indented {
+            buf: &mut self.buf,
+            indent,
+        };
+        let mut ser = serde_json::Serializer::pretty(sink);
+        value
+            .serialize(&mut ser)
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// Write JSON punctuation or layout as it is.
+    pub(crate) fn raw(&mut self, text: &str) {
+        self.buf.extend_from_slice(text.as_bytes());
+    }
+
+    /// Run `write` with everything it writes nested `by` more spaces deep.
+    pub(crate) fn nested<R>(&mut self, by: usize, write: impl FnOnce(&mut Writer) -> R) -> R {
+        let outer = self.indent;
+        self.indent = outer.saturating_add(by);
+        let result = write(self);
+        self.indent = outer;
+        result
+    }
+
+    /// The finished document (a final newline added).
+    pub(crate) fn finish(mut self) -> Result<Output, Error> {
+        self.buf.push(b'\n');
+        let json = String::from_utf8(self.buf).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(Output { json })
+    }
+}
+
+/// Bytes of pretty JSON, with `indent` spaces after every line break. Pretty JSON has line
+/// breaks only between tokens (a string holds `\n` escaped), so this nests a document exactly.
+struct Indented<'a> {
+    buf: &'a mut Vec<u8>,
+    indent: usize,
+}
+
+impl io::Write for Indented<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.indent == 0 {
+            self.buf.extend_from_slice(bytes);
+            return Ok(bytes.len());
+        }
+        let mut lines = bytes.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            self.buf.extend_from_slice(first);
+        }
+        for line in lines {
+            self.buf.push(b'\n');
+            self.buf
+                .resize(self.buf.len().saturating_add(self.indent), b' ');
+            self.buf.extend_from_slice(line);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
