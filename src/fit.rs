@@ -521,7 +521,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
         report.rule(gi, &origin).push(
             Field::Id,
             Kind::Metadata,
-            Some(id.clone()),
+            Some(id.to_string()),
             "the target's document has no place for rule ids",
         );
     }

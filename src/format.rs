@@ -54,7 +54,7 @@ pub fn decode<T: DeserializeOwned>(
     })?;
     for path in ignored {
         report.group(0).push(
-            Field::Wire(path.clone()),
+            Field::Wire(path.clone().into()),
             Kind::Metadata,
             None,
             format!("unknown field `{path}` is not read, so not carried (if it was meant to restrict a rule, the rule is wider than meant)"),

@@ -60,7 +60,7 @@ pub fn allow_only(
     };
     let mut rules: Vec<Rule> = Vec::new();
     let mut seen: HashSet<RuleSpec> = HashSet::new();
-    let mut ids: HashSet<String> = HashSet::new();
+    let mut ids: HashSet<std::sync::Arc<str>> = HashSet::new();
     for piece in &pieces {
         let (template, origin) = match piece.source {
             Source::Rule(i) => {

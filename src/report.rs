@@ -4,6 +4,7 @@
 //! [`Entry`] names the group and input rule, the field, the [`Kind`] of loss and a sentence.
 //! The [`Verdict`] sums up the semantic effect: `widened` beats `narrowed` beats `exact`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -69,7 +70,7 @@ pub enum Field {
     /// The whole group.
     Group,
     /// A provider field with no canonical counterpart, by its wire name.
-    Wire(String),
+    Wire(Cow<'static, str>),
 }
 
 impl fmt::Display for Field {
@@ -93,7 +94,7 @@ impl fmt::Display for Field {
             Field::DefaultPolicy => "default_policy",
             Field::Rule => "rule",
             Field::Group => "group",
-            Field::Wire(name) => name,
+            Field::Wire(name) => name.as_ref(),
         })
     }
 }
@@ -119,8 +120,9 @@ pub struct Entry {
     /// The source value, as written in the input, where one helps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// A sentence for people.
-    pub message: String,
+    /// A sentence for people (most are fixed sentences, shared rather than copied per
+    /// entry).
+    pub message: Cow<'static, str>,
 }
 
 /// The semantic summary of a conversion.
@@ -229,7 +231,7 @@ pub struct Change {
     /// The source value.
     pub value: Option<String>,
     /// A sentence for people.
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 impl Change {
@@ -238,7 +240,7 @@ impl Change {
         field: Field,
         kind: Kind,
         value: Option<String>,
-        message: impl Into<String>,
+        message: impl Into<Cow<'static, str>>,
     ) -> Change {
         Change {
             field,
@@ -256,7 +258,13 @@ impl EntryBuilder<'_> {
     }
 
     /// Record the entry.
-    pub fn push(self, field: Field, kind: Kind, value: Option<String>, message: impl Into<String>) {
+    pub fn push(
+        self,
+        field: Field,
+        kind: Kind,
+        value: Option<String>,
+        message: impl Into<Cow<'static, str>>,
+    ) {
         self.report.push(Entry {
             group: self.group,
             rule: self.rule,

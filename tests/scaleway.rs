@@ -94,7 +94,7 @@ fn a_group_in_the_document_beats_the_flags_and_says_so() {
         .entries
         .iter()
         .filter(|e| e.kind == Kind::Note)
-        .map(|e| e.message.as_str())
+        .map(|e| e.message.as_ref())
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].contains("--inbound-default accept ignored"));

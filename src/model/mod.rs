@@ -16,6 +16,8 @@ mod ports;
 mod protocol;
 mod remote;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 pub use ports::{MAX_PORT, MIN_PORT, PortError, PortRange, PortSet};
@@ -154,9 +156,10 @@ impl Icmp {
 pub struct Origin {
     /// Position of the rule in its group as read (0-based).
     pub index: usize,
-    /// The provider's rule id, when the input had one.
+    /// The provider's rule id, when the input had one (shared by the rule and its report
+    /// entries, not copied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
 }
 
 impl Origin {
@@ -172,7 +175,7 @@ impl Origin {
     }
 
     /// The rule at `index` of its group, with the provider's id.
-    pub fn new(index: usize, id: Option<String>) -> Origin {
+    pub fn new(index: usize, id: Option<Arc<str>>) -> Origin {
         Origin { index, id }
     }
 }

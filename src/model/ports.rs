@@ -130,24 +130,41 @@ impl FromStr for PortRange {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PortSet {
-    ranges: Vec<PortRange>,
+    ranges: Ranges,
+}
+
+/// The ranges of a [`PortSet`]: almost every rule has one, kept inline (a set is built for
+/// every rule read, fitted and re-read: no allocation for the common case).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Ranges {
+    /// Exactly one range.
+    One(PortRange),
+    /// Two or more ranges.
+    Many(Vec<PortRange>),
 }
 
 impl PortSet {
     /// Every port.
     pub fn any() -> PortSet {
         PortSet {
-            ranges: vec![PortRange::ALL],
+            ranges: Ranges::One(PortRange::ALL),
         }
     }
 
     /// The union of `ranges`, normalised (sorted, overlapping and adjacent ranges merged).
     /// An empty input means every port.
     pub fn from_ranges(ranges: impl IntoIterator<Item = PortRange>) -> PortSet {
-        let mut v: Vec<PortRange> = ranges.into_iter().collect();
-        if v.is_empty() {
+        let mut ranges = ranges.into_iter();
+        let Some(first) = ranges.next() else {
             return PortSet::any();
-        }
+        };
+        let Some(second) = ranges.next() else {
+            return PortSet {
+                ranges: Ranges::One(first),
+            };
+        };
+        let mut v: Vec<PortRange> = vec![first, second];
+        v.extend(ranges);
         v.sort_unstable();
         let mut out: Vec<PortRange> = Vec::with_capacity(v.len());
         for r in v {
@@ -158,17 +175,25 @@ impl PortSet {
                 _ => out.push(r),
             }
         }
-        PortSet { ranges: out }
+        PortSet {
+            ranges: match out.as_slice() {
+                [one] => Ranges::One(*one),
+                _ => Ranges::Many(out),
+            },
+        }
     }
 
     /// Whether the set holds every port.
     pub fn is_any(&self) -> bool {
-        self.ranges.as_slice() == [PortRange::ALL]
+        self.ranges == Ranges::One(PortRange::ALL)
     }
 
     /// The ranges, sorted and disjoint.
     pub fn ranges(&self) -> &[PortRange] {
-        &self.ranges
+        match &self.ranges {
+            Ranges::One(r) => std::slice::from_ref(r),
+            Ranges::Many(v) => v,
+        }
     }
 }
 
@@ -183,7 +208,7 @@ impl fmt::Display for PortSet {
         if self.is_any() {
             return f.write_str("any");
         }
-        for (i, r) in self.ranges.iter().enumerate() {
+        for (i, r) in self.ranges().iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
@@ -196,7 +221,7 @@ impl fmt::Display for PortSet {
 /// Canonical form: a list of `"80"` / `"8000-8080"` strings.
 impl Serialize for PortSet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.ranges.iter().map(|r| r.to_string()))
+        s.collect_seq(self.ranges().iter().map(|r| r.to_string()))
     }
 }
 

@@ -310,7 +310,7 @@ fn read_rule(w: WireRule, v2: bool) -> Result<ReadRule, String> {
         icmp,
         remote,
         description: w.description,
-        origin: Origin::new(Origin::UNSET, w.id),
+        origin: Origin::new(Origin::UNSET, w.id.map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;

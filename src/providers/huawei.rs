@@ -107,7 +107,7 @@ fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<Se
         .collect()
 }
 
-fn group_metadata(report: &mut Report, gi: usize, items: &[(&str, Option<String>)]) {
+fn group_metadata(report: &mut Report, gi: usize, items: &[(&'static str, Option<String>)]) {
     for (name, value) in items {
         if let Some(v) = value {
             report.group(gi).push(

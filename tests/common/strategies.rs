@@ -158,7 +158,7 @@ pub fn group(limits: Limits, max_rules: usize) -> impl Strategy<Value = Security
                     .into_iter()
                     .enumerate()
                     .map(|(i, mut r)| {
-                        r.set_origin(Origin::new(i, Some(format!("r-{i}"))));
+                        r.set_origin(Origin::new(i, Some(format!("r-{i}").into())));
                         r
                     })
                     .collect();

@@ -353,7 +353,7 @@ pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
         priority: Some(priority),
         enabled,
         description: w.description,
-        origin: Origin::new(Origin::UNSET, w.id),
+        origin: Origin::new(Origin::UNSET, w.id.map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;
