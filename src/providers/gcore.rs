@@ -13,6 +13,7 @@
 //!
 //! Export: an array of create-rule bodies, one family per rule, `ethertype` always written.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -107,32 +108,32 @@ crate::text_enum::text_enum!(Ethertype { "IPv4" => Ethertype::IPv4, "IPv6" => Et
 
 /// One rule as Gcore writes it in bodies and responses.
 #[derive(Deserialize)]
-struct WireRule {
+struct WireRule<'a> {
     direction: Direction,
     #[serde(default)]
     ethertype: Option<Ethertype>,
-    #[serde(default)]
-    protocol: Option<String>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    protocol: Option<Cow<'a, str>>,
     #[serde(default)]
     port_range_min: Option<i64>,
     #[serde(default)]
     port_range_max: Option<i64>,
-    #[serde(default)]
-    remote_ip_prefix: Option<String>,
-    #[serde(default)]
-    remote_group_id: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    security_group_id: Option<String>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    remote_ip_prefix: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    remote_group_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    description: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    security_group_id: Option<Cow<'a, str>>,
     #[serde(default)]
     revision_number: Option<i64>,
-    #[serde(default)]
-    created_at: Option<String>,
-    #[serde(default)]
-    updated_at: Option<String>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    updated_at: Option<Cow<'a, str>>,
 }
 
 /// Which API a document is read as.
@@ -149,18 +150,22 @@ impl Version for V2 {
 }
 
 /// A rule checked while it is read, so errors carry its path and line:column.
-#[derive(Deserialize)]
-#[serde(try_from = "WireRule", bound = "")]
 struct Checked<V: Version> {
     read: ReadRule,
     group_id: Option<String>,
     _v: PhantomData<V>,
 }
 
-impl<V: Version> TryFrom<WireRule> for Checked<V> {
+impl<'de, V: Version> Deserialize<'de> for Checked<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Checked::try_from(WireRule::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<V: Version> TryFrom<WireRule<'_>> for Checked<V> {
     type Error = String;
-    fn try_from(w: WireRule) -> Result<Self, String> {
-        let group_id = w.security_group_id.clone();
+    fn try_from(w: WireRule<'_>) -> Result<Self, String> {
+        let group_id = w.security_group_id.as_deref().map(str::to_owned);
         Ok(Checked {
             read: read_rule(w, V::V2)?,
             group_id,
@@ -247,7 +252,7 @@ struct WireBody<'a> {
 // ---------------------------------------------------------------------------------------
 // Reading one rule
 
-fn read_rule(w: WireRule, v2: bool) -> Result<ReadRule, String> {
+fn read_rule(w: WireRule<'_>, v2: bool) -> Result<ReadRule, String> {
     let mut changes = Vec::new();
     let family = match w.ethertype {
         None | Some(Ethertype::IPv4) => Family::V4,
@@ -280,7 +285,7 @@ fn read_rule(w: WireRule, v2: bool) -> Result<ReadRule, String> {
         }
         (Some(prefix), None) => read::cidr(prefix, family, "ethertype", &mut changes)?,
         (None, Some(group)) if group.is_empty() => return Err("remote_group_id is empty".into()),
-        (None, Some(group)) => Remote::Group(group),
+        (None, Some(group)) => Remote::Group(group.into_owned()),
         (None, None) => Remote::Any,
     };
     if let Some(d) = &w.description
@@ -309,8 +314,8 @@ fn read_rule(w: WireRule, v2: bool) -> Result<ReadRule, String> {
         ports,
         icmp,
         remote,
-        description: w.description,
-        origin: Origin::new(Origin::UNSET, w.id.map(std::sync::Arc::from)),
+        description: w.description.map(Cow::into_owned),
+        origin: Origin::new(Origin::UNSET, w.id.as_deref().map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;

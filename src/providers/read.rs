@@ -78,3 +78,15 @@ pub fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule
         })
         .collect()
 }
+
+/// Deserialise an optional string borrowing it from the input where the input allows
+/// (serde's own `Option<Cow<str>>` always copies). Use as
+/// `#[serde(default, borrow, deserialize_with = "read::opt_str")]`.
+pub fn opt_str<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
+    let value: Option<Borrowed<'de>> = serde::Deserialize::deserialize(d)?;
+    Ok(value.map(|b| b.0))
+}

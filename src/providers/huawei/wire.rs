@@ -1,6 +1,8 @@
 //! Huawei's wire shapes, and reading one rule into the canonical model (every check that
 //! makes the importer reject what Huawei would reject, reference/huawei.md §2-§6).
 
+use std::borrow::Cow;
+
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
@@ -37,38 +39,38 @@ crate::text_enum::text_enum!(WireAction { "allow" => WireAction::Allow, "deny" =
 /// silently too, so a misspelt `multiport` means all ports there as here — the report's
 /// entry names it.
 #[derive(Deserialize)]
-pub(super) struct WireRule {
-    #[serde(default)]
-    pub(super) id: Option<String>,
-    #[serde(default)]
-    pub(super) project_id: Option<String>,
-    #[serde(default)]
-    pub(super) security_group_id: Option<String>,
+pub(super) struct WireRule<'a> {
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) project_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) security_group_id: Option<Cow<'a, str>>,
     pub(super) direction: Direction,
     #[serde(default)]
     pub(super) ethertype: Option<Ethertype>,
-    #[serde(default)]
-    pub(super) protocol: Option<String>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) protocol: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "de_multiport")]
     pub(super) multiport: Option<PortSet>,
-    #[serde(default)]
-    pub(super) remote_ip_prefix: Option<String>,
-    #[serde(default)]
-    pub(super) remote_group_id: Option<String>,
-    #[serde(default)]
-    pub(super) remote_address_group_id: Option<String>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) remote_ip_prefix: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) remote_group_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) remote_address_group_id: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(super) action: Option<WireAction>,
     #[serde(default)]
     pub(super) priority: Option<i64>,
     #[serde(default)]
     pub(super) enabled: Option<bool>,
-    #[serde(default)]
-    pub(super) description: Option<String>,
-    #[serde(default)]
-    pub(super) created_at: Option<String>,
-    #[serde(default)]
-    pub(super) updated_at: Option<String>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) description: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    pub(super) updated_at: Option<Cow<'a, str>>,
 }
 
 /// `multiport`: a string in the grammar of [`multiport`], `null`, or (a documentation
@@ -103,17 +105,25 @@ fn de_multiport<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PortSet>, D::E
 }
 
 /// A rule checked while it is read, so errors carry its path and line:column.
-#[derive(Deserialize)]
-#[serde(try_from = "WireRule")]
 pub(super) struct Checked {
     pub(super) read: ReadRule,
     pub(super) group_id: Option<String>,
 }
 
-impl TryFrom<WireRule> for Checked {
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Checked::try_from(WireRule::deserialize(d)?).map_err(de::Error::custom)
+    }
+}
+
+impl TryFrom<WireRule<'_>> for Checked {
     type Error = String;
-    fn try_from(w: WireRule) -> Result<Self, String> {
-        let group_id = w.security_group_id.clone().filter(|s| !s.is_empty());
+    fn try_from(w: WireRule<'_>) -> Result<Self, String> {
+        let group_id = w
+            .security_group_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
         Ok(Checked {
             read: read_rule(w)?,
             group_id,
@@ -250,7 +260,7 @@ pub(super) struct WireOut<'a> {
     pub(super) enabled: Option<bool>,
 }
 
-pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
+pub(super) fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
     let mut changes = Vec::new();
     let family = match w.ethertype {
         None | Some(Ethertype::IPv4) => Family::V4,
@@ -270,7 +280,7 @@ pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
             p => format!("multiport {ports} on protocol {p}, which has no ports (use tcp or udp)"),
         });
     }
-    let present = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+    let present = |s: &Option<Cow<'_, str>>| s.as_deref().is_some_and(|s| !s.is_empty());
     let remote = match (
         present(&w.remote_ip_prefix),
         present(&w.remote_group_id),
@@ -283,8 +293,10 @@ pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
             "ethertype",
             &mut changes,
         )?,
-        (false, true, false) => Remote::Group(w.remote_group_id.unwrap_or_default()),
-        (false, false, true) => Remote::AddressGroup(w.remote_address_group_id.unwrap_or_default()),
+        (false, true, false) => Remote::Group(w.remote_group_id.unwrap_or_default().into_owned()),
+        (false, false, true) => {
+            Remote::AddressGroup(w.remote_address_group_id.unwrap_or_default().into_owned())
+        }
         _ => {
             return Err(
                 "remote_ip_prefix, remote_group_id and remote_address_group_id are mutually \
@@ -333,7 +345,7 @@ pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
         changes.push(Change::new(
             Field::Wire("project_id".into()),
             Kind::Metadata,
-            Some(project),
+            Some(project.into_owned()),
             "rule project_id is not carried",
         ));
     }
@@ -352,8 +364,8 @@ pub(super) fn read_rule(w: WireRule) -> Result<ReadRule, String> {
         },
         priority: Some(priority),
         enabled,
-        description: w.description,
-        origin: Origin::new(Origin::UNSET, w.id.map(std::sync::Arc::from)),
+        description: w.description.map(Cow::into_owned),
+        origin: Origin::new(Origin::UNSET, w.id.as_deref().map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;
