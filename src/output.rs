@@ -89,15 +89,16 @@ impl Writer {
 
     /// Serialise `value` as pretty JSON at the current depth.
     pub fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let indent = self.indent;
-        let sink = Indented {
-            buf: &mut self.buf,
-            indent,
+        let result = if self.indent == 0 {
+            value.serialize(&mut serde_json::Serializer::pretty(&mut self.buf))
+        } else {
+            let sink = Indented {
+                buf: &mut self.buf,
+                indent: self.indent,
+            };
+            value.serialize(&mut serde_json::Serializer::pretty(sink))
         };
-        let mut ser = serde_json::Serializer::pretty(sink);
-        value
-            .serialize(&mut ser)
-            .map_err(|e| Error::Internal(e.to_string()))
+        result.map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Write JSON punctuation or layout as it is.
@@ -131,10 +132,6 @@ struct Indented<'a> {
 
 impl io::Write for Indented<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.indent == 0 {
-            self.buf.extend_from_slice(bytes);
-            return Ok(bytes.len());
-        }
         let mut lines = bytes.split(|&b| b == b'\n');
         if let Some(first) = lines.next() {
             self.buf.extend_from_slice(first);
