@@ -147,7 +147,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         rule_budget: args.rule_budget,
         no_verify: args.no_verify,
     };
-    let result = sgconv::convert(&text, args.from, args.to, &options);
+    let result = sgconv::convert_owned(text, args.from, args.to, &options);
     let report = match &result {
         Ok(c) => Some(&c.report),
         Err(Error::Refused { report, .. }) => Some(report.as_ref()),

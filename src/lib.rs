@@ -212,6 +212,27 @@ pub fn convert(
     to: ProviderId,
     options: &Options,
 ) -> Result<Converted, Error> {
+    convert_text(std::borrow::Cow::Borrowed(text), from, to, options)
+}
+
+/// [`convert`] taking the input by value: it is freed as soon as it is read, so a large
+/// input and its converted output are never in memory together (what `sgconv convert`
+/// does).
+pub fn convert_owned(
+    text: String,
+    from: ProviderId,
+    to: ProviderId,
+    options: &Options,
+) -> Result<Converted, Error> {
+    convert_text(std::borrow::Cow::Owned(text), from, to, options)
+}
+
+fn convert_text(
+    text: std::borrow::Cow<'_, str>,
+    from: ProviderId,
+    to: ProviderId,
+    options: &Options,
+) -> Result<Converted, Error> {
     let mut report = Report::new(from, to);
     let mut stats = Stats {
         bytes_in: text.len(),
@@ -219,12 +240,13 @@ pub fn convert(
     };
     let start = std::time::Instant::now();
     let doc = import_with(
-        text,
+        &text,
         from,
         options.input_format,
         &options.import,
         &mut report,
     )?;
+    drop(text);
     stats.stage("import", start);
     stats.groups = doc.groups.len();
     stats.rules_in = rule_count(&doc);
