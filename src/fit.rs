@@ -515,13 +515,12 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
             "an allow-only target has no priorities (order does not matter there)",
         );
     }
-    if !caps.rule_ids
-        && let Some(id) = &origin.id
-    {
+    if !caps.rule_ids && origin.id.is_some() {
+        // The id is the entry's `rule.id`; no copy of it as the value.
         report.rule(gi, &origin).push(
             Field::Id,
             Kind::Metadata,
-            Some(id.to_string()),
+            None,
             "the target's document has no place for rule ids",
         );
     }
