@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 N=${1:-100000}
 RUNS=${2:-5}
 GEN=${SGCONV_GEN_RULES:-../shared/tools/gen_rules.py}
-cargo build --release --quiet --bin sgconv --example value_baseline
+cargo build --release --quiet --bin sgconv --example value_baseline --example value_baseline_mimalloc
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 python3 "$GEN" huawei "$N" 42 0 > "$dir/in.json"
@@ -33,17 +33,21 @@ measure() {
 
 read -r s_cpu s_mem < <(measure target/release/sgconv convert --from huawei --to gcore-v2 "$in")
 read -r v_cpu v_mem < <(measure target/release/examples/value_baseline "$in")
+read -r m_cpu m_mem < <(measure target/release/examples/value_baseline_mimalloc "$in")
 read -r j_cpu j_mem < <(measure jq -c -f benches/baselines/huawei_to_gcore.jq "$in")
 read -r p_cpu p_mem < <(measure python3 benches/baselines/huawei_to_gcore.py "$in")
 
 printf '%-28s %10s %12s\n' "command ($N rules)" "cpu s" "peak KiB"
 printf '%-28s %10s %12s\n' "sgconv convert" "$s_cpu" "$s_mem"
 printf '%-28s %10s %12s\n' "serde_json Value baseline" "$v_cpu" "$v_mem"
+printf '%-28s %10s %12s\n' "  the same, mimalloc" "$m_cpu" "$m_mem"
 printf '%-28s %10s %12s\n' "jq mapping" "$j_cpu" "$j_mem"
 printf '%-28s %10s %12s\n' "python json mapping" "$p_cpu" "$p_mem"
-awk -v s="$s_cpu" -v v="$v_cpu" -v j="$j_cpu" -v p="$p_cpu" -v sm="$s_mem" -v vm="$v_mem" 'BEGIN {
+awk -v s="$s_cpu" -v v="$v_cpu" -v m="$m_cpu" -v j="$j_cpu" -v p="$p_cpu" -v sm="$s_mem" -v vm="$v_mem" -v mm="$m_mem" 'BEGIN {
   printf "sgconv / Value cpu  %.2f\n", s / v
+  printf "sgconv / Value cpu, both mimalloc  %.2f\n", s / m
   printf "sgconv / jq cpu     %.2f\n", s / j
   printf "sgconv / python cpu %.2f\n", s / p
   printf "sgconv / Value peak %.2f\n", sm / vm
+  printf "sgconv / Value peak, both mimalloc %.2f\n", sm / mm
 }'
