@@ -46,6 +46,12 @@ pub fn decode<T: DeserializeOwned>(
     provider: ProviderId,
     report: &mut Report,
 ) -> Result<T, Error> {
+    if !report.unread_fields
+        && format == Format::Json
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return Ok(value);
+    }
     let mut ignored = Vec::new();
     let value = decode_with(text, format, provider, &mut |path: serde_ignored::Path<
         '_,

@@ -159,6 +159,10 @@ pub struct Report {
     /// [`crate::verify::MAX_DIFFERENCES`]); the verdict still counts them all.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub differences_truncated: bool,
+    /// Whether importers look for fields they do not read, to report them: off only for
+    /// verification's read-back of sgconv's own output, whose entries nobody sees.
+    #[serde(skip)]
+    pub(crate) unread_fields: bool,
 }
 
 impl Report {
@@ -172,6 +176,16 @@ impl Report {
             entries: Vec::new(),
             differences: Vec::new(),
             differences_truncated: false,
+            unread_fields: true,
+        }
+    }
+
+    /// A report for reading back sgconv's own output: entries are kept but fields the
+    /// importer does not read are not looked for (cheaper; what it holds is discarded).
+    pub(crate) fn scratch(provider: ProviderId) -> Report {
+        Report {
+            unread_fields: false,
+            ..Report::new(provider, provider)
         }
     }
 

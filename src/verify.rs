@@ -24,7 +24,7 @@ pub fn verify(
     to: ProviderId,
     report: &mut Report,
 ) -> Result<(), Error> {
-    let mut scratch = Report::new(to, to);
+    let mut scratch = Report::scratch(to);
     let target =
         crate::import(output.as_json(), to, Some(Format::Json), &mut scratch).map_err(|e| {
             Error::Internal(format!(
