@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use ports::{MAX_PORT, MIN_PORT, PortError, PortRange, PortSet};
 pub use protocol::{NAMES as PROTOCOL_NAMES, Protocol, ProtocolName};
-pub use remote::{ParsedCidr, Remote, parse_cidr};
+pub use remote::{CidrText, ParsedCidr, Remote, parse_cidr};
 
 /// Which way traffic flows relative to the instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -85,3 +85,101 @@ pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
         rewritten_from,
     })
 }
+
+/// A network written as providers write it (`10.0.0.0/8`, `2001:db8::/32`): [`IpNet`]'s own
+/// text, with IPv4 formatted without the general formatting machinery (an export writes one
+/// per rule). Serialises as a string.
+///
+/// ```
+/// use sgconv::model::CidrText;
+/// let net = "192.168.10.0/24".parse().unwrap();
+/// assert_eq!(CidrText(net).to_string(), "192.168.10.0/24");
+/// let net = "2001:db8::/32".parse().unwrap();
+/// assert_eq!(CidrText(net).to_string(), "2001:db8::/32");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CidrText(pub IpNet);
+
+impl CidrText {
+    /// Write the text into `buf` (at most 18 bytes for IPv4); `None` for IPv6.
+    fn v4(&self, buf: &mut [u8; 18]) -> Option<usize> {
+        let IpNet::V4(net) = self.0 else {
+            return None;
+        };
+        let mut len = 0;
+        let mut put = |b: u8| {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = b;
+                len = len.saturating_add(1);
+            }
+        };
+        let number = |n: u8, put: &mut dyn FnMut(u8)| {
+            let (h, t, o) = (n / 100, n / 10 % 10, n % 10);
+            if h > 0 {
+                put(b'0'.saturating_add(h));
+            }
+            if h > 0 || t > 0 {
+                put(b'0'.saturating_add(t));
+            }
+            put(b'0'.saturating_add(o));
+        };
+        for (i, octet) in net.addr().octets().into_iter().enumerate() {
+            if i > 0 {
+                put(b'.');
+            }
+            number(octet, &mut put);
+        }
+        put(b'/');
+        number(net.prefix_len(), &mut put);
+        Some(len)
+    }
+}
+
+impl std::fmt::Display for CidrText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = [0u8; 18];
+        match self
+            .v4(&mut buf)
+            .and_then(|n| std::str::from_utf8(buf.get(..n)?).ok())
+        {
+            Some(text) => f.write_str(text),
+            None => self.0.fmt(f),
+        }
+    }
+}
+
+impl Serialize for CidrText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 18];
+        match self
+            .v4(&mut buf)
+            .and_then(|n| std::str::from_utf8(buf.get(..n)?).ok())
+        {
+            Some(text) => s.serialize_str(text),
+            None => s.collect_str(&self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast IPv4 text is IpNet's own, for every octet value and prefix length.
+    #[test]
+    fn cidr_text_is_ipnets_text() {
+        for a in 0..=255u8 {
+            for prefix in [0u8, 1, 8, 9, 10, 16, 24, 31, 32] {
+                let addr = std::net::Ipv4Addr::new(a, a.wrapping_mul(7), 255 - a, a / 3);
+                let net = IpNet::V4(ipnet::Ipv4Net::new(addr, prefix).unwrap());
+                assert_eq!(CidrText(net).to_string(), net.to_string());
+                assert_eq!(
+                    serde_json::to_string(&CidrText(net)).unwrap(),
+                    serde_json::to_string(&net.to_string()).unwrap()
+                );
+            }
+        }
+        let v6: IpNet = "2001:db8:0:1::/64".parse().unwrap();
+        assert_eq!(CidrText(v6).to_string(), v6.to_string());
+    }
+}

@@ -25,8 +25,8 @@ use crate::error::Error;
 use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
 use crate::format::{self, Format, TopLevel};
 use crate::model::{
-    Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote, Rule,
-    RuleSpec, SecurityGroup, Tag,
+    CidrText, Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote,
+    Rule, RuleSpec, SecurityGroup, Tag,
 };
 use crate::output::Writer;
 use crate::report::{Change, Field, Kind, Report};
@@ -242,7 +242,7 @@ struct WireBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     port_range_max: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remote_ip_prefix: Option<String>,
+    remote_ip_prefix: Option<CidrText>,
     #[serde(skip_serializing_if = "Option::is_none")]
     remote_group_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -662,7 +662,7 @@ impl Gcore {
         };
         let (remote_ip_prefix, remote_group_id) = match rule.remote() {
             Remote::Any => (None, None),
-            Remote::Cidr(net) => (Some(net.to_string()), None),
+            Remote::Cidr(net) => (Some(CidrText(*net)), None),
             Remote::Group(id) => (None, Some(id.as_str())),
             Remote::AddressGroup(_) => {
                 return Err(Error::Internal(

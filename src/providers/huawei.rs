@@ -26,7 +26,8 @@ use crate::error::Error;
 use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
 use crate::format::{self, Format, TopLevel};
 use crate::model::{
-    Action, Document, Evaluation, Family, Protocol, Remote, Rule, SecurityGroup, Tag, multiport,
+    Action, CidrText, Document, Evaluation, Family, Protocol, Remote, Rule, SecurityGroup, Tag,
+    multiport,
 };
 use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
@@ -344,7 +345,7 @@ fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
     }
     let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
         Remote::Any => (None, None, None),
-        Remote::Cidr(net) => (Some(net.to_string()), None, None),
+        Remote::Cidr(net) => (Some(CidrText(*net)), None, None),
         Remote::Group(id) => (None, Some(id.as_str()), None),
         Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
     };

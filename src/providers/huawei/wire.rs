@@ -249,7 +249,7 @@ pub(super) struct WireOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) multiport: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_ip_prefix: Option<String>,
+    pub(super) remote_ip_prefix: Option<crate::model::CidrText>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) remote_group_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -38,8 +38,8 @@ use crate::error::Error;
 use crate::fit::{Capabilities, GroupFields, Ordering, Protocols};
 use crate::format::{self, Format, TopLevel};
 use crate::model::{
-    Action, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote, Rule,
-    SecurityGroup, Tag,
+    Action, CidrText, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote,
+    Rule, SecurityGroup, Tag,
 };
 use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
@@ -524,11 +524,11 @@ fn out_rule(rule: &Rule, position: usize) -> Result<OutRule, Error> {
         _ => return Err(internal("several port ranges")),
     };
     let ip_range = match rule.remote() {
-        Remote::Any => match rule.family() {
-            Family::V4 => "0.0.0.0/0".to_owned(),
-            Family::V6 => "::/0".to_owned(),
-        },
-        Remote::Cidr(net) => net.to_string(),
+        Remote::Any => CidrText(match rule.family() {
+            Family::V4 => ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
+            Family::V6 => ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
+        }),
+        Remote::Cidr(net) => CidrText(*net),
         Remote::Group(_) | Remote::AddressGroup(_) => {
             return Err(internal("a remote group"));
         }

@@ -398,7 +398,7 @@ pub(super) struct OutRule {
     pub action: WireAction,
     pub protocol: &'static str,
     pub direction: WireDirection,
-    pub ip_range: String,
+    pub ip_range: crate::model::CidrText,
     pub dest_port_from: Option<u16>,
     pub dest_port_to: Option<u16>,
     pub position: usize,
