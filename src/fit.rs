@@ -627,7 +627,9 @@ fn dedupe(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
             s.action,
         )
     };
-    let mut seen = std::collections::HashMap::with_capacity(rules.len());
+    // foldhash: seeded per process like std's SipHash, a fraction of its cost per key.
+    let mut seen: foldhash::HashMap<_, usize> =
+        foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default());
     let mut kept = Vec::with_capacity(rules.len());
     for rule in rules.drain(..) {
         match seen.entry(key(&rule)) {
