@@ -12,6 +12,7 @@
 //! the model's invariants, and intersection and difference preserve it (a piece narrowed on a
 //! dimension takes the other box's protocol interval, see [`PacketBox::minus`]).
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -290,6 +291,14 @@ impl PacketBox {
 /// overlapping cuts, and linear in practice (cuts that overlap a piece mostly remove it or
 /// trim one side). Pieces a cut does not touch are moved, never copied.
 pub fn subtract(boxes: impl IntoIterator<Item = PacketBox>, cut: &[PacketBox]) -> Vec<PacketBox> {
+    subtract_each(boxes, cut)
+}
+
+/// [`subtract`] with the cut boxes held any way (`&[PacketBox]`, `&[&PacketBox]`).
+pub(super) fn subtract_each<C: Borrow<PacketBox>>(
+    boxes: impl IntoIterator<Item = PacketBox>,
+    cut: &[C],
+) -> Vec<PacketBox> {
     let mut out = Vec::new();
     let mut pieces: Vec<PacketBox> = Vec::new();
     let mut next: Vec<PacketBox> = Vec::new();
@@ -300,6 +309,7 @@ pub fn subtract(boxes: impl IntoIterator<Item = PacketBox>, cut: &[PacketBox]) -
         pieces.clear();
         pieces.push(b);
         for c in cut {
+            let c = c.borrow();
             if !whole.overlaps(c) || !pieces.iter().any(|p| p.overlaps(c)) {
                 continue;
             }

@@ -39,8 +39,15 @@ pub fn label_of(remote: &Remote) -> Option<Label> {
 
 /// The packets a rule matches, as disjoint boxes (one per port range); none when disabled.
 pub fn rule_boxes(rule: &Rule) -> Vec<PacketBox> {
+    let mut out = Vec::new();
+    for_each_rule_box(rule, |b| out.push(b));
+    out
+}
+
+/// [`rule_boxes`] without the list: each box is handed to `f`, in the same order.
+fn for_each_rule_box(rule: &Rule, mut f: impl FnMut(PacketBox)) {
     if !rule.enabled() {
-        return Vec::new();
+        return;
     }
     let mut base = PacketBox::universe(rule.direction(), rule.family());
     if let Protocol::Number(p) = rule.protocol() {
@@ -64,16 +71,21 @@ pub fn rule_boxes(rule: &Rule) -> Vec<PacketBox> {
         }
     }
     if rule.ports().is_any() {
-        return vec![base];
+        f(base);
+        return;
     }
-    rule.ports()
-        .ranges()
-        .iter()
-        .map(|r| PacketBox {
+    // The last range takes `base` itself (one clone fewer, and none for a single range).
+    let Some((last, rest)) = rule.ports().ranges().split_last() else {
+        return;
+    };
+    for r in rest {
+        f(PacketBox {
             ports: Span::new(r.from(), r.to()),
             ..base.clone()
-        })
-        .collect()
+        });
+    }
+    base.ports = Span::new(last.from(), last.to());
+    f(base);
 }
 
 /// A network as an address interval.
@@ -130,14 +142,68 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
 /// [`allowed`], giving up (`None`) as soon as there are more than `max_pieces` pieces, so a
 /// caller with a budget never builds a huge set.
 pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<Piece>> {
-    let mut out = Vec::new();
+    allowed_with(group, max_pieces, Dedup::Always, |source, packets| Piece {
+        source,
+        packets,
+    })
+}
+
+/// Whether [`allowed_with`] drops exact duplicates of earlier allow boxes from the start or
+/// only once there are deny rules to subtract.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dedup {
+    /// From the first rule: every piece is listed once ([`allowed_bounded`]'s list).
+    Always,
+    /// From the first deny rule on. Before it a duplicate is an exact copy of an earlier
+    /// piece (nothing is subtracted yet), so the set of pieces is the same: for callers that
+    /// sort and deduplicate anyway. Such callers also get the pieces in no particular order.
+    FromFirstDeny,
+}
+
+/// What [`allowed_with`] lists: a piece with or without its source.
+trait Listed {
+    fn packets(&self) -> &PacketBox;
+}
+
+impl Listed for Piece {
+    fn packets(&self) -> &PacketBox {
+        &self.packets
+    }
+}
+
+impl Listed for PacketBox {
+    fn packets(&self) -> &PacketBox {
+        self
+    }
+}
+
+/// One rule of an ordered group, for [`allowed_with`]: its place in evaluation order and
+/// where its boxes are.
+#[derive(Clone, Copy)]
+struct Ranked {
+    /// Sort key for [`Evaluation::Priority`]: priority (none last), then deny first.
+    key: (u16, bool),
+    /// Index in the group's rules (the tie-break, as in a stable sort).
+    index: usize,
+    action: Action,
+    /// The rule's boxes: `boxes[start..end]`.
+    start: usize,
+    end: usize,
+}
+
+/// [`allowed_bounded`], each piece made by `make`.
+fn allowed_with<P: Listed>(
+    group: &SecurityGroup,
+    max_pieces: usize,
+    dedup: Dedup,
+    make: impl Fn(Source, PacketBox) -> P,
+) -> Option<Vec<P>> {
+    let mut out: Vec<P> = Vec::new();
     if group.evaluation == Evaluation::AllowOnly {
+        out.reserve(group.rules.len());
         for (i, rule) in group.rules.iter().enumerate() {
             if rule.action() == Action::Allow {
-                out.extend(rule_boxes(rule).into_iter().map(|packets| Piece {
-                    source: Source::Rule(i),
-                    packets,
-                }));
+                for_each_rule_box(rule, |packets| out.push(make(Source::Rule(i), packets)));
             }
             if out.len() > max_pieces {
                 return None;
@@ -145,86 +211,277 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
         }
         return Some(out);
     }
-    let mut denies: Vec<PacketBox> = Vec::new();
-    // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
-    // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
-    // hash, containment only against boxes with every address (the costly ones), keyed by
-    // their label constraints: a box covers another only if its constraints are a subset of
-    // the other's.
-    let mut seen: std::collections::HashSet<PacketBox> =
-        std::collections::HashSet::with_capacity(group.rules.len());
-    let mut wide = Wide::default();
-    for (i, rule) in evaluation_order(group) {
-        let boxes = rule_boxes(rule);
-        match rule.action() {
-            Action::Deny => denies.extend(boxes),
-            Action::Allow => {
-                let fresh: Vec<PacketBox> = boxes
-                    .into_iter()
-                    .filter(|b| !seen.contains(b) && !wide.covers(b))
-                    .collect();
-                for b in &fresh {
-                    seen.insert(b.clone());
+    // Every rule's boxes, read in list order: the rules themselves are read once, in the
+    // order they lie in memory (in evaluation order, reading them would jump about a large
+    // list).
+    let mut boxes: Vec<PacketBox> = Vec::with_capacity(group.rules.len());
+    let mut rules: Vec<Ranked> = Vec::with_capacity(group.rules.len());
+    let mut any_deny = false;
+    let mut wide = 0usize;
+    for (index, rule) in group.rules.iter().enumerate() {
+        let action = rule.action();
+        let start = boxes.len();
+        for_each_rule_box(rule, |b| {
+            match action {
+                Action::Deny => any_deny = true,
+                Action::Allow => {
                     if b.addresses == all_addresses(b.family) {
-                        wide.insert(b.clone());
+                        wide = wide.saturating_add(1);
                     }
                 }
-                if denies.is_empty() {
-                    out.extend(fresh.into_iter().map(|packets| Piece {
-                        source: Source::Rule(i),
-                        packets,
-                    }));
-                } else {
-                    out.extend(subtract(fresh, &denies).into_iter().map(|packets| Piece {
-                        source: Source::Rule(i),
-                        packets,
-                    }));
-                }
             }
-        }
-        if out.len() > max_pieces {
-            return None;
-        }
+            boxes.push(b);
+        });
+        rules.push(Ranked {
+            key: (rule.priority().unwrap_or(u16::MAX), action != Action::Deny),
+            index,
+            action,
+            start,
+            end: boxes.len(),
+        });
+    }
+    if group.evaluation == Evaluation::Priority {
+        // The same order as [`evaluation_order`]'s stable sort.
+        rules.sort_unstable_by_key(|r| (r.key, r.index));
+    }
+    let mut denies: Vec<PacketBox> = Vec::new();
+    out.reserve(boxes.len());
+    if dedup == Dedup::FromFirstDeny && !any_deny {
+        allowed_unordered(&rules, boxes, wide, &make, &mut out);
+    } else {
+        let wide = WideIndex::new(&rules, &boxes, wide);
+        let order = Walk {
+            rules: &rules,
+            boxes: &boxes,
+            wide: &wide,
+            dedup,
+            max_pieces,
+        };
+        order.run(&make, &mut denies, &mut out);
+    }
+    if out.len() > max_pieces {
+        return None;
     }
     for direction in [Direction::Ingress, Direction::Egress] {
         if group.default_action(direction) == Action::Allow {
             let all = Family::BOTH.map(|f| PacketBox::universe(direction, f));
-            out.extend(subtract(all, &denies).into_iter().map(|packets| Piece {
-                source: Source::Default(direction),
-                packets,
-            }));
+            out.extend(
+                subtract(all, &denies)
+                    .into_iter()
+                    .map(|packets| make(Source::Default(direction), packets)),
+            );
         }
     }
     (out.len() <= max_pieces).then_some(out)
 }
 
-/// Boxes with every address, by their label constraints, for "is this box inside an
-/// earlier one" (see [`allowed_bounded`]).
-#[derive(Default)]
-struct Wide {
-    by_labels: std::collections::HashMap<Vec<(Label, bool)>, Vec<PacketBox>>,
+/// The allow pieces of an ordered group without deny rules, for [`Dedup::FromFirstDeny`]:
+/// every allow box but those inside a box with every address of a rule evaluated earlier
+/// (the ones [`Walk`] skips). `rules` in evaluation order, `wide` of the boxes with every
+/// address. Nothing is subtracted, so the boxes are taken in list order.
+fn allowed_unordered<P>(
+    rules: &[Ranked],
+    boxes: Vec<PacketBox>,
+    wide: usize,
+    make: &impl Fn(Source, PacketBox) -> P,
+    out: &mut Vec<P>,
+) {
+    // Each rule's index and end, in list order, with its place in evaluation order.
+    let mut places: Vec<(usize, usize, usize)> = rules
+        .iter()
+        .enumerate()
+        .map(|(place, r)| (r.index, r.end, place))
+        .collect();
+    places.sort_unstable();
+    // The positions of the boxes an earlier wide box covers, ascending.
+    let mut covered: Vec<usize> = Vec::new();
+    if wide > 0 {
+        let index = WideIndex::new(rules, &boxes, wide);
+        let mut start = 0usize;
+        for &(_, end, place) in &places {
+            for (at, b) in boxes.get(start..end).unwrap_or_default().iter().enumerate() {
+                if index.covers(b, place) {
+                    covered.push(start.saturating_add(at));
+                }
+            }
+            start = end;
+        }
+    }
+    let mut covered = covered.into_iter().peekable();
+    let mut boxes = boxes.into_iter().enumerate();
+    let mut start = 0usize;
+    for (i, end, _) in places {
+        for (at, b) in boxes.by_ref().take(end.saturating_sub(start)) {
+            if covered.next_if_eq(&at).is_none() {
+                out.push(make(Source::Rule(i), b));
+            }
+        }
+        start = end;
+    }
 }
 
-impl Wide {
-    fn insert(&mut self, b: PacketBox) {
-        self.by_labels.entry(b.labels.clone()).or_default().push(b);
+/// The ordered walk of [`allowed_with`]: each allow rule's boxes, but those already
+/// allowed, minus the deny boxes before it.
+struct Walk<'a> {
+    /// The rules, in evaluation order.
+    rules: &'a [Ranked],
+    /// Their boxes.
+    boxes: &'a [PacketBox],
+    /// Their allow boxes with every address.
+    wide: &'a WideIndex<'a>,
+    dedup: Dedup,
+    /// Stop once there are more pieces.
+    max_pieces: usize,
+}
+
+impl Walk<'_> {
+    /// Append the pieces to `out`, leaving the deny boxes in `denies`.
+    fn run<P: Listed>(
+        &self,
+        make: &impl Fn(Source, PacketBox) -> P,
+        denies: &mut Vec<PacketBox>,
+        out: &mut Vec<P>,
+    ) {
+        // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
+        // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
+        // hash, containment only against boxes with every address (the costly ones, see
+        // [`WideIndex`]).
+        let mut seen: Option<std::collections::HashSet<PacketBox, FxBuild>> = match self.dedup {
+            Dedup::Always => Some(std::collections::HashSet::with_capacity_and_hasher(
+                self.boxes.len(),
+                FxBuild,
+            )),
+            Dedup::FromFirstDeny => None,
+        };
+        let mut fresh: Vec<PacketBox> = Vec::new();
+        for (place, r) in self.rules.iter().enumerate() {
+            let rule = self.boxes.get(r.start..r.end).unwrap_or_default();
+            match r.action {
+                Action::Deny => {
+                    if seen.is_none() {
+                        // No deny so far: every piece is an allow box as it was, and those
+                        // are the boxes `seen` would hold.
+                        let mut set =
+                            std::collections::HashSet::with_capacity_and_hasher(out.len(), FxBuild);
+                        set.extend(out.iter().map(|p| p.packets().clone()));
+                        seen = Some(set);
+                    }
+                    denies.extend(rule.iter().cloned());
+                }
+                Action::Allow => {
+                    fresh.clear();
+                    fresh.extend(
+                        rule.iter()
+                            .filter(|b| {
+                                !seen.as_ref().is_some_and(|s| s.contains(*b))
+                                    && !self.wide.covers(b, place)
+                            })
+                            .cloned(),
+                    );
+                    if let Some(seen) = seen.as_mut() {
+                        seen.extend(fresh.iter().cloned());
+                    }
+                    let i = r.index;
+                    if denies.is_empty() {
+                        out.extend(
+                            fresh
+                                .drain(..)
+                                .map(|packets| make(Source::Rule(i), packets)),
+                        );
+                    } else {
+                        out.extend(
+                            subtract(fresh.drain(..), denies)
+                                .into_iter()
+                                .map(|packets| make(Source::Rule(i), packets)),
+                        );
+                    }
+                }
+            }
+            if out.len() > self.max_pieces {
+                return;
+            }
+        }
+    }
+}
+
+/// The allow boxes with every address, each with its rule's place in evaluation order, for
+/// "is this box inside one of an earlier rule" (see [`Walk`]). A box inside one that is
+/// itself inside an earlier one is inside that one too: testing against all of them, skipped
+/// or not, gives the same answer as testing against those kept.
+///
+/// Only a box whose label constraints are a subset of `b`'s can cover `b`: the boxes are
+/// sorted by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
+/// boxes past that).
+struct WideIndex<'a> {
+    /// Sorted by constraints.
+    by_labels: Vec<WideBox<'a>>,
+}
+
+/// A box of a [`WideIndex`].
+struct WideBox<'a> {
+    /// Its label constraints.
+    labels: &'a [(Label, bool)],
+    /// Its rule's place in evaluation order.
+    place: usize,
+    packets: &'a PacketBox,
+}
+
+impl<'a> WideIndex<'a> {
+    /// The `count` allow boxes with every address of `rules` (in evaluation order), out of
+    /// `boxes`.
+    fn new(rules: &[Ranked], boxes: &'a [PacketBox], count: usize) -> WideIndex<'a> {
+        let mut by_labels = Vec::with_capacity(count);
+        if count > 0 {
+            for (place, r) in rules.iter().enumerate() {
+                if r.action != Action::Allow {
+                    continue;
+                }
+                for b in boxes.get(r.start..r.end).unwrap_or_default() {
+                    if b.addresses == all_addresses(b.family) {
+                        by_labels.push(WideBox {
+                            labels: b.labels.as_slice(),
+                            place,
+                            packets: b,
+                        });
+                    }
+                }
+            }
+            by_labels.sort_by(|x, y| x.labels.cmp(y.labels));
+        }
+        WideIndex { by_labels }
     }
 
-    /// Whether an inserted box covers `b`: only boxes whose constraints are a subset of
-    /// `b`'s can (all subsets are tried for up to 4 labels, every box past that).
-    fn covers(&self, b: &PacketBox) -> bool {
+    /// Whether a box of a rule at a place before `before` covers `b`.
+    fn covers(&self, b: &PacketBox, before: usize) -> bool {
         if self.by_labels.is_empty() {
             return false;
         }
+        let covered = |entries: &[WideBox<'_>]| {
+            entries
+                .iter()
+                .any(|w| w.place < before && w.packets.covers(b))
+        };
         let n = b.labels.len();
         if n > 4 {
-            return self.by_labels.values().flatten().any(|w| w.covers(b));
+            return covered(&self.by_labels);
         }
+        let covered_by = |key: &[(Label, bool)]| {
+            let from = self.by_labels.partition_point(|w| w.labels < key);
+            let to = self.by_labels.partition_point(|w| w.labels <= key);
+            covered(self.by_labels.get(from..to).unwrap_or_default())
+        };
         let subsets = u32::try_from(n)
             .ok()
             .and_then(|n| 1u32.checked_shl(n))
             .unwrap_or(1);
         (0u32..subsets).any(|mask| {
+            // No label or all of them: a slice of `b`'s own (no copy of the labels).
+            if mask == 0 {
+                return covered_by(&[]);
+            }
+            if usize::try_from(mask.count_ones()) == Ok(n) {
+                return covered_by(&b.labels);
+            }
             let key: Vec<(Label, bool)> = b
                 .labels
                 .iter()
@@ -232,10 +489,69 @@ impl Wide {
                 .filter(|(_, i)| mask.checked_shr(*i).is_some_and(|m| m & 1 == 1))
                 .map(|(l, _)| l.clone())
                 .collect();
-            self.by_labels
-                .get(&key)
-                .is_some_and(|ws| ws.iter().any(|w| w.covers(b)))
+            covered_by(&key)
         })
+    }
+}
+
+/// An FxHash-style hasher (one rotate, xor and multiply per word) for sets of boxes: std's
+/// SipHash resists flooding, which boxes hashed during one comparison do not need, at several
+/// times the cost.
+#[derive(Clone, Copy, Default)]
+struct FxBuild;
+
+impl std::hash::BuildHasher for FxBuild {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+/// The hasher of [`FxBuild`].
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let word = chunk
+                .iter()
+                .fold(0u64, |w, b| w.rotate_left(8) | u64::from(*b));
+            self.add(word);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_u128(&mut self, i: u128) {
+        // The low and the high word.
+        self.add(u64::try_from(i & u128::from(u64::MAX)).unwrap_or(0));
+        self.add(u64::try_from(i.checked_shr(64).unwrap_or(0)).unwrap_or(0));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(u64::try_from(i).unwrap_or(u64::MAX));
+    }
+    fn finish(&self) -> u64 {
+        // The words' differences sit in their high bits (network addresses end in zeros) and
+        // multiplying moves them only upwards; the table indexes by the low bits: fold the
+        // high half down (murmur3's finaliser, shortened).
+        let h = self.0;
+        let h = (h ^ h.checked_shr(32).unwrap_or(0)).wrapping_mul(0xd6_e8_fe_b8_66_59_fd_93);
+        h ^ h.checked_shr(32).unwrap_or(0)
     }
 }
 
@@ -281,10 +597,8 @@ impl Difference {
 
 /// `a − b`, ignoring the [`impossible`] packets, merged for reading.
 pub fn set_minus(a: &[PacketBox], b: &[PacketBox]) -> Vec<PacketBox> {
-    let mut cut: Vec<PacketBox> = b.to_vec();
-    cut.extend(impossible());
     let mut out = Vec::new();
-    subtract_indexed(a, &cut, b, &mut |piece| out.push(piece));
+    subtract_indexed(a, b, false, &mut |piece| out.push(piece));
     out.sort();
     out.dedup();
     out
@@ -292,12 +606,16 @@ pub fn set_minus(a: &[PacketBox], b: &[PacketBox]) -> Vec<PacketBox> {
 
 /// The first `limit` boxes of [`set_minus`] and whether there are any, keeping no more than
 /// `limit` of them at a time (a heavily narrowed conversion has millions).
-fn set_minus_limited(a: &[PacketBox], b: &[PacketBox], limit: usize) -> (bool, Vec<PacketBox>) {
-    let mut cut: Vec<PacketBox> = b.to_vec();
-    cut.extend(impossible());
+/// `sorted`: both are known to be sorted.
+fn set_minus_limited(
+    a: &[PacketBox],
+    b: &[PacketBox],
+    sorted: bool,
+    limit: usize,
+) -> (bool, Vec<PacketBox>) {
     let mut any = false;
     let mut first: std::collections::BTreeSet<PacketBox> = std::collections::BTreeSet::new();
-    subtract_indexed(a, &cut, b, &mut |piece| {
+    subtract_indexed(a, b, sorted, &mut |piece| {
         any = true;
         if first.len() < limit || first.last().is_some_and(|last| piece < *last) {
             first.insert(piece);
@@ -322,10 +640,11 @@ struct CutIndex<'a> {
 type Class<'a> = Vec<(usize, &'a PacketBox)>;
 
 impl<'a> CutIndex<'a> {
-    fn new(cut: &'a [PacketBox]) -> CutIndex<'a> {
+    /// The index of the boxes of `cut`, positions counted in its order.
+    fn new(cut: impl IntoIterator<Item = &'a PacketBox>) -> CutIndex<'a> {
         let mut buckets: std::collections::BTreeMap<_, Vec<Class<'a>>> =
             std::collections::BTreeMap::new();
-        for (i, c) in cut.iter().enumerate() {
+        for (i, c) in cut.into_iter().enumerate() {
             let classes = buckets
                 .entry((c.direction, c.family, c.protocols))
                 .or_insert_with(|| vec![Vec::new(); 129]);
@@ -388,41 +707,87 @@ fn size_class(span: Span<u128>) -> usize {
     usize::try_from(u128::BITS.saturating_sub(size.leading_zeros())).unwrap_or(128)
 }
 
-/// [`subtract`] through a [`CutIndex`]; boxes of `a` also in `exact` (boxes of `cut`, found
-/// by binary search when sorted, as the compared sets are) are empty differences.
+/// `a − (b ∪ impossible)` through a [`CutIndex`], each piece handed to `out` (in the order of
+/// `a`, then of [`subtract`]). Boxes of `a` also in `b` (found by a merge walk when both are
+/// sorted, as the compared sets are, by binary search when only `b` is) are empty
+/// differences; the index is built only for a box that is not. `sorted`: both are known to
+/// be sorted.
 fn subtract_indexed(
     a: &[PacketBox],
-    cut: &[PacketBox],
-    exact: &[PacketBox],
+    b: &[PacketBox],
+    sorted: bool,
     out: &mut dyn FnMut(PacketBox),
 ) {
-    let sorted = exact.is_sorted();
+    let impossible = impossible();
+    let b_sorted = sorted || b.is_sorted();
+    let a_sorted = sorted || (b_sorted && a.is_sorted());
+    // Merge walk: every box of `b` before `rest` is below the current box of `a`.
+    let mut rest = b;
     let mut index: Option<CutIndex<'_>> = None;
     for x in a {
-        if sorted && exact.binary_search(x).is_ok() {
+        if a_sorted {
+            let found = match rest.first().map(|y| y.cmp(x)) {
+                Some(std::cmp::Ordering::Equal) => true,
+                Some(std::cmp::Ordering::Less) => {
+                    rest = rest.get(gallop(rest, x)..).unwrap_or_default();
+                    rest.first() == Some(x)
+                }
+                Some(std::cmp::Ordering::Greater) | None => false,
+            };
+            if found {
+                continue;
+            }
+        } else if b_sorted && b.binary_search(x).is_ok() {
             continue;
         }
-        let index = index.get_or_insert_with(|| CutIndex::new(cut));
+        let index = index.get_or_insert_with(|| CutIndex::new(b.iter().chain(&impossible)));
         let near = index.near(x);
         if near.iter().any(|c| c.covers(x)) {
             continue;
         }
-        let near: Vec<PacketBox> = near.into_iter().cloned().collect();
-        for piece in subtract([x.clone()], &near) {
+        for piece in boxes::subtract_each([x.clone()], &near) {
             out(piece);
         }
     }
 }
 
+/// The number of boxes of sorted `b` below `x`, found by galloping from the front (cheap
+/// when it is small, as in a merge walk of two similar lists; a binary search's cost at
+/// worst).
+fn gallop(b: &[PacketBox], x: &PacketBox) -> usize {
+    // Every box below `lo` is below `x`; `hi` is the next probe.
+    let mut lo = 0usize;
+    let mut hi = 0usize;
+    let mut step = 1usize;
+    while b.get(hi).is_some_and(|y| y < x) {
+        lo = hi.saturating_add(1);
+        hi = hi.saturating_add(step);
+        step = step.saturating_mul(2);
+    }
+    let hi = hi.min(b.len());
+    lo.saturating_add(b.get(lo..hi).unwrap_or_default().partition_point(|y| y < x))
+}
+
 /// The packets `a` allows and `b` does not (`narrowed`), and those `b` allows and `a` does
 /// not (`widened`), for group `index`.
 pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Difference> {
-    compare_sets(index, &allowed_set(a), &allowed_set(b))
+    let mut out = Vec::new();
+    compare_sets_into(
+        index,
+        &allowed_set(a),
+        &allowed_set(b),
+        true,
+        usize::MAX,
+        &mut out,
+    );
+    out
 }
 
 /// What a group allows as sorted, distinct boxes.
 fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
-    let mut s: Vec<PacketBox> = allowed(g).into_iter().map(|p| p.packets).collect();
+    // The boxes of `allowed` without their sources (duplicates go with the dedup below).
+    let mut s: Vec<PacketBox> =
+        allowed_with(g, usize::MAX, Dedup::FromFirstDeny, |_, packets| packets).unwrap_or_default();
     // Equal boxes are identical: an unstable sort gives the same list.
     s.sort_unstable();
     s.dedup();
@@ -432,23 +797,25 @@ fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
 /// [`compare`] on two allowed sets.
 pub fn compare_sets(index: usize, a: &[PacketBox], b: &[PacketBox]) -> Vec<Difference> {
     let mut out = Vec::new();
-    compare_sets_into(index, a, b, usize::MAX, &mut out);
+    compare_sets_into(index, a, b, false, usize::MAX, &mut out);
     out
 }
 
 /// [`compare_sets`], appending to `out` while it holds fewer than `limit` differences
 /// (describing a box costs more than finding it); returns the verdict of all of them.
+/// `sorted`: both sets are known to be sorted (as [`allowed_set`]s are).
 fn compare_sets_into(
     index: usize,
     a: &[PacketBox],
     b: &[PacketBox],
+    sorted: bool,
     limit: usize,
     out: &mut Vec<Difference>,
 ) -> Verdict {
     let mut verdict = Verdict::Exact;
     for (change, (from, to)) in [(Verdict::Narrowed, (a, b)), (Verdict::Widened, (b, a))] {
         let room = limit.saturating_sub(out.len());
-        let (any, only) = set_minus_limited(from, to, room);
+        let (any, only) = set_minus_limited(from, to, sorted, room);
         if any {
             verdict = verdict.max(change);
         }
@@ -476,7 +843,7 @@ pub fn compare_documents_limited(
     for i in 0..n {
         let a = allowed_set(a.groups.get(i).unwrap_or(&empty));
         let b = allowed_set(b.groups.get(i).unwrap_or(&empty));
-        verdict = verdict.max(compare_sets_into(i, &a, &b, limit, &mut out));
+        verdict = verdict.max(compare_sets_into(i, &a, &b, true, limit, &mut out));
     }
     (verdict, out)
 }
