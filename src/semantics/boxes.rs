@@ -289,7 +289,8 @@ impl PacketBox {
 /// Cost: each input box is cut by each box of `cut` that overlaps one of its pieces; a cut
 /// multiplies pieces by at most 12 + labels, so the worst case is exponential in the number of
 /// overlapping cuts, and linear in practice (cuts that overlap a piece mostly remove it or
-/// trim one side). Pieces a cut does not touch are moved, never copied.
+/// trim one side). Pieces a cut does not touch are moved, never copied; those before the first
+/// piece it touches are not moved at all.
 pub fn subtract(boxes: impl IntoIterator<Item = PacketBox>, cut: &[PacketBox]) -> Vec<PacketBox> {
     subtract_each(boxes, cut)
 }
@@ -310,18 +311,22 @@ pub(super) fn subtract_each<C: Borrow<PacketBox>>(
         pieces.push(b);
         for c in cut {
             let c = c.borrow();
-            if !whole.overlaps(c) || !pieces.iter().any(|p| p.overlaps(c)) {
+            if !whole.overlaps(c) {
                 continue;
             }
+            // The pieces before the first one `c` touches stay where they are.
+            let Some(first) = pieces.iter().position(|p| p.overlaps(c)) else {
+                continue;
+            };
             next.clear();
-            for p in pieces.drain(..) {
+            for p in pieces.drain(first..) {
                 if p.overlaps(c) {
                     p.minus_into(c, &mut next);
                 } else {
                     next.push(p);
                 }
             }
-            std::mem::swap(&mut pieces, &mut next);
+            pieces.append(&mut next);
             if pieces.is_empty() {
                 break;
             }

@@ -198,9 +198,15 @@ fn allowed_with<P: Listed>(
     dedup: Dedup,
     make: impl Fn(Source, PacketBox) -> P,
 ) -> Option<Vec<P>> {
+    // Room for one box per rule and a quarter more (rules with several port ranges): growing
+    // a list this long copies it.
+    let room = group
+        .rules
+        .len()
+        .saturating_add(group.rules.len().checked_div(4).unwrap_or(0));
     let mut out: Vec<P> = Vec::new();
     if group.evaluation == Evaluation::AllowOnly {
-        out.reserve(group.rules.len());
+        out.reserve(room);
         for (i, rule) in group.rules.iter().enumerate() {
             if rule.action() == Action::Allow {
                 for_each_rule_box(rule, |packets| out.push(make(Source::Rule(i), packets)));
@@ -214,8 +220,10 @@ fn allowed_with<P: Listed>(
     // Every rule's boxes, read in list order: the rules themselves are read once, in the
     // order they lie in memory (in evaluation order, reading them would jump about a large
     // list).
-    let mut boxes: Vec<PacketBox> = Vec::with_capacity(group.rules.len());
+    let mut boxes: Vec<PacketBox> = Vec::with_capacity(room);
     let mut rules: Vec<Ranked> = Vec::with_capacity(group.rules.len());
+    // In list order: where each rule's boxes end, and its action.
+    let mut spans: Vec<(usize, Action)> = Vec::with_capacity(group.rules.len());
     let mut any_deny = false;
     let mut wide = 0usize;
     for (index, rule) in group.rules.iter().enumerate() {
@@ -239,17 +247,28 @@ fn allowed_with<P: Listed>(
             start,
             end: boxes.len(),
         });
+        spans.push((boxes.len(), action));
     }
     if group.evaluation == Evaluation::Priority {
         // The same order as [`evaluation_order`]'s stable sort.
         rules.sort_unstable_by_key(|r| (r.key, r.index));
     }
+    // Each rule's place in evaluation order, by index (only wanted with wide boxes).
+    let mut rank: Vec<usize> = Vec::new();
+    if wide > 0 {
+        rank.resize(rules.len(), 0);
+        for (place, r) in rules.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(r.index) {
+                *slot = place;
+            }
+        }
+    }
     let mut denies: Vec<PacketBox> = Vec::new();
     out.reserve(boxes.len());
     if dedup == Dedup::FromFirstDeny && !any_deny {
-        allowed_unordered(&rules, boxes, wide, &make, &mut out);
+        allowed_unordered(&spans, &rank, boxes, wide, &make, &mut out);
     } else {
-        let wide = WideIndex::new(&rules, &boxes, wide);
+        let wide = WideIndex::new(&spans, &rank, &boxes, wide);
         let order = Walk {
             rules: &rules,
             boxes: &boxes,
@@ -277,28 +296,24 @@ fn allowed_with<P: Listed>(
 
 /// The allow pieces of an ordered group without deny rules, for [`Dedup::FromFirstDeny`]:
 /// every allow box but those inside a box with every address of a rule evaluated earlier
-/// (the ones [`Walk`] skips). `rules` in evaluation order, `wide` of the boxes with every
-/// address. Nothing is subtracted, so the boxes are taken in list order.
+/// (the ones [`Walk`] skips). `spans`: where each rule's boxes end, in list order; `rank`:
+/// each rule's place in evaluation order, when `wide` of the boxes have every address.
+/// Nothing is subtracted, so the boxes are taken in list order.
 fn allowed_unordered<P>(
-    rules: &[Ranked],
+    spans: &[(usize, Action)],
+    rank: &[usize],
     boxes: Vec<PacketBox>,
     wide: usize,
     make: &impl Fn(Source, PacketBox) -> P,
     out: &mut Vec<P>,
 ) {
-    // Each rule's index and end, in list order, with its place in evaluation order.
-    let mut places: Vec<(usize, usize, usize)> = rules
-        .iter()
-        .enumerate()
-        .map(|(place, r)| (r.index, r.end, place))
-        .collect();
-    places.sort_unstable();
     // The positions of the boxes an earlier wide box covers, ascending.
     let mut covered: Vec<usize> = Vec::new();
     if wide > 0 {
-        let index = WideIndex::new(rules, &boxes, wide);
+        let index = WideIndex::new(spans, rank, &boxes, wide);
         let mut start = 0usize;
-        for &(_, end, place) in &places {
+        for (i, &(end, _)) in spans.iter().enumerate() {
+            let place = rank.get(i).copied().unwrap_or(usize::MAX);
             for (at, b) in boxes.get(start..end).unwrap_or_default().iter().enumerate() {
                 if index.covers(b, place) {
                     covered.push(start.saturating_add(at));
@@ -310,7 +325,7 @@ fn allowed_unordered<P>(
     let mut covered = covered.into_iter().peekable();
     let mut boxes = boxes.into_iter().enumerate();
     let mut start = 0usize;
-    for (i, end, _) in places {
+    for (i, &(end, _)) in spans.iter().enumerate() {
         for (at, b) in boxes.by_ref().take(end.saturating_sub(start)) {
             if covered.next_if_eq(&at).is_none() {
                 out.push(make(Source::Rule(i), b));
@@ -410,43 +425,50 @@ impl Walk<'_> {
 /// or not, gives the same answer as testing against those kept.
 ///
 /// Only a box whose label constraints are a subset of `b`'s can cover `b`: the boxes are
-/// sorted by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
+/// grouped by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
 /// boxes past that).
 struct WideIndex<'a> {
-    /// Sorted by constraints.
-    by_labels: Vec<WideBox<'a>>,
+    by_labels: std::collections::HashMap<&'a [(Label, bool)], Vec<WideBox<'a>>, FxBuild>,
 }
 
 /// A box of a [`WideIndex`].
 struct WideBox<'a> {
-    /// Its label constraints.
-    labels: &'a [(Label, bool)],
     /// Its rule's place in evaluation order.
     place: usize,
     packets: &'a PacketBox,
 }
 
 impl<'a> WideIndex<'a> {
-    /// The `count` allow boxes with every address of `rules` (in evaluation order), out of
-    /// `boxes`.
-    fn new(rules: &[Ranked], boxes: &'a [PacketBox], count: usize) -> WideIndex<'a> {
-        let mut by_labels = Vec::with_capacity(count);
+    /// The `count` allow boxes with every address out of `boxes`: rule `i`'s end where
+    /// `spans[i]` says, its place in evaluation order at `rank[i]`.
+    fn new(
+        spans: &[(usize, Action)],
+        rank: &[usize],
+        boxes: &'a [PacketBox],
+        count: usize,
+    ) -> WideIndex<'a> {
+        let mut by_labels: std::collections::HashMap<_, Vec<WideBox<'a>>, FxBuild> =
+            std::collections::HashMap::with_capacity_and_hasher(count, FxBuild);
         if count > 0 {
-            for (place, r) in rules.iter().enumerate() {
-                if r.action != Action::Allow {
+            let mut start = 0usize;
+            for (i, &(end, action)) in spans.iter().enumerate() {
+                let rule = boxes.get(start..end).unwrap_or_default();
+                start = end;
+                let Some(&place) = rank.get(i) else {
+                    continue;
+                };
+                if action != Action::Allow {
                     continue;
                 }
-                for b in boxes.get(r.start..r.end).unwrap_or_default() {
+                for b in rule {
                     if b.addresses == all_addresses(b.family) {
-                        by_labels.push(WideBox {
-                            labels: b.labels.as_slice(),
-                            place,
-                            packets: b,
-                        });
+                        by_labels
+                            .entry(b.labels.as_slice())
+                            .or_default()
+                            .push(WideBox { place, packets: b });
                     }
                 }
             }
-            by_labels.sort_by(|x, y| x.labels.cmp(y.labels));
         }
         WideIndex { by_labels }
     }
@@ -456,20 +478,16 @@ impl<'a> WideIndex<'a> {
         if self.by_labels.is_empty() {
             return false;
         }
-        let covered = |entries: &[WideBox<'_>]| {
+        let covered = |entries: &Vec<WideBox<'_>>| {
             entries
                 .iter()
                 .any(|w| w.place < before && w.packets.covers(b))
         };
         let n = b.labels.len();
         if n > 4 {
-            return covered(&self.by_labels);
+            return self.by_labels.values().any(covered);
         }
-        let covered_by = |key: &[(Label, bool)]| {
-            let from = self.by_labels.partition_point(|w| w.labels < key);
-            let to = self.by_labels.partition_point(|w| w.labels <= key);
-            covered(self.by_labels.get(from..to).unwrap_or_default())
-        };
+        let covered_by = |key: &[(Label, bool)]| self.by_labels.get(key).is_some_and(covered);
         let subsets = u32::try_from(n)
             .ok()
             .and_then(|n| 1u32.checked_shl(n))
