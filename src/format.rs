@@ -69,6 +69,19 @@ pub fn decode<T: DeserializeOwned>(
     Ok(value)
 }
 
+/// Decode a JSON object `text` into `T` cheaply, or give up: no unread-field detection, no
+/// error location. For an importer's first try at its usual shape, with `T` refusing unknown
+/// keys at every level (see `providers::strict`), so that success means nothing went unread
+/// and there is nothing to report. `None` (YAML, not an object, or any error) means: take
+/// the general path, which reads the same fields, reports the unread ones and locates errors.
+pub fn decode_strict<T: DeserializeOwned>(text: &str, format: Format) -> Option<T> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if format != Format::Json || !text.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str(text).ok()
+}
+
 /// [`decode`] for looking at a document's shape: unread fields are not reported.
 pub fn probe_as<T: DeserializeOwned>(
     text: &str,

@@ -587,3 +587,67 @@ fn disabled_rules_are_carried_to_huawei_and_left_out_of_gcore() {
             .any(|e| e.field == sgconv::report::Field::Enabled && e.kind == Kind::Metadata)
     );
 }
+
+/// A rule list is first read in one strict pass (nothing unknown, nothing to report) and
+/// otherwise probed and read leniently. Both paths give the same document and report: a list
+/// with one unknown top-level key added (which forces the general path) converts to the same
+/// output, with the same entries plus exactly that key's.
+#[test]
+fn rule_lists_read_the_same_on_both_paths() {
+    let mut lists = 0;
+    for (name, text) in fixtures(H) {
+        let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        if value.get("security_group_rules").is_none() {
+            continue;
+        }
+        lists += 1;
+        let mut marked = value.clone();
+        marked["x_unknown"] = serde_json::json!(1);
+        let marked = serde_json::to_string_pretty(&marked).expect("json");
+        for to in [H, ProviderId::GcoreV2, ProviderId::Canonical] {
+            let strict = convert(&text, H, to).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let general = convert(&marked, H, to).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                strict.output.as_json(),
+                general.output.as_json(),
+                "{name} -> {to}"
+            );
+            let mut entries = general.report.entries.clone();
+            let at = entries
+                .iter()
+                .position(|e| e.field.to_string() == "x_unknown")
+                .unwrap_or_else(|| panic!("{name}: the unknown key is reported"));
+            entries.remove(at);
+            assert_eq!(strict.report.entries, entries, "{name} -> {to}");
+            assert_eq!(
+                strict.report.verdict, general.report.verdict,
+                "{name} -> {to}"
+            );
+        }
+    }
+    assert!(lists >= 2, "fixtures with rule lists: {lists}");
+}
+
+/// An unknown key inside one rule of a list is found (the strict pass gives way) and
+/// reported with its path.
+#[test]
+fn unknown_keys_inside_a_listed_rule_are_reported_with_their_path() {
+    let text = r#"{"security_group_rules": [
+        {"direction": "ingress", "protocol": "tcp", "multiport": "22"},
+        {"direction": "ingress", "protocol": "tcp", "multiports": "80"}
+    ]}"#;
+    let c = convert(text, H, ProviderId::Canonical).expect("accepted");
+    let fields: Vec<String> = c
+        .report
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Metadata)
+        .map(|e| e.field.to_string())
+        .collect();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f == "security_group_rules.1.multiports"),
+        "{fields:?}"
+    );
+}

@@ -12,6 +12,7 @@ mod gcore;
 mod huawei;
 mod read;
 mod scaleway;
+mod strict;
 
 use std::fmt;
 use std::str::FromStr;
