@@ -229,10 +229,7 @@ fn fit_group(
         }
         Err(e) => return Err(e),
     };
-    let mut out = SecurityGroup {
-        rules: Vec::with_capacity(ordered.len()),
-        ..group.clone()
-    };
+    let mut out = group.with_rules(Vec::with_capacity(ordered.len()));
     if !default_rules.is_empty() {
         out.default_inbound = Action::Deny;
         out.default_outbound = Action::Deny;

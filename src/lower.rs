@@ -166,8 +166,7 @@ pub fn allow_only(
         evaluation: Evaluation::AllowOnly,
         default_inbound: Action::Deny,
         default_outbound: Action::Deny,
-        rules,
-        ..group.clone()
+        ..group.with_rules(rules)
     })
 }
 

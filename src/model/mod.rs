@@ -510,6 +510,35 @@ impl SecurityGroup {
         }
     }
 
+    /// A copy of the group's own fields with `rules` in place of its rules (cloning the
+    /// group would copy every rule first).
+    pub fn with_rules(&self, rules: Vec<Rule>) -> SecurityGroup {
+        let SecurityGroup {
+            id,
+            name,
+            description,
+            tags,
+            evaluation,
+            default_inbound,
+            default_outbound,
+            stateful,
+            platform_smtp_block,
+            rules: _,
+        } = self;
+        SecurityGroup {
+            id: id.clone(),
+            name: name.clone(),
+            description: description.clone(),
+            tags: tags.clone(),
+            evaluation: *evaluation,
+            default_inbound: *default_inbound,
+            default_outbound: *default_outbound,
+            stateful: *stateful,
+            platform_smtp_block: *platform_smtp_block,
+            rules,
+        }
+    }
+
     /// The default action for a direction.
     pub fn default_action(&self, direction: Direction) -> Action {
         match direction {
