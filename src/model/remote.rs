@@ -60,7 +60,7 @@ pub struct ParsedCidr {
 /// assert!(parse_cidr("10.0.0.0/33").is_err());
 /// ```
 pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
-    let (net, bare) = match text.parse::<IpNet>() {
+    let (net, bare) = match plain_v4(text).map_or_else(|| text.parse::<IpNet>(), Ok) {
         Ok(net) => (net, false),
         Err(_) => match text.parse::<IpAddr>() {
             Ok(addr) => (IpNet::from(addr), true),
@@ -84,6 +84,48 @@ pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
         family,
         rewritten_from,
     })
+}
+
+/// `a.b.c.d/n` in its plain form (decimal octets and prefix without leading zeros), read
+/// without ipnet's general parser (an import reads one per rule); anything else is left to
+/// it (`None`). Where this answers, ipnet gives the same network.
+fn plain_v4(text: &str) -> Option<IpNet> {
+    // Four octets, then the prefix length; each one to three digits, no leading zero.
+    let mut fields = [0u16; 5];
+    let mut at = 0usize;
+    let mut digits = 0usize;
+    for &b in text.as_bytes() {
+        match b {
+            b'0'..=b'9' => {
+                let field = fields.get_mut(at)?;
+                if digits == 3 || (digits == 1 && *field == 0) {
+                    return None;
+                }
+                *field = field
+                    .checked_mul(10)?
+                    .checked_add(u16::from(b.checked_sub(b'0')?))?;
+                digits = digits.checked_add(1)?;
+            }
+            b'.' if at < 3 && digits > 0 => {
+                at = at.checked_add(1)?;
+                digits = 0;
+            }
+            b'/' if at == 3 && digits > 0 => {
+                at = 4;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    let [a, b, c, d, prefix] = fields;
+    if at != 4 || digits == 0 {
+        return None;
+    }
+    let octet = |n: u16| u8::try_from(n).ok();
+    let addr = std::net::Ipv4Addr::new(octet(a)?, octet(b)?, octet(c)?, octet(d)?);
+    ipnet::Ipv4Net::new(addr, octet(prefix)?)
+        .ok()
+        .map(IpNet::V4)
 }
 
 /// A network written as providers write it (`10.0.0.0/8`, `2001:db8::/32`): [`IpNet`]'s own
@@ -181,5 +223,42 @@ mod tests {
         }
         let v6: IpNet = "2001:db8:0:1::/64".parse().unwrap();
         assert_eq!(CidrText(v6).to_string(), v6.to_string());
+    }
+
+    proptest::proptest! {
+        /// Wherever the plain IPv4 reader answers, ipnet reads the same network; it answers
+        /// for every network written in the plain form.
+        #[test]
+        fn plain_v4_agrees_with_ipnet(text in "[0-9./]{1,20}", a: u32, prefix in 0u8..=32) {
+            if let Some(net) = plain_v4(&text) {
+                proptest::prop_assert_eq!(Ok(net), text.parse::<IpNet>());
+            }
+            let net = ipnet::Ipv4Net::new(a.into(), prefix).unwrap();
+            let written = net.to_string();
+            proptest::prop_assert_eq!(plain_v4(&written), Some(IpNet::V4(net)));
+            proptest::prop_assert_eq!(Some(IpNet::V4(net)), written.parse::<IpNet>().ok());
+        }
+    }
+
+    #[test]
+    fn plain_v4_leaves_the_unusual_to_ipnet() {
+        for text in [
+            "010.0.0.0/8",
+            "10.0.0.0/08",
+            "10.0.0/8",
+            "10.0.0.0.0/8",
+            "10.0.0.0/33",
+            "256.0.0.0/8",
+            "10.0.0.0",
+            "10.0.0.0/",
+            "/8",
+            "1.2.3.4/8/8",
+            "+1.2.3.4/8",
+            "::/0",
+        ] {
+            assert_eq!(plain_v4(text), None, "{text}");
+        }
+        assert_eq!(plain_v4("0.0.0.0/0"), "0.0.0.0/0".parse().ok());
+        assert_eq!(plain_v4("10.1.2.3/8"), "10.1.2.3/8".parse().ok());
     }
 }

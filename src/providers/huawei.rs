@@ -82,8 +82,7 @@ fn priority_group() -> SecurityGroup {
 fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<SecurityGroup> {
     let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
     // Bucket of each group id: a whole account's list names thousands of groups.
-    let mut index: std::collections::HashMap<Option<String>, usize> =
-        std::collections::HashMap::new();
+    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
     for c in rules {
         match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
             Some((_, reads)) => reads.push(c.read),
