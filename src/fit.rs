@@ -537,6 +537,12 @@ fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: 
         );
         return;
     };
+    // Most descriptions fit as they are: keep them without copying.
+    let fits = |t: &str| t.len() <= limit.max_chars || t.chars().count() <= limit.max_chars;
+    if !text.contains(limit.forbidden) && fits(&text) {
+        spec.description = Some(text);
+        return;
+    }
     let cleaned: String = text
         .chars()
         .filter(|c| !limit.forbidden.contains(c))
