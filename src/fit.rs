@@ -618,38 +618,59 @@ fn build(spec: RuleSpec, gi: usize, report: &mut Report) -> Option<Rule> {
 /// Merge rules that match the same packets (providers reject duplicates; description and
 /// origin are not part of a rule's identity).
 fn dedupe(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
-    let key = |r: &Rule| {
+    // The key borrows from the rules (no copies of port lists or group ids), so duplicates
+    // are found first and the list is filtered after.
+    fn key(
+        r: &Rule,
+    ) -> (
+        Direction,
+        crate::model::Family,
+        Protocol,
+        &PortSet,
+        Icmp,
+        &Remote,
+        Action,
+    ) {
         let s = r.spec();
         (
             s.direction,
             s.family,
             s.protocol,
-            s.ports.clone(),
+            &s.ports,
             s.icmp,
-            s.remote.clone(),
+            &s.remote,
             s.action,
         )
-    };
+    }
     // foldhash: seeded per process like std's SipHash, a fraction of its cost per key.
     let mut seen: foldhash::HashMap<_, usize> =
         foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default());
-    let mut kept = Vec::with_capacity(rules.len());
-    for rule in rules.drain(..) {
-        match seen.entry(key(&rule)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let first: &usize = first.get();
-                report.rule(gi, rule.origin()).push(
-                    Field::Rule,
-                    Kind::Rewritten,
-                    rule.description().map(str::to_owned),
-                    format!("same match as input rule {first}; merged (its description, if any, is dropped)"),
-                );
-            }
+    let first_of: Vec<Option<usize>> = rules
+        .iter()
+        .map(|rule| match seen.entry(key(rule)) {
+            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(rule.origin().index);
-                kept.push(rule);
+                None
             }
+        })
+        .collect();
+    drop(seen);
+    if first_of.iter().all(Option::is_none) {
+        return;
+    }
+    for (rule, first) in rules.iter().zip(&first_of) {
+        if let Some(first) = first {
+            report.rule(gi, rule.origin()).push(
+                Field::Rule,
+                Kind::Rewritten,
+                rule.description().map(str::to_owned),
+                format!(
+                    "same match as input rule {first}; merged (its description, if any, is dropped)"
+                ),
+            );
         }
     }
-    *rules = kept;
+    let mut first = first_of.iter();
+    rules.retain(|_| first.next().is_some_and(Option::is_none));
 }

@@ -80,6 +80,16 @@ fn priority_group() -> SecurityGroup {
 
 /// Rules of a list, one group per `security_group_id` in order of first appearance.
 fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<SecurityGroup> {
+    // One group (the usual list): its rules stay in the list they were read into.
+    if let Some(id) = rules.first().map(|c| c.group_id.clone())
+        && rules.iter().all(|c| c.group_id == id)
+    {
+        let mut group = priority_group();
+        group.id = id;
+        let reads = rules.into_iter().map(|c| c.read).collect();
+        group.rules = read::place(reads, first, report);
+        return vec![group];
+    }
     let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
     // Bucket of each group id: a whole account's list names thousands of groups.
     let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
