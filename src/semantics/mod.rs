@@ -807,7 +807,7 @@ fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
     let mut s: Vec<PacketBox> =
         allowed_with(g, usize::MAX, Dedup::FromFirstDeny, |_, packets| packets).unwrap_or_default();
     // Equal boxes are identical: an unstable sort gives the same list.
-    s.sort_unstable();
+    boxes::sort_boxes(&mut s);
     s.dedup();
     s
 }
