@@ -143,6 +143,18 @@ fn plain_v4(text: &str) -> Option<IpNet> {
 pub struct CidrText(pub IpNet);
 
 impl CidrText {
+    /// Call `f` with the text (IPv4 from a stack buffer, IPv6 through IpNet's own text).
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        let mut buf = [0u8; 18];
+        match self
+            .v4(&mut buf)
+            .and_then(|n| std::str::from_utf8(buf.get(..n)?).ok())
+        {
+            Some(text) => f(text),
+            None => f(&self.0.to_string()),
+        }
+    }
+
     /// Write the text into `buf` (at most 18 bytes for IPv4); `None` for IPv6.
     fn v4(&self, buf: &mut [u8; 18]) -> Option<usize> {
         let IpNet::V4(net) = self.0 else {

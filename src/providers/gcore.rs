@@ -28,7 +28,7 @@ use crate::model::{
     CidrText, Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote,
     Rule, RuleSpec, SecurityGroup, Tag,
 };
-use crate::output::Writer;
+use crate::output::{Object, Writer};
 use crate::report::{Change, Field, Kind, Report};
 
 /// Gcore Cloud, by API version.
@@ -247,6 +247,29 @@ struct WireBody<'a> {
     remote_group_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
+}
+
+impl WireBody<'_> {
+    /// The object `Writer::value` writes for this body (derived `Serialize`), field by field;
+    /// `body_writer_is_serdes_layout` holds the two together.
+    fn write(&self, o: &mut Object<'_>) -> Result<(), Error> {
+        o.str(
+            "direction",
+            match self.direction {
+                Direction::Ingress => "ingress",
+                Direction::Egress => "egress",
+            },
+        )?;
+        o.str("ethertype", self.ethertype)?;
+        o.str_or_null("protocol", self.protocol)?;
+        o.some_u16("port_range_min", self.port_range_min);
+        o.some_u16("port_range_max", self.port_range_max);
+        if let Some(net) = &self.remote_ip_prefix {
+            net.with_text(|text| o.str("remote_ip_prefix", text))?;
+        }
+        o.some_str("remote_group_id", self.remote_group_id)?;
+        o.some_str("description", self.description)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -634,7 +657,7 @@ impl Provider for Gcore {
             }
             bodies.push(self.body(rule)?);
         }
-        out.value(&bodies)
+        out.objects(&bodies, WireBody::write)
     }
 }
 
@@ -705,5 +728,76 @@ fn smtp_note(rule: &Rule, gi: usize, report: &mut Report) {
             None,
             "Gcore blocks outbound TCP/UDP port 25 on the platform; this rule's port 25 traffic will not pass",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text(w: Writer) -> String {
+        w.finish()
+            .map(crate::output::Output::into_json)
+            .unwrap_or_default()
+    }
+
+    prop_compose! {
+        fn body_parts()(ingress: bool, v4: bool, protocol in proptest::option::of(proptest::sample::select(vec!["tcp", "udp", "icmp", "any", "gre"])),
+                        min: Option<u16>, max: Option<u16>, net in proptest::option::of((any::<u32>(), 0u8..=32)),
+                        group in proptest::option::of("[a-z0-9\"\\\\\u{0}-\u{1f}é-]{0,12}"),
+                        description in proptest::option::of("[ -~\"\\\\\t\n\u{7f}é€😀]{0,16}"))
+                       -> (bool, bool, Option<&'static str>, Option<u16>, Option<u16>, Option<(u32, u8)>, Option<String>, Option<String>) {
+            (ingress, v4, protocol, min, max, net, group, description)
+        }
+    }
+
+    proptest! {
+        /// The field-by-field writer gives the bytes the derived `Serialize` gives through
+        /// `Writer::value`, at the top level and nested.
+        #[test]
+        fn body_writer_is_serdes_layout(parts in proptest::collection::vec(body_parts(), 0..4), nest: bool) {
+            let bodies: Vec<WireBody<'_>> = parts
+                .iter()
+                .map(|p| WireBody {
+                    direction: if p.0 { Direction::Ingress } else { Direction::Egress },
+                    ethertype: if p.1 { "IPv4" } else { "IPv6" },
+                    protocol: p.2,
+                    port_range_min: p.3,
+                    port_range_max: p.4,
+                    remote_ip_prefix: p.5.map(|(a, len)| {
+                        CidrText(ipnet::IpNet::V4(ipnet::Ipv4Net::new(a.into(), len).unwrap()))
+                    }),
+                    remote_group_id: p.6.as_deref(),
+                    description: p.7.as_deref(),
+                })
+                .collect();
+            let by = if nest { 4 } else { 0 };
+            let mut serde = Writer::new();
+            serde.nested(by, |w| w.value(&bodies)).unwrap();
+            let mut ours = Writer::new();
+            ours.nested(by, |w| w.objects(&bodies, WireBody::write)).unwrap();
+            prop_assert_eq!(text(ours), text(serde));
+        }
+    }
+
+    #[test]
+    fn ipv6_prefixes_are_written_as_serde_writes_them() {
+        let body = WireBody {
+            direction: Direction::Egress,
+            ethertype: "IPv6",
+            protocol: None,
+            port_range_min: None,
+            port_range_max: None,
+            remote_ip_prefix: Some(CidrText("2001:db8::/32".parse().unwrap())),
+            remote_group_id: None,
+            description: None,
+        };
+        let mut serde = Writer::new();
+        serde.value(&[&body]).unwrap();
+        let mut ours = Writer::new();
+        ours.objects(&[body], WireBody::write).unwrap();
+        assert_eq!(text(ours), text(serde));
     }
 }
