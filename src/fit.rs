@@ -288,9 +288,7 @@ fn fit_group(
             }
             _ => rule,
         };
-        for fitted in fit_rule(rule, gi, caps, report) {
-            out.rules.push(fitted);
-        }
+        fit_rule(rule, gi, caps, report, &mut out.rules);
     }
     // A later rule with the same match and action as an earlier one adds nothing: in a union
     // of allows, and in first-match order too (the earlier rule always matches first).
@@ -393,7 +391,7 @@ fn order_rules<'a>(
 }
 
 /// Fit one rule: zero (dropped), one, or several (split) rules.
-fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) -> Vec<Rule> {
+fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, out: &mut Vec<Rule>) {
     let origin = rule.origin().clone();
     if !rule.enabled() && !caps.enabled_flag {
         report.rule(gi, &origin).push(
@@ -402,7 +400,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
             Some("false".into()),
             "a disabled rule matches nothing; the target has no enabled flag, so it is left out",
         );
-        return Vec::new();
+        return;
     }
     let allow = rule.action() == Action::Allow;
     let mut spec = rule.spec().clone();
@@ -453,7 +451,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
             },
         )
     {
-        return Vec::new();
+        return;
     }
     if let Protocol::Number(p) = spec.protocol
         && !spec.ports.is_any()
@@ -466,7 +464,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
             &|s| s.ports = PortSet::any(),
         )
     {
-        return Vec::new();
+        return;
     }
     if !spec.icmp.is_any()
         && !caps.icmp_type_code
@@ -478,7 +476,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
             &|s| s.icmp = Icmp::Any,
         )
     {
-        return Vec::new();
+        return;
     }
     let remote_ok = match &spec.remote {
         Remote::Group(_) => caps.remote_group,
@@ -498,7 +496,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
         if !cannot(Field::Remote, value, what, &mut spec, &|s| {
             s.remote = Remote::Any
         }) {
-            return Vec::new();
+            return;
         }
     }
     fit_description(&mut spec, gi, caps, report);
@@ -521,7 +519,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report) ->
             "the target's document has no place for rule ids",
         );
     }
-    split_ports(spec, gi, caps, report)
+    split_ports(spec, gi, caps, report, out);
 }
 
 fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: &mut Report) {
@@ -562,11 +560,18 @@ fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: 
     spec.description = Some(cleaned);
 }
 
-fn split_ports(spec: RuleSpec, gi: usize, caps: &Capabilities, report: &mut Report) -> Vec<Rule> {
+fn split_ports(
+    spec: RuleSpec,
+    gi: usize,
+    caps: &Capabilities,
+    report: &mut Report,
+    out: &mut Vec<Rule>,
+) {
     let per_rule = caps.port_ranges_per_rule.max(1);
     let ranges = spec.ports.ranges();
     if ranges.len() <= per_rule {
-        return build(spec, gi, report).into_iter().collect();
+        out.extend(build(spec, gi, report));
+        return;
     }
     let chunks: Vec<PortSet> = ranges
         .chunks(per_rule)
@@ -582,19 +587,16 @@ fn split_ports(spec: RuleSpec, gi: usize, caps: &Capabilities, report: &mut Repo
             chunks.len()
         ),
     );
-    chunks
-        .into_iter()
-        .filter_map(|ports| {
-            build(
-                RuleSpec {
-                    ports,
-                    ..spec.clone()
-                },
-                gi,
-                report,
-            )
-        })
-        .collect()
+    for ports in chunks {
+        out.extend(build(
+            RuleSpec {
+                ports,
+                ..spec.clone()
+            },
+            gi,
+            report,
+        ));
+    }
 }
 
 fn build(spec: RuleSpec, gi: usize, report: &mut Report) -> Option<Rule> {

@@ -52,15 +52,17 @@ pub fn cidr(
 /// Report a rule's `created_at` / `updated_at` (as provider responses carry them): the model
 /// has no place for timestamps.
 pub fn timestamps(created_at: Option<&str>, updated_at: Option<&str>, changes: &mut Vec<Change>) {
-    let stamps: Vec<&str> = [created_at, updated_at].into_iter().flatten().collect();
-    if !stamps.is_empty() {
-        changes.push(Change::new(
-            Field::Timestamps,
-            Kind::Metadata,
-            Some(stamps.join(" / ")),
-            "rule timestamps are not carried",
-        ));
-    }
+    let value = match (created_at, updated_at) {
+        (None, None) => return,
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (Some(created), Some(updated)) => [created, " / ", updated].concat(),
+    };
+    changes.push(Change::new(
+        Field::Timestamps,
+        Kind::Metadata,
+        Some(value),
+        "rule timestamps are not carried",
+    ));
 }
 
 /// Place rules read from one group: number them in input order (keeping the provider's
