@@ -15,8 +15,9 @@
 //!   (verification and report included), and in the same run the baselines: a
 //!   `serde_json::Value` parse and compact write of the same text, and — when installed — `jq`
 //!   and `python3` running the same field mapping (`benches/baselines/`, whole processes).
-//! - `pairs/FROM->TO`: `convert` of an allow-only list of `SGCONV_BENCH_RULES` (default 10000)
-//!   rules from every generated provider to every provider.
+//! - `pairs/FROM/import` and `pairs/FROM->TO/{fit,export,verify,convert}`: each stage and the
+//!   whole `convert` of an allow-only list of `SGCONV_BENCH_RULES` (default 10000) rules from
+//!   every generated provider to every provider.
 //! - `lowering/huawei->gcore-v2`: a Huawei list with 10% deny rules lowered into Gcore
 //!   (`SGCONV_BENCH_LOWER`, default 2000 rules: the generator's denies fragment hard).
 //!
@@ -166,7 +167,7 @@ fn headline(c: &mut Criterion) {
         b.iter(|| {
             let converted = sgconv::convert(&text, from, to, &opts).expect("converts");
             let mut out = Vec::with_capacity(text.len());
-            serde_json::to_writer_pretty(&mut out, &converted.output).expect("writes");
+            out.extend_from_slice(converted.output.as_json().as_bytes());
             let report = serde_json::to_vec(&converted.report).expect("report");
             (out.len(), report.len())
         })
@@ -210,17 +211,51 @@ fn pairs(c: &mut Criterion) {
     let n = env_count("SGCONV_BENCH_RULES", 10_000);
     let mut group = c.benchmark_group("pairs");
     group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(2));
     for from in GENERATED {
         let Some(text) = generate(from, n, "0") else {
             return;
         };
+        let import_opts = import_options(from);
+        let read = |report: &mut Report| {
+            sgconv::import_with(&text, from, None, &import_opts, report).expect("imports")
+        };
+        group.bench_function(BenchmarkId::new(format!("{from}/import"), n), |b| {
+            b.iter(|| read(&mut Report::new(from, from)))
+        });
+        let doc = read(&mut Report::new(from, from));
         for to in ProviderId::ALL.iter().copied() {
             let opts = options(from, to);
             if let Err(e) = sgconv::convert(&text, from, to, &opts) {
                 eprintln!("pairs/{from}->{to}: not benchmarked: {e}");
                 continue;
             }
-            group.bench_function(BenchmarkId::new(format!("{from}->{to}"), n), |b| {
+            let target = to.provider();
+            let fit = |report: &mut Report| {
+                sgconv::fit::fit_with_budget(&doc, target.capabilities(), opts.rule_budget, report)
+                    .expect("fits")
+            };
+            let fitted = fit(&mut Report::new(from, to));
+            let write = |report: &mut Report| {
+                target
+                    .export(&fitted, &opts.export, report)
+                    .expect("exports")
+            };
+            let output = write(&mut Report::new(from, to));
+            group.bench_function(BenchmarkId::new(format!("{from}->{to}/fit"), n), |b| {
+                b.iter(|| fit(&mut Report::new(from, to)))
+            });
+            group.bench_function(BenchmarkId::new(format!("{from}->{to}/export"), n), |b| {
+                b.iter(|| write(&mut Report::new(from, to)))
+            });
+            group.bench_function(BenchmarkId::new(format!("{from}->{to}/verify"), n), |b| {
+                b.iter(|| {
+                    sgconv::verify::verify(&doc, &output, to, &mut Report::new(from, to))
+                        .expect("verifies")
+                })
+            });
+            group.bench_function(BenchmarkId::new(format!("{from}->{to}/convert"), n), |b| {
                 b.iter(|| sgconv::convert(&text, from, to, &opts).expect("converts"))
             });
         }

@@ -167,6 +167,22 @@ pub fn sort_boxes(boxes: &mut [PacketBox]) {
 }
 
 impl PacketBox {
+    /// The smallest box (in `Ord`) that a part of this one can be: the same direction and
+    /// family, each interval shrunk to its first value, no labels. Every sub-box of `self`
+    /// is at least this.
+    pub(crate) fn floor(&self) -> PacketBox {
+        PacketBox {
+            direction: self.direction,
+            family: self.family,
+            protocols: Span::one(self.protocols.lo),
+            ports: Span::one(self.ports.lo),
+            icmp_type: Span::one(self.icmp_type.lo),
+            icmp_code: Span::one(self.icmp_code.lo),
+            addresses: Span::one(self.addresses.lo),
+            labels: Vec::new(),
+        }
+    }
+
     /// Every field but the labels, in declaration order, as numbers that compare as the
     /// fields do one after another.
     fn key(&self) -> (u128, u128, u128) {
@@ -436,6 +452,56 @@ mod sort_tests {
             let mut derived = boxes;
             derived.sort();
             prop_assert_eq!(ours, derived);
+        }
+    }
+}
+
+#[cfg(test)]
+mod floor_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inside<T: Copy + Ord>(s: Span<T>, a: T, b: T) -> Span<T> {
+        let clamp = |v: T| v.max(s.lo).min(s.hi);
+        Span::new(clamp(a).min(clamp(b)), clamp(a).max(clamp(b)))
+    }
+
+    proptest! {
+        /// Every part of a box (each interval narrowed, labels added) is at least its floor:
+        /// what lets the search for the smallest differences skip a box.
+        #[test]
+        fn parts_are_at_least_the_floor(
+            p in (0u8..=255, 0u8..=255), ports in (any::<u16>(), any::<u16>()),
+            t in (any::<u8>(), any::<u8>()), c in (any::<u8>(), any::<u8>()),
+            a in (any::<u128>(), any::<u128>()),
+            cut in ((any::<u8>(), any::<u8>()), (any::<u16>(), any::<u16>()),
+                    (any::<u8>(), any::<u8>()), (any::<u8>(), any::<u8>()), (any::<u128>(), any::<u128>())),
+            labels in proptest::collection::vec(("[ab]", any::<bool>()), 0..2),
+        ) {
+            let x = PacketBox {
+                direction: Direction::Ingress,
+                family: Family::V6,
+                protocols: Span::new(p.0.min(p.1), p.0.max(p.1)),
+                ports: Span::new(ports.0.min(ports.1), ports.0.max(ports.1)),
+                icmp_type: Span::new(t.0.min(t.1), t.0.max(t.1)),
+                icmp_code: Span::new(c.0.min(c.1), c.0.max(c.1)),
+                addresses: Span::new(a.0.min(a.1), a.0.max(a.1)),
+                labels: Vec::new(),
+            };
+            let part = PacketBox {
+                protocols: inside(x.protocols, cut.0.0, cut.0.1),
+                ports: inside(x.ports, cut.1.0, cut.1.1),
+                icmp_type: inside(x.icmp_type, cut.2.0, cut.2.1),
+                icmp_code: inside(x.icmp_code, cut.3.0, cut.3.1),
+                addresses: inside(x.addresses, cut.4.0, cut.4.1),
+                labels: labels
+                    .into_iter()
+                    .map(|(id, member)| (Label { kind: LabelKind::Group, id }, member))
+                    .collect(),
+                ..x.clone()
+            };
+            prop_assert!(part >= x.floor());
+            prop_assert!(x >= x.floor());
         }
     }
 }

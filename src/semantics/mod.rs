@@ -616,7 +616,7 @@ impl Difference {
 /// `a − b`, ignoring the [`impossible`] packets, merged for reading.
 pub fn set_minus(a: &[PacketBox], b: &[PacketBox]) -> Vec<PacketBox> {
     let mut out = Vec::new();
-    subtract_indexed(a, b, false, &mut |piece| out.push(piece));
+    subtract_indexed(a, b, false, &mut out);
     out.sort();
     out.dedup();
     out
@@ -631,18 +631,57 @@ fn set_minus_limited(
     sorted: bool,
     limit: usize,
 ) -> (bool, Vec<PacketBox>) {
-    let mut any = false;
-    let mut first: std::collections::BTreeSet<PacketBox> = std::collections::BTreeSet::new();
-    subtract_indexed(a, b, sorted, &mut |piece| {
-        any = true;
-        if first.len() < limit || first.last().is_some_and(|last| piece < *last) {
-            first.insert(piece);
-            if first.len() > limit {
-                first.pop_last();
+    let mut first = Smallest {
+        any: false,
+        limit,
+        kept: std::collections::BTreeSet::new(),
+    };
+    subtract_indexed(a, b, sorted, &mut first);
+    (first.any, first.kept.into_iter().collect())
+}
+
+/// Where [`subtract_indexed`] puts the pieces of a difference.
+trait Pieces {
+    /// Whether the pieces of `x − b` can change anything here; `false` skips the box.
+    fn wants(&self, _x: &PacketBox) -> bool {
+        true
+    }
+    /// One piece.
+    fn piece(&mut self, piece: PacketBox);
+}
+
+impl Pieces for Vec<PacketBox> {
+    fn piece(&mut self, piece: PacketBox) {
+        self.push(piece);
+    }
+}
+
+/// Whether there is any piece, and the `limit` smallest.
+struct Smallest {
+    any: bool,
+    limit: usize,
+    kept: std::collections::BTreeSet<PacketBox>,
+}
+
+impl Pieces for Smallest {
+    /// Once there is a piece and `limit` are kept, a box whose pieces cannot come below the
+    /// largest kept one changes nothing: every piece of `x` is at least [`PacketBox::floor`]
+    /// of `x` (a heavily narrowed conversion would otherwise cut every box to pieces only to
+    /// throw them away).
+    fn wants(&self, x: &PacketBox) -> bool {
+        !(self.any
+            && self.kept.len() >= self.limit
+            && self.kept.last().is_none_or(|last| x.floor() >= *last))
+    }
+    fn piece(&mut self, piece: PacketBox) {
+        self.any = true;
+        if self.kept.len() < self.limit || self.kept.last().is_some_and(|last| piece < *last) {
+            self.kept.insert(piece);
+            if self.kept.len() > self.limit {
+                self.kept.pop_last();
             }
         }
-    });
-    (any, first.into_iter().collect())
+    }
 }
 
 /// Cut boxes indexed for "which of them can overlap this box": bucketed by direction,
@@ -730,12 +769,7 @@ fn size_class(span: Span<u128>) -> usize {
 /// sorted, as the compared sets are, by binary search when only `b` is) are empty
 /// differences; the index is built only for a box that is not. `sorted`: both are known to
 /// be sorted.
-fn subtract_indexed(
-    a: &[PacketBox],
-    b: &[PacketBox],
-    sorted: bool,
-    out: &mut dyn FnMut(PacketBox),
-) {
+fn subtract_indexed(a: &[PacketBox], b: &[PacketBox], sorted: bool, out: &mut dyn Pieces) {
     let impossible = impossible();
     let b_sorted = sorted || b.is_sorted();
     let a_sorted = sorted || (b_sorted && a.is_sorted());
@@ -758,13 +792,16 @@ fn subtract_indexed(
         } else if b_sorted && b.binary_search(x).is_ok() {
             continue;
         }
+        if !out.wants(x) {
+            continue;
+        }
         let index = index.get_or_insert_with(|| CutIndex::new(b.iter().chain(&impossible)));
         let near = index.near(x);
         if near.iter().any(|c| c.covers(x)) {
             continue;
         }
         for piece in boxes::subtract_each([x.clone()], &near) {
-            out(piece);
+            out.piece(piece);
         }
     }
 }
