@@ -365,6 +365,16 @@ pub(super) fn subtract_each<C: Borrow<PacketBox>>(
     boxes: impl IntoIterator<Item = PacketBox>,
     cut: &[C],
 ) -> Vec<PacketBox> {
+    subtract_pruned(boxes, cut, &|_| false)
+}
+
+/// [`subtract_each`], dropping along the way every piece `useless` says nothing of it can
+/// matter to the caller (its parts are parts of it).
+pub(super) fn subtract_pruned<C: Borrow<PacketBox>>(
+    boxes: impl IntoIterator<Item = PacketBox>,
+    cut: &[C],
+    useless: &dyn Fn(&PacketBox) -> bool,
+) -> Vec<PacketBox> {
     let mut out = Vec::new();
     let mut pieces: Vec<PacketBox> = Vec::new();
     let mut next: Vec<PacketBox> = Vec::new();
@@ -386,7 +396,16 @@ pub(super) fn subtract_each<C: Borrow<PacketBox>>(
             next.clear();
             for p in pieces.drain(first..) {
                 if p.overlaps(c) {
+                    let from = next.len();
                     p.minus_into(c, &mut next);
+                    let mut at = from;
+                    while at < next.len() {
+                        if next.get(at).is_some_and(useless) {
+                            next.swap_remove(at);
+                        } else {
+                            at = at.saturating_add(1);
+                        }
+                    }
                 } else {
                     next.push(p);
                 }

@@ -642,9 +642,10 @@ fn set_minus_limited(
 
 /// Where [`subtract_indexed`] puts the pieces of a difference.
 trait Pieces {
-    /// Whether the pieces of `x − b` can change anything here; `false` skips the box.
-    fn wants(&self, _x: &PacketBox) -> bool {
-        true
+    /// Whether no part of `x` can change anything here: `x − b` need not be cut out then,
+    /// nor any piece of it that is useless.
+    fn useless(&self, _x: &PacketBox) -> bool {
+        false
     }
     /// One piece.
     fn piece(&mut self, piece: PacketBox);
@@ -664,14 +665,14 @@ struct Smallest {
 }
 
 impl Pieces for Smallest {
-    /// Once there is a piece and `limit` are kept, a box whose pieces cannot come below the
-    /// largest kept one changes nothing: every piece of `x` is at least [`PacketBox::floor`]
+    /// Once there is a piece and `limit` are kept, a box whose parts cannot come below the
+    /// largest kept one changes nothing: every part of `x` is at least [`PacketBox::floor`]
     /// of `x` (a heavily narrowed conversion would otherwise cut every box to pieces only to
     /// throw them away).
-    fn wants(&self, x: &PacketBox) -> bool {
-        !(self.any
+    fn useless(&self, x: &PacketBox) -> bool {
+        self.any
             && self.kept.len() >= self.limit
-            && self.kept.last().is_none_or(|last| x.floor() >= *last))
+            && self.kept.last().is_none_or(|last| x.floor() >= *last)
     }
     fn piece(&mut self, piece: PacketBox) {
         self.any = true;
@@ -792,7 +793,7 @@ fn subtract_indexed(a: &[PacketBox], b: &[PacketBox], sorted: bool, out: &mut dy
         } else if b_sorted && b.binary_search(x).is_ok() {
             continue;
         }
-        if !out.wants(x) {
+        if out.useless(x) {
             continue;
         }
         let index = index.get_or_insert_with(|| CutIndex::new(b.iter().chain(&impossible)));
@@ -800,7 +801,8 @@ fn subtract_indexed(a: &[PacketBox], b: &[PacketBox], sorted: bool, out: &mut dy
         if near.iter().any(|c| c.covers(x)) {
             continue;
         }
-        for piece in boxes::subtract_each([x.clone()], &near) {
+        let pieces = boxes::subtract_pruned([x.clone()], &near, &|p| out.useless(p));
+        for piece in pieces {
             out.piece(piece);
         }
     }
