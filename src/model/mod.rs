@@ -34,6 +34,16 @@ pub enum Direction {
     Egress,
 }
 
+impl Direction {
+    /// The name sgconv reads and writes (`ingress`, `egress`; the serde name too).
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
 crate::text_enum::text_enum!(Direction { "ingress" => Direction::Ingress, "egress" => Direction::Egress });
 crate::text_enum::text_enum!(Family { "ipv4" => Family::V4, "ipv6" => Family::V6 });
 crate::text_enum::text_enum!(Action { "allow" => Action::Allow, "deny" => Action::Deny });

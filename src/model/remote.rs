@@ -146,13 +146,16 @@ impl CidrText {
     /// Call `f` with the text (IPv4 from a stack buffer, IPv6 through IpNet's own text).
     pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         let mut buf = [0u8; 18];
-        match self
-            .v4(&mut buf)
-            .and_then(|n| std::str::from_utf8(buf.get(..n)?).ok())
-        {
+        match self.v4_text(&mut buf) {
             Some(text) => f(text),
             None => f(&self.0.to_string()),
         }
+    }
+
+    /// The IPv4 text, written into `buf`; `None` for IPv6.
+    fn v4_text<'b>(&self, buf: &'b mut [u8; 18]) -> Option<&'b str> {
+        let n = self.v4(buf)?;
+        std::str::from_utf8(buf.get(..n)?).ok()
     }
 
     /// Write the text into `buf` (at most 18 bytes for IPv4); `None` for IPv6.
@@ -192,10 +195,7 @@ impl CidrText {
 impl std::fmt::Display for CidrText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut buf = [0u8; 18];
-        match self
-            .v4(&mut buf)
-            .and_then(|n| std::str::from_utf8(buf.get(..n)?).ok())
-        {
+        match self.v4_text(&mut buf) {
             Some(text) => f.write_str(text),
             None => self.0.fmt(f),
         }
@@ -205,10 +205,7 @@ impl std::fmt::Display for CidrText {
 impl Serialize for CidrText {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut buf = [0u8; 18];
-        match self
-            .v4(&mut buf)
-            .and_then(|n| std::str::from_utf8(buf.get(..n)?).ok())
-        {
+        match self.v4_text(&mut buf) {
             Some(text) => s.serialize_str(text),
             None => s.collect_str(&self.0),
         }

@@ -253,13 +253,7 @@ impl WireBody<'_> {
     /// The object `Writer::value` writes for this body (derived `Serialize`), field by field;
     /// `body_writer_is_serdes_layout` holds the two together.
     fn write(&self, o: &mut Object<'_>) -> Result<(), Error> {
-        o.str(
-            "direction",
-            match self.direction {
-                Direction::Ingress => "ingress",
-                Direction::Egress => "egress",
-            },
-        )?;
+        o.str("direction", self.direction.name())?;
         o.str("ethertype", self.ethertype)?;
         o.str_or_null("protocol", self.protocol)?;
         o.some_u16("port_range_min", self.port_range_min);

@@ -80,30 +80,26 @@ fn priority_group() -> SecurityGroup {
 
 /// Rules of a list, one group per `security_group_id` in order of first appearance.
 fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<SecurityGroup> {
-    // One group (the usual list): its rules stay in the list they were read into.
-    if let Some(id) = rules.first().map(|c| c.group_id.clone())
-        && rules.iter().all(|c| c.group_id == id)
-    {
-        let mut group = priority_group();
-        group.id = id;
-        let reads = rules.into_iter().map(|c| c.read).collect();
-        group.rules = read::place(reads, first, report);
-        return vec![group];
-    }
     let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
-    // Bucket of each group id: a whole account's list names thousands of groups.
-    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
-    for c in rules {
-        match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
-            Some((_, reads)) => reads.push(c.read),
-            None => {
-                index.insert(c.group_id.clone(), buckets.len());
-                buckets.push((c.group_id, vec![c.read]));
+    match rules.first().map(|c| c.group_id.clone()) {
+        None => buckets.push((None, Vec::new())),
+        // One group (the usual list): its rules stay in the list they were read into.
+        Some(id) if rules.iter().all(|c| c.group_id == id) => {
+            buckets.push((id, rules.into_iter().map(|c| c.read).collect()));
+        }
+        Some(_) => {
+            // Bucket of each group id: a whole account's list names thousands of groups.
+            let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
+            for c in rules {
+                match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
+                    Some((_, reads)) => reads.push(c.read),
+                    None => {
+                        index.insert(c.group_id.clone(), buckets.len());
+                        buckets.push((c.group_id, vec![c.read]));
+                    }
+                }
             }
         }
-    }
-    if buckets.is_empty() {
-        buckets.push((None, Vec::new()));
     }
     buckets
         .into_iter()

@@ -159,7 +159,7 @@ pub struct PacketBox {
 /// of boxes with the same key (differing in labels only) are put in order after.
 pub fn sort_boxes(boxes: &mut [PacketBox]) {
     boxes.sort_by_cached_key(PacketBox::key);
-    for run in boxes.chunk_by_mut(PacketBox::same_but_labels) {
+    for run in boxes.chunk_by_mut(|a, b| a.key() == b.key()) {
         if run.len() > 1 {
             run.sort_unstable();
         }
@@ -207,17 +207,6 @@ impl PacketBox {
             self.icmp_code.hi,
         ]);
         (head, self.addresses.lo, self.addresses.hi)
-    }
-
-    /// Whether every field but the labels is equal (the keys are).
-    fn same_but_labels(&self, other: &PacketBox) -> bool {
-        self.direction == other.direction
-            && self.family == other.family
-            && self.protocols == other.protocols
-            && self.ports == other.ports
-            && self.icmp_type == other.icmp_type
-            && self.icmp_code == other.icmp_code
-            && self.addresses == other.addresses
     }
 
     /// Every packet of a direction and family.
@@ -398,6 +387,7 @@ pub(super) fn subtract_pruned<C: Borrow<PacketBox>>(
                 if p.overlaps(c) {
                     let from = next.len();
                     p.minus_into(c, &mut next);
+                    // Pieces are cut independently, so their order does not change the result.
                     let mut at = from;
                     while at < next.len() {
                         if next.get(at).is_some_and(useless) {

@@ -46,10 +46,7 @@ pub fn describe(b: &PacketBox) -> String {
 
 impl fmt::Display for PacketBox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.direction {
-            Direction::Ingress => "ingress",
-            Direction::Egress => "egress",
-        })?;
+        f.write_str(self.direction.name())?;
         let p = self.protocols;
         if p == ALL_PROTOCOLS {
             f.write_str(" any protocol")?;
