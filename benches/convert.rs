@@ -30,7 +30,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use sgconv::{ExportOptions, ImportOptions, Options, ProviderId, Report};
+use sgconv::{ExportOptions, ImportOptions, Options, ProviderId, Report, stages};
 
 /// The generator's providers (its names are sgconv's).
 const GENERATED: [ProviderId; 4] = [
@@ -85,24 +85,25 @@ fn generate(provider: ProviderId, n: usize, deny_fraction: &str) -> Option<Strin
 /// Import options for rule lists without their group (Scaleway): drop both ways.
 fn import_options(from: ProviderId) -> ImportOptions {
     match from {
-        ProviderId::Scaleway => ImportOptions {
-            default_inbound: Some(sgconv::model::Action::Deny),
-            default_outbound: Some(sgconv::model::Action::Deny),
-        },
+        ProviderId::Scaleway => ImportOptions::default()
+            .with_defaults(
+                Some(sgconv::model::Action::Deny),
+                Some(sgconv::model::Action::Deny),
+            )
+            .with_stateful(Some(true)),
         _ => ImportOptions::default(),
     }
 }
 
 fn options(from: ProviderId, to: ProviderId) -> Options {
-    Options {
-        import: import_options(from),
-        export: ExportOptions {
-            target_group: (to == ProviderId::Huawei).then(|| "sg-bench".to_owned()),
-        },
-        rule_budget: Some(usize::MAX),
-        allow_widen: true,
-        ..Options::default()
-    }
+    Options::default()
+        .with_import(import_options(from))
+        .with_export(
+            ExportOptions::default()
+                .with_target_group((to == ProviderId::Huawei).then(|| "sg-bench".to_owned())),
+        )
+        .with_rule_budget(Some(usize::MAX))
+        .with_allow_widen(true)
 }
 
 /// Run a whole process once (the input file is its last argument); false when it cannot run.
@@ -121,53 +122,31 @@ fn headline(c: &mut Criterion) {
     };
     let (from, to) = (ProviderId::Huawei, ProviderId::GcoreV2);
     let opts = options(from, to);
-    let target = to.provider();
     let mut report = Report::new(from, to);
-    let doc = sgconv::import(&text, from, None, &mut report).expect("imports");
-    let fitted =
-        sgconv::fit::fit_with_budget(&doc, target.capabilities(), None, &mut report).expect("fits");
-    let output = target
-        .export(&fitted, &ExportOptions::default(), &mut report)
-        .expect("exports");
+    let doc = stages::import(&text, from, &opts, &mut report).expect("imports");
+    let fitted = stages::fit(&doc, to, &opts, &mut report).expect("fits");
+    let output = stages::export(&fitted, to, &opts, &mut report).expect("exports");
 
     let mut group = c.benchmark_group("huawei_to_gcore_v2");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     group.bench_function(BenchmarkId::new("import", n), |b| {
-        b.iter(|| sgconv::import(&text, from, None, &mut Report::new(from, to)).expect("imports"))
+        b.iter(|| stages::import(&text, from, &opts, &mut Report::new(from, to)).expect("imports"))
     });
     group.bench_function(BenchmarkId::new("fit", n), |b| {
-        b.iter(|| {
-            sgconv::fit::fit_with_budget(
-                &doc,
-                target.capabilities(),
-                None,
-                &mut Report::new(from, to),
-            )
-            .expect("fits")
-        })
+        b.iter(|| stages::fit(&doc, to, &opts, &mut Report::new(from, to)).expect("fits"))
     });
     group.bench_function(BenchmarkId::new("export", n), |b| {
-        b.iter(|| {
-            target
-                .export(
-                    &fitted,
-                    &ExportOptions::default(),
-                    &mut Report::new(from, to),
-                )
-                .expect("exports")
-        })
+        b.iter(|| stages::export(&fitted, to, &opts, &mut Report::new(from, to)).expect("exports"))
     });
     group.bench_function(BenchmarkId::new("verify", n), |b| {
-        b.iter(|| {
-            sgconv::verify::verify(&doc, &output, to, &mut Report::new(from, to)).expect("verifies")
-        })
+        b.iter(|| stages::verify(&doc, &output, to, &mut Report::new(from, to)).expect("verifies"))
     });
     group.bench_function(BenchmarkId::new("convert_and_write", n), |b| {
         b.iter(|| {
             let converted = sgconv::convert(&text, from, to, &opts).expect("converts");
             let mut out = Vec::with_capacity(text.len());
-            out.extend_from_slice(converted.output.as_json().as_bytes());
+            out.extend_from_slice(converted.output().expect("output").as_json().as_bytes());
             let report = serde_json::to_vec(&converted.report).expect("report");
             (out.len(), report.len())
         })
@@ -217,31 +196,30 @@ fn pairs(c: &mut Criterion) {
         let Some(text) = generate(from, n, "0") else {
             return;
         };
-        let import_opts = import_options(from);
-        let read = |report: &mut Report| {
-            sgconv::import_with(&text, from, None, &import_opts, report).expect("imports")
-        };
+        let read_opts = Options::default().with_import(import_options(from));
+        let read =
+            |report: &mut Report| stages::import(&text, from, &read_opts, report).expect("imports");
         group.bench_function(BenchmarkId::new(format!("{from}/import"), n), |b| {
             b.iter(|| read(&mut Report::new(from, from)))
         });
         let doc = read(&mut Report::new(from, from));
         for to in ProviderId::ALL.iter().copied() {
             let opts = options(from, to);
-            if let Err(e) = sgconv::convert(&text, from, to, &opts) {
-                eprintln!("pairs/{from}->{to}: not benchmarked: {e}");
-                continue;
+            match sgconv::convert(&text, from, to, &opts).map(|c| c.outcome) {
+                Ok(Ok(_)) => {}
+                Ok(Err(refused)) => {
+                    eprintln!("pairs/{from}->{to}: not benchmarked: refused: {refused}");
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!("pairs/{from}->{to}: not benchmarked: {e}");
+                    continue;
+                }
             }
-            let target = to.provider();
-            let fit = |report: &mut Report| {
-                sgconv::fit::fit_with_budget(&doc, target.capabilities(), opts.rule_budget, report)
-                    .expect("fits")
-            };
+            let fit = |report: &mut Report| stages::fit(&doc, to, &opts, report).expect("fits");
             let fitted = fit(&mut Report::new(from, to));
-            let write = |report: &mut Report| {
-                target
-                    .export(&fitted, &opts.export, report)
-                    .expect("exports")
-            };
+            let write =
+                |report: &mut Report| stages::export(&fitted, to, &opts, report).expect("exports");
             let output = write(&mut Report::new(from, to));
             group.bench_function(BenchmarkId::new(format!("{from}->{to}/fit"), n), |b| {
                 b.iter(|| fit(&mut Report::new(from, to)))
@@ -251,8 +229,7 @@ fn pairs(c: &mut Criterion) {
             });
             group.bench_function(BenchmarkId::new(format!("{from}->{to}/verify"), n), |b| {
                 b.iter(|| {
-                    sgconv::verify::verify(&doc, &output, to, &mut Report::new(from, to))
-                        .expect("verifies")
+                    stages::verify(&doc, &output, to, &mut Report::new(from, to)).expect("verifies")
                 })
             });
             group.bench_function(BenchmarkId::new(format!("{from}->{to}/convert"), n), |b| {
@@ -271,15 +248,11 @@ fn lowering(c: &mut Criterion) {
     let (from, to) = (ProviderId::Huawei, ProviderId::GcoreV2);
     let opts = options(from, to);
     let mut report = Report::new(from, to);
-    let doc = sgconv::import(&text, from, None, &mut report).expect("imports");
-    let caps = to.provider().capabilities();
+    let doc = stages::import(&text, from, &opts, &mut report).expect("imports");
     let mut group = c.benchmark_group("lowering");
     group.sample_size(10);
     group.bench_function(BenchmarkId::new("huawei->gcore-v2/fit", n), |b| {
-        b.iter(|| {
-            sgconv::fit::fit_with_budget(&doc, caps, Some(usize::MAX), &mut Report::new(from, to))
-                .expect("lowers")
-        })
+        b.iter(|| stages::fit(&doc, to, &opts, &mut Report::new(from, to)).expect("lowers"))
     });
     group.bench_function(BenchmarkId::new("huawei->gcore-v2/convert", n), |b| {
         b.iter(|| sgconv::convert(&text, from, to, &opts).expect("converts"))

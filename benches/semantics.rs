@@ -56,7 +56,7 @@ fn group() -> SecurityGroup {
         spec.priority = Some(if deny { 1 } else { 100 });
         rules.push(Rule::new(spec).expect("rule"));
     }
-    let mut g = SecurityGroup::allow_only();
+    let mut g = SecurityGroup::empty();
     g.evaluation = Evaluation::Priority;
     g.rules = rules;
     g
@@ -67,27 +67,26 @@ fn text(group: &SecurityGroup) -> String {
         groups: vec![group.clone()],
     };
     let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::Canonical);
-    let value = ProviderId::Canonical
-        .provider()
-        .export(&doc, &Default::default(), &mut report)
-        .expect("export");
-    serde_json::to_string(&value).expect("json")
+    sgconv::stages::export(
+        &doc,
+        ProviderId::Canonical,
+        &Options::default(),
+        &mut report,
+    )
+    .expect("export")
+    .into_json()
 }
 
 fn bench(c: &mut Criterion) {
     let g = group();
     let input = text(&g);
-    let options = Options {
-        rule_budget: Some(1_000_000),
-        ..Options::default()
-    };
-    let caps = ProviderId::GcoreV2.provider().capabilities();
+    let options = Options::default().with_rule_budget(Some(1_000_000));
     let doc = Document {
         groups: vec![g.clone()],
     };
     let mut sample = sgconv::Report::new(ProviderId::Canonical, ProviderId::GcoreV2);
     let lowered =
-        sgconv::fit::fit_with_budget(&doc, caps, Some(1_000_000), &mut sample).expect("lowers");
+        sgconv::stages::fit(&doc, ProviderId::GcoreV2, &options, &mut sample).expect("lowers");
     eprintln!(
         "10,000 rules (1,000 denies) lowered to {} Gcore rules",
         lowered.groups[0].rules.len()
@@ -97,7 +96,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("lower_to_gcore", |b| {
         b.iter(|| {
             let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::GcoreV2);
-            sgconv::fit::fit_with_budget(&doc, caps, Some(1_000_000), &mut report).expect("lowers")
+            sgconv::stages::fit(&doc, ProviderId::GcoreV2, &options, &mut report).expect("lowers")
         })
     });
     group.bench_function("compare_source_with_lowered", |b| {

@@ -1,125 +1,222 @@
-//! `sgconv diff`: the semantic difference of two groups from any providers.
+//! The semantic difference of two documents, from any providers: which packets each allows
+//! that the other does not, group by group.
 //!
-//! Exit codes: 0 the documents allow the same packets, 1 they differ, 2 usage error or an
-//! input that cannot be read (so "differ" is never confused with "broken").
+//! Groups are paired by id, then by name, then by position among those left, and each pair
+//! says how it was paired; a group with no partner is compared with a group that allows
+//! nothing.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+use serde::{Deserialize, Serialize};
 
-use sgconv::report::{Report, Verdict};
-use sgconv::semantics::{self, Difference};
-use sgconv::{Format, ProviderId};
+use crate::convert::{Options, import};
+use crate::error::Error;
+use crate::id::ProviderId;
+use crate::model::{Document, SecurityGroup};
+use crate::report::{Entry, Kind};
+use crate::semantics::{self, Verdict};
 
-use crate::cli::{fail, read_input, write_stdout};
-
-/// How `diff` prints.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DiffFormat {
-    /// Lines for people.
-    Text,
-    /// One JSON object.
-    Json,
+/// How two groups were paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Pairing {
+    /// Both have the same id.
+    Id,
+    /// Both have the same name (and no id matched).
+    Name,
+    /// Neither id nor name matched: paired by position among the groups left.
+    Position,
+    /// Only one side has the group.
+    Unpaired,
 }
 
-#[derive(clap::Args)]
-pub struct DiffArgs {
-    /// The first document's provider.
-    #[arg(long, value_name = "PROVIDER")]
-    from: ProviderId,
-    /// The first document.
-    #[arg(value_name = "FILE_A")]
-    file_a: PathBuf,
-    /// The second document's provider.
-    #[arg(long, value_name = "PROVIDER")]
-    to: ProviderId,
-    /// The second document.
-    #[arg(value_name = "FILE_B")]
-    file_b: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    format: DiffFormat,
-    /// Input format of both files [default: detected from the first character].
-    #[arg(long, value_enum)]
-    input_format: Option<Format>,
+/// Which side allows packets the other does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiffSide {
+    /// Only the first document allows them.
+    OnlyInA,
+    /// Only the second document allows them.
+    OnlyInB,
 }
 
-fn load(
-    path: &std::path::Path,
-    provider: ProviderId,
-    format: Option<Format>,
-) -> Result<sgconv::Document, String> {
-    let text = read_input(Some(path))?;
-    let mut report = Report::new(provider, provider);
-    sgconv::import(&text, provider, format, &mut report)
-        .map_err(|e| format!("{}: {e}", path.display()))
+/// Packets one side allows and the other does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DiffBox {
+    /// Which side allows them.
+    pub side: DiffSide,
+    /// The packets, readable (`ingress tcp 22 from 0.0.0.0/0`).
+    pub packets: String,
 }
 
-/// Run `sgconv diff`.
-pub fn run(args: &DiffArgs) -> ExitCode {
-    let a = match load(&args.file_a, args.from, args.input_format) {
-        Ok(d) => d,
-        Err(e) => return fail(e, 2),
-    };
-    let b = match load(&args.file_b, args.to, args.input_format) {
-        Ok(d) => d,
-        Err(e) => return fail(e, 2),
-    };
-    let differences = semantics::compare_documents(&a, &b);
-    let side =
-        |v: Verdict| -> Vec<&Difference> { differences.iter().filter(|d| d.change == v).collect() };
-    let (only_a, only_b) = (side(Verdict::Narrowed), side(Verdict::Widened));
-    let text = match args.format {
-        DiffFormat::Json => {
-            let list = |ds: &[&Difference]| -> Vec<serde_json::Value> {
-                ds.iter()
-                    .map(|d| serde_json::json!({"group": d.group, "packets": d.packets}))
-                    .collect()
+/// Two paired groups and how they differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct GroupPair {
+    /// The group's index in the first document, if it has one.
+    pub a: Option<usize>,
+    /// The group's index in the second document, if it has one.
+    pub b: Option<usize>,
+    /// How they were paired.
+    pub by: Pairing,
+    /// The group's id or name, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Set when one is stateful and the other not (a stateful group also allows the replies
+    /// of every flow it allows).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stateful_differs: bool,
+    /// The packets only one side allows.
+    pub differences: Vec<DiffBox>,
+}
+
+/// The semantic difference of two documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Diff {
+    /// Both allow exactly the same packets, group by group, and nothing went unread.
+    pub equal: bool,
+    /// Every group, paired.
+    pub pairs: Vec<GroupPair>,
+    /// Parts of either input that were not read: while there are any, `equal` is false,
+    /// since what the documents allow is not known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<Entry>,
+}
+
+impl Diff {
+    /// Whether nothing differs in packets or statefulness (unread parts aside).
+    pub fn same_packets(&self) -> bool {
+        self.pairs
+            .iter()
+            .all(|p| p.differences.is_empty() && !p.stateful_differs)
+    }
+}
+
+/// Compare `a` (a document of `from_a`) with `b` (of `from_b`); both are read with
+/// `options.import` and `options.input_format`.
+///
+/// ```
+/// use sgconv::{diff, Options, ProviderId};
+/// let a = r#"[{"direction": "ingress", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22}]"#;
+/// let b = r#"{"security_group_rule": {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+///             "multiport": "22", "action": "allow", "priority": 1}}"#;
+/// let d = diff(a, ProviderId::GcoreV2, b, ProviderId::Huawei, &Options::default()).unwrap();
+/// assert!(d.equal); // Gcore's rule without ethertype is IPv4, like Huawei's
+/// assert_eq!(d.pairs[0].by, sgconv::Pairing::Position);
+/// ```
+pub fn diff(
+    a: &str,
+    from_a: ProviderId,
+    b: &str,
+    from_b: ProviderId,
+    options: &Options,
+) -> Result<Diff, Error> {
+    let a = import(a, from_a, options)?;
+    let b = import(b, from_b, options)?;
+    let mut unread: Vec<Entry> = Vec::new();
+    for report in [&a.report, &b.report] {
+        unread.extend(
+            report
+                .entries
+                .iter()
+                .filter(|e| e.kind == Kind::Unread)
+                .cloned(),
+        );
+    }
+    let mut d = diff_documents(&a.document, &b.document);
+    d.equal = d.equal && unread.is_empty();
+    d.unread = unread;
+    Ok(d)
+}
+
+/// [`diff`] on documents already read.
+pub fn diff_documents(a: &Document, b: &Document) -> Diff {
+    let empty = SecurityGroup::empty();
+    let pairs: Vec<GroupPair> = pair(a, b)
+        .into_iter()
+        .map(|(ia, ib, by)| {
+            let ga = ia.and_then(|i| a.groups.get(i));
+            let gb = ib.and_then(|i| b.groups.get(i));
+            let label = ga
+                .or(gb)
+                .and_then(|g| g.id.clone().or_else(|| g.name.clone()));
+            let differences = semantics::compare(0, ga.unwrap_or(&empty), gb.unwrap_or(&empty))
+                .into_iter()
+                .map(|d| DiffBox {
+                    side: if d.change == Verdict::Widened {
+                        DiffSide::OnlyInB
+                    } else {
+                        DiffSide::OnlyInA
+                    },
+                    packets: d.packets,
+                })
+                .collect();
+            let stateful_differs = match (ga, gb) {
+                (Some(x), Some(y)) => x.stateful != y.stateful,
+                _ => false,
             };
-            let value = serde_json::json!({
-                "equal": differences.is_empty(),
-                "from": args.from,
-                "to": args.to,
-                "groups": [a.groups.len(), b.groups.len()],
-                "only_in_from": list(&only_a),
-                "only_in_to": list(&only_b),
-            });
-            let mut t = serde_json::to_string_pretty(&value).unwrap_or_default();
-            t.push('\n');
-            t
-        }
-        DiffFormat::Text => {
-            let mut t = String::new();
-            if a.groups.len() != b.groups.len() {
-                t.push_str(&format!(
-                    "note: {} group(s) against {} group(s); a missing group allows nothing\n",
-                    a.groups.len(),
-                    b.groups.len()
-                ));
+            GroupPair {
+                a: ia,
+                b: ib,
+                by,
+                label,
+                stateful_differs,
+                differences,
             }
-            if differences.is_empty() {
-                t.push_str("equal: both allow exactly the same packets\n");
-            }
-            for d in &only_a {
-                t.push_str(&format!(
-                    "- group {}: {} (only {} allows)\n",
-                    d.group, d.packets, args.from
-                ));
-            }
-            for d in &only_b {
-                t.push_str(&format!(
-                    "+ group {}: {} (only {} allows)\n",
-                    d.group, d.packets, args.to
-                ));
-            }
-            t
-        }
+        })
+        .collect();
+    let mut d = Diff {
+        equal: false,
+        pairs,
+        unread: Vec::new(),
     };
-    if let Err(e) = write_stdout(text.as_bytes()) {
-        return fail(e, 2);
+    d.equal = d.same_packets();
+    d
+}
+
+type Pair = (Option<usize>, Option<usize>, Pairing);
+
+/// Pair the groups of `a` and `b`: by id, then by name, then by position among the rest.
+fn pair(a: &Document, b: &Document) -> Vec<Pair> {
+    let mut left_a: Vec<usize> = (0..a.groups.len()).collect();
+    let mut left_b: Vec<usize> = (0..b.groups.len()).collect();
+    let mut out: Vec<Pair> = Vec::new();
+    type Key = fn(&SecurityGroup) -> Option<&String>;
+    let keys: [(Key, Pairing); 2] = [
+        (|g| g.id.as_ref(), Pairing::Id),
+        (|g| g.name.as_ref(), Pairing::Name),
+    ];
+    for (key, by) in keys {
+        let mut i = 0;
+        while let Some(&ia) = left_a.get(i) {
+            let ka = a.groups.get(ia).and_then(key);
+            let found = ka.and_then(|ka| {
+                left_b
+                    .iter()
+                    .position(|&ib| b.groups.get(ib).and_then(key) == Some(ka))
+            });
+            match found {
+                Some(j) => {
+                    let ib = left_b.remove(j);
+                    left_a.remove(i);
+                    out.push((Some(ia), Some(ib), by));
+                }
+                None => i = i.saturating_add(1),
+            }
+        }
     }
-    if differences.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    let n = left_a.len().max(left_b.len());
+    for k in 0..n {
+        let (ia, ib) = (left_a.get(k).copied(), left_b.get(k).copied());
+        let by = if ia.is_some() && ib.is_some() {
+            Pairing::Position
+        } else {
+            Pairing::Unpaired
+        };
+        out.push((ia, ib, by));
     }
+    out.sort_by_key(|(ia, ib, _)| (ia.is_none(), *ia, *ib));
+    out
 }

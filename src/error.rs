@@ -1,12 +1,12 @@
-//! The library's errors. Exit codes are the CLI's business: see [`Error::exit_code`].
+//! The library's errors: bad input, and bugs. A refusal is not an error: it is a value
+//! beside the report ([`crate::Outcome`]).
 
 use std::fmt;
 
-use crate::providers::ProviderId;
-use crate::report::Report;
+use crate::id::ProviderId;
 
 /// Where in an input document something went wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// The JSON path of the value (`security_group_rules[3].protocol`; `.` for the root).
     pub path: String,
@@ -30,8 +30,9 @@ impl fmt::Display for Location {
     }
 }
 
-/// Everything that can stop a conversion.
-#[derive(Debug, thiserror::Error)]
+/// What stops a conversion before it has a result: the input cannot be read, or sgconv has
+/// a bug.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The input is not valid JSON/YAML, or a value in it is not what the provider accepts.
@@ -44,7 +45,8 @@ pub enum Error {
         /// What was found and what was expected.
         message: String,
     },
-    /// The input is well-formed but not a document shape the provider's importer knows.
+    /// The input is well-formed but not a document shape the provider's importer knows, or
+    /// it is ambiguous (two shapes at once) or known to be incomplete.
     #[error("{provider} input: {message}")]
     Shape {
         /// The provider whose document was being read.
@@ -52,27 +54,20 @@ pub enum Error {
         /// What was found and what was expected.
         message: String,
     },
-    /// The conversion would change traffic in a way the options forbid (widening without
-    /// `allow_widen`, narrowing with `strict`), or needs lowering that is not available.
-    #[error("refused: {reason}")]
-    Refused {
-        /// Why.
-        reason: String,
-        /// The report up to the refusal, to show what would have changed.
-        report: Box<Report>,
-    },
-    /// A bug: an exporter met a rule the lowering pass should have fitted.
+    /// A document built in code breaks a model invariant.
+    #[error("invalid document: {0}")]
+    Model(#[from] crate::model::ModelError),
+    /// A bug: sgconv produced something it cannot read back.
     #[error("internal error (please report): {0}")]
     Internal(String),
 }
 
 impl Error {
-    /// The CLI exit code for this error: 1 bad input, 3 refused, 70 internal.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Input { .. } | Error::Shape { .. } => 1,
-            Error::Refused { .. } => 3,
-            Error::Internal(_) => 70,
+    pub(crate) fn input(provider: ProviderId, e: crate::codec::DecodeError) -> Error {
+        Error::Input {
+            provider,
+            location: e.location,
+            message: e.message,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The `sgconv` command line; everything is in [`sgconv::cli`] except the exit.
+//! The `sgconv` command line: everything is in the binary's `cli` module except the exit.
 #![forbid(unsafe_code)]
 // Panic audit, as in the library: nothing derived from input may panic.
 #![deny(
@@ -13,12 +13,11 @@
 )]
 
 mod cli;
-mod diff;
 
 /// mimalloc instead of the system allocator: a conversion allocates and frees a few small
 /// values per rule (names, ids, report entries), and glibc's malloc spent a third of a
-/// 100,000-rule conversion on them (perf; README "Performance" has the figures). The binary
-/// only: the library leaves the choice to the program that links it.
+/// 100,000-rule conversion on them. The binary only: the library leaves the choice to the
+/// program that links it.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

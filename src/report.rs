@@ -1,21 +1,35 @@
-//! The loss report: what a conversion could not carry over, as a value (DESIGN.md §4).
+//! The loss report: what a conversion could not carry over, as a value.
 //!
-//! Every conversion returns a [`Report`] beside its output (typst's `Warned<T>`). Each
-//! [`Entry`] names the group and input rule, the field, the [`Kind`] of loss and a sentence.
-//! The [`Verdict`] sums up the semantic effect: `widened` beats `narrowed` beats `exact`.
+//! Every conversion returns a [`Report`] beside its output or its refusal. Each [`Entry`]
+//! names the group and input rule, the field, the [`Kind`] of loss and a sentence. The
+//! [`Verdict`] sums up the semantic effect: `widened` beats `unverified` beats `narrowed`
+//! beats `exact`.
+//!
+//! ```
+//! use sgconv::{convert, Options, ProviderId, report::Kind};
+//! let huawei = r#"{"security_group_rule": {"direction": "ingress", "ethertype": "IPv4",
+//!     "protocol": "tcp", "multiport": "22", "action": "allow", "priority": 1,
+//!     "remote_ip_prefix": "10.0.0.0/8", "description": "ssh"}}"#;
+//! let out = convert(huawei, ProviderId::Huawei, ProviderId::Scaleway, &Options::default()).unwrap();
+//! // Scaleway rules have no description: a metadata entry says so.
+//! let lost: Vec<_> = out.report.entries.iter().filter(|e| e.kind == Kind::Metadata).collect();
+//! assert!(lost.iter().any(|e| e.field.to_string() == "description"));
+//! ```
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
+use crate::id::ProviderId;
 use crate::model::Origin;
-use crate::providers::ProviderId;
+pub use crate::semantics::Verdict;
 
 /// What kind of change an entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Kind {
     /// The target denies packets the source allowed (connectivity lost).
     Narrowed,
@@ -28,10 +42,34 @@ pub enum Kind {
     /// Something to know that the group's packet set does not show (platform rules,
     /// ambiguous names).
     Note,
+    /// Part of the input sgconv did not read (a key it does not know, at [`Entry::path`]):
+    /// what the source allows is then not known, and the verdict is `unverified`.
+    Unread,
+}
+
+impl Kind {
+    /// The name reports use (`narrowed`, `widened`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Narrowed => "narrowed",
+            Kind::Widened => "widened",
+            Kind::Metadata => "metadata",
+            Kind::Rewritten => "rewritten",
+            Kind::Note => "note",
+            Kind::Unread => "unread",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Which field an entry is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Field {
     /// A rule or group id.
     Id,
@@ -99,76 +137,111 @@ impl fmt::Display for Field {
     }
 }
 
+impl Field {
+    /// The fields with a fixed name, for reading a name back.
+    const NAMED: [Field; 18] = [
+        Field::Id,
+        Field::Timestamps,
+        Field::Revision,
+        Field::Name,
+        Field::Description,
+        Field::Tags,
+        Field::Family,
+        Field::Protocol,
+        Field::Ports,
+        Field::Icmp,
+        Field::Remote,
+        Field::Action,
+        Field::Priority,
+        Field::Enabled,
+        Field::Stateful,
+        Field::DefaultPolicy,
+        Field::Rule,
+        Field::Group,
+    ];
+
+    /// The field a report names: a fixed name, or else a provider's wire name.
+    pub fn from_name(name: &str) -> Field {
+        Field::NAMED
+            .into_iter()
+            .find(|f| f.to_string() == name)
+            .unwrap_or_else(|| Field::Wire(name.to_owned().into()))
+    }
+}
+
 impl Serialize for Field {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = Cow::<'de, str>::deserialize(d)?;
+        Ok(Field::from_name(&name))
+    }
+}
+
 /// One thing a conversion changed or could not carry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Entry {
     /// Index of the group in the input document.
     pub group: usize,
     /// The input rule (index in its group, provider id); `None` for group-level entries.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Origin>,
     /// The field.
     pub field: Field,
     /// What kind of change.
     pub kind: Kind,
+    /// Where in the input document, by JSON path (given for unread parts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     /// The source value, as written in the input, where one helps.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// A sentence for people (most are fixed sentences, shared rather than copied per
     /// entry).
     pub message: Cow<'static, str>,
 }
 
-/// The semantic summary of a conversion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The target allows exactly the packets the source allowed.
-    Exact,
-    /// The target denies some packets the source allowed.
-    Narrowed,
-    /// The target allows some packets the source denied.
-    Widened,
-}
+/// The version of the report's JSON form, written as `sgconv_report`.
+pub const REPORT_VERSION: u32 = 1;
 
 /// Everything a conversion reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Report {
+    /// The report format's version ([`REPORT_VERSION`]).
+    #[serde(rename = "sgconv_report")]
+    pub version: u32,
     /// The source provider.
     pub from: ProviderId,
     /// The target provider.
     pub to: ProviderId,
-    /// Exact, narrowed or widened.
+    /// Exact, narrowed, unverified or widened.
     pub verdict: Verdict,
     /// Per-kind counts of `entries`.
     pub counts: BTreeMap<Kind, usize>,
     /// The entries, in the order they arose (import, lowering, export).
     pub entries: Vec<Entry>,
     /// The packets the source and the converted result treat differently, found by
-    /// re-importing the result and comparing packet sets ([`crate::verify`]); empty when
-    /// they are equal or the comparison did not run.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// re-importing the result and comparing packet sets; empty when they are equal or the
+    /// comparison did not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub differences: Vec<crate::semantics::Difference>,
-    /// Set when there are more differing boxes than `differences` lists (it keeps the first
-    /// [`crate::verify::MAX_DIFFERENCES`]); the verdict still counts them all.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    /// Set when there are more differing boxes than `differences` lists; the verdict still
+    /// counts them all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub differences_truncated: bool,
-    /// Whether importers look for fields they do not read, to report them: off only for
-    /// verification's read-back of sgconv's own output, whose entries nobody sees.
-    #[serde(skip)]
-    pub(crate) unread_fields: bool,
 }
 
 impl Report {
     /// An empty report: nothing lost, verdict exact.
     pub fn new(from: ProviderId, to: ProviderId) -> Report {
         Report {
+            version: REPORT_VERSION,
             from,
             to,
             verdict: Verdict::Exact,
@@ -176,24 +249,37 @@ impl Report {
             entries: Vec::new(),
             differences: Vec::new(),
             differences_truncated: false,
-            unread_fields: true,
         }
     }
 
-    /// A report for reading back sgconv's own output: entries are kept but fields the
-    /// importer does not read are not looked for (cheaper; what it holds is discarded).
-    pub(crate) fn scratch(provider: ProviderId) -> Report {
-        Report {
-            unread_fields: false,
-            ..Report::new(provider, provider)
-        }
+    /// Record that the input's key at `path` was not read (group `group`).
+    pub(crate) fn unread(&mut self, group: usize, path: String) {
+        self.push(Entry {
+            group,
+            rule: None,
+            field: Field::Wire(Cow::Owned(
+                path.rsplit(['.', '['])
+                    .next()
+                    .unwrap_or(&path)
+                    .trim_end_matches(']')
+                    .to_owned(),
+            )),
+            kind: Kind::Unread,
+            message: Cow::Owned(format!(
+                "`{path}` is not a field sgconv knows for this document, so it was not read; if it \
+                 was meant to restrict a rule, the rule means more than intended"
+            )),
+            path: Some(path),
+            value: None,
+        });
     }
 
     /// Record an entry; a narrowing or widening entry moves the verdict.
-    pub fn push(&mut self, entry: Entry) {
+    pub(crate) fn push(&mut self, entry: Entry) {
         let v = match entry.kind {
             Kind::Narrowed => Verdict::Narrowed,
             Kind::Widened => Verdict::Widened,
+            Kind::Unread => Verdict::Unverified,
             _ => Verdict::Exact,
         };
         self.verdict = self.verdict.max(v);
@@ -203,7 +289,7 @@ impl Report {
     }
 
     /// Start an entry about one rule of one group.
-    pub fn rule(&mut self, group: usize, origin: &Origin) -> EntryBuilder<'_> {
+    pub(crate) fn rule(&mut self, group: usize, origin: &Origin) -> EntryBuilder<'_> {
         EntryBuilder {
             report: self,
             group,
@@ -212,7 +298,7 @@ impl Report {
     }
 
     /// Start an entry about a whole group.
-    pub fn group(&mut self, group: usize) -> EntryBuilder<'_> {
+    pub(crate) fn group(&mut self, group: usize) -> EntryBuilder<'_> {
         EntryBuilder {
             report: self,
             group,
@@ -228,7 +314,7 @@ impl Report {
 
 /// Fills in the last parts of an [`Entry`]; see [`Report::rule`] and [`Report::group`].
 #[must_use = "call .push(...) to record the entry"]
-pub struct EntryBuilder<'a> {
+pub(crate) struct EntryBuilder<'a> {
     report: &'a mut Report,
     group: usize,
     rule: Option<Origin>,
@@ -237,20 +323,20 @@ pub struct EntryBuilder<'a> {
 /// An entry not yet placed: what an importer learns about one rule while reading it, before
 /// it knows the rule's group and index. Place it with [`EntryBuilder::push_change`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// The field.
-    pub field: Field,
+    pub(crate) field: Field,
     /// What kind of change.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The source value.
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
     /// A sentence for people.
-    pub message: Cow<'static, str>,
+    pub(crate) message: Cow<'static, str>,
 }
 
 impl Change {
     /// A change.
-    pub fn new(
+    pub(crate) fn new(
         field: Field,
         kind: Kind,
         value: Option<String>,
@@ -267,12 +353,12 @@ impl Change {
 
 impl EntryBuilder<'_> {
     /// Record a [`Change`].
-    pub fn push_change(self, change: Change) {
+    pub(crate) fn push_change(self, change: Change) {
         self.push(change.field, change.kind, change.value, change.message);
     }
 
     /// Record the entry.
-    pub fn push(
+    pub(crate) fn push(
         self,
         field: Field,
         kind: Kind,
@@ -284,76 +370,56 @@ impl EntryBuilder<'_> {
             rule: self.rule,
             field,
             kind,
+            path: None,
             value,
             message: message.into(),
         });
     }
 }
 
-impl fmt::Display for Report {
-    /// A short summary for people: the verdict, counts per kind, and the narrowing and
-    /// widening entries (those change traffic) one per line, at most 20.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verdict = match self.verdict {
-            Verdict::Exact => "exact",
-            Verdict::Narrowed => "NARROWED (some traffic the source allowed is now denied)",
-            Verdict::Widened => "WIDENED (some traffic the source denied is now allowed)",
-        };
-        write!(f, "sgconv: {} -> {}: {verdict}", self.from, self.to)?;
-        if self.entries.is_empty() && self.differences.is_empty() {
-            return writeln!(f, "; nothing lost");
-        }
-        let parts: Vec<String> = self
-            .counts
-            .iter()
-            .map(|(k, n)| format!("{n} {}", kind_name(*k)))
-            .collect();
-        if parts.is_empty() {
-            writeln!(f, "; the packet sets differ")?;
-        } else {
-            writeln!(f, "; {}", parts.join(", "))?;
-        }
-        let loud = self
-            .entries
-            .iter()
-            .filter(|e| matches!(e.kind, Kind::Narrowed | Kind::Widened));
-        for (shown, e) in loud.enumerate() {
-            if shown == 20 {
-                writeln!(f, "  ... (see --report for all entries)")?;
-                break;
-            }
-            let at = match &e.rule {
-                Some(o) => format!("group {} rule {}", e.group, o.index),
-                None => format!("group {}", e.group),
-            };
-            writeln!(f, "  {} {at} {}: {}", kind_name(e.kind), e.field, e.message)?;
-        }
-        for (shown, d) in self.differences.iter().enumerate() {
-            if shown == 20 {
-                let more = if self.differences_truncated {
-                    " or more"
-                } else {
-                    ""
-                };
-                writeln!(
-                    f,
-                    "  ... ({}{more} differing boxes; see --report)",
-                    self.differences.len()
-                )?;
-                break;
-            }
-            writeln!(f, "  group {}: {}", d.group, d.sentence())?;
-        }
-        Ok(())
-    }
+/// Why a conversion was refused: the reason travels beside the [`Report`], which says what
+/// would have changed. The verdict of a refused conversion is the one that refused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The result would allow packets the source denied (`Options::allow_widen` accepts it).
+    #[error("the result would allow traffic the source denied (Options::allow_widen accepts it)")]
+    Widened,
+    /// The result would deny packets the source allowed, and `Options::strict` was set.
+    #[error("the result would deny traffic the source allowed (Options::strict refuses it)")]
+    Narrowed,
+    /// Part of the input was not read, so nothing about the result can be proven
+    /// (`Options::allow_unread` accepts it).
+    #[error(
+        "{count} part(s) of the input were not read, so the result cannot be verified (Options::allow_unread accepts it)"
+    )]
+    Unverified {
+        /// How many unread parts.
+        count: usize,
+    },
+    /// Lowering group `group` into allow-only rules needs more rules than the budget.
+    #[error(
+        "group {group}: lowering its deny rules / default policy into allow-only rules needs more than {budget} rules \
+         (at least {pieces} allowed boxes); raise Options::rule_budget or simplify the group"
+    )]
+    RuleBudget {
+        /// The group.
+        group: usize,
+        /// The budget (Options::rule_budget, or the target's rule quota).
+        budget: usize,
+        /// A lower bound of the rules needed.
+        pieces: usize,
+    },
 }
 
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Narrowed => "narrowed",
-        Kind::Widened => "widened",
-        Kind::Metadata => "metadata",
-        Kind::Rewritten => "rewritten",
-        Kind::Note => "note",
+impl Refusal {
+    /// The verdict that goes with the refusal.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Refusal::Widened => Verdict::Widened,
+            Refusal::Narrowed | Refusal::RuleBudget { .. } => Verdict::Narrowed,
+            Refusal::Unverified { .. } => Verdict::Unverified,
+        }
     }
 }

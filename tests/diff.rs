@@ -55,7 +55,10 @@ groups:
     };
     let same = run(&ordered, &lowered, false);
     assert_eq!(same.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&same.stdout).starts_with("equal"));
+    assert_eq!(
+        String::from_utf8_lossy(&same.stdout),
+        "group 0 ~ group 0: paired by position\nequal: both allow exactly the same packets\n"
+    );
 
     let differ = run(&ordered, &other, true);
     assert_eq!(differ.status.code(), Some(1));
@@ -65,7 +68,7 @@ groups:
     assert_eq!(text.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&text.stdout),
-        "+ group 0: ingress tcp 443 from 10.0.0.0/9 (only gcore-v2 allows)\n"
+        "group 0 ~ group 0: paired by position\n  + ingress tcp 443 from 10.0.0.0/9 (only gcore-v2 allows)\n"
     );
 
     let bad = run(&ordered, &broken, false);

@@ -15,13 +15,15 @@ fn convert(
     text: &str,
     from: ProviderId,
     to: ProviderId,
-) -> Result<sgconv::Converted, sgconv::Error> {
-    sgconv::convert(text, from, to, &Options::default())
+) -> Result<sgconv::Converted, common::Failure> {
+    common::convert(text, from, to, &Options::default())
 }
 
 fn render(text: &str, from: ProviderId, to: ProviderId) -> String {
     convert(text, from, to)
         .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"))
+        .output()
+        .expect("output")
         .render(Format::Json)
         .expect("renders")
 }
@@ -37,8 +39,9 @@ fn fixtures(p: ProviderId) -> Vec<(String, String)> {
 }
 
 fn import(text: &str, from: ProviderId) -> Document {
-    let mut report = sgconv::Report::new(from, ProviderId::Canonical);
-    sgconv::import(text, from, None, &mut report).unwrap_or_else(|e| panic!("{from}: {e}"))
+    sgconv::import(text, from, &sgconv::Options::default())
+        .map(|i| i.document)
+        .unwrap_or_else(|e| panic!("{from}: {e}"))
 }
 
 /// Every allowed (direction, family, protocol, port range, remote, action) of an allow-only
@@ -88,7 +91,11 @@ fn huawei_round_trips_are_stable() {
             "{name}: {:#?}",
             canonical.report.entries
         );
-        let canonical = canonical.render(Format::Json).expect("renders");
+        let canonical = canonical
+            .output()
+            .expect("output")
+            .render(Format::Json)
+            .expect("renders");
         assert_eq!(
             render(&canonical, ProviderId::Canonical, H),
             direct,
@@ -125,7 +132,11 @@ fn allow_only_huawei_to_gcore_is_exact_and_back() {
                 Ok(c) => {
                     assert!(!has_deny);
                     assert_eq!(c.report.verdict, Verdict::Exact, "{name} -> {gcore}");
-                    let out = c.render(Format::Json).expect("renders");
+                    let out = c
+                        .output()
+                        .expect("output")
+                        .render(Format::Json)
+                        .expect("renders");
                     assert_eq!(
                         boxes(&import(&out, gcore)),
                         boxes(&source),
@@ -151,7 +162,11 @@ fn gcore_to_huawei_and_back_is_exact() {
         for (name, text) in fixtures(gcore) {
             let c = convert(&text, gcore, H).expect("converts");
             let source = import(&text, gcore);
-            let huawei = c.render(Format::Json).expect("renders");
+            let huawei = c
+                .output()
+                .expect("output")
+                .render(Format::Json)
+                .expect("renders");
             if c.report.verdict == Verdict::Exact {
                 assert_eq!(boxes(&import(&huawei, H)), boxes(&source), "{name}");
                 let back = render(&huawei, H, gcore);
@@ -292,7 +307,8 @@ fn multiport_forms_that_are_accepted() {
         ("\"1-65535\"", None),
     ] {
         let c = convert(&rule_with_multiport(value), H, H).expect(value);
-        let rule = &c.output.to_value().expect("output")[0]["security_group_rule"];
+        let rule =
+            &c.output().expect("output").to_value().expect("output")[0]["security_group_rule"];
         assert_eq!(rule["multiport"].as_str(), written, "{value}");
     }
 }
@@ -350,38 +366,47 @@ fn rejections_are_located() {
     common::settings().bind(|| insta::assert_yaml_snapshot!("huawei@rejections", messages));
 }
 
-/// Unknown keys are read past and reported, never dropped silently: a misspelt `multiport`
-/// means all ports (as the SDK would send it), and the report says so.
+/// Unknown keys are never dropped silently: a misspelt `multiport` would mean all ports, so
+/// the key is reported as unread with its path and the conversion is refused as unverified
+/// unless the user accepts that (`allow_unread`), and then the verdict still says so.
 #[test]
 fn unknown_keys_are_reported() {
     let text = r#"{"direction": "ingress", "protocol": "tcp", "multiports": "22"}"#;
-    let c = convert(text, H, ProviderId::Canonical).expect("accepted");
-    let entry = c
-        .report
+    let refused = convert(text, H, ProviderId::Canonical).expect_err("refused");
+    assert_eq!(refused.exit_code(), 3);
+    let report = refused.report.expect("a refusal carries its report");
+    assert_eq!(report.verdict, Verdict::Unverified);
+    let entry = report
         .entries
         .iter()
-        .find(|e| e.field.to_string() == "multiports")
+        .find(|e| e.kind == Kind::Unread)
         .expect("the unknown key is reported");
-    assert_eq!(entry.kind, sgconv::report::Kind::Metadata);
+    assert_eq!(entry.path.as_deref(), Some("multiports"));
     assert!(
-        entry.message.contains("wider than meant"),
+        entry.message.contains("means more than intended"),
         "{}",
         entry.message
     );
+    let accepted = common::convert(
+        text,
+        H,
+        ProviderId::Canonical,
+        &Options::default().with_allow_unread(true),
+    )
+    .expect("accepted with allow_unread");
+    assert_eq!(accepted.report.verdict, Verdict::Unverified);
 }
 
 #[test]
 fn target_group_fills_security_group_id() {
     let text = rule_with_multiport("\"22\"");
-    let options = Options {
-        export: ExportOptions {
-            target_group: Some("0552091e-b83a-49dd-88a7-4a5c86fd9ec3".into()),
-        },
-        ..Options::default()
-    };
-    let c = sgconv::convert(&text, H, H, &options).expect("converts");
+    let options = Options::default().with_export(
+        ExportOptions::default()
+            .with_target_group(Some("0552091e-b83a-49dd-88a7-4a5c86fd9ec3".into())),
+    );
+    let c = common::convert(&text, H, H, &options).expect("converts");
     assert_eq!(
-        c.output.to_value().expect("output")[0]["security_group_rule"]["security_group_id"],
+        c.output().expect("output").to_value().expect("output")[0]["security_group_rule"]["security_group_id"],
         "0552091e-b83a-49dd-88a7-4a5c86fd9ec3"
     );
     assert!(
@@ -425,7 +450,8 @@ fn first_match(actions: &str, extra: &str) -> String {
 fn priorities(text: &str) -> Vec<(String, u64)> {
     let c = convert(text, ProviderId::Canonical, H).expect("converts");
     assert_eq!(c.report.verdict, Verdict::Exact, "{:#?}", c.report.entries);
-    c.output
+    c.output()
+        .expect("output")
         .to_value()
         .expect("output")
         .as_array()
@@ -486,11 +512,8 @@ fn too_many_levels_are_lowered_to_one_level() {
     let e = convert(&needs_102, ProviderId::Canonical, H).expect_err("over the default budget");
     assert_eq!(e.exit_code(), 3);
     assert!(e.to_string().contains("budget"), "{e}");
-    let options = Options {
-        rule_budget: Some(1000),
-        ..Options::default()
-    };
-    let c = sgconv::convert(&needs_102, ProviderId::Canonical, H, &options).expect("lowered");
+    let options = Options::default().with_rule_budget(Some(1000));
+    let c = common::convert(&needs_102, ProviderId::Canonical, H, &options).expect("lowered");
     assert_eq!(
         c.report.verdict,
         Verdict::Exact,
@@ -503,7 +526,7 @@ fn too_many_levels_are_lowered_to_one_level() {
             .iter()
             .any(|e| e.message.contains("needs 102 priority levels"))
     );
-    let value = c.output.to_value().expect("output");
+    let value = c.output().expect("output").to_value().expect("output");
     let rules = value.as_array().expect("array");
     assert_eq!(rules.len(), 101, "one allow rule per allowed port");
     for r in rules {
@@ -517,7 +540,8 @@ fn out_of_range_priorities_are_renumbered_in_order() {
     let text = "sgconv: 1\ngroups:\n  - evaluation: priority\n    default_inbound: deny\n    default_outbound: deny\n    stateful: true\n    rules:\n      - {direction: ingress, family: ipv4, protocol: tcp, ports: [\"22\"], priority: 500}\n      - {direction: ingress, family: ipv4, protocol: tcp, ports: [\"22\"], action: deny, priority: 500}\n      - {direction: ingress, family: ipv4, protocol: tcp, ports: [\"80\"], priority: 1000}\n";
     let c = convert(text, ProviderId::Canonical, H).expect("converts");
     let p: Vec<(String, u64)> = c
-        .output
+        .output()
+        .expect("output")
         .to_value()
         .expect("output")
         .as_array()
@@ -547,7 +571,7 @@ fn more_than_20_ranges_split_and_icmp_type_is_reported() {
         ports.join(", ")
     );
     let c = convert(&text, ProviderId::Canonical, H).expect("converts");
-    let value = c.output.to_value().expect("output");
+    let value = c.output().expect("output").to_value().expect("output");
     let out = value.as_array().expect("array");
     assert_eq!(out.len(), 2, "{out:#?}");
     let groups = |i: usize| {
@@ -573,12 +597,15 @@ fn disabled_rules_are_carried_to_huawei_and_left_out_of_gcore() {
                    "multiport": "22", "priority": 1, "enabled": false}}"#;
     let c = convert(text, H, H).expect("converts");
     assert_eq!(
-        c.output.to_value().expect("output")[0]["security_group_rule"]["enabled"],
+        c.output().expect("output").to_value().expect("output")[0]["security_group_rule"]["enabled"],
         false
     );
     assert_eq!(c.report.verdict, Verdict::Exact);
     let c = convert(text, H, ProviderId::GcoreV2).expect("converts");
-    assert_eq!(c.output.to_value().expect("output"), serde_json::json!([]));
+    assert_eq!(
+        c.output().expect("output").to_value().expect("output"),
+        serde_json::json!([])
+    );
     assert_eq!(c.report.verdict, Verdict::Exact);
     assert!(
         c.report
@@ -604,12 +631,14 @@ fn rule_lists_read_the_same_on_both_paths() {
         let mut marked = value.clone();
         marked["x_unknown"] = serde_json::json!(1);
         let marked = serde_json::to_string_pretty(&marked).expect("json");
+        let unread = Options::default().with_allow_unread(true);
         for to in [H, ProviderId::GcoreV2, ProviderId::Canonical] {
             let strict = convert(&text, H, to).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let general = convert(&marked, H, to).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let general =
+                common::convert(&marked, H, to, &unread).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(
-                strict.output.as_json(),
-                general.output.as_json(),
+                strict.output().expect("output").as_json(),
+                general.output().expect("output").as_json(),
                 "{name} -> {to}"
             );
             let mut entries = general.report.entries.clone();
@@ -620,7 +649,8 @@ fn rule_lists_read_the_same_on_both_paths() {
             entries.remove(at);
             assert_eq!(strict.report.entries, entries, "{name} -> {to}");
             assert_eq!(
-                strict.report.verdict, general.report.verdict,
+                general.report.verdict,
+                Verdict::Unverified,
                 "{name} -> {to}"
             );
         }
@@ -628,26 +658,20 @@ fn rule_lists_read_the_same_on_both_paths() {
     assert!(lists >= 2, "fixtures with rule lists: {lists}");
 }
 
-/// An unknown key inside one rule of a list is found (the strict pass gives way) and
-/// reported with its path.
+/// An unknown key inside one rule of a list is found and reported with its path.
 #[test]
 fn unknown_keys_inside_a_listed_rule_are_reported_with_their_path() {
     let text = r#"{"security_group_rules": [
         {"direction": "ingress", "protocol": "tcp", "multiport": "22"},
         {"direction": "ingress", "protocol": "tcp", "multiports": "80"}
     ]}"#;
-    let c = convert(text, H, ProviderId::Canonical).expect("accepted");
-    let fields: Vec<String> = c
-        .report
+    let refused = convert(text, H, ProviderId::Canonical).expect_err("refused");
+    let report = refused.report.expect("a refusal carries its report");
+    let paths: Vec<&str> = report
         .entries
         .iter()
-        .filter(|e| e.kind == Kind::Metadata)
-        .map(|e| e.field.to_string())
+        .filter(|e| e.kind == Kind::Unread)
+        .filter_map(|e| e.path.as_deref())
         .collect();
-    assert!(
-        fields
-            .iter()
-            .any(|f| f == "security_group_rules.1.multiports"),
-        "{fields:?}"
-    );
+    assert_eq!(paths, ["security_group_rules.1.multiports"]);
 }

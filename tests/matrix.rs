@@ -29,8 +29,9 @@ fn every_fixture_imports() {
     for &from in ProviderId::ALL {
         for path in common::fixtures(from) {
             let text = std::fs::read_to_string(&path).expect("fixture readable");
-            let mut report = sgconv::Report::new(from, ProviderId::Canonical);
-            if let Err(e) = sgconv::import(&text, from, None, &mut report) {
+            if let Err(e) =
+                sgconv::import(&text, from, &sgconv::Options::default()).map(|i| i.document)
+            {
                 panic!("{} does not import: {e}", path.display());
             }
         }

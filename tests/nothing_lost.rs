@@ -15,18 +15,16 @@ use sgconv::report::{Kind, Verdict};
 use sgconv::{Options, ProviderId};
 
 fn options() -> Options {
-    Options {
-        allow_widen: true,
-        rule_budget: Some(2_000),
-        ..Options::default()
-    }
+    Options::default()
+        .with_allow_widen(true)
+        .with_rule_budget(Some(2_000))
 }
 
 /// The input rules (origin indexes) that can explain a change of `p`'s fate: the rule that
 /// decides it in the source and every rule evaluated before that one (an earlier deny made to
 /// match more takes the packet from a later allow); all rules when the default decides it or
 /// the group is allow-only.
-fn explainers(group: &SecurityGroup, p: &Packet) -> Vec<usize> {
+fn explainers(group: &SecurityGroup, p: &Packet) -> Vec<Option<usize>> {
     let mut rules: Vec<&Rule> = group.rules.iter().collect();
     match group.evaluation {
         Evaluation::AllowOnly => return rules.iter().map(|r| r.origin().index).collect(),
@@ -46,26 +44,26 @@ fn explainers(group: &SecurityGroup, p: &Packet) -> Vec<usize> {
 }
 
 fn import(text: &str, provider: ProviderId) -> SecurityGroup {
-    let mut report = sgconv::Report::new(provider, provider);
-    let doc = sgconv::import(text, provider, None, &mut report)
+    let doc = sgconv::import(text, provider, &sgconv::Options::default())
+        .map(|i| i.document)
         .unwrap_or_else(|e| panic!("{provider}: {e}\n{text}"));
     doc.groups.into_iter().next().expect("one group")
 }
 
 fn check_pair(source_text: &str, from: ProviderId, to: ProviderId, rng: &mut TestRng) {
     let converted = match sgconv::convert(source_text, from, to, &options()) {
-        Ok(c) => c,
-        Err(sgconv::Error::Refused { report, .. }) => {
+        Ok(c) if c.outcome.is_err() => {
             assert!(
-                !report.entries.is_empty(),
+                !c.report.entries.is_empty(),
                 "{from} -> {to}: a refusal says why"
             );
             return;
         }
+        Ok(c) => c,
         Err(e) => panic!("{from} -> {to}: {e}\n{source_text}"),
     };
     let source = import(source_text, from);
-    let out = converted.output.as_json().to_owned();
+    let out = converted.output().expect("output").as_json().to_owned();
     let target = import(&out, to);
     let report = &converted.report;
     let c = candidates(&[&source, &target]);
@@ -89,7 +87,7 @@ fn check_pair(source_text: &str, from: ProviderId, to: ProviderId, rng: &mut Tes
             report
                 .differences
                 .iter()
-                .any(|d| d.change == change && in_box(&d.packet_box, &p))
+                .any(|d| d.change == change && d.packet_box.as_ref().is_some_and(|b| in_box(b, &p)))
                 || report.differences_truncated,
             "{from} -> {to}: {p:?} ({change:?}) is in no reported difference\n{source_text}\n{out}"
         );
@@ -117,8 +115,8 @@ proptest! {
         let canonical = canonical_text(&group);
         for &from in ProviderId::ALL {
             // The group as `from` writes it (itself a conversion, possibly lossy): the source.
-            let Ok(written) = sgconv::convert(&canonical, ProviderId::Canonical, from, &options()) else { continue };
-            let source_text = written.output.as_json().to_owned();
+            let Ok(Ok(written)) = sgconv::convert(&canonical, ProviderId::Canonical, from, &options()).map(|c| c.outcome) else { continue };
+            let source_text = written.as_json().to_owned();
             for &to in ProviderId::ALL {
                 check_pair(&source_text, from, to, &mut rng);
             }

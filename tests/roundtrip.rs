@@ -9,9 +9,12 @@ use sgconv::report::{Kind, Verdict};
 use sgconv::{Format, Options, ProviderId};
 
 fn convert_text(text: &str, from: ProviderId, to: ProviderId) -> String {
-    let c = sgconv::convert(text, from, to, &Options::default())
+    let c = common::convert(text, from, to, &Options::default())
         .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"));
-    c.render(Format::Json).expect("renders")
+    c.output()
+        .expect("output")
+        .render(Format::Json)
+        .expect("renders")
 }
 
 #[test]
@@ -48,7 +51,7 @@ fn gcore_v1_group_to_v2_loses_only_metadata() {
             .expect("fixture"),
     )
     .expect("read");
-    let c = sgconv::convert(
+    let c = common::convert(
         &text,
         ProviderId::GcoreV1,
         ProviderId::GcoreV2,
@@ -61,15 +64,18 @@ fn gcore_v1_group_to_v2_loses_only_metadata() {
         "{:#?}",
         c.report.entries
     );
-    let mut r1 = sgconv::Report::new(ProviderId::GcoreV1, ProviderId::Canonical);
-    let source = sgconv::import(&text, ProviderId::GcoreV1, None, &mut r1).expect("imports");
-    let mut r2 = sgconv::Report::new(ProviderId::GcoreV2, ProviderId::Canonical);
+    let source = sgconv::import(&text, ProviderId::GcoreV1, &sgconv::Options::default())
+        .map(|i| i.document)
+        .expect("imports");
     let target = sgconv::import(
-        &c.render(Format::Json).expect("renders"),
+        &c.output()
+            .expect("output")
+            .render(Format::Json)
+            .expect("renders"),
         ProviderId::GcoreV2,
-        None,
-        &mut r2,
+        &sgconv::Options::default(),
     )
+    .map(|i| i.document)
     .expect("re-imports");
     assert_eq!(matches(&source), matches(&target));
 }
@@ -100,7 +106,7 @@ fn every_fixture_round_trips_through_canonical_exactly() {
         for path in common::fixtures(from) {
             let text = std::fs::read_to_string(&path).expect("fixture");
             let c1 = convert_text(&text, from, ProviderId::Canonical);
-            let c = sgconv::convert(
+            let c = common::convert(
                 &c1,
                 ProviderId::Canonical,
                 ProviderId::Canonical,
@@ -114,7 +120,10 @@ fn every_fixture_round_trips_through_canonical_exactly() {
                 c.report.entries
             );
             assert_eq!(
-                c.render(Format::Json).expect("renders"),
+                c.output()
+                    .expect("output")
+                    .render(Format::Json)
+                    .expect("renders"),
                 c1,
                 "{}",
                 path.display()
@@ -125,7 +134,7 @@ fn every_fixture_round_trips_through_canonical_exactly() {
 
 fn canonical_text(groups: &[SecurityGroup], format: Format) -> String {
     let value = serde_json::json!({ "sgconv": 1, "groups": groups });
-    sgconv::format::encode(&value, format).expect("encodes")
+    common::encode(&value, format)
 }
 
 proptest! {
@@ -137,12 +146,11 @@ proptest! {
     fn canonical_round_trips_exactly(groups in proptest::collection::vec(common::strategies::group(common::strategies::Limits { ordered: true, exotic: true }, 8), 1..3), yaml in any::<bool>()) {
         let format = if yaml { Format::Yaml } else { Format::Json };
         let text = canonical_text(&groups, format);
-        let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::Canonical);
-        let doc = sgconv::import(&text, ProviderId::Canonical, None, &mut report).expect("imports");
+        let doc = sgconv::import(&text, ProviderId::Canonical, &sgconv::Options::default()).map(|i| i.document).expect("imports");
         prop_assert_eq!(&doc.groups, &groups);
-        let c = sgconv::convert(&text, ProviderId::Canonical, ProviderId::Canonical, &Options::default()).expect("converts");
+        let c = common::convert(&text, ProviderId::Canonical, ProviderId::Canonical, &Options::default()).expect("converts");
         prop_assert!(c.report.entries.is_empty());
-        prop_assert_eq!(c.render(format).expect("renders"), text);
+        prop_assert_eq!(c.output().expect("output").render(format).expect("renders"), text);
     }
 
     /// An allow-only group that Gcore can hold comes back from Gcore with the same rules,
@@ -151,11 +159,10 @@ proptest! {
     fn gcore_holds_what_it_can_express(group in common::strategies::group(common::strategies::Limits { ordered: false, exotic: false }, 12), v2 in any::<bool>()) {
         let to = if v2 { ProviderId::GcoreV2 } else { ProviderId::GcoreV1 };
         let text = canonical_text(std::slice::from_ref(&group), Format::Json);
-        let c = sgconv::convert(&text, ProviderId::Canonical, to, &Options::default()).expect("converts");
+        let c = common::convert(&text, ProviderId::Canonical, to, &Options::default()).expect("converts");
         prop_assert_eq!(c.report.verdict, Verdict::Exact);
         prop_assert!(c.report.entries.iter().all(|e| matches!(e.kind, Kind::Metadata | Kind::Note | Kind::Rewritten)), "{:?}", c.report.entries);
-        let mut report = sgconv::Report::new(to, ProviderId::Canonical);
-        let back = sgconv::import(&c.render(Format::Json).expect("renders"), to, None, &mut report).expect("re-imports");
+        let back = sgconv::import(&c.output().expect("output").render(Format::Json).expect("renders"), to, &sgconv::Options::default()).map(|i| i.document).expect("re-imports");
         prop_assert_eq!(matches(&back), matches(&Document { groups: vec![group] }));
     }
 }
@@ -169,17 +176,18 @@ fn multi_group_documents_read_back_for_every_provider() {
         "/tests/fixtures/canonical/two_groups.yaml"
     ))
     .expect("fixture");
-    let options = Options {
-        allow_widen: true,
-        ..Options::default()
-    };
+    let options = Options::default().with_allow_widen(true);
     for &to in ProviderId::ALL {
-        let out = sgconv::convert(&text, ProviderId::Canonical, to, &options)
+        let out = common::convert(&text, ProviderId::Canonical, to, &options)
             .unwrap_or_else(|e| panic!("{to}: {e}"));
         for format in [Format::Json, Format::Yaml] {
-            let written = out.render(format).expect("renders");
-            let mut report = sgconv::Report::new(to, ProviderId::Canonical);
-            let doc = sgconv::import(&written, to, None, &mut report)
+            let written = out
+                .output()
+                .expect("output")
+                .render(format)
+                .expect("renders");
+            let doc = sgconv::import(&written, to, &sgconv::Options::default())
+                .map(|i| i.document)
                 .unwrap_or_else(|e| panic!("{to} {format:?}: {e}\n{written}"));
             assert_eq!(doc.groups.len(), 2, "{to} {format:?}");
         }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use sgconv::model::Action;
 use sgconv::report::{Kind, Verdict};
-use sgconv::{Error, ImportOptions, Options, ProviderId};
+use sgconv::{ImportOptions, Options, ProviderId};
 
 const SCW: ProviderId = ProviderId::Scaleway;
 
@@ -27,13 +27,11 @@ fn rule_lists() -> Vec<PathBuf> {
 }
 
 fn with_defaults(inbound: Action, outbound: Action) -> Options {
-    Options {
-        import: ImportOptions {
-            default_inbound: Some(inbound),
-            default_outbound: Some(outbound),
-        },
-        ..Options::default()
-    }
+    Options::default().with_import(
+        ImportOptions::default()
+            .with_defaults(Some(inbound), Some(outbound))
+            .with_stateful(Some(true)),
+    )
 }
 
 fn read(path: &Path) -> String {
@@ -44,8 +42,8 @@ fn read(path: &Path) -> String {
 fn rule_lists_need_the_default_policies() {
     for path in rule_lists() {
         let text = read(&path);
-        match sgconv::convert(&text, SCW, SCW, &Options::default()) {
-            Err(Error::Shape { message, .. }) => {
+        match common::convert(&text, SCW, SCW, &Options::default()) {
+            Err(common::Failure { message, .. }) => {
                 assert!(
                     message.contains("--inbound-default") && message.contains("--outbound-default"),
                     "{}: {message}",
@@ -66,14 +64,12 @@ fn rule_lists_need_the_default_policies() {
 fn only_the_missing_policy_is_needed() {
     let text = r#"{"rules": [{"protocol": "TCP", "direction": "inbound", "action": "accept",
         "ip_range": "0.0.0.0/0", "dest_port_from": 22}]}"#;
-    let options = Options {
-        import: ImportOptions {
-            default_inbound: Some(Action::Deny),
-            default_outbound: None,
-        },
-        ..Options::default()
-    };
-    let Err(Error::Shape { message, .. }) = sgconv::convert(text, SCW, SCW, &options) else {
+    let options = Options::default().with_import(
+        ImportOptions::default()
+            .with_defaults(Some(Action::Deny), None)
+            .with_stateful(Some(true)),
+    );
+    let Err(common::Failure { message, .. }) = common::convert(text, SCW, SCW, &options) else {
         panic!("expected a shape error");
     };
     assert!(message.contains("--outbound-default") && !message.contains("--inbound-default"));
@@ -84,9 +80,9 @@ fn a_group_in_the_document_beats_the_flags_and_says_so() {
     let text = r#"{"security_group": {"stateful": true, "inbound_default_policy": "drop",
         "outbound_default_policy": "drop"}, "rules": []}"#;
     let options = with_defaults(Action::Allow, Action::Deny);
-    let out = sgconv::convert(text, SCW, SCW, &options).expect("converts");
+    let out = common::convert(text, SCW, SCW, &options).expect("converts");
     assert_eq!(
-        out.output.to_value().expect("output")["security_group"]["inbound_default_policy"],
+        out.output().expect("output").to_value().expect("output")["security_group"]["inbound_default_policy"],
         "drop"
     );
     let notes: Vec<&str> = out
@@ -112,15 +108,19 @@ fn scaleway_to_scaleway_is_stable() {
             .map(|p| (p, with_defaults(Action::Deny, Action::Deny))),
     );
     for (path, options) in inputs {
-        let first = sgconv::convert(&read(&path), SCW, SCW, &options)
+        let first = common::convert(&read(&path), SCW, SCW, &options)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(first.report.verdict, Verdict::Exact, "{}", path.display());
-        let text = first.render(sgconv::Format::Json).expect("renders");
-        let second = sgconv::convert(&text, SCW, SCW, &Options::default())
+        let text = first
+            .output()
+            .expect("output")
+            .render(sgconv::Format::Json)
+            .expect("renders");
+        let second = common::convert(&text, SCW, SCW, &Options::default())
             .unwrap_or_else(|e| panic!("{} (second pass): {e}", path.display()));
         assert_eq!(
-            first.output.to_value().expect("output"),
-            second.output.to_value().expect("output"),
+            first.output().expect("output").to_value().expect("output"),
+            second.output().expect("output").to_value().expect("output"),
             "{}",
             path.display()
         );
@@ -144,41 +144,49 @@ fn fixture(name: &str) -> String {
 #[test]
 fn allow_only_groups_convert_exactly_both_ways() {
     let text = fixture("scaleway/allow_only_tcp_udp_icmp_any.yaml");
-    let direct = sgconv::convert(&text, SCW, SCW, &Options::default()).expect("converts");
+    let direct = common::convert(&text, SCW, SCW, &Options::default()).expect("converts");
     for gcore in [ProviderId::GcoreV1, ProviderId::GcoreV2] {
-        let there = sgconv::convert(&text, SCW, gcore, &Options::default()).expect("converts");
+        let there = common::convert(&text, SCW, gcore, &Options::default()).expect("converts");
         assert_eq!(there.report.verdict, Verdict::Exact, "to {gcore}");
-        let rendered = there.render(sgconv::Format::Json).expect("renders");
-        let back = sgconv::convert(&rendered, gcore, SCW, &Options::default()).expect("back");
+        let rendered = there
+            .output()
+            .expect("output")
+            .render(sgconv::Format::Json)
+            .expect("renders");
+        let back = common::convert(&rendered, gcore, SCW, &Options::default()).expect("back");
         assert_eq!(back.report.verdict, Verdict::Exact, "from {gcore}");
         assert_eq!(
-            back.output.to_value().expect("output")["rules"],
-            direct.output.to_value().expect("output")["rules"],
+            back.output().expect("output").to_value().expect("output")["rules"],
+            direct.output().expect("output").to_value().expect("output")["rules"],
             "via {gcore}"
         );
-        let group = &back.output.to_value().expect("output")["security_group"];
+        let group = &back.output().expect("output").to_value().expect("output")["security_group"];
         assert_eq!(group["inbound_default_policy"], "drop");
         assert_eq!(group["outbound_default_policy"], "drop");
         assert_eq!(group["stateful"], true);
     }
     // And Gcore through Scaleway back to Gcore.
     let v2 = fixture("gcore/v2_create_security_group_body.json");
-    let direct = sgconv::convert(
+    let direct = common::convert(
         &v2,
         ProviderId::GcoreV2,
         ProviderId::GcoreV2,
         &Options::default(),
     )
     .expect("converts");
-    let scw = sgconv::convert(&v2, ProviderId::GcoreV2, SCW, &Options::default()).expect("to scw");
+    let scw = common::convert(&v2, ProviderId::GcoreV2, SCW, &Options::default()).expect("to scw");
     assert_eq!(scw.report.verdict, Verdict::Exact);
-    let rendered = scw.render(sgconv::Format::Json).expect("renders");
+    let rendered = scw
+        .output()
+        .expect("output")
+        .render(sgconv::Format::Json)
+        .expect("renders");
     let back =
-        sgconv::convert(&rendered, SCW, ProviderId::GcoreV2, &Options::default()).expect("back");
+        common::convert(&rendered, SCW, ProviderId::GcoreV2, &Options::default()).expect("back");
     assert_eq!(back.report.verdict, Verdict::Exact);
     assert_eq!(
-        back.output.to_value().expect("output"),
-        direct.output.to_value().expect("output")
+        back.output().expect("output").to_value().expect("output"),
+        direct.output().expect("output").to_value().expect("output")
     );
 }
 
@@ -195,16 +203,14 @@ fn drop_rules_and_accept_defaults_are_never_widened_into_gcore() {
     // comes from re-importing the result and is never a widening.
     for text in &cases {
         for gcore in [ProviderId::GcoreV1, ProviderId::GcoreV2] {
-            let c = sgconv::convert(text, SCW, gcore, &Options::default()).expect("lowered");
+            let c = common::convert(text, SCW, gcore, &Options::default()).expect("lowered");
             assert_ne!(c.report.verdict, Verdict::Widened);
             // A lowering past the rule budget is refused, --allow-widen or not.
-            let small = Options {
-                allow_widen: true,
-                rule_budget: Some(1),
-                ..Options::default()
-            };
-            match sgconv::convert(text, SCW, gcore, &small) {
-                Err(e @ Error::Refused { .. }) => assert_eq!(e.exit_code(), 3),
+            let small = Options::default()
+                .with_allow_widen(true)
+                .with_rule_budget(Some(1));
+            match common::convert(text, SCW, gcore, &small) {
+                Err(e @ common::Failure { code: 3, .. }) => assert_eq!(e.exit_code(), 3),
                 other => panic!("expected a refusal, got {other:?}"),
             }
         }
@@ -229,23 +235,22 @@ fn drop_rules_and_accept_defaults_are_never_widened_into_gcore() {
 #[test]
 fn stateless_groups_widen_into_stateful_targets_unless_they_allow_nothing() {
     let nothing = fixture("scaleway/security_group_stateless.json");
-    let out = sgconv::convert(&nothing, SCW, ProviderId::GcoreV2, &Options::default())
+    let out = common::convert(&nothing, SCW, ProviderId::GcoreV2, &Options::default())
         .expect("a group that allows nothing converts");
     assert_eq!(out.report.verdict, Verdict::Exact);
     let some = r#"{"security_group": {"stateful": false, "inbound_default_policy": "drop",
         "outbound_default_policy": "drop"}, "rules": [{"protocol": "TCP", "direction": "inbound",
         "action": "accept", "ip_range": "0.0.0.0/0", "dest_port_from": 22}]}"#;
-    let Err(Error::Refused { report, .. }) =
-        sgconv::convert(some, SCW, ProviderId::GcoreV1, &Options::default())
+    let Err(common::Failure {
+        report: Some(report),
+        ..
+    }) = common::convert(some, SCW, ProviderId::GcoreV1, &Options::default())
     else {
         panic!("expected a refusal");
     };
     assert_eq!(report.verdict, Verdict::Widened);
-    let widen = Options {
-        allow_widen: true,
-        ..Options::default()
-    };
-    let out = sgconv::convert(some, SCW, ProviderId::GcoreV1, &widen).expect("allowed");
+    let widen = Options::default().with_allow_widen(true);
+    let out = common::convert(some, SCW, ProviderId::GcoreV1, &widen).expect("allowed");
     assert_eq!(out.report.count(Kind::Widened), 1);
 }
 
@@ -299,7 +304,7 @@ fn incomplete_pages_are_refused() {
     let text = r#"{"rules": [{"protocol": "ANY", "direction": "inbound", "action": "drop",
         "ip_range": "1.1.1.1"}], "total_count": "2"}"#;
     let options = with_defaults(Action::Allow, Action::Allow);
-    let Err(Error::Shape { message, .. }) = sgconv::convert(text, SCW, SCW, &options) else {
+    let Err(common::Failure { message, .. }) = common::convert(text, SCW, SCW, &options) else {
         panic!("expected a shape error");
     };
     assert!(message.contains("total_count 2"), "{message}");
@@ -474,8 +479,9 @@ fn group_lists_import_and_exchanges_are_not_documents() {
     let list = r#"{"security_groups": [
         {"id": "a", "name": "one", "stateful": true, "inbound_default_policy": "drop", "outbound_default_policy": "drop"},
         {"id": "b", "name": "two", "stateful": false, "inbound_default_policy": "accept", "outbound_default_policy": "drop"}]}"#;
-    let mut report = sgconv::Report::new(SCW, ProviderId::Canonical);
-    let doc = sgconv::import(list, SCW, None, &mut report).expect("imports");
+    let doc = sgconv::import(list, SCW, &sgconv::Options::default())
+        .map(|i| i.document)
+        .expect("imports");
     assert_eq!(doc.groups.len(), 2);
     assert!(doc.groups.iter().all(|g| g.rules.is_empty()));
     assert!(!doc.groups[1].stateful);
@@ -485,7 +491,7 @@ fn group_lists_import_and_exchanges_are_not_documents() {
         "patch": {"request": {"protocol": "ICMP"}, "response": {}}}"#;
     let options = with_defaults(Action::Deny, Action::Deny);
     assert!(matches!(
-        sgconv::convert(text, SCW, SCW, &options),
-        Err(Error::Shape { .. })
+        common::convert(text, SCW, SCW, &options),
+        Err(common::Failure { code: 1, .. })
     ));
 }

@@ -65,7 +65,8 @@ fn converted_stats_count_rules_and_stages() {
     assert!(stats.rules_in > 0);
     assert_eq!(
         stats.rules_out,
-        out.output
+        out.output()
+            .expect("output")
             .to_value()
             .expect("output")
             .as_array()
@@ -79,10 +80,7 @@ fn converted_stats_count_rules_and_stages() {
         &text,
         ProviderId::GcoreV1,
         ProviderId::GcoreV2,
-        &Options {
-            no_verify: true,
-            ..Options::default()
-        },
+        &Options::default().with_no_verify(true),
     )
     .expect("converts");
     let names: Vec<&str> = no_verify.stats.stages.iter().map(|s| s.name).collect();

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sgconv::{Error, Format, Options, ProviderId};
+use sgconv::{Error, Format, ImportOptions, Options, ProviderId};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else { return };
@@ -11,20 +11,18 @@ fuzz_target!(|data: &[u8]| {
     let providers = ProviderId::ALL;
     let from = providers[usize::from(pick & 0x0f) % providers.len()];
     let to = providers[usize::from(pick >> 4) % providers.len()];
-    let mut options = Options::default();
-    options.allow_widen = true;
+    let options = Options::default().with_allow_widen(true).with_allow_unread(true);
     match sgconv::convert(text, from, to, &options) {
         Ok(converted) => {
-            let written = converted.render(Format::Json).expect("renders");
-            let mut report = sgconv::Report::new(to, ProviderId::Canonical);
-            let mut import = sgconv::ImportOptions::default();
-            import.default_inbound = Some(sgconv::model::Action::Deny);
-            import.default_outbound = Some(sgconv::model::Action::Deny);
-            if let Err(e) = sgconv::import_with(&written, to, None, &import, &mut report) {
+            let Ok(output) = converted.output() else { return };
+            let written = output.render(Format::Json).expect("renders");
+            let deny = Some(sgconv::model::Action::Deny);
+            let import = ImportOptions::default().with_defaults(deny, deny);
+            if let Err(e) = sgconv::import(&written, to, &Options::default().with_import(import)) {
                 panic!("{from} -> {to}: the output does not read back: {e}\n{written}");
             }
         }
-        Err(Error::Input { .. } | Error::Shape { .. } | Error::Refused { .. }) => {}
+        Err(Error::Input { .. } | Error::Shape { .. }) => {}
         Err(e) => panic!("{from} -> {to}: unexpected error kind: {e}"),
     }
 });

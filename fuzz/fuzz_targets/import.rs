@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sgconv::{Error, Format, ProviderId, Report};
+use sgconv::{Error, Format, Options, ProviderId};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else { return };
@@ -11,8 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let providers = ProviderId::ALL;
     let from = providers[usize::from(pick) % providers.len()];
     let format = if pick & 0x80 == 0 { Format::Json } else { Format::Yaml };
-    let mut report = Report::new(from, ProviderId::Canonical);
-    match sgconv::import(text, from, Some(format), &mut report) {
+    match sgconv::import(text, from, &Options::default().with_input_format(Some(format))) {
         Ok(_) | Err(Error::Input { .. }) | Err(Error::Shape { .. }) => {}
         Err(e) => panic!("{from}: unexpected error kind: {e}"),
     }

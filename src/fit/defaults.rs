@@ -46,7 +46,7 @@ pub(super) fn default_rules(
         );
         for family in Family::BOTH {
             let mut spec = RuleSpec::new(direction, family);
-            spec.origin = Origin::new(group.rules.len(), None);
+            spec.origin = Origin::unset();
             if let Ok(rule) = Rule::new(spec) {
                 rules.push(rule);
             }

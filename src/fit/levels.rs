@@ -1,9 +1,35 @@
 //! Priorities for targets ordered by numeric priority: see [`priority_levels`].
 
 use super::{Capabilities, Ordering};
-use crate::error::Error;
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
 use crate::report::{Field, Kind, Report};
+
+/// The priorities of a group's rules in the target (see [`priority_levels`]).
+pub(super) struct Levels {
+    /// Per rule, in evaluation order; `None` keeps the rule's own priority.
+    pub(super) levels: Vec<Option<u16>>,
+    /// How many distinct levels the group needs.
+    needed: usize,
+}
+
+/// More priority levels needed than the target has.
+#[derive(Debug)]
+pub(super) struct LevelsExceeded {
+    needed: usize,
+    min: u16,
+    max: u16,
+}
+
+impl std::fmt::Display for LevelsExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let span = usize::from(self.max.saturating_sub(self.min)).saturating_add(1);
+        write!(
+            f,
+            "the group needs {} priority levels to keep its meaning; the target has {span} ({}-{})",
+            self.needed, self.min, self.max
+        )
+    }
+}
 
 /// The priority each rule of `rules` (already in evaluation order) gets in a target ordered
 /// by numeric priority (`Ordering::Priority { min, max }`: ascending, deny before allow at
@@ -30,18 +56,18 @@ use crate::report::{Field, Kind, Report};
 ///   families never match the same packet, so each class counts its levels from `min`.
 ///   Disabled rules match nothing: they take the current level and start none.
 ///
-/// More levels than `max - min + 1` are refused here ([`Error::Refused`]); the caller
-/// (`fit_group`) then lowers the group to an allow-only set by set subtraction, which needs one
-/// level.
+/// More levels than `max - min + 1` are [`LevelsExceeded`]; the caller (`fit_group`) then
+/// lowers the group to an allow-only set by set subtraction, which needs one level.
 pub(super) fn priority_levels(
     group: &SecurityGroup,
     rules: &[&Rule],
-    gi: usize,
     caps: &Capabilities,
-    report: &mut Report,
-) -> Result<Vec<Option<u16>>, Error> {
+) -> Result<Levels, LevelsExceeded> {
     let Ordering::Priority { min, max } = caps.ordering else {
-        return Ok(Vec::new());
+        return Ok(Levels {
+            levels: Vec::new(),
+            needed: 0,
+        });
     };
     let span = usize::from(max.saturating_sub(min)) + 1;
     let level = |rank: usize| u16::try_from(rank).ok().and_then(|r| min.checked_add(r));
@@ -52,7 +78,10 @@ pub(super) fn priority_levels(
                 .iter()
                 .all(|r| r.priority().is_some_and(|p| (min..=max).contains(&p)))
             {
-                return Ok(vec![None; rules.len()]);
+                return Ok(Levels {
+                    levels: vec![None; rules.len()],
+                    needed: 0,
+                });
             }
             // Rules are sorted by priority (missing last), so ranks are a running count.
             let mut ranks = Vec::with_capacity(rules.len());
@@ -66,20 +95,6 @@ pub(super) fn priority_levels(
                 ranks.push(rank);
             }
             let levels: Vec<Option<u16>> = ranks.iter().map(|&k| level(k)).collect();
-            for (r, p) in rules.iter().zip(&levels) {
-                if let Some(p) = p
-                    && r.priority() != Some(*p)
-                {
-                    report.rule(gi, r.origin()).push(
-                        Field::Priority,
-                        Kind::Rewritten,
-                        r.priority().map(|p| p.to_string()),
-                        format!(
-                            "priority renumbered to {p} to fit the target's range {min}-{max} (same order)"
-                        ),
-                    );
-                }
-            }
             (levels, rank.saturating_add(1))
         }
         Evaluation::FirstMatch => {
@@ -104,34 +119,62 @@ pub(super) fn priority_levels(
                 needed = needed.max(rank.saturating_add(1));
                 levels.push(level(*rank));
             }
-            let message = match needed {
-                0 => None,
-                1 => Some(format!(
-                    "first-match order written as priority {min} for every rule (no deny follows an \
-                     allow; same meaning)"
-                )),
-                n => Some(format!(
-                    "first-match order written as priorities {min}-{} (a new level wherever a deny \
-                     follows an allow; same meaning)",
-                    usize::from(min).saturating_add(n).saturating_sub(1)
-                )),
-            };
-            if let Some(message) = message {
-                report
-                    .group(gi)
-                    .push(Field::Priority, Kind::Rewritten, None, message);
-            }
             (levels, needed)
         }
     };
     if needed > span || levels.iter().any(Option::is_none) {
-        return Err(Error::Refused {
-            reason: format!(
-                "group {gi} needs {needed} priority levels to keep its meaning; the target has {span} \
-                 ({min}-{max})"
-            ),
-            report: Box::new(report.clone()),
-        });
+        return Err(LevelsExceeded { needed, min, max });
     }
-    Ok(levels)
+    Ok(Levels { levels, needed })
+}
+
+/// Record what [`priority_levels`] did to group `gi`: each renumbered priority of a priority
+/// group, or how a first-match order was written.
+pub(super) fn report(
+    group: &SecurityGroup,
+    rules: &[&Rule],
+    levels: &Levels,
+    gi: usize,
+    caps: &Capabilities,
+    report: &mut Report,
+) {
+    let Ordering::Priority { min, max } = caps.ordering else {
+        return;
+    };
+    match group.evaluation {
+        Evaluation::AllowOnly => {}
+        Evaluation::Priority => {
+            for (r, p) in rules.iter().zip(&levels.levels) {
+                if let Some(p) = p
+                    && r.priority() != Some(*p)
+                {
+                    report.rule(gi, r.origin()).push(
+                        Field::Priority,
+                        Kind::Rewritten,
+                        r.priority().map(|p| p.to_string()),
+                        format!(
+                            "priority renumbered to {p} to fit the target's range {min}-{max} (same order)"
+                        ),
+                    );
+                }
+            }
+        }
+        Evaluation::FirstMatch => {
+            let message = match levels.needed {
+                0 => return,
+                1 => format!(
+                    "first-match order written as priority {min} for every rule (no deny follows an \
+                     allow; same meaning)"
+                ),
+                n => format!(
+                    "first-match order written as priorities {min}-{} (a new level wherever a deny \
+                     follows an allow; same meaning)",
+                    usize::from(min).saturating_add(n).saturating_sub(1)
+                ),
+            };
+            report
+                .group(gi)
+                .push(Field::Priority, Kind::Rewritten, None, message);
+        }
+    }
 }

@@ -11,11 +11,11 @@
 //! - an ICMP code only together with a type (by construction of [`Icmp`]);
 //! - group and address-group ids non-empty.
 
-pub mod multiport;
 mod ports;
 mod protocol;
 mod remote;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,49 @@ pub enum Direction {
     Ingress,
     /// Out of the instance; the remote is the destination.
     Egress,
+}
+
+macro_rules! display_by_name {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )*};
+}
+
+display_by_name!(Direction, Family, Action, Evaluation);
+
+impl Family {
+    /// The name sgconv reads and writes (`ipv4`, `ipv6`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
+        }
+    }
+}
+
+impl Action {
+    /// The name sgconv reads and writes (`allow`, `deny`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Deny => "deny",
+        }
+    }
+}
+
+impl Evaluation {
+    /// The name sgconv reads and writes (`allow_only`, `priority`, `first_match`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Evaluation::AllowOnly => "allow_only",
+            Evaluation::Priority => "priority",
+            Evaluation::FirstMatch => "first_match",
+        }
+    }
 }
 
 impl Direction {
@@ -164,8 +207,10 @@ impl Icmp {
 /// Where a rule came from, for reports: its index in the input group and the provider's id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Origin {
-    /// Position of the rule in its group as read (0-based).
-    pub index: usize,
+    /// Position of the rule in its group as read (0-based); `None` for a rule sgconv made
+    /// itself (a default policy written as a rule, say) or one not yet numbered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
     /// The provider's rule id, when the input had one (shared by the rule and its report
     /// entries, not copied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,20 +218,22 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// The index importers replace with the rule's position: "not given".
-    pub const UNSET: usize = usize::MAX;
-
-    /// An origin whose index is [`Origin::UNSET`].
+    /// No index and no id: a rule sgconv made, or built in code and not yet numbered.
     pub fn unset() -> Origin {
-        Origin {
-            index: Origin::UNSET,
-            id: None,
-        }
+        Origin::default()
+    }
+
+    /// A rule read with the provider's id, numbered once its group is known.
+    pub fn with_id(id: Option<Arc<str>>) -> Origin {
+        Origin { index: None, id }
     }
 
     /// The rule at `index` of its group, with the provider's id.
     pub fn new(index: usize, id: Option<Arc<str>>) -> Origin {
-        Origin { index, id }
+        Origin {
+            index: Some(index),
+            id,
+        }
     }
 }
 
@@ -229,6 +276,14 @@ pub enum ModelError {
     /// An empty group or address-group id.
     #[error("an empty remote group id")]
     EmptyGroupId,
+    /// A deny rule in an allow-only group.
+    #[error("rules[{0}] is a deny rule, but the group's evaluation is allow_only")]
+    DenyInAllowOnly(usize),
+    /// An allow-only group whose default policy allows.
+    #[error(
+        "an allow_only group denies by default (default_inbound/default_outbound must be deny)"
+    )]
+    AllowOnlyDefaultAllow,
 }
 
 /// The fields of a rule, unchecked. Build a [`Rule`] from it with [`Rule::new`].
@@ -264,7 +319,7 @@ pub struct RuleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Where the rule came from (when absent in canonical input: the rule's position).
-    #[serde(default = "Origin::unset")]
+    #[serde(default)]
     pub origin: Origin,
 }
 
@@ -300,6 +355,15 @@ fn is_true(b: &bool) -> bool {
 }
 
 impl RuleSpec {
+    /// Whether the rule matches every packet of its direction and family (any protocol, port,
+    /// ICMP type and remote).
+    pub fn is_match_all(&self) -> bool {
+        self.protocol == Protocol::Any
+            && self.ports.is_any()
+            && self.icmp.is_any()
+            && self.remote == Remote::Any
+    }
+
     /// An allow rule for every packet of a direction and family; set fields to narrow it.
     pub fn new(direction: Direction, family: Family) -> RuleSpec {
         RuleSpec {
@@ -466,6 +530,45 @@ pub struct Tag {
     pub value: Option<String>,
 }
 
+/// Traffic a provider's platform drops outside any group's rules. Declared in a provider's
+/// capabilities (as `'static` data) and carried by groups read from it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformBlock {
+    /// A name for reports (`gcore-smtp`); blocks are matched by name.
+    pub name: Cow<'static, str>,
+    /// The direction it applies to.
+    pub direction: Direction,
+    /// The protocol numbers it drops.
+    pub protocols: Cow<'static, [u8]>,
+    /// The destination ports it drops.
+    pub ports: Cow<'static, [u16]>,
+    /// Whether a group can turn it off (then a group whose source says no block applies is
+    /// created without it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// What it is, for people.
+    pub about: Cow<'static, str>,
+}
+
+impl PlatformBlock {
+    /// Whether an allow rule of (`direction`, `protocol`, `ports`) lets through traffic the
+    /// block drops.
+    pub fn crosses(&self, direction: Direction, protocol: Protocol, ports: &PortSet) -> bool {
+        direction == self.direction
+            && match protocol {
+                Protocol::Any => true,
+                Protocol::Number(n) => self.protocols.contains(&n),
+            }
+            && self.ports.iter().any(|p| {
+                ports
+                    .ranges()
+                    .iter()
+                    .any(|r| r.from() <= *p && *p <= r.to())
+            })
+    }
+}
+
 /// One security group: the unit of conversion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -490,22 +593,21 @@ pub struct SecurityGroup {
     pub default_outbound: Action,
     /// Whether return traffic of an allowed flow is allowed automatically.
     pub stateful: bool,
-    /// Whether the provider's platform drops outbound SMTP (TCP 25, 465 and 587, IPv4 and
-    /// IPv6) whatever the rules say: Scaleway's read-only `enable_default_security`, listed in
-    /// its rule lists as `editable: false` drop rules. `None` where the source does not say.
+    /// What the provider's platform drops around this group whatever its rules say (an
+    /// anti-spam block on outbound SMTP, say); `None` where the source does not say, and
+    /// `Some` of an empty list where it says no block applies.
     ///
-    /// This is a platform rule, not part of the group's packet set (DESIGN.md §2): it is
-    /// carried so the flag survives a round trip, and reported as a note when a conversion
-    /// moves traffic across it.
+    /// These are not part of the group's packet set: they are carried so that they survive a
+    /// round trip, and a conversion that moves traffic across one reports it as a note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform_smtp_block: Option<bool>,
+    pub platform_blocks: Option<Vec<PlatformBlock>>,
     /// The rules, in evaluation order where the source has one.
     pub rules: Vec<Rule>,
 }
 
 impl SecurityGroup {
-    /// An empty allow-only, default-deny, stateful group (the Gcore model).
-    pub fn allow_only() -> SecurityGroup {
+    /// An empty allow-only, default-deny, stateful group.
+    pub fn empty() -> SecurityGroup {
         SecurityGroup {
             id: None,
             name: None,
@@ -515,7 +617,7 @@ impl SecurityGroup {
             default_inbound: Action::Deny,
             default_outbound: Action::Deny,
             stateful: true,
-            platform_smtp_block: None,
+            platform_blocks: None,
             rules: Vec::new(),
         }
     }
@@ -532,7 +634,7 @@ impl SecurityGroup {
             default_inbound,
             default_outbound,
             stateful,
-            platform_smtp_block,
+            platform_blocks,
             rules: _,
         } = self;
         SecurityGroup {
@@ -544,7 +646,7 @@ impl SecurityGroup {
             default_inbound: *default_inbound,
             default_outbound: *default_outbound,
             stateful: *stateful,
-            platform_smtp_block: *platform_smtp_block,
+            platform_blocks: platform_blocks.clone(),
             rules,
         }
     }
@@ -559,7 +661,7 @@ impl SecurityGroup {
 
     /// Check the group-level invariants: an allow-only group has only allow rules and
     /// denies by default.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ModelError> {
         if self.evaluation == Evaluation::AllowOnly {
             if let Some((i, _)) = self
                 .rules
@@ -567,21 +669,65 @@ impl SecurityGroup {
                 .enumerate()
                 .find(|(_, r)| r.action() == Action::Deny)
             {
-                return Err(format!(
-                    "rules[{i}] is a deny rule, but the group's evaluation is allow_only"
-                ));
+                return Err(ModelError::DenyInAllowOnly(i));
             }
             if self.default_inbound == Action::Allow || self.default_outbound == Action::Allow {
-                return Err("an allow_only group denies by default (default_inbound/default_outbound must be deny)".into());
+                return Err(ModelError::AllowOnlyDefaultAllow);
             }
         }
         Ok(())
     }
+
+    /// A group of `evaluation` with `rules` (numbered in order where they have no index),
+    /// deny by default, stateful; checked.
+    pub fn new(evaluation: Evaluation, rules: Vec<Rule>) -> Result<SecurityGroup, ModelError> {
+        let mut group = SecurityGroup {
+            evaluation,
+            rules,
+            ..SecurityGroup::empty()
+        };
+        group.number_rules();
+        group.check()?;
+        Ok(group)
+    }
+
+    /// An allow-only group (a union of allow rules; Gcore's model). Fails on a deny rule.
+    pub fn allow_only(rules: Vec<Rule>) -> Result<SecurityGroup, ModelError> {
+        SecurityGroup::new(Evaluation::AllowOnly, rules)
+    }
+
+    /// A first-match group: the first rule in list order that matches decides (Scaleway's).
+    pub fn first_match(rules: Vec<Rule>) -> Result<SecurityGroup, ModelError> {
+        SecurityGroup::new(Evaluation::FirstMatch, rules)
+    }
+
+    /// A priority group: ascending priority, deny before allow at equal priority, first
+    /// match decides (Huawei's).
+    pub fn priority(rules: Vec<Rule>) -> Result<SecurityGroup, ModelError> {
+        SecurityGroup::new(Evaluation::Priority, rules)
+    }
+
+    /// Give every rule without an index its position in the group.
+    pub fn number_rules(&mut self) {
+        for (i, rule) in self.rules.iter_mut().enumerate() {
+            if rule.origin().index.is_none() {
+                let id = rule.origin().id.clone();
+                rule.set_origin(Origin::new(i, id));
+            }
+        }
+    }
 }
 
 /// A document: the groups one input holds, in input order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Document {
     /// The groups.
     pub groups: Vec<SecurityGroup>,
+}
+
+impl Document {
+    /// A document of `groups`.
+    pub fn new(groups: Vec<SecurityGroup>) -> Document {
+        Document { groups }
+    }
 }

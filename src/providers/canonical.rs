@@ -10,11 +10,12 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{ExportOptions, Provider, ProviderId};
+use super::{ExportOptions, ImportOptions, Provider, read};
+use crate::caps::Capabilities;
+use crate::codec::Format;
 use crate::error::Error;
-use crate::fit::Capabilities;
-use crate::format::{self, Format};
-use crate::model::{Document, Origin, SecurityGroup};
+use crate::id::ProviderId;
+use crate::model::{Document, SecurityGroup};
 use crate::output::{Output, Writer};
 use crate::report::Report;
 
@@ -77,16 +78,17 @@ impl Provider for Canonical {
         &Capabilities::EVERYTHING
     }
 
-    fn import(&self, text: &str, format: Format, report: &mut Report) -> Result<Document, Error> {
-        let wire: WireIn = format::decode(text, format, self.id(), report)?;
+    fn import(
+        &self,
+        text: &str,
+        format: Format,
+        _options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        let wire: WireIn = read::decode(text, format, self.id(), report)?;
         let mut groups: Vec<SecurityGroup> = wire.groups.into_iter().map(|g| g.0).collect();
         for group in &mut groups {
-            for (i, rule) in group.rules.iter_mut().enumerate() {
-                if rule.origin().index == Origin::UNSET {
-                    let id = rule.origin().id.clone();
-                    rule.set_origin(Origin::new(i, id));
-                }
-            }
+            group.number_rules();
         }
         Ok(Document { groups })
     }

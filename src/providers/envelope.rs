@@ -5,18 +5,70 @@
 //! anyway, so the check costs no extra parse.
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::{ExportOptions, ImportOptions, Provider};
+use super::{ExportOptions, ImportOptions, Provider, read};
+use crate::codec::{Format, TopLevel};
 use crate::error::{Error, Location};
-use crate::format::{self, Format, TopLevel};
 use crate::model::Document;
 use crate::output::Writer;
 use crate::report::Report;
 
-/// Whether `top` is the envelope (a provider document never has a top-level `groups`).
-pub(crate) fn is_envelope(top: &TopLevel) -> bool {
-    top.has("groups")
+/// Whether `top` is the envelope (a provider document never has a top-level `groups`); an
+/// envelope beside other keys is ambiguous, and refused.
+pub(crate) fn is_envelope(top: &TopLevel, provider: &dyn Provider) -> Result<bool, Error> {
+    let TopLevel::Object(keys) = top else {
+        return Ok(false);
+    };
+    if !top.has("groups") {
+        return Ok(false);
+    }
+    if let Some(other) = keys.iter().find(|k| *k != "groups") {
+        return Err(Error::Shape {
+            provider: provider.id(),
+            message: format!(
+                "ambiguous document: it has both `groups` (sgconv's multi-group envelope) and `{other}` \
+                 at the top level; an envelope holds nothing but `groups`"
+            ),
+        });
+    }
+    Ok(true)
+}
+
+/// The envelope's keys, to find those it does not know (the documents are their importers').
+#[derive(Deserialize)]
+struct Keys {
+    groups: Vec<ItemKeys>,
+}
+
+/// The keys of one item other than `name`, `id` and `document`.
+struct ItemKeys(Vec<String>);
+
+impl<'de> Deserialize<'de> for ItemKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ItemKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object {name, id, document}")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ItemKeys, A::Error> {
+                let mut unknown = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    if !matches!(key.as_str(), "name" | "id" | "document") {
+                        unknown.push(key);
+                    }
+                }
+                Ok(ItemKeys(unknown))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -84,11 +136,17 @@ pub(crate) fn import(
     let text = match fmt {
         Format::Json => text,
         Format::Yaml => {
-            let value: serde_json::Value = format::probe_as(text, fmt, provider.id())?;
+            let value: serde_json::Value = read::decode_quiet(text, fmt, provider.id())?;
             json = serde_json::to_string(&value).map_err(|e| Error::Internal(e.to_string()))?;
             json.as_str()
         }
     };
+    let keys: Keys = read::decode_quiet(text, Format::Json, provider.id())?;
+    for (i, item) in keys.groups.iter().enumerate() {
+        for key in &item.0 {
+            report.unread(i, format!("groups[{i}].{key}"));
+        }
+    }
     let envelope: Envelope<'_> = serde_json::from_str(text).map_err(|e| Error::Input {
         provider: provider.id(),
         location: Location { path: "groups".into(), line: e.line(), column: e.column() },
@@ -99,11 +157,14 @@ pub(crate) fn import(
         let part = item.document.get();
         let mut sub = Report::new(report.from, report.to);
         let doc = provider
-            .import_with(part, Format::Json, options, &mut sub)
+            .import(part, Format::Json, options, &mut sub)
             .map_err(|e| relocate(e, i, text, part, fmt))?;
         let offset = groups.len();
         for mut entry in sub.entries {
             entry.group = entry.group.saturating_add(offset);
+            if let Some(path) = &mut entry.path {
+                *path = inner_path(i, path);
+            }
             report.push(entry);
         }
         for mut group in doc.groups {
@@ -113,6 +174,16 @@ pub(crate) fn import(
         }
     }
     Ok(Document { groups })
+}
+
+/// The path in the whole input of `path` in the document of item `i`.
+fn inner_path(i: usize, path: &str) -> String {
+    let inner = match path {
+        "." => String::new(),
+        p if p.starts_with('[') => p.to_owned(),
+        p => format!(".{p}"),
+    };
+    format!("groups[{i}].document{inner}")
 }
 
 /// Place an error from the part `part` of `text` in the whole input.
@@ -125,12 +196,7 @@ fn relocate(e: Error, i: usize, text: &str, part: &str, fmt: Format) -> Error {
     else {
         return e;
     };
-    let inner = match location.path.as_str() {
-        "." => String::new(),
-        p if p.starts_with('[') => p.to_owned(),
-        p => format!(".{p}"),
-    };
-    let path = format!("groups[{i}].document{inner}");
+    let path = inner_path(i, &location.path);
     let (line, column) = match fmt {
         // The part is a slice of the input: its offset gives its line and column.
         Format::Json => {
@@ -168,8 +234,9 @@ fn relocate(e: Error, i: usize, text: &str, part: &str, fmt: Format) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use crate::id::ProviderId;
     use crate::model::{Document, SecurityGroup};
-    use crate::providers::{ExportOptions, ProviderId};
+    use crate::providers::{ExportOptions, get};
     use crate::report::Report;
 
     /// The hand-laid envelope is byte for byte what serde_json's pretty printer makes of the
@@ -180,7 +247,7 @@ mod tests {
             name: name.map(str::to_owned),
             id: id.map(str::to_owned),
             description: Some("line one\nline \"two\"".into()),
-            ..SecurityGroup::allow_only()
+            ..SecurityGroup::empty()
         };
         let docs = [
             Document { groups: vec![] },
@@ -196,8 +263,7 @@ mod tests {
         for to in ProviderId::ALL {
             for doc in &docs {
                 let mut report = Report::new(*to, *to);
-                let out = to
-                    .provider()
+                let out = get(*to)
                     .export(doc, &ExportOptions::default(), &mut report)
                     .expect("exports");
                 let value = out.to_value().expect("valid JSON");

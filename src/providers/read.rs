@@ -1,22 +1,25 @@
 //! What every importer needs once: reading a remote CIDR against the rule's family, and
 //! placing rules read from a document into a group with their report entries.
 
+use crate::codec::{self, Format, TopLevel};
+use crate::error::Error;
+use crate::id::ProviderId;
 use crate::model::{Family, Origin, Remote, Rule, parse_cidr};
 use crate::report::{Change, Field, Kind, Report};
 
 /// A rule read from a provider document, with what reading it changed or dropped.
 #[derive(Debug, Clone)]
-pub struct ReadRule {
+pub(crate) struct ReadRule {
     /// The canonical rule (its origin index is set when placed).
-    pub rule: Rule,
+    pub(crate) rule: Rule,
     /// Entries for the report, placed with the rule.
-    pub changes: Vec<Change>,
+    pub(crate) changes: Vec<Change>,
 }
 
 /// Read a remote CIDR for a rule of `family`. A `/0` is [`Remote::Any`]; host bits are
 /// cleared and reported as rewritten; a CIDR of the other family is an error naming
 /// `family_field` (the provider's name for the family, e.g. `ethertype`).
-pub fn cidr(
+pub(crate) fn cidr(
     text: &str,
     family: Family,
     family_field: &str,
@@ -51,7 +54,11 @@ pub fn cidr(
 
 /// Report a rule's `created_at` / `updated_at` (as provider responses carry them): the model
 /// has no place for timestamps.
-pub fn timestamps(created_at: Option<&str>, updated_at: Option<&str>, changes: &mut Vec<Change>) {
+pub(crate) fn timestamps(
+    created_at: Option<&str>,
+    updated_at: Option<&str>,
+    changes: &mut Vec<Change>,
+) {
     let value = match (created_at, updated_at) {
         (None, None) => return,
         (Some(one), None) | (None, Some(one)) => one.to_owned(),
@@ -67,7 +74,7 @@ pub fn timestamps(created_at: Option<&str>, updated_at: Option<&str>, changes: &
 
 /// Place rules read from one group: number them in input order (keeping the provider's
 /// ids) and move their changes into the report.
-pub fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule> {
+pub(crate) fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule> {
     read.into_iter()
         .enumerate()
         .map(|(i, ReadRule { mut rule, changes })| {
@@ -84,11 +91,60 @@ pub fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule
 /// Deserialise an optional string borrowing it from the input where the input allows
 /// (serde's own `Option<Cow<str>>` always copies). Use as
 /// `#[serde(default, borrow, deserialize_with = "read::opt_str")]`.
-pub fn opt_str<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn opt_str<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
     #[derive(serde::Deserialize)]
     struct Borrowed<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
     let value: Option<Borrowed<'de>> = serde::Deserialize::deserialize(d)?;
     Ok(value.map(|b| b.0))
+}
+
+/// Decode a document of `provider`, recording every key it does not read as unread (in group
+/// `group` of the report).
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    text: &str,
+    format: Format,
+    provider: ProviderId,
+    report: &mut Report,
+) -> Result<T, Error> {
+    let decoded = codec::decode(text, format).map_err(|e| Error::input(provider, e))?;
+    for path in decoded.unread {
+        report.unread(0, path);
+    }
+    Ok(decoded.value)
+}
+
+/// Decode a part of a document only to look at its shape (what the full decode reads again).
+pub(crate) fn decode_quiet<T: serde::de::DeserializeOwned>(
+    text: &str,
+    format: Format,
+    provider: ProviderId,
+) -> Result<T, Error> {
+    codec::decode_quiet(text, format).map_err(|e| Error::input(provider, e))
+}
+
+/// The top level of a document of `provider`.
+pub(crate) fn probe(text: &str, format: Format, provider: ProviderId) -> Result<TopLevel, Error> {
+    codec::probe(text, format).map_err(|e| Error::input(provider, e))
+}
+
+/// Refuse a document whose top level holds keys of more than one of `shapes` (each a shape's
+/// key): which one it is would be a guess, and the others would go unread.
+pub(crate) fn one_shape(
+    top: &TopLevel,
+    shapes: &[&str],
+    provider: ProviderId,
+) -> Result<(), Error> {
+    let found: Vec<&str> = shapes.iter().copied().filter(|k| top.has(k)).collect();
+    if let [first, second, ..] = found.as_slice() {
+        return Err(Error::Shape {
+            provider,
+            message: format!(
+                "ambiguous document: it has both `{first}` and `{second}` at the top level, each the key \
+                 of a different document shape; give one document per input"
+            ),
+        });
+    }
+    Ok(())
 }

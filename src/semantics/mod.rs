@@ -20,7 +20,43 @@ pub use display::{cidrs, describe};
 use crate::model::{
     Action, Direction, Document, Evaluation, Family, Icmp, Protocol, Remote, Rule, SecurityGroup,
 };
-use crate::report::Verdict;
+
+/// The semantic summary of a conversion: how the target's packet set compares with the
+/// source's. Ordered by severity; a report keeps the most severe it met.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The target allows exactly the packets the source allowed.
+    Exact,
+    /// The target denies some packets the source allowed.
+    Narrowed,
+    /// Part of the input was not read (an unknown key), so what the source allows is not
+    /// known and no comparison can prove anything.
+    Unverified,
+    /// The target allows some packets the source denied.
+    Widened,
+}
+
+impl Verdict {
+    /// The name reports use (`exact`, `narrowed`, `unverified`, `widened`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Exact => "exact",
+            Verdict::Narrowed => "narrowed",
+            Verdict::Unverified => "unverified",
+            Verdict::Widened => "widened",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The label a remote names, if it is a group or address group.
 pub fn label_of(remote: &Remote) -> Option<Label> {
@@ -589,7 +625,8 @@ pub fn impossible() -> Vec<PacketBox> {
 }
 
 /// One box of packets that two groups treat differently.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Difference {
     /// Index of the group in the documents.
     pub group: usize,
@@ -598,9 +635,9 @@ pub struct Difference {
     pub change: Verdict,
     /// The packets, readable (`ingress tcp 22 from 0.0.0.0/0`).
     pub packets: String,
-    /// The same packets as a box, for programs.
+    /// The same packets as a box, for programs (not serialised).
     #[serde(skip)]
-    pub packet_box: PacketBox,
+    pub packet_box: Option<PacketBox>,
 }
 
 impl Difference {
@@ -880,7 +917,7 @@ fn compare_sets_into(
             group: index,
             change,
             packets: describe(&packet_box),
-            packet_box,
+            packet_box: Some(packet_box),
         }));
     }
     verdict
@@ -893,7 +930,7 @@ pub fn compare_documents_limited(
     b: &Document,
     limit: usize,
 ) -> (Verdict, Vec<Difference>) {
-    let empty = SecurityGroup::allow_only();
+    let empty = SecurityGroup::empty();
     let n = a.groups.len().max(b.groups.len());
     let mut out = Vec::new();
     let mut verdict = Verdict::Exact;
@@ -907,7 +944,7 @@ pub fn compare_documents_limited(
 
 /// Compare two documents group by group (a group missing on one side allows nothing).
 pub fn compare_documents(a: &Document, b: &Document) -> Vec<Difference> {
-    let empty = SecurityGroup::allow_only();
+    let empty = SecurityGroup::empty();
     let n = a.groups.len().max(b.groups.len());
     (0..n)
         .flat_map(|i| {

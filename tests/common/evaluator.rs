@@ -197,7 +197,7 @@ pub fn arb_group() -> impl Strategy<Value = SecurityGroup> {
             any::<bool>(),
         )
             .prop_map(move |(rules, accept_in, accept_out)| {
-                let mut g = SecurityGroup::allow_only();
+                let mut g = SecurityGroup::empty();
                 g.evaluation = evaluation;
                 if evaluation != Evaluation::AllowOnly {
                     g.default_inbound = if accept_in {
@@ -348,11 +348,14 @@ pub fn canonical_text(group: &SecurityGroup) -> String {
         groups: vec![group.clone()],
     };
     let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::Canonical);
-    let value = ProviderId::Canonical
-        .provider()
-        .export(&doc, &Default::default(), &mut report)
-        .expect("canonical export");
-    serde_json::to_string(&value).expect("json")
+    sgconv::stages::export(
+        &doc,
+        ProviderId::Canonical,
+        &sgconv::Options::default(),
+        &mut report,
+    )
+    .expect("canonical export")
+    .into_json()
 }
 
 /// A deterministic packet sampler for a proptest-chosen seed.

@@ -61,18 +61,79 @@ pub fn outcome(
     options: &Options,
 ) -> serde_json::Value {
     match sgconv::convert(text, from, to, options) {
-        Ok(c) => serde_json::json!({ "output": c.output, "report": c.report }),
-        Err(e) => {
-            let report = match &e {
-                sgconv::Error::Refused { report, .. } => {
-                    serde_json::to_value(report.as_ref()).unwrap_or_default()
-                }
-                _ => serde_json::Value::Null,
-            };
-            serde_json::json!({ "error": e.to_string(), "exit_code": e.exit_code(), "report": report })
-        }
+        Ok(c) => match &c.outcome {
+            Ok(output) => serde_json::json!({ "output": output, "report": c.report }),
+            Err(refusal) => {
+                serde_json::json!({ "refused": refusal, "message": refusal.to_string(), "report": c.report })
+            }
+        },
+        Err(e) => serde_json::json!({ "error": e.to_string() }),
+    }
+}
+
+/// Read `text` (a document of `from`) into the model, or panic.
+pub fn import(text: &str, from: ProviderId) -> sgconv::Document {
+    sgconv::import(text, from, &Options::default().with_allow_unread(true))
+        .unwrap_or_else(|e| panic!("{from}: {e}"))
+        .document
+}
+
+/// Encode a value as text in `format` (test inputs).
+pub fn encode<T: serde::Serialize>(value: &T, format: sgconv::Format) -> String {
+    match format {
+        sgconv::Format::Yaml => serde_saphyr::to_string(value).expect("encodes"),
+        _ => serde_json::to_string_pretty(value).expect("encodes") + "\n",
     }
 }
 
 pub mod evaluator;
 pub mod strategies;
+
+/// Why a conversion gave no output, as the command line sees it: bad input (1), refused (3)
+/// or a bug (70), with the report of a refusal.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    pub report: Option<sgconv::Report>,
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// [`sgconv::convert`], a refusal folded into the error side.
+pub fn convert(
+    text: &str,
+    from: ProviderId,
+    to: ProviderId,
+    options: &Options,
+) -> Result<sgconv::Converted, Failure> {
+    match sgconv::convert(text, from, to, options) {
+        Ok(c) => match &c.outcome {
+            Ok(_) => Ok(c),
+            Err(refusal) => Err(Failure {
+                code: 3,
+                message: format!("refused: {refusal}"),
+                report: Some(c.report.clone()),
+            }),
+        },
+        Err(e) => Err(Failure {
+            code: if matches!(e, sgconv::Error::Internal(_)) {
+                70
+            } else {
+                1
+            },
+            message: e.to_string(),
+            report: None,
+        }),
+    }
+}

@@ -152,7 +152,7 @@ pub fn group(limits: Limits, max_rules: usize) -> impl Strategy<Value = Security
     )
         .prop_map(
             move |(rules, ordered_eval, (accept_in, accept_out, stateless), name)| {
-                let mut g = SecurityGroup::allow_only();
+                let mut g = SecurityGroup::empty();
                 g.name = name;
                 g.rules = rules
                     .into_iter()

@@ -6,10 +6,8 @@ use std::borrow::Cow;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::PRIORITIES;
-use crate::model::{
-    Action, Direction, Family, Origin, PortSet, Protocol, Remote, Rule, RuleSpec, multiport,
-};
+use super::{PRIORITIES, multiport};
+use crate::model::{Action, Direction, Family, Origin, PortSet, Protocol, Remote, Rule, RuleSpec};
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
@@ -34,44 +32,42 @@ pub(super) enum WireAction {
 
 crate::text_enum::text_enum!(WireAction { "allow" => WireAction::Allow, "deny" => WireAction::Deny });
 
-crate::providers::strict::lenient_and_strict! {
-    /// One rule as Huawei writes it in request options and responses. Unknown keys are read
-    /// past and reported (`format::decode`): responses gain fields over time. The SDK drops
-    /// them silently too, so a misspelt `multiport` means all ports there as here — the
-    /// report's entry names it.
-    struct WireRule / StrictWireRule<'a> {
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        project_id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        security_group_id: Option<Cow<'a, str>>,
-        direction: Direction,
-        #[serde(default)]
-        ethertype: Option<Ethertype>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        protocol: Option<Cow<'a, str>>,
-        #[serde(default, deserialize_with = "de_multiport")]
-        multiport: Option<PortSet>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        remote_ip_prefix: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        remote_group_id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        remote_address_group_id: Option<Cow<'a, str>>,
-        #[serde(default)]
-        action: Option<WireAction>,
-        #[serde(default)]
-        priority: Option<i64>,
-        #[serde(default)]
-        enabled: Option<bool>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        description: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        created_at: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        updated_at: Option<Cow<'a, str>>,
-    }
+/// One rule as Huawei writes it in request options and responses: every documented field.
+/// A key not listed here is recorded as unread (a misspelt `multiport` would mean all
+/// ports), and the conversion is unverified.
+#[derive(Deserialize)]
+pub(super) struct WireRule<'a> {
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    project_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    security_group_id: Option<Cow<'a, str>>,
+    direction: Direction,
+    #[serde(default)]
+    ethertype: Option<Ethertype>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    protocol: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "de_multiport")]
+    multiport: Option<PortSet>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    remote_ip_prefix: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    remote_group_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    remote_address_group_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    action: Option<WireAction>,
+    #[serde(default)]
+    priority: Option<i64>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    description: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    updated_at: Option<Cow<'a, str>>,
 }
 
 /// `multiport`: a string in the grammar of [`multiport`], `null`, or (a documentation
@@ -117,17 +113,6 @@ impl<'de> Deserialize<'de> for Checked {
     }
 }
 
-/// [`Checked`] read from a [`StrictWireRule`] (refusing unknown keys).
-pub(super) struct StrictChecked(pub(super) Checked);
-
-impl<'de> Deserialize<'de> for StrictChecked {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Checked::try_from(WireRule::from(StrictWireRule::deserialize(d)?))
-            .map(StrictChecked)
-            .map_err(de::Error::custom)
-    }
-}
-
 impl TryFrom<WireRule<'_>> for Checked {
     type Error = String;
     fn try_from(w: WireRule<'_>) -> Result<Self, String> {
@@ -167,47 +152,17 @@ pub(super) struct RuleList {
     pub(super) dry_run: Option<bool>,
 }
 
-/// [`RuleList`] refusing unknown keys at every level, for [`crate::format::decode_strict`]:
-/// a document it reads is a rule list with nothing unread (no other top-level key, so no
-/// other shape's key either).
+/// A list response's `page_info`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct StrictRuleList {
-    security_group_rules: Vec<StrictChecked>,
+pub(super) struct PageInfo {
     #[serde(default)]
-    request_id: Option<String>,
+    #[allow(dead_code)] // documented; says nothing about the rules
+    previous_marker: Option<String>,
     #[serde(default)]
-    page_info: Option<StrictPageInfo>,
+    #[allow(dead_code)]
+    current_count: Option<u64>,
     #[serde(default)]
-    ignore_duplicate: Option<bool>,
-    #[serde(default)]
-    dry_run: Option<bool>,
-}
-
-impl From<StrictRuleList> for RuleList {
-    fn from(s: StrictRuleList) -> RuleList {
-        RuleList {
-            security_group_rules: s.security_group_rules.into_iter().map(|c| c.0).collect(),
-            request_id: s.request_id,
-            page_info: s.page_info.map(PageInfo::from),
-            ignore_duplicate: s.ignore_duplicate,
-            dry_run: s.dry_run,
-        }
-    }
-}
-
-crate::providers::strict::lenient_and_strict! {
-    /// A list response's `page_info`.
-    struct PageInfo / StrictPageInfo {
-        #[serde(default)]
-        #[allow(dead_code)] // read so that a page_info is recognised
-        previous_marker: Option<String>,
-        #[serde(default)]
-        #[allow(dead_code)]
-        current_count: Option<u64>,
-        #[serde(default)]
-        next_marker: Option<String>,
-    }
+    pub(super) next_marker: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -408,7 +363,7 @@ pub(super) fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
         priority: Some(priority),
         enabled,
         description: w.description.map(Cow::into_owned),
-        origin: Origin::new(Origin::UNSET, w.id.as_deref().map(std::sync::Arc::from)),
+        origin: Origin::with_id(w.id.as_deref().map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;

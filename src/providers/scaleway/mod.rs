@@ -20,7 +20,7 @@
 //! than guess. `stateful` is then read as the API default, `true`, and that is reported.
 //!
 //! `editable: false` rules are the platform's SMTP drops (`enable_default_security`): they
-//! become [`SecurityGroup::platform_smtp_block`], never user rules, and their positions may
+//! become the group's platform block (`SecurityGroup::platform_blocks`), never user rules, and their positions may
 //! collide with user positions. Any other `editable: false` rule is refused: the Python SDK
 //! sends `editable: false` by default, and whether the API then ignores the rule is not
 //! documented.
@@ -32,11 +32,13 @@
 
 mod wire;
 
-use super::read::ReadRule;
+use super::read::{self, ReadRule};
 use super::{ExportOptions, ImportOptions, Provider, ProviderId};
 use crate::error::Error;
-use crate::fit::{Capabilities, GroupFields, Ordering, Protocols};
-use crate::format::{self, Format, TopLevel};
+use std::borrow::Cow;
+
+use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols};
+use crate::codec::{Format, TopLevel};
 use crate::model::{
     Action, CidrText, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote,
     Rule, SecurityGroup, Tag,
@@ -72,9 +74,26 @@ static CAPS: Capabilities = Capabilities {
     },
     rule_ids: false,
     enabled_flag: false,
-    // "Security Rules: 500" is an organisation quota (reference/scaleway.md §8); a group
-    // above it certainly cannot be applied.
+    // "Security Rules: 500" is an organisation quota; a group above it certainly cannot be
+    // applied.
     max_rules: Some(500),
+    v6_only_protocols: &[],
+    platform_blocks: &[SMTP_BLOCK],
+    born_with: &[],
+};
+
+/// `enable_default_security` (true by default, read-only; false needs a verified account):
+/// outbound TCP 25, 465 and 587 dropped, listed in rule lists as `editable: false` rules.
+const SMTP_BLOCK: PlatformBlock = PlatformBlock {
+    name: Cow::Borrowed("scaleway-smtp"),
+    direction: Direction::Egress,
+    protocols: Cow::Borrowed(&[6]),
+    ports: Cow::Borrowed(&SMTP_PORTS),
+    optional: true,
+    about: Cow::Borrowed(
+        "Scaleway drops outbound TCP 25, 465 and 587 (IPv4 and IPv6) unless the group's \
+         enable_default_security is false",
+    ),
 };
 
 const SHAPES: &str = "sgconv's export {security_group, rules}, a group object or {security_group} response, \
@@ -103,11 +122,7 @@ impl Provider for Scaleway {
         &CAPS
     }
 
-    fn import(&self, text: &str, format: Format, report: &mut Report) -> Result<Document, Error> {
-        self.import_with(text, format, &ImportOptions::default(), report)
-    }
-
-    fn import_with(
+    fn import(
         &self,
         text: &str,
         fmt: Format,
@@ -115,10 +130,16 @@ impl Provider for Scaleway {
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let top = format::probe(text, fmt, id)?;
-        if crate::providers::envelope::is_envelope(&top) {
-            return crate::providers::envelope::import(self, text, fmt, options, report);
+        let top = read::probe(text, fmt, id)?;
+        if super::envelope::is_envelope(&top, self)? {
+            return super::envelope::import(self, text, fmt, options, report);
         }
+        read::one_shape(&top, &["security_groups", "rule", "rules", "direction"], id)?;
+        read::one_shape(
+            &top,
+            &["security_groups", "rule", "security_group", "direction"],
+            id,
+        )?;
         let groups = match &top {
             TopLevel::Scalar => return Err(Self::shape_error("found a single value")),
             TopLevel::Array => {
@@ -127,7 +148,7 @@ impl Provider for Scaleway {
                 ));
             }
             t if t.has("security_groups") => {
-                let list: WireGroupList = format::decode(text, fmt, id, report)?;
+                let list: WireGroupList = read::decode(text, fmt, id, report)?;
                 let mut groups = Vec::with_capacity(list.security_groups.len());
                 for (gi, g) in list.security_groups.into_iter().enumerate() {
                     groups.push(group(Some(g), Vec::new(), gi, options, report)?);
@@ -135,7 +156,7 @@ impl Provider for Scaleway {
                 groups
             }
             t if t.has("security_group") || t.has("rules") => {
-                let doc: WireDoc = format::decode(text, fmt, id, report)?;
+                let doc: WireDoc = read::decode(text, fmt, id, report)?;
                 let rules = doc.rules.unwrap_or_default();
                 if let Some(total) = doc.total_count.as_ref().and_then(total_count)
                     && total > rules.len()
@@ -149,11 +170,11 @@ impl Provider for Scaleway {
                 vec![group(doc.security_group, rules, 0, options, report)?]
             }
             t if t.has("rule") => {
-                let r: WireRuleResponse = format::decode(text, fmt, id, report)?;
+                let r: WireRuleResponse = read::decode(text, fmt, id, report)?;
                 vec![group(None, vec![r.rule], 0, options, report)?]
             }
             t if t.has("direction") => {
-                let r: Checked = format::decode(text, fmt, id, report)?;
+                let r: Checked = read::decode(text, fmt, id, report)?;
                 vec![group(None, vec![r], 0, options, report)?]
             }
             t if [
@@ -164,7 +185,7 @@ impl Provider for Scaleway {
             .iter()
             .any(|k| t.has(k)) =>
             {
-                let g: WireGroup = format::decode(text, fmt, id, report)?;
+                let g: WireGroup = read::decode(text, fmt, id, report)?;
                 vec![group(Some(g), Vec::new(), 0, options, report)?]
             }
             TopLevel::Object(keys) => {
@@ -201,15 +222,6 @@ impl Provider for Scaleway {
                     "priority carried as the rule's position in evaluation order",
                 );
             }
-            if group.platform_smtp_block.is_none() && passes_smtp(rule) {
-                report.rule(gi, rule.origin()).push(
-                    Field::Ports,
-                    Kind::Note,
-                    None,
-                    "a new Scaleway group blocks outbound TCP 25, 465 and 587 unless enable_default_security \
-                     is false (read-only; needs a verified account): this rule's SMTP traffic may not pass",
-                );
-            }
             rules.push(out_rule(rule, i.saturating_add(1))?);
         }
         let doc = OutDoc {
@@ -220,7 +232,10 @@ impl Provider for Scaleway {
                 stateful: group.stateful,
                 inbound_default_policy: group.default_inbound.into(),
                 outbound_default_policy: group.default_outbound.into(),
-                enable_default_security: group.platform_smtp_block,
+                enable_default_security: group
+                    .platform_blocks
+                    .as_ref()
+                    .map(|blocks| blocks.iter().any(|b| b.name == SMTP_BLOCK.name)),
             },
             rules,
         };
@@ -385,11 +400,13 @@ fn group(
         default_inbound,
         default_outbound,
         stateful,
-        platform_smtp_block: w
-            .and_then(|g| g.enable_default_security)
-            .or(smtp_rules.then_some(true)),
+        platform_blocks: match w.and_then(|g| g.enable_default_security) {
+            Some(true) => Some(vec![SMTP_BLOCK]),
+            Some(false) => Some(Vec::new()),
+            None => smtp_rules.then(|| vec![SMTP_BLOCK]),
+        },
         rules: user.into_iter().map(|(_, r)| r.rule).collect(),
-        ..SecurityGroup::allow_only()
+        ..SecurityGroup::empty()
     };
     if let Some(w) = wire {
         for (name, value) in w.uncarried() {
@@ -413,7 +430,6 @@ fn group(
             .map(|key| Tag { key, value: None })
             .collect();
     }
-    smtp_block_note(&group, gi, report);
     Ok(group)
 }
 
@@ -437,7 +453,7 @@ fn position_notes(user: &[(u32, ReadRule)], gi: usize, report: &mut Report) {
                 format!(
                     "same position as input rule {} in the same direction; the API leaves their order \
                      undefined, read in input order",
-                    first.rule.origin().index
+                    first.rule.origin().index.unwrap_or_default()
                 ),
             );
         } else if *p == 0 {
@@ -448,38 +464,6 @@ fn position_notes(user: &[(u32, ReadRule)], gi: usize, report: &mut Report) {
                 "no position among rules with positions; read before them, in input order (the API's order is unverified)",
             );
         }
-    }
-}
-
-/// Whether a rule lets outbound TCP to an SMTP port through.
-fn passes_smtp(rule: &Rule) -> bool {
-    rule.direction() == Direction::Egress
-        && rule.action() == Action::Allow
-        && matches!(rule.protocol(), Protocol::Any | Protocol::TCP)
-        && rule
-            .ports()
-            .ranges()
-            .iter()
-            .any(|r| SMTP_PORTS.iter().any(|p| r.from() <= *p && *p <= r.to()))
-}
-
-/// A group read with `enable_default_security: true` converted to a target without that
-/// block: outbound SMTP the rules let through passes there.
-fn smtp_block_note(group: &SecurityGroup, gi: usize, report: &mut Report) {
-    if group.platform_smtp_block != Some(true)
-        || matches!(report.to, ProviderId::Scaleway | ProviderId::Canonical)
-    {
-        return;
-    }
-    let passes = group.default_outbound == Action::Allow || group.rules.iter().any(passes_smtp);
-    if passes {
-        report.group(gi).push(
-            Field::Wire("enable_default_security".into()),
-            Kind::Note,
-            Some("true".into()),
-            "Scaleway drops outbound TCP 25, 465 and 587 (IPv4 and IPv6) outside the group's rules; \
-             the target has no such block here, so outbound SMTP the rules allow will pass there",
-        );
     }
 }
 

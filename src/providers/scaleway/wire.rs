@@ -289,7 +289,7 @@ fn read_rule(w: WireRule) -> Result<ReadRule, String> {
         ports,
         remote,
         action: w.action.into(),
-        origin: Origin::new(Origin::UNSET, w.id.map(std::sync::Arc::from)),
+        origin: Origin::with_id(w.id.map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction.into(), family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;

@@ -1,18 +1,23 @@
-//! Reading and writing JSON and YAML, with the JSON path and line:column of every error.
+//! Reading and writing JSON and YAML, with the JSON path and line:column of every error,
+//! and the path of every key the reader did not take.
 //!
-//! This is the only file that names serde_json's deserializer or the YAML crate.
+//! This is the only file that names serde_json's deserializer or the YAML crate. It knows
+//! no dialect and no report: a dialect turns [`DecodeError`] into its [`crate::Error`] and
+//! the [`Decoded::unread`] paths into report entries.
 
 use std::fmt;
 
 use serde::Serialize;
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::error::{Error, Location};
-use crate::providers::ProviderId;
-use crate::report::{Field, Kind, Report};
+use crate::error::Location;
 
 /// A document encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Format {
     /// JSON (the default).
     #[default]
@@ -22,6 +27,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, for listings.
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Yaml];
+
+    /// The format's name (`json`, `yaml`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Yaml => "yaml",
+        }
+    }
+
     /// Guess the format of a text: JSON if it starts with `{` or `[` (after white space),
     /// YAML otherwise.
     pub fn detect(text: &str) -> Format {
@@ -37,70 +53,74 @@ impl Format {
     }
 }
 
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Format::Json),
+            "yaml" => Ok(Format::Yaml),
+            _ => Err(format!("unknown format {s:?} (expected json or yaml)")),
+        }
+    }
+}
+
+/// A text that could not be decoded: where, and what was found and expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    /// Where.
+    pub(crate) location: Location,
+    /// What.
+    pub(crate) message: String,
+}
+
+/// A decoded value and the keys of the text it did not read, by JSON path
+/// (`security_group_rules[3].remote_ip_prefx`).
+pub(crate) struct Decoded<T> {
+    pub(crate) value: T,
+    pub(crate) unread: Vec<String>,
+}
+
 /// Decode `text` into `T`, locating any error (syntax or value) by JSON path and
-/// line:column. Fields the document has and `T` does not read are reported as metadata
-/// (providers add fields to their responses; nothing is dropped silently).
-pub fn decode<T: DeserializeOwned>(
+/// line:column, and listing every key `T` did not read.
+pub(crate) fn decode<T: DeserializeOwned>(
     text: &str,
     format: Format,
-    provider: ProviderId,
-    report: &mut Report,
-) -> Result<T, Error> {
-    if !report.unread_fields
-        && format == Format::Json
+) -> Result<Decoded<T>, DecodeError> {
+    let mut unread = Vec::new();
+    let value = decode_with(text, format, &mut |path: serde_ignored::Path<'_>| {
+        unread.push(path.to_string());
+    })?;
+    Ok(Decoded { value, unread })
+}
+
+/// [`decode`] for text whose every key is known to be read (sgconv's own output, read back
+/// by verification) or that is only looked at for its shape: unread keys are not listed.
+pub(crate) fn decode_quiet<T: DeserializeOwned>(
+    text: &str,
+    format: Format,
+) -> Result<T, DecodeError> {
+    if format == Format::Json
         && let Ok(value) = serde_json::from_str(text)
     {
         return Ok(value);
     }
-    let mut ignored = Vec::new();
-    let value = decode_with(text, format, provider, &mut |path: serde_ignored::Path<
-        '_,
-    >| {
-        ignored.push(path.to_string())
-    })?;
-    for path in ignored {
-        report.group(0).push(
-            Field::Wire(path.clone().into()),
-            Kind::Metadata,
-            None,
-            format!("unknown field `{path}` is not read, so not carried (if it was meant to restrict a rule, the rule is wider than meant)"),
-        );
-    }
-    Ok(value)
-}
-
-/// Decode a JSON object `text` into `T` cheaply, or give up: no unread-field detection, no
-/// error location. For an importer's first try at its usual shape, with `T` refusing unknown
-/// keys at every level (see `providers::strict`), so that success means nothing went unread
-/// and there is nothing to report. `None` (YAML, not an object, or any error) means: take
-/// the general path, which reads the same fields, reports the unread ones and locates errors.
-pub fn decode_strict<T: DeserializeOwned>(text: &str, format: Format) -> Option<T> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if format != Format::Json || !text.trim_start().starts_with('{') {
-        return None;
-    }
-    serde_json::from_str(text).ok()
-}
-
-/// [`decode`] for looking at a document's shape: unread fields are not reported.
-pub fn probe_as<T: DeserializeOwned>(
-    text: &str,
-    format: Format,
-    provider: ProviderId,
-) -> Result<T, Error> {
-    decode_with(text, format, provider, &mut |_: serde_ignored::Path<'_>| {})
+    decode_with(text, format, &mut |_: serde_ignored::Path<'_>| {})
 }
 
 fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
     text: &str,
     format: Format,
-    provider: ProviderId,
     ignored: &mut F,
-) -> Result<T, Error> {
+) -> Result<T, DecodeError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(Error::Input {
-            provider,
+        return Err(DecodeError {
             location: Location {
                 path: ".".into(),
                 line: 1,
@@ -128,13 +148,13 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                json_error(provider, path, &inner, text)
+                json_error(path, &inner, text)
             })?;
-            de.end()
-                .map_err(|e| json_error(provider, ".".into(), &e, text))?;
+            de.end().map_err(|e| json_error(".".into(), &e, text))?;
             Ok(value)
         }
         Format::Yaml => {
+            crate::yaml12::check(text)?;
             let mut path = String::from(".");
             let result =
                 serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
@@ -155,8 +175,7 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
                     })
                     .filter(|(line, _)| *line > 0)
                     .unwrap_or_else(|| root_position(text));
-                Error::Input {
-                    provider,
+                DecodeError {
                     location: Location { path, line, column },
                     message: yaml_message(&e),
                 }
@@ -183,7 +202,7 @@ fn root_position(text: &str) -> (usize, usize) {
     (line, column)
 }
 
-fn json_error(provider: ProviderId, path: String, e: &serde_json::Error, text: &str) -> Error {
+fn json_error(path: String, e: &serde_json::Error, text: &str) -> DecodeError {
     // serde_json appends " at line L column C"; we show the location ourselves.
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
@@ -193,8 +212,7 @@ fn json_error(provider: ProviderId, path: String, e: &serde_json::Error, text: &
     } else {
         (e.line(), e.column())
     };
-    Error::Input {
-        provider,
+    DecodeError {
         location: Location { path, line, column },
         message,
     }
@@ -231,22 +249,22 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     }
 }
 
-/// Encode a value as JSON (pretty, with a final newline) or YAML.
-pub fn encode<T: Serialize>(value: &T, format: Format) -> Result<String, Error> {
+/// Encode a value as JSON (pretty, with a final newline) or YAML; the error is the
+/// serialiser's message.
+pub(crate) fn encode<T: Serialize>(value: &T, format: Format) -> Result<String, String> {
     match format {
         Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+            let mut s = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
             s.push('\n');
             Ok(s)
         }
-        Format::Yaml => serde_saphyr::to_string(value).map_err(|e| Error::Internal(e.to_string())),
+        Format::Yaml => serde_saphyr::to_string(value).map_err(|e| e.to_string()),
     }
 }
 
 /// The top level of a document: what importers look at to tell its shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TopLevel {
+pub(crate) enum TopLevel {
     /// An object with these keys, in order.
     Object(Vec<String>),
     /// An array.
@@ -257,19 +275,19 @@ pub enum TopLevel {
 
 impl TopLevel {
     /// Whether the top level is an object with this key.
-    pub fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         matches!(self, TopLevel::Object(keys) if keys.iter().any(|k| k == key))
     }
 }
 
 /// Read the top level of a document without keeping its values.
-pub fn probe(text: &str, format: Format, provider: ProviderId) -> Result<TopLevel, Error> {
+pub(crate) fn probe(text: &str, format: Format) -> Result<TopLevel, DecodeError> {
     if format == Format::Json
         && let Some(top) = scan_json_top_level(text)
     {
         return Ok(top);
     }
-    probe_as::<Probe>(text, format, provider).map(|p| p.0)
+    decode_quiet::<Probe>(text, format).map(|p| p.0)
 }
 
 /// The top level of a JSON text by a byte scan: an array, or an object's keys (values are
@@ -432,13 +450,13 @@ mod scan_tests {
             r#"{"a": 1,}"#,
         ];
         for doc in docs {
-            let serde = probe_as::<Probe>(doc, Format::Json, ProviderId::Canonical).map(|p| p.0);
+            let serde = decode_quiet::<Probe>(doc, Format::Json).map(|p| p.0);
             match (scan_json_top_level(doc), serde) {
                 (Some(scan), Ok(serde)) => assert_eq!(scan, serde, "{doc}"),
                 (None, _) => {}
                 // An array is told without reading it; the decode reads (and rejects) it.
                 (Some(TopLevel::Array), Err(_)) => {}
-                (Some(scan), Err(e)) => panic!("{doc}: scan says {scan:?}, serde says {e}"),
+                (Some(scan), Err(e)) => panic!("{doc}: scan says {scan:?}, serde says {e:?}"),
             }
         }
         assert_eq!(scan_json_top_level(r#"{"k\"ey": 1}"#), None);

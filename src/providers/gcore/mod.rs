@@ -20,15 +20,18 @@ use std::marker::PhantomData;
 use serde::{Deserialize, Serialize};
 
 use super::read::{self, ReadRule};
-use super::{ExportOptions, Provider, ProviderId};
+use super::{ExportOptions, ImportOptions, Provider};
+use crate::caps::{
+    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, TextLimit,
+};
+use crate::codec::{Format, TopLevel};
 use crate::error::Error;
-use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
-use crate::format::{self, Format, TopLevel};
+use crate::id::ProviderId;
 use crate::model::{
     CidrText, Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote,
     Rule, RuleSpec, SecurityGroup, Tag,
 };
-use crate::output::{Object, Writer};
+use crate::output::Writer;
 use crate::report::{Change, Field, Kind, Report};
 
 /// Gcore Cloud, by API version.
@@ -94,6 +97,23 @@ static CAPS: Capabilities = Capabilities {
     rule_ids: false,
     enabled_flag: false,
     max_rules: Some(250),
+    v6_only_protocols: IPV6_ONLY,
+    platform_blocks: &[SMTP_BLOCK],
+    born_with: &[BornWith {
+        direction: Direction::Egress,
+        about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
+                group is created without egress rules)",
+    }],
+};
+
+/// Gcore blocks outbound TCP/UDP port 25 whatever the rules say.
+const SMTP_BLOCK: PlatformBlock = PlatformBlock {
+    name: Cow::Borrowed("gcore-smtp"),
+    direction: Direction::Egress,
+    protocols: Cow::Borrowed(&[6, 17]),
+    ports: Cow::Borrowed(&[25]),
+    optional: false,
+    about: Cow::Borrowed("Gcore blocks outbound TCP and UDP port 25 on the platform"),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -249,23 +269,6 @@ struct WireBody<'a> {
     description: Option<&'a str>,
 }
 
-impl WireBody<'_> {
-    /// The object `Writer::value` writes for this body (derived `Serialize`), field by field;
-    /// `body_writer_is_serdes_layout` holds the two together.
-    fn write(&self, o: &mut Object<'_>) -> Result<(), Error> {
-        o.str("direction", self.direction.name())?;
-        o.str("ethertype", self.ethertype)?;
-        o.str_or_null("protocol", self.protocol)?;
-        o.some_u16("port_range_min", self.port_range_min);
-        o.some_u16("port_range_max", self.port_range_max);
-        if let Some(net) = &self.remote_ip_prefix {
-            net.with_text(|text| o.str("remote_ip_prefix", text))?;
-        }
-        o.some_str("remote_group_id", self.remote_group_id)?;
-        o.some_str("description", self.description)
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Reading one rule
 
@@ -332,7 +335,7 @@ fn read_rule(w: WireRule<'_>, v2: bool) -> Result<ReadRule, String> {
         icmp,
         remote,
         description: w.description.map(Cow::into_owned),
-        origin: Origin::new(Origin::UNSET, w.id.as_deref().map(std::sync::Arc::from)),
+        origin: Origin::with_id(w.id.as_deref().map(std::sync::Arc::from)),
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;
@@ -443,7 +446,7 @@ fn read_ports(
 // Reading documents
 
 fn rules_group<V: Version>(rules: Vec<Checked<V>>, report: &mut Report) -> SecurityGroup {
-    let mut group = SecurityGroup::allow_only();
+    let mut group = SecurityGroup::empty();
     group.id = rules.iter().find_map(|c| c.group_id.clone());
     let reads = rules.into_iter().map(|c| c.read).collect();
     group.rules = read::place(reads, 0, report);
@@ -470,7 +473,7 @@ fn tags(list: Vec<WireTag>, gi: usize, report: &mut Report) -> Vec<Tag> {
 }
 
 fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
-    let mut group = SecurityGroup::allow_only();
+    let mut group = SecurityGroup::empty();
     group.id = w.id;
     group.name = w.name;
     group.description = w.description.filter(|d| !d.is_empty());
@@ -542,26 +545,38 @@ impl Provider for Gcore {
         &CAPS
     }
 
-    fn import(&self, text: &str, fmt: Format, report: &mut Report) -> Result<Document, Error> {
+    fn import(
+        &self,
+        text: &str,
+        fmt: Format,
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
         let id = self.id();
-        let top = format::probe(text, fmt, id)?;
-        if super::envelope::is_envelope(&top) {
-            return super::envelope::import(
-                self,
-                text,
-                fmt,
-                &super::ImportOptions::default(),
-                report,
-            );
+        let top = read::probe(text, fmt, id)?;
+        if super::envelope::is_envelope(&top, self)? {
+            return super::envelope::import(self, text, fmt, options, report);
         }
+        read::one_shape(
+            &top,
+            &[
+                "security_group_rules",
+                "results",
+                "rules",
+                "direction",
+                "tasks",
+                "changed_rules",
+            ],
+            id,
+        )?;
         let groups = match (self, &top) {
             (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
             (Gcore::V1, TopLevel::Array) => vec![rules_group(
-                format::decode::<Vec<Checked<V1>>>(text, fmt, id, report)?,
+                read::decode::<Vec<Checked<V1>>>(text, fmt, id, report)?,
                 report,
             )],
             (Gcore::V2, TopLevel::Array) => vec![rules_group(
-                format::decode::<Vec<Checked<V2>>>(text, fmt, id, report)?,
+                read::decode::<Vec<Checked<V2>>>(text, fmt, id, report)?,
                 report,
             )],
             (_, t) if t.has("tasks") => {
@@ -575,7 +590,7 @@ impl Provider for Gcore {
                 ));
             }
             (Gcore::V1, t) if t.has("results") => {
-                let list: WireList = format::decode(text, fmt, id, report)?;
+                let list: WireList = read::decode(text, fmt, id, report)?;
                 list.results
                     .into_iter()
                     .enumerate()
@@ -583,15 +598,15 @@ impl Provider for Gcore {
                     .collect()
             }
             (Gcore::V1, t) if t.has("security_group_rules") => {
-                vec![v1_group(format::decode(text, fmt, id, report)?, 0, report)]
+                vec![v1_group(read::decode(text, fmt, id, report)?, 0, report)]
             }
             (Gcore::V1, t) if t.has("rules") => {
                 return Err(self
                     .shape_error("found a v2 group body ({rules}); read it with --from gcore-v2"));
             }
             (Gcore::V2, t) if t.has("rules") => {
-                let w: WireV2Group = format::decode(text, fmt, id, report)?;
-                let mut group = SecurityGroup::allow_only();
+                let w: WireV2Group = read::decode(text, fmt, id, report)?;
+                let mut group = SecurityGroup::empty();
                 group.name = w.name;
                 group.description = w.description.filter(|d| !d.is_empty());
                 for (key, value) in w.tags.unwrap_or_default() {
@@ -616,13 +631,13 @@ impl Provider for Gcore {
             }
             (Gcore::V1, t) if t.has("direction") => {
                 vec![rules_group(
-                    vec![format::decode::<Checked<V1>>(text, fmt, id, report)?],
+                    vec![read::decode::<Checked<V1>>(text, fmt, id, report)?],
                     report,
                 )]
             }
             (Gcore::V2, t) if t.has("direction") => {
                 vec![rules_group(
-                    vec![format::decode::<Checked<V2>>(text, fmt, id, report)?],
+                    vec![read::decode::<Checked<V2>>(text, fmt, id, report)?],
                     report,
                 )]
             }
@@ -632,26 +647,26 @@ impl Provider for Gcore {
                 );
             }
         };
+        let mut groups = groups;
+        for group in &mut groups {
+            group.platform_blocks = Some(vec![SMTP_BLOCK]);
+        }
         Ok(Document { groups })
     }
 
     fn export_group(
         &self,
         group: &SecurityGroup,
-        gi: usize,
+        _gi: usize,
         _options: &ExportOptions,
-        report: &mut Report,
+        _report: &mut Report,
         out: &mut Writer,
     ) -> Result<(), Error> {
-        let from_gcore = matches!(report.from, ProviderId::GcoreV1 | ProviderId::GcoreV2);
         let mut bodies = Vec::with_capacity(group.rules.len());
         for rule in &group.rules {
-            if !from_gcore {
-                smtp_note(rule, gi, report);
-            }
             bodies.push(self.body(rule)?);
         }
-        out.objects(&bodies, WireBody::write)
+        out.value(&bodies)
     }
 }
 
@@ -700,98 +715,5 @@ impl Gcore {
             remote_group_id,
             description: rule.description(),
         })
-    }
-}
-
-/// Gcore blocks outbound TCP/UDP port 25 whatever the rules say (reference/gcore.md §8.1).
-fn smtp_note(rule: &Rule, gi: usize, report: &mut Report) {
-    let carries_smtp = rule.direction() == Direction::Egress
-        && matches!(
-            rule.protocol(),
-            Protocol::Any | Protocol::TCP | Protocol::UDP
-        )
-        && rule
-            .ports()
-            .ranges()
-            .iter()
-            .any(|r| r.from() <= 25 && 25 <= r.to());
-    if carries_smtp {
-        report.rule(gi, rule.origin()).push(
-            Field::Ports,
-            Kind::Note,
-            None,
-            "Gcore blocks outbound TCP/UDP port 25 on the platform; this rule's port 25 traffic will not pass",
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    fn text(w: Writer) -> String {
-        w.finish()
-            .map(crate::output::Output::into_json)
-            .unwrap_or_default()
-    }
-
-    prop_compose! {
-        fn body_parts()(ingress: bool, v4: bool, protocol in proptest::option::of(proptest::sample::select(vec!["tcp", "udp", "icmp", "any", "gre"])),
-                        min: Option<u16>, max: Option<u16>, net in proptest::option::of((any::<u32>(), 0u8..=32)),
-                        group in proptest::option::of("[a-z0-9\"\\\\\u{0}-\u{1f}é-]{0,12}"),
-                        description in proptest::option::of("[ -~\"\\\\\t\n\u{7f}é€😀]{0,16}"))
-                       -> (bool, bool, Option<&'static str>, Option<u16>, Option<u16>, Option<(u32, u8)>, Option<String>, Option<String>) {
-            (ingress, v4, protocol, min, max, net, group, description)
-        }
-    }
-
-    proptest! {
-        /// The field-by-field writer gives the bytes the derived `Serialize` gives through
-        /// `Writer::value`, at the top level and nested.
-        #[test]
-        fn body_writer_is_serdes_layout(parts in proptest::collection::vec(body_parts(), 0..4), nest: bool) {
-            let bodies: Vec<WireBody<'_>> = parts
-                .iter()
-                .map(|p| WireBody {
-                    direction: if p.0 { Direction::Ingress } else { Direction::Egress },
-                    ethertype: if p.1 { "IPv4" } else { "IPv6" },
-                    protocol: p.2,
-                    port_range_min: p.3,
-                    port_range_max: p.4,
-                    remote_ip_prefix: p.5.map(|(a, len)| {
-                        CidrText(ipnet::IpNet::V4(ipnet::Ipv4Net::new(a.into(), len).unwrap()))
-                    }),
-                    remote_group_id: p.6.as_deref(),
-                    description: p.7.as_deref(),
-                })
-                .collect();
-            let by = if nest { 4 } else { 0 };
-            let mut serde = Writer::new();
-            serde.nested(by, |w| w.value(&bodies)).unwrap();
-            let mut ours = Writer::new();
-            ours.nested(by, |w| w.objects(&bodies, WireBody::write)).unwrap();
-            prop_assert_eq!(text(ours), text(serde));
-        }
-    }
-
-    #[test]
-    fn ipv6_prefixes_are_written_as_serde_writes_them() {
-        let body = WireBody {
-            direction: Direction::Egress,
-            ethertype: "IPv6",
-            protocol: None,
-            port_range_min: None,
-            port_range_max: None,
-            remote_ip_prefix: Some(CidrText("2001:db8::/32".parse().unwrap())),
-            remote_group_id: None,
-            description: None,
-        };
-        let mut serde = Writer::new();
-        serde.value(&[&body]).unwrap();
-        let mut ours = Writer::new();
-        ours.objects(&[body], WireBody::write).unwrap();
-        assert_eq!(text(ours), text(serde));
     }
 }

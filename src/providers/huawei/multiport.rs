@@ -11,16 +11,7 @@
 //! White space around groups is tolerated on read and never printed. An empty (or blank)
 //! text and `1-65535` both mean every port. Errors carry the 1-based column of the
 //! offending group and a reason; `cut` after each comma makes the error point at the bad
-//! item, not at the comma before it.
-//!
-//! ```
-//! use sgconv::model::{multiport, PortSet};
-//! let set = multiport::parse("80, 500,600-800").unwrap();
-//! assert_eq!(multiport::print(&set), "80,500,600-800");
-//! assert!(multiport::parse("").unwrap().is_any());
-//! let err = multiport::parse("22,70000").unwrap_err();
-//! assert_eq!(err.to_string(), "multiport \"22,70000\": port out of range at column 4");
-//! ```
+//! item, not at the comma before it (`"22,70000"`: port out of range at column 4).
 
 use std::fmt;
 
@@ -31,7 +22,7 @@ use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded};
 use nom::{Finish, IResult, Parser};
 
-use super::ports::{MAX_PORT, MIN_PORT, PortRange, PortSet};
+use crate::model::{MAX_PORT, MIN_PORT, PortRange, PortSet};
 
 /// The most groups one `multiport` may hold.
 pub const MAX_GROUPS: usize = 20;

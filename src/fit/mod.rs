@@ -14,165 +14,27 @@
 
 mod defaults;
 mod levels;
+mod platform;
+mod subtract;
 
-use crate::error::Error;
+use crate::caps::{Capabilities, Ordering};
 use crate::model::{
     Action, Direction, Document, Evaluation, Icmp, PortSet, Protocol, Remote, Rule, RuleSpec,
     SecurityGroup,
 };
-use crate::report::{Field, Kind, Report};
+use crate::report::{Field, Kind, Refusal, Report};
 
-/// How a target orders rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ordering {
-    /// No order: a union of allow rules.
-    None,
-    /// Numeric priorities, lowest first, deny before allow at equal priority.
-    Priority {
-        /// Highest priority (first evaluated).
-        min: u16,
-        /// Lowest priority.
-        max: u16,
-    },
-    /// Positions: the order of the list, first match decides.
-    Position,
-}
-
-/// Which IP protocols a target can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocols {
-    /// Any number 0-255.
-    All,
-    /// Only these numbers (plus "all protocols").
-    Only(&'static [u8]),
-}
-
-impl Protocols {
-    /// Whether the target can write this protocol.
-    pub fn contains(self, p: Protocol) -> bool {
-        match (self, p) {
-            (_, Protocol::Any) | (Protocols::All, _) => true,
-            (Protocols::Only(list), Protocol::Number(n)) => list.contains(&n),
-        }
-    }
-}
-
-/// Limits on a free-text field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextLimit {
-    /// Longest text, in characters.
-    pub max_chars: usize,
-    /// Characters the provider rejects.
-    pub forbidden: &'static [char],
-}
-
-/// Which group-level fields the export shape has a place for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GroupFields {
-    /// The group id.
-    pub id: bool,
-    /// The group name.
-    pub name: bool,
-    /// The group description.
-    pub description: bool,
-    /// Tags.
-    pub tags: bool,
-}
-
-impl GroupFields {
-    /// No group fields at all (a bare list of rules).
-    pub const NONE: GroupFields = GroupFields {
-        id: false,
-        name: false,
-        description: false,
-        tags: false,
-    };
-    /// Every group field.
-    pub const ALL: GroupFields = GroupFields {
-        id: true,
-        name: true,
-        description: true,
-        tags: true,
-    };
-}
-
-/// What a provider's export shape can express (DESIGN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capabilities {
-    /// Deny rules.
-    pub deny: bool,
-    /// How rules are ordered.
-    pub ordering: Ordering,
-    /// A group default policy of `allow` (accept by default).
-    pub default_allow: bool,
-    /// Stateless groups.
-    pub stateless: bool,
-    /// Which protocols can be named.
-    pub protocols: Protocols,
-    /// Which protocols can carry destination ports.
-    pub port_protocols: &'static [u8],
-    /// How many port ranges one rule holds.
-    pub port_ranges_per_rule: usize,
-    /// ICMP type/code.
-    pub icmp_type_code: bool,
-    /// Remote security groups.
-    pub remote_group: bool,
-    /// Remote address groups.
-    pub address_group: bool,
-    /// Rule descriptions, and their limits (`None`: no descriptions).
-    pub description: Option<TextLimit>,
-    /// Group-level fields.
-    pub group_fields: GroupFields,
-    /// Rule ids.
-    pub rule_ids: bool,
-    /// A per-rule enabled flag.
-    pub enabled_flag: bool,
-    /// The documented quota of rules per group.
-    pub max_rules: Option<usize>,
-}
-
-impl Capabilities {
-    /// Everything (the canonical model).
-    pub const EVERYTHING: Capabilities = Capabilities {
-        deny: true,
-        ordering: Ordering::Position,
-        default_allow: true,
-        stateless: true,
-        protocols: Protocols::All,
-        port_protocols: &Protocol::PORT_PROTOCOLS,
-        port_ranges_per_rule: usize::MAX,
-        icmp_type_code: true,
-        remote_group: true,
-        address_group: true,
-        description: Some(TextLimit {
-            max_chars: usize::MAX,
-            forbidden: &[],
-        }),
-        group_fields: GroupFields::ALL,
-        rule_ids: true,
-        enabled_flag: true,
-        max_rules: None,
-    };
-}
-
-/// Fit every group of `doc` to `caps`, recording each loss in `report`.
+/// Fit every group of `doc` to `caps`, recording each loss in `report`, with a rule budget
+/// for lowering by set subtraction (default: the target's `max_rules`).
 ///
 /// Deny rules and accept-by-default policies are lowered by set subtraction into an
-/// allow-only target ([`crate::lower`]); fails with [`Error::Refused`] when that would take
-/// more rules than the budget, or when a target that is neither allow-only nor able to hold
-/// them is met.
-pub fn fit(doc: &Document, caps: &Capabilities, report: &mut Report) -> Result<Document, Error> {
-    fit_with_budget(doc, caps, None, report)
-}
-
-/// [`fit`] with a rule budget for lowering by set subtraction (default: the target's
-/// `max_rules`); see [`crate::lower`].
-pub fn fit_with_budget(
+/// allow-only target (`subtract`); refused when that would take more rules than the budget.
+pub(crate) fn fit(
     doc: &Document,
     caps: &Capabilities,
     budget: Option<usize>,
     report: &mut Report,
-) -> Result<Document, Error> {
+) -> Result<Document, Refusal> {
     if *caps == Capabilities::EVERYTHING {
         return Ok(doc.clone());
     }
@@ -189,45 +51,38 @@ fn fit_group(
     caps: &Capabilities,
     budget: Option<usize>,
     report: &mut Report,
-) -> Result<SecurityGroup, Error> {
+) -> Result<SecurityGroup, Refusal> {
     group_fields(group, gi, caps, report);
-    // --- semantics hook (issue #5): deny rules / accept defaults into an allow-only target
-    // are lowered by set subtraction before the per-rule fitting below.
+    let source = group;
+    // Deny rules / accept defaults the target cannot hold are lowered by set subtraction
+    // before the per-rule fitting below.
     let lowered;
-    let group = if caps.ordering == Ordering::None && crate::lower::needed(group, caps) {
-        lowered = crate::lower::allow_only(group, gi, caps, budget, report)?;
+    let group = if subtract::needed(group, caps) {
+        lowered = subtract::allow_only(group, gi, caps, budget, report)?;
         &lowered
     } else {
         group
     };
-    // --- end semantics hook
-    let mut ordered = order_rules(group, gi, caps, report)?;
+    let mut ordered = order_rules(group);
     let default_rules = defaults::default_rules(group, gi, caps, report);
     ordered.extend(default_rules.iter());
-    let mut scratch = Report::new(report.from, report.to);
-    let levels = match levels::priority_levels(group, &ordered, gi, caps, &mut scratch) {
+    let levels = match levels::priority_levels(group, &ordered, caps) {
         Ok(levels) => {
-            for entry in scratch.entries {
-                report.push(entry);
-            }
-            levels
+            levels::report(group, &ordered, &levels, gi, caps, report);
+            levels.levels
         }
         // More levels than the target has: lower to an allow-only set with the same packets
         // (set subtraction), which needs one level, then fit that.
-        Err(Error::Refused { reason, .. })
-            if matches!(caps.ordering, Ordering::Priority { .. })
-                && group.evaluation != Evaluation::AllowOnly =>
-        {
+        Err(exceeded) => {
             report.group(gi).push(
                 Field::Priority,
                 Kind::Rewritten,
                 None,
-                format!("{reason}; lowered instead to allow rules with the same packets, all at one level"),
+                format!("{exceeded}; lowered instead to allow rules with the same packets, all at one level"),
             );
-            let lowered = crate::lower::allow_only(group, gi, caps, budget, report)?;
+            let lowered = subtract::allow_only(group, gi, caps, budget, report)?;
             return fit_group(&lowered, gi, caps, budget, report);
         }
-        Err(e) => return Err(e),
     };
     let mut out = group.with_rules(Vec::with_capacity(ordered.len()));
     if !default_rules.is_empty() {
@@ -298,6 +153,10 @@ fn fit_group(
     ) {
         dedupe(&mut out.rules, gi, report);
     }
+    let blocks = platform::target_blocks(source, caps);
+    platform::block_notes(source, &out, &blocks, gi, report);
+    out.platform_blocks = Some(blocks);
+    platform::born_with_notes(&out, caps, gi, report);
     if let Some(max) = caps.max_rules
         && out.rules.len() > max
     {
@@ -343,51 +202,14 @@ fn group_fields(group: &SecurityGroup, gi: usize, caps: &Capabilities, report: &
     }
 }
 
-/// Decide the evaluation order of the target, or refuse.
-fn order_rules<'a>(
-    group: &'a SecurityGroup,
-    gi: usize,
-    caps: &Capabilities,
-    report: &mut Report,
-) -> Result<Vec<&'a Rule>, Error> {
-    let live = |r: &&Rule| r.enabled();
-    let has_deny = group
-        .rules
-        .iter()
-        .filter(live)
-        .any(|r| r.action() == Action::Deny);
-    let default_allow = [Direction::Ingress, Direction::Egress]
-        .into_iter()
-        .filter(|d| group.default_action(*d) == Action::Allow)
-        .collect::<Vec<_>>();
-    let default_stuck =
-        !default_allow.is_empty() && !caps.default_allow && !defaults::lowerable(caps);
-    if (has_deny && !caps.deny) || default_stuck {
-        let why = if has_deny && !caps.deny {
-            "deny rules"
-        } else {
-            "an accept-by-default policy"
-        };
-        report.group(gi).push(
-            Field::Action,
-            Kind::Widened,
-            None,
-            format!("the group has {why}; the target is allow-only, and lowering them by set subtraction is not implemented yet"),
-        );
-        return Err(Error::Refused {
-            reason: format!(
-                "group {gi} has {why}, which an allow-only target cannot hold without set subtraction \
-                 (not implemented yet); dropping them would widen"
-            ),
-            report: Box::new(report.clone()),
-        });
-    }
+/// The rules in the order the target evaluates them: a priority group's order made explicit
+/// (ascending priority, deny first at equal priority) for ordered targets.
+fn order_rules(group: &SecurityGroup) -> Vec<&Rule> {
     let mut rules: Vec<&Rule> = group.rules.iter().collect();
-    if group.evaluation == Evaluation::Priority && caps.ordering != Ordering::None {
-        // Priority order made explicit: ascending priority, deny first at equal priority.
+    if group.evaluation == Evaluation::Priority {
         rules.sort_by_key(|r| (r.priority().unwrap_or(u16::MAX), r.action() != Action::Deny));
     }
-    Ok(rules)
+    rules
 }
 
 /// Fit one rule: zero (dropped), one, or several (split) rules.
@@ -438,7 +260,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, ou
             true
         }
     };
-    if !caps.protocols.contains(spec.protocol)
+    if !caps.names(spec.protocol, spec.family)
         && !cannot(
             Field::Protocol,
             spec.protocol.to_string(),
@@ -645,9 +467,9 @@ fn dedupe(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
         )
     }
     // foldhash: seeded per process like std's SipHash, a fraction of its cost per key.
-    let mut seen: foldhash::HashMap<_, usize> =
+    let mut seen: foldhash::HashMap<_, Option<usize>> =
         foldhash::HashMap::with_capacity_and_hasher(rules.len(), Default::default());
-    let first_of: Vec<Option<usize>> = rules
+    let first_of: Vec<Option<Option<usize>>> = rules
         .iter()
         .map(|rule| match seen.entry(key(rule)) {
             std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
@@ -667,9 +489,13 @@ fn dedupe(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
                 Field::Rule,
                 Kind::Rewritten,
                 rule.description().map(str::to_owned),
-                format!(
-                    "same match as input rule {first}; merged (its description, if any, is dropped)"
-                ),
+                match first {
+                    Some(first) => format!(
+                        "same match as input rule {first}; merged (its description, if any, is dropped)"
+                    ),
+                    None => "same match as an earlier rule; merged (its description, if any, is dropped)"
+                        .to_owned(),
+                },
             );
         }
     }

@@ -18,20 +18,22 @@
 //! `action` and `priority` always written (the documented defaults contradict each other)
 //! and every field that means "all" left out rather than sent as `""`.
 
+mod multiport;
 mod wire;
 
 use super::read::{self, ReadRule};
-use super::{ExportOptions, Provider, ProviderId};
+use super::{ExportOptions, ImportOptions, Provider};
+use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+use crate::codec::{Format, TopLevel};
 use crate::error::Error;
-use crate::fit::{Capabilities, GroupFields, Ordering, Protocols, TextLimit};
-use crate::format::{self, Format, TopLevel};
+use crate::id::ProviderId;
 use crate::model::{
-    Action, CidrText, Document, Evaluation, Family, Protocol, Remote, Rule, SecurityGroup, Tag,
-    multiport,
+    Action, CidrText, Direction, Document, Evaluation, Family, Protocol, Remote, Rule,
+    SecurityGroup, Tag,
 };
 use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
-use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, StrictRuleList, WireOut};
+use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
 
 /// Huawei Cloud VPC, API v3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,18 @@ static CAPS: Capabilities = Capabilities {
     rule_ids: false,
     enabled_flag: true,
     max_rules: Some(50),
+    v6_only_protocols: &[],
+    platform_blocks: &[],
+    born_with: &[
+        BornWith {
+            direction: Direction::Ingress,
+            about: "Huawei's default rules (all ingress from the group's own members)",
+        },
+        BornWith {
+            direction: Direction::Egress,
+            about: "Huawei's default rules (all egress, IPv4 and IPv6)",
+        },
+    ],
 };
 
 // ---------------------------------------------------------------------------------------
@@ -74,7 +88,7 @@ static CAPS: Capabilities = Capabilities {
 fn priority_group() -> SecurityGroup {
     SecurityGroup {
         evaluation: Evaluation::Priority,
-        ..SecurityGroup::allow_only()
+        ..SecurityGroup::empty()
     }
 }
 
@@ -221,30 +235,35 @@ impl Provider for Huawei {
         &CAPS
     }
 
-    fn import(&self, text: &str, fmt: Format, report: &mut Report) -> Result<Document, Error> {
+    fn import(
+        &self,
+        text: &str,
+        fmt: Format,
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
         let id = self.id();
-        // The shape of whole-account exports, read in one pass when nothing in it is unknown.
-        if let Some(list) = format::decode_strict::<StrictRuleList>(text, fmt) {
-            return Ok(Document {
-                groups: list_groups(list.into(), report),
-            });
+        let top = read::probe(text, fmt, id)?;
+        if super::envelope::is_envelope(&top, self)? {
+            return super::envelope::import(self, text, fmt, options, report);
         }
-        let top = format::probe(text, fmt, id)?;
-        if super::envelope::is_envelope(&top) {
-            return super::envelope::import(
-                self,
-                text,
-                fmt,
-                &super::ImportOptions::default(),
-                report,
-            );
-        }
+        read::one_shape(
+            &top,
+            &[
+                "security_group_rule",
+                "security_group_rules",
+                "security_group",
+                "security_groups",
+                "direction",
+            ],
+            id,
+        )?;
         let groups = match &top {
             TopLevel::Scalar => return Err(shape_error("found a single value")),
             TopLevel::Array => {
-                let kinds: Vec<ItemKind> = format::probe_as(text, fmt, id)?;
+                let kinds: Vec<ItemKind> = read::decode_quiet(text, fmt, id)?;
                 let rules = if kinds.first().is_some_and(|k| k.body) {
-                    let bodies: Vec<OneRule> = format::decode(text, fmt, id, report)?;
+                    let bodies: Vec<OneRule> = read::decode(text, fmt, id, report)?;
                     let mut dry = None;
                     let rules = bodies
                         .into_iter()
@@ -256,21 +275,21 @@ impl Provider for Huawei {
                     flags_note(report, 0, dry, None);
                     rules
                 } else {
-                    format::decode::<Vec<Checked>>(text, fmt, id, report)?
+                    read::decode::<Vec<Checked>>(text, fmt, id, report)?
                 };
                 rule_groups(rules, 0, report)
             }
             t if t.has("security_group_rule") => {
-                let one: OneRule = format::decode(text, fmt, id, report)?;
+                let one: OneRule = read::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
                 group_metadata(report, 0, &[("request_id", one.request_id)]);
                 rule_groups(vec![one.security_group_rule], 0, report)
             }
             t if t.has("security_group_rules") => {
-                list_groups(format::decode(text, fmt, id, report)?, report)
+                list_groups(read::decode(text, fmt, id, report)?, report)
             }
             t if t.has("security_group") => {
-                vec![show_group(format::decode(text, fmt, id, report)?, report)]
+                vec![show_group(read::decode(text, fmt, id, report)?, report)]
             }
             t if t.has("security_groups") => {
                 return Err(shape_error(
@@ -283,7 +302,7 @@ impl Provider for Huawei {
                 ));
             }
             t if t.has("direction") => rule_groups(
-                vec![format::decode::<Checked>(text, fmt, id, report)?],
+                vec![read::decode::<Checked>(text, fmt, id, report)?],
                 0,
                 report,
             ),
@@ -312,19 +331,12 @@ impl Provider for Huawei {
                     Field::Wire("security_group_id".into()),
                     Kind::Note,
                     Some(PLACEHOLDER_GROUP.into()),
-                    "no target group given (--target-group ID): security_group_id is a placeholder to \
-                     replace before sending",
+                    "no target group given (ExportOptions::target_group): security_group_id is a \
+                     placeholder to replace before sending",
                 );
                 PLACEHOLDER_GROUP
             }
         };
-        report.group(gi).push(
-            Field::Group,
-            Kind::Note,
-            None,
-            "a new Huawei group starts with default rules (all ingress from its own members, all \
-             egress); delete those the source does not have, or the group allows more than these rules",
-        );
         let mut bodies = Vec::with_capacity(group.rules.len());
         for rule in &group.rules {
             if !rule.enabled() {
@@ -393,35 +405,4 @@ fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
         priority,
         enabled: (!rule.enabled()).then_some(false),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The list fixtures have no unknown key, so they take the one-pass path; one unknown
-    /// key anywhere sends a list down the general path.
-    #[test]
-    fn lists_without_unknown_keys_are_read_strictly() {
-        for name in ["response_list_rules", "response_batch_create_201"] {
-            let path = format!(
-                "{}/tests/fixtures/huawei/{name}.json",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            assert!(
-                format::decode_strict::<StrictRuleList>(&text, Format::Json).is_some(),
-                "{name}"
-            );
-            let marked = text.replacen("\"direction\"", "\"x_unknown\": 1, \"direction\"", 1);
-            assert!(
-                format::decode_strict::<StrictRuleList>(&marked, Format::Json).is_none(),
-                "{name}"
-            );
-        }
-        assert!(
-            format::decode_strict::<StrictRuleList>("{\"security_group_rules\": []}", Format::Yaml)
-                .is_none()
-        );
-    }
 }

@@ -1,5 +1,5 @@
 //! Lowering by set subtraction: a group with deny rules, an order, or an accept-by-default
-//! policy becomes an allow-only group with the same packet set (DESIGN.md §2).
+//! policy becomes an allow-only group with the same packet set.
 //!
 //! The allowed set is computed with [`crate::semantics::allowed`] (each allow rule minus
 //! the deny rules before it; an accept default is every packet minus every deny rule), and
@@ -14,20 +14,19 @@
 
 use std::collections::HashSet;
 
-use crate::error::Error;
-use crate::fit::Capabilities;
+use crate::caps::Capabilities;
 use crate::model::{
     Action, Direction, Evaluation, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote,
     Rule, RuleSpec, SecurityGroup,
 };
-use crate::report::{Field, Kind, Report};
+use crate::report::{Field, Kind, Refusal, Report};
 use crate::semantics::{
     self, ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, LabelKind, PacketBox, Source, Span, all_addresses,
 };
 
 /// Whether `group` can only reach an allow-only target (`caps`) through lowering: it has
 /// live deny rules the target cannot hold, or an accept-by-default policy it cannot hold.
-pub fn needed(group: &SecurityGroup, caps: &Capabilities) -> bool {
+pub(crate) fn needed(group: &SecurityGroup, caps: &Capabilities) -> bool {
     if group.evaluation == Evaluation::AllowOnly {
         return false;
     }
@@ -38,25 +37,26 @@ pub fn needed(group: &SecurityGroup, caps: &Capabilities) -> bool {
     let default_allow = [Direction::Ingress, Direction::Egress]
         .iter()
         .any(|d| group.default_action(*d) == Action::Allow);
-    (deny && !caps.deny) || (default_allow && !caps.default_allow)
+    (deny && !caps.deny)
+        || (default_allow && !caps.default_allow && !super::defaults::lowerable(caps))
 }
 
 /// Lower `group` (index `gi`) into an allow-only, default-deny group with the same packets,
 /// reporting what cannot be written. Refused past `budget` rules (default: the target's
 /// `max_rules`; unbounded when neither is set).
-pub fn allow_only(
+pub(crate) fn allow_only(
     group: &SecurityGroup,
     gi: usize,
     caps: &Capabilities,
     budget: Option<usize>,
     report: &mut Report,
-) -> Result<SecurityGroup, Error> {
+) -> Result<SecurityGroup, Refusal> {
     let limit = budget.or(caps.max_rules).unwrap_or(usize::MAX);
     // A piece becomes at least one rule unless it is left out; give up early on sets far
     // past the budget instead of building them.
     let max_pieces = limit.saturating_mul(4).saturating_add(10_000);
     let Some(pieces) = semantics::allowed_bounded(group, max_pieces) else {
-        return Err(over_budget(group, gi, limit, max_pieces, report));
+        return Err(over_budget(gi, limit, max_pieces, report));
     };
     let mut rules: Vec<Rule> = Vec::new();
     let mut seen: HashSet<RuleSpec> = HashSet::new();
@@ -112,7 +112,7 @@ pub fn allow_only(
             }
         };
         if rules.len().saturating_add(specs.len()) > limit {
-            return Err(over_budget(group, gi, limit, pieces.len(), report));
+            return Err(over_budget(gi, limit, pieces.len(), report));
         }
         for fields in specs {
             let mut spec = template.clone();
@@ -170,28 +170,19 @@ pub fn allow_only(
     })
 }
 
-fn over_budget(
-    group: &SecurityGroup,
-    gi: usize,
-    limit: usize,
-    pieces: usize,
-    report: &mut Report,
-) -> Error {
-    let reason = format!(
-        "group {gi}: lowering its deny rules / default policy into allow-only rules needs more than {limit} rules \
-         (at least {pieces} allowed boxes from {} rules); raise the budget with --rule-budget or simplify the group",
-        group.rules.len()
-    );
+fn over_budget(gi: usize, limit: usize, pieces: usize, report: &mut Report) -> Refusal {
+    let refusal = Refusal::RuleBudget {
+        group: gi,
+        budget: limit,
+        pieces,
+    };
     report.group(gi).push(
         Field::Group,
         Kind::Note,
         Some(limit.to_string()),
-        reason.clone(),
+        refusal.to_string(),
     );
-    Error::Refused {
-        reason,
-        report: Box::new(report.clone()),
-    }
+    refusal
 }
 
 /// Report how the group was lowered: one entry for the group, one per deny rule, one per
@@ -269,12 +260,9 @@ fn impossible(family: Family, p: u8) -> bool {
     matches!((family, p), (Family::V4, 58) | (Family::V6, 1))
 }
 
-/// Whether the target can write protocol `p` in a rule of `family` (names starting with
-/// `ipv6-` are IPv6 extension headers that providers accept only with IPv6).
+/// Whether the target can write protocol `p` in a rule of `family`.
 fn nameable(caps: &Capabilities, family: Family, p: u8) -> bool {
-    let proto = Protocol::Number(p);
-    caps.protocols.contains(proto)
-        && !(family == Family::V4 && proto.name().is_some_and(|n| n.starts_with("ipv6-")))
+    caps.names(Protocol::Number(p), family)
 }
 
 /// Allow rules covering exactly `b` (less unnamed protocols), or why none can.

@@ -1,0 +1,175 @@
+//! What a dialect's export shape can express: declared data, read by the fit pass and by
+//! `sgconv providers`. Nothing here decides anything.
+
+pub use crate::model::PlatformBlock;
+use crate::model::{Direction, Family, Protocol};
+
+/// How a target orders rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ordering {
+    /// No order: a union of allow rules.
+    None,
+    /// Numeric priorities, lowest first, deny before allow at equal priority.
+    Priority {
+        /// Highest priority (first evaluated).
+        min: u16,
+        /// Lowest priority.
+        max: u16,
+    },
+    /// Positions: the order of the list, first match decides.
+    Position,
+}
+
+/// Which IP protocols a target can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Protocols {
+    /// Any number 0-255.
+    All,
+    /// Only these numbers (plus "all protocols").
+    Only(&'static [u8]),
+}
+
+impl Protocols {
+    /// Whether the target can write this protocol.
+    pub fn contains(self, p: Protocol) -> bool {
+        match (self, p) {
+            (_, Protocol::Any) | (Protocols::All, _) => true,
+            (Protocols::Only(list), Protocol::Number(n)) => list.contains(&n),
+        }
+    }
+}
+
+/// Limits on a free-text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TextLimit {
+    /// Longest text, in characters.
+    pub max_chars: usize,
+    /// Characters the provider rejects.
+    pub forbidden: &'static [char],
+}
+
+/// Which group-level fields the export shape has a place for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GroupFields {
+    /// The group id.
+    pub id: bool,
+    /// The group name.
+    pub name: bool,
+    /// The group description.
+    pub description: bool,
+    /// Tags.
+    pub tags: bool,
+}
+
+impl GroupFields {
+    /// No group fields at all (a bare list of rules).
+    pub const NONE: GroupFields = GroupFields {
+        id: false,
+        name: false,
+        description: false,
+        tags: false,
+    };
+    /// Every group field.
+    pub const ALL: GroupFields = GroupFields {
+        id: true,
+        name: true,
+        description: true,
+        tags: true,
+    };
+}
+
+/// Rules a group is born with when created on a provider (its API adds them), which the
+/// user must delete where the source group does not have them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BornWith {
+    /// The direction of the rules.
+    pub direction: Direction,
+    /// What they allow, for people.
+    pub about: &'static str,
+}
+
+/// What a provider's export shape can express, and what its platform does around a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Deny rules.
+    pub deny: bool,
+    /// How rules are ordered.
+    pub ordering: Ordering,
+    /// A group default policy of `allow` (accept by default).
+    pub default_allow: bool,
+    /// Stateless groups.
+    pub stateless: bool,
+    /// Which protocols can be named.
+    pub protocols: Protocols,
+    /// Which protocols can carry destination ports.
+    pub port_protocols: &'static [u8],
+    /// How many port ranges one rule holds.
+    pub port_ranges_per_rule: usize,
+    /// ICMP type/code.
+    pub icmp_type_code: bool,
+    /// Remote security groups.
+    pub remote_group: bool,
+    /// Remote address groups.
+    pub address_group: bool,
+    /// Rule descriptions, and their limits (`None`: no descriptions).
+    pub description: Option<TextLimit>,
+    /// Group-level fields.
+    pub group_fields: GroupFields,
+    /// Rule ids.
+    pub rule_ids: bool,
+    /// A per-rule enabled flag.
+    pub enabled_flag: bool,
+    /// The documented quota of rules per group.
+    pub max_rules: Option<usize>,
+    /// Protocols the target names only in IPv6 rules (Neutron's `ipv6-*` names).
+    pub v6_only_protocols: &'static [u8],
+    /// What the platform drops outside every group's rules.
+    pub platform_blocks: &'static [PlatformBlock],
+    /// Allow-all rules a new group is born with, per direction.
+    pub born_with: &'static [BornWith],
+}
+
+impl Capabilities {
+    /// Whether the target can name `protocol` in a rule of `family`.
+    pub fn names(&self, protocol: Protocol, family: Family) -> bool {
+        match protocol {
+            Protocol::Any => true,
+            Protocol::Number(n) => {
+                self.protocols.contains(protocol)
+                    && !(family == Family::V4 && self.v6_only_protocols.contains(&n))
+            }
+        }
+    }
+}
+
+impl Capabilities {
+    /// Everything (the canonical model).
+    pub const EVERYTHING: Capabilities = Capabilities {
+        deny: true,
+        ordering: Ordering::Position,
+        default_allow: true,
+        stateless: true,
+        protocols: Protocols::All,
+        port_protocols: &Protocol::PORT_PROTOCOLS,
+        port_ranges_per_rule: usize::MAX,
+        icmp_type_code: true,
+        remote_group: true,
+        address_group: true,
+        description: Some(TextLimit {
+            max_chars: usize::MAX,
+            forbidden: &[],
+        }),
+        group_fields: GroupFields::ALL,
+        rule_ids: true,
+        enabled_flag: true,
+        max_rules: None,
+        v6_only_protocols: &[],
+        platform_blocks: &[],
+        born_with: &[],
+    };
+}

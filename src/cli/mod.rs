@@ -1,0 +1,153 @@
+//! The command line: argument parsing, exit codes, and the words of flags. stdout carries
+//! data only; the human summary, the report (with `--report -`) and errors go to stderr.
+
+mod args;
+mod diff;
+mod io;
+mod providers;
+mod render;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sgconv::{Error, Format, Options};
+
+use args::{ConvertArgs, ImportArgs};
+use io::{fail, read_input, write_file, write_report, write_stdout};
+
+/// Convert cloud security-group rules between providers, and say what could not be carried.
+#[derive(Parser)]
+#[command(name = "sgconv", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert a document from one provider's shape to another's.
+    Convert(ConvertArgs),
+    /// Compare what two documents allow (any providers): exit 0 equal, 1 different, 2 usage
+    /// or bad input, 3 parts not read.
+    Diff(diff::DiffArgs),
+    /// List the providers and what each can express.
+    Providers {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Parse the arguments, run, and map the outcome to an exit code: 0 converted, 1 bad input
+/// or I/O, 2 usage, 3 refused.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Convert(args) => convert(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Providers { json } => providers::run(json),
+    }
+}
+
+/// The exit code of an error that stops a conversion: 1 bad input, 70 a bug.
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Internal(_) => 70,
+        _ => 1,
+    }
+}
+
+fn convert(args: &ConvertArgs) -> ExitCode {
+    let text = match read_input(args.input_path.as_deref()) {
+        Ok(text) => text,
+        Err(e) => return fail(e, 1),
+    };
+    let options = match args.options() {
+        Ok(options) => options,
+        Err(e) => return fail(e, 2),
+    };
+    let converted = match sgconv::convert_owned(text, args.from.0, args.to.0, &options) {
+        Ok(c) => c,
+        Err(e) => return fail(&e, exit_code(&e)),
+    };
+    if let Some(path) = &args.report
+        && let Err(e) = write_report(path, &converted.report)
+    {
+        return fail(e, 1);
+    }
+    let refusal = converted.outcome.as_ref().err();
+    if !args.quiet || refusal.is_some() {
+        eprint!("{}", render::summary(&converted.report, refusal));
+    }
+    let output = match &converted.outcome {
+        Ok(output) => output,
+        Err(_) => return ExitCode::from(3),
+    };
+    let start = std::time::Instant::now();
+    let yaml;
+    let text = match args.format.0 {
+        Format::Yaml => match output.render(Format::Yaml) {
+            Ok(t) => {
+                yaml = t;
+                yaml.as_str()
+            }
+            Err(e) => return fail(&e, exit_code(&e)),
+        },
+        _ => output.as_json(),
+    };
+    let written = match args.output.as_deref() {
+        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
+        _ => write_stdout(text.as_bytes()),
+    };
+    let mut stats = converted.stats.clone();
+    stats.stage("write", start);
+    if args.stats {
+        eprint!("{}", render::stats(&stats));
+    }
+    // The process ends here: freeing a whole account's output and report piece by piece
+    // would cost more than the rest of the write (the operating system takes it back).
+    std::mem::forget(converted);
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e, 1),
+    }
+}
+
+impl ImportArgs {
+    /// The library's import options.
+    fn import_options(&self) -> sgconv::ImportOptions {
+        sgconv::ImportOptions::default()
+            .with_defaults(
+                self.inbound_default.map(Into::into),
+                self.outbound_default.map(Into::into),
+            )
+            .with_stateful(self.stateful)
+            .with_default_priority(self.default_priority)
+    }
+}
+
+impl ConvertArgs {
+    fn options(&self) -> Result<Options, String> {
+        let (one, map) = args::target_groups(&self.target_group)?;
+        Ok(Options::default()
+            .with_input_format(self.input.format.map(|f| f.0))
+            .with_allow_widen(self.allow_widen)
+            .with_allow_unread(self.allow_unread)
+            .with_strict(self.strict)
+            .with_import(self.input.import_options())
+            .with_export(
+                sgconv::ExportOptions::default()
+                    .with_target_group(one)
+                    .with_target_groups(map),
+            )
+            .with_rule_budget(self.rule_budget)
+            .with_no_verify(self.no_verify))
+    }
+}
