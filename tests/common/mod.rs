@@ -75,4 +75,5 @@ pub fn outcome(
 }
 
 pub mod evaluator;
+pub mod raw;
 pub mod strategies;
