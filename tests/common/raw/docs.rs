@@ -35,6 +35,12 @@ pub fn evaluate(text: &str, provider: &str, given: &Given) -> Meaning {
         Ok(v) => v,
         Err(e) => return unknown("$", format!("not JSON: {e}")),
     };
+    if let Ok(Dup(Some(key))) = serde_json::from_str::<Dup>(text) {
+        return unknown(
+            &key,
+            "a key given twice: which one counts is not documented",
+        );
+    }
     let doc: fn(&Value, &str, &Given) -> R<Vec<Group>> = match provider {
         "gcore-v1" | "gcore-v2" => gcore_doc,
         "huawei" => huawei_doc,
@@ -1047,4 +1053,65 @@ fn scaleway_rules(items: &[Value], path: &str) -> R<Group> {
         stateful: None,
         platform_smtp_block: smtp,
     })
+}
+
+/// The path of the first key given twice in one object, if any (`serde_json::Value` keeps the
+/// last silently).
+struct Dup(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for Dup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dup, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Dup;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Dup, E> {
+                Ok(Dup(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Dup, E> {
+                Ok(Dup(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Dup, E> {
+                Ok(Dup(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Dup, E> {
+                Ok(Dup(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Dup, E> {
+                Ok(Dup(None))
+            }
+            fn visit_unit<E>(self) -> Result<Dup, E> {
+                Ok(Dup(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Dup, A::Error> {
+                let mut found = None;
+                let mut i = 0;
+                while let Some(Dup(d)) = a.next_element::<Dup>()? {
+                    if found.is_none() {
+                        found = d.map(|p| format!("[{i}]{}", p.trim_start_matches('$')));
+                    }
+                    i += 1;
+                }
+                Ok(Dup(found.map(|p| format!("${p}"))))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Dup, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                let mut found = None;
+                while let Some(k) = a.next_key::<String>()? {
+                    let Dup(d) = a.next_value::<Dup>()?;
+                    if found.is_none() {
+                        if !seen.insert(k.clone()) {
+                            found = Some(format!("$.{k}"));
+                        } else if let Some(p) = d {
+                            found = Some(format!("$.{k}{}", p.trim_start_matches('$')));
+                        }
+                    }
+                }
+                Ok(Dup(found))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
