@@ -1061,3 +1061,44 @@ fn evaluator_refuses_what_it_cannot_judge() {
         assert!(m.groups().is_none(), "{provider} {text}: {m:?}");
     }
 }
+
+/// For people: `cargo test --test raw_semantics survey -- --ignored --nocapture` judges
+/// `PROPTEST_CASES` seeds per provider and mode and prints each kind of failure with a count
+/// (the first line of the message), instead of stopping at the first.
+#[test]
+#[ignore = "a report for people, not a check"]
+fn survey() {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for mode in [Mode::Clean, Mode::Hard, Mode::Perturbed] {
+        for from in PROVIDERS {
+            for seed in 0..u64::from(cases()) {
+                let src = gen_source(from, seed, mode);
+                for to in PROVIDERS {
+                    if to == from {
+                        continue;
+                    }
+                    if let Err(e) = judge(&src, from, to, seed, mode) {
+                        let head: String = e
+                            .split([':', '('])
+                            .next()
+                            .unwrap_or("")
+                            .chars()
+                            .take(60)
+                            .collect();
+                        let key = format!("{mode:?} {from} -> {to}: {head}");
+                        if let Ok(show) = std::env::var("SURVEY_SHOW")
+                            && key.contains(&show)
+                            && !counts.contains_key(&key)
+                        {
+                            println!("=== {key}\n{e}\n");
+                        }
+                        *counts.entry(key).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (k, n) in counts {
+        println!("{n:5} {k}");
+    }
+}
