@@ -87,6 +87,7 @@ pub fn encode<T: serde::Serialize>(value: &T, format: sgconv::Format) -> String 
 }
 
 pub mod evaluator;
+pub mod raw;
 pub mod strategies;
 
 /// Why a conversion gave no output, as the command line sees it: bad input (1), refused (3)
