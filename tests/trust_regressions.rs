@@ -100,7 +100,6 @@ fn output_group(run: &RunOutcome, to: &str) -> raw::Group {
 // Unread input called metadata
 
 #[test]
-#[ignore = "issue 14: an unknown key (typo remote_ip_prefx) is reported as metadata with verdict exact, exit 0"]
 fn unread_typo_in_gcore_rule_is_refused() {
     let doc = r#"[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
         "port_range_min": 22, "port_range_max": 22, "remote_ip_prefx": "10.0.0.0/8"}]"#;
@@ -108,7 +107,6 @@ fn unread_typo_in_gcore_rule_is_refused() {
 }
 
 #[test]
-#[ignore = "issue 14: an unknown key (typo dest_port_fom) is reported as metadata with verdict exact, exit 0"]
 fn unread_typo_in_scaleway_rule_is_refused() {
     let doc = r#"{"security_group": {"stateful": true, "inbound_default_policy": "drop",
         "outbound_default_policy": "accept"},
@@ -118,7 +116,6 @@ fn unread_typo_in_scaleway_rule_is_refused() {
 }
 
 #[test]
-#[ignore = "issue 14: no --allow-unread flag and no unverified verdict yet"]
 fn unread_accepted_with_allow_unread_stays_unverified() {
     let doc = r#"[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
         "port_range_min": 22, "port_range_max": 22, "remote_ip_prefx": "10.0.0.0/8"}]"#;
@@ -136,7 +133,6 @@ fn unread_accepted_with_allow_unread_stays_unverified() {
 }
 
 #[test]
-#[ignore = "issue 14: rules nested in security_group.rules are dropped and accept-all is written as exact"]
 fn scaleway_rules_nested_in_the_group_object_are_not_read_as_no_rules() {
     let doc = r#"{"security_group": {"stateful": true, "inbound_default_policy": "accept",
         "outbound_default_policy": "accept",
@@ -151,7 +147,6 @@ fn scaleway_rules_nested_in_the_group_object_are_not_read_as_no_rules() {
 }
 
 #[test]
-#[ignore = "issue 14: a second shape key (security_group_rule beside security_group_rules) is silently dropped"]
 fn huawei_two_shape_keys_are_ambiguous() {
     let doc = r#"{"security_group_rule": {"direction": "ingress", "protocol": "tcp",
           "multiport": "22", "action": "deny", "priority": 1},
@@ -162,7 +157,6 @@ fn huawei_two_shape_keys_are_ambiguous() {
 }
 
 #[test]
-#[ignore = "issue 14: security_group_rules beside rules in a Gcore group is not refused"]
 fn gcore_two_shape_keys_are_ambiguous() {
     let doc = r#"{"name": "web", "rules": [],
         "security_group_rules": [{"direction": "ingress", "protocol": "tcp",
@@ -178,7 +172,6 @@ fn gcore_two_shape_keys_are_ambiguous() {
 }
 
 #[test]
-#[ignore = "issue 14: a top-level `groups` key makes an envelope and every other key vanishes"]
 fn envelope_beside_other_keys_is_ambiguous() {
     let doc = r#"{"groups": [{"name": "a", "id": "g1", "document": {"security_group_rules": []}}],
         "security_group_rules": [{"direction": "ingress", "action": "deny", "priority": 1}]}"#;
@@ -187,7 +180,6 @@ fn envelope_beside_other_keys_is_ambiguous() {
 }
 
 #[test]
-#[ignore = "issue 14: unknown keys inside envelope items are not reported"]
 fn unknown_key_in_an_envelope_item_is_unread() {
     let doc = r#"{"groups": [{"name": "a", "id": "g1", "descripton": "typo",
         "document": [{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
@@ -558,7 +550,6 @@ fn self_reference_follows_the_target_group() {
 // Missing notes and false alarms
 
 #[test]
-#[ignore = "issue 14: no note about Gcore's default allow-all egress of a new group"]
 fn gcore_v2_target_without_egress_notes_the_default_egress() {
     let doc = r#"{"security_group_rule": {"direction": "ingress", "ethertype": "IPv4",
         "protocol": "tcp", "multiport": "22", "action": "allow", "priority": 1}}"#;
@@ -574,7 +565,6 @@ fn gcore_v2_target_without_egress_notes_the_default_egress() {
 }
 
 #[test]
-#[ignore = "issue 14: the Scaleway SMTP-block note is lost on a trip through canonical"]
 fn scaleway_smtp_note_survives_canonical() {
     let doc = r#"{"security_group": {"stateful": true, "inbound_default_policy": "drop",
         "outbound_default_policy": "accept", "enable_default_security": true},
@@ -630,7 +620,6 @@ fn stateless_group_with_one_way_traffic_is_never_exact_on_stateful_targets() {
 }
 
 #[test]
-#[ignore = "issue 14: IPv4 protocols 41/43/44/59/60 to Gcore end in an internal error (exit 70)"]
 fn ipv4_protocols_without_a_gcore_name_are_not_internal_errors() {
     for proto in [41, 43, 44, 59, 60] {
         let doc = format!(
@@ -683,7 +672,6 @@ fn ipv4_protocols_without_a_gcore_name_are_exact_on_huawei() {
 }
 
 #[test]
-#[ignore = "issue 14: rules sgconv makes itself carry index 18446744073709551615 in reports"]
 fn made_rules_never_carry_usize_max_as_index() {
     // lowering an accept default with a drop rule into allow-only Gcore makes rules
     let doc = r#"{"security_group": {"stateful": true, "inbound_default_policy": "accept",
@@ -727,7 +715,6 @@ fn gcore_group(id: &str, port: u16) -> String {
 }
 
 #[test]
-#[ignore = "issue 14: diff pairs groups by position, so swapping rules between groups reads as equal"]
 fn diff_pairs_groups_by_id() {
     let (a, b) = (
         "3addc7a1-e926-46da-b5a2-eb4b2f935230",
@@ -768,7 +755,6 @@ const SCW_STATEFUL: &str = r#"{"security_group": {"stateful": true, "inbound_def
     "ip_range": "0.0.0.0/0", "dest_port_from": 22, "position": 1}]}"#;
 
 #[test]
-#[ignore = "issue 14: diff says equal for a stateless and a stateful group"]
 fn diff_compares_statefulness() {
     let stateless = SCW_STATEFUL.replace(r#""stateful": true"#, r#""stateful": false"#);
     let (code, out, err) = diff(
@@ -779,7 +765,6 @@ fn diff_compares_statefulness() {
 }
 
 #[test]
-#[ignore = "issue 14: diff takes no --inbound-default/--outbound-default/--stateful"]
 fn diff_reads_scaleway_rule_lists_with_flags() {
     let (code, out, err) = diff(
         &[("list.json", SCW_LIST), ("group.json", SCW_STATEFUL)],
@@ -809,7 +794,6 @@ const SIMPLE: &str = r#"[{"direction": "ingress", "ethertype": "IPv4", "protocol
     "port_range_min": 22, "port_range_max": 22}]"#;
 
 #[test]
-#[ignore = "issue 14: -o /dev/null renames a regular file over the device (never run this as root on the current code)"]
 fn output_to_dev_null_keeps_the_device() {
     use std::os::unix::fs::FileTypeExt;
     let is_char = || {
@@ -840,7 +824,6 @@ fn output_to_dev_null_keeps_the_device() {
 }
 
 #[test]
-#[ignore = "issue 14: -o onto a FIFO renames a regular file over it; the reader gets nothing"]
 fn output_to_a_fifo_writes_into_it() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -885,7 +868,6 @@ fn output_to_a_fifo_writes_into_it() {
 }
 
 #[test]
-#[ignore = "issue 14: replacing an output file does not keep its permissions (0640 becomes 0644)"]
 fn output_file_permissions_are_kept() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -917,7 +899,6 @@ fn output_file_permissions_are_kept() {
 }
 
 #[test]
-#[ignore = "issue 14: after a refusal the human summary still begins with the verdict (`exact`/`NARROWED`)"]
 fn refused_summary_says_refused() {
     // a remote group cannot be written on Scaleway: narrowed, refused under --strict
     let doc = r#"[{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
