@@ -154,7 +154,6 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
             Ok(value)
         }
         Format::Yaml => {
-            crate::yaml12::check(text)?;
             let mut path = String::from(".");
             let result =
                 serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {

@@ -46,7 +46,6 @@ mod codec;
 mod error;
 mod output;
 pub mod report;
-mod yaml12;
 // Layer 3: the two sides of the middle.
 mod fit;
 mod providers;
