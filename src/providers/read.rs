@@ -131,11 +131,7 @@ pub(crate) fn probe(text: &str, format: Format, provider: ProviderId) -> Result<
 
 /// Refuse a document whose top level holds keys of more than one of `shapes` (each a shape's
 /// key): which one it is would be a guess, and the others would go unread.
-pub(crate) fn one_shape(
-    top: &TopLevel,
-    shapes: &[&str],
-    provider: ProviderId,
-) -> Result<(), Error> {
+fn one_shape(top: &TopLevel, shapes: &[&str], provider: ProviderId) -> Result<(), Error> {
     let found: Vec<&str> = shapes.iter().copied().filter(|k| top.has(k)).collect();
     if let [first, second, ..] = found.as_slice() {
         return Err(Error::Shape {
@@ -147,4 +143,35 @@ pub(crate) fn one_shape(
         });
     }
     Ok(())
+}
+
+/// What an importer starts from: the document was sgconv's multi-group envelope (read
+/// already, each part by the importer), or this top level to tell the shape by.
+pub(crate) enum Start {
+    /// The envelope's groups.
+    Envelope(crate::model::Document),
+    /// A document of the provider's own shapes, not ambiguous between `shape_keys`.
+    Top(TopLevel),
+}
+
+/// The start every importer shares: probe the top level, read an envelope, and refuse a
+/// document holding keys of two shapes (each list of `shape_keys` names shapes that exclude
+/// each other).
+pub(crate) fn start(
+    provider: &dyn super::Provider,
+    text: &str,
+    format: Format,
+    options: &super::ImportOptions,
+    report: &mut Report,
+    shape_keys: &[&[&str]],
+) -> Result<Start, Error> {
+    let top = probe(text, format, provider.id())?;
+    if super::envelope::is_envelope(&top, provider)? {
+        return super::envelope::import(provider, text, format, options, report)
+            .map(Start::Envelope);
+    }
+    for shapes in shape_keys {
+        one_shape(&top, shapes, provider.id())?;
+    }
+    Ok(Start::Top(top))
 }

@@ -553,22 +553,24 @@ impl Provider for Gcore {
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let top = read::probe(text, fmt, id)?;
-        if super::envelope::is_envelope(&top, self)? {
-            return super::envelope::import(self, text, fmt, options, report);
-        }
-        read::one_shape(
-            &top,
-            &[
+        let top = match read::start(
+            self,
+            text,
+            fmt,
+            options,
+            report,
+            &[&[
                 "security_group_rules",
                 "results",
                 "rules",
                 "direction",
                 "tasks",
                 "changed_rules",
-            ],
-            id,
-        )?;
+            ]],
+        )? {
+            read::Start::Envelope(doc) => return Ok(doc),
+            read::Start::Top(top) => top,
+        };
         let groups = match (self, &top) {
             (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
             (Gcore::V1, TopLevel::Array) => vec![rules_group(

@@ -243,21 +243,23 @@ impl Provider for Huawei {
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let top = read::probe(text, fmt, id)?;
-        if super::envelope::is_envelope(&top, self)? {
-            return super::envelope::import(self, text, fmt, options, report);
-        }
-        read::one_shape(
-            &top,
-            &[
+        let top = match read::start(
+            self,
+            text,
+            fmt,
+            options,
+            report,
+            &[&[
                 "security_group_rule",
                 "security_group_rules",
                 "security_group",
                 "security_groups",
                 "direction",
-            ],
-            id,
-        )?;
+            ]],
+        )? {
+            read::Start::Envelope(doc) => return Ok(doc),
+            read::Start::Top(top) => top,
+        };
         let groups = match &top {
             TopLevel::Scalar => return Err(shape_error("found a single value")),
             TopLevel::Array => {

@@ -130,16 +130,14 @@ impl Provider for Scaleway {
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let top = read::probe(text, fmt, id)?;
-        if super::envelope::is_envelope(&top, self)? {
-            return super::envelope::import(self, text, fmt, options, report);
-        }
-        read::one_shape(&top, &["security_groups", "rule", "rules", "direction"], id)?;
-        read::one_shape(
-            &top,
+        let shapes: [&[&str]; 2] = [
+            &["security_groups", "rule", "rules", "direction"],
             &["security_groups", "rule", "security_group", "direction"],
-            id,
-        )?;
+        ];
+        let top = match read::start(self, text, fmt, options, report, &shapes)? {
+            read::Start::Envelope(doc) => return Ok(doc),
+            read::Start::Top(top) => top,
+        };
         let groups = match &top {
             TopLevel::Scalar => return Err(Self::shape_error("found a single value")),
             TopLevel::Array => {
