@@ -194,7 +194,10 @@ fn allow_only_groups_convert_exactly_both_ways() {
 fn drop_rules_and_accept_defaults_are_never_widened_into_gcore() {
     let cases = [
         fixture("scaleway/wrapped_list_rules_ordered_mixed.json"), // drop rules
-        fixture("scaleway/create_security_group_request.json"),    // outbound accept
+        // outbound accept
+        r#"{"security_group": {"stateful": true, "inbound_default_policy": "drop",
+            "outbound_default_policy": "accept"}, "rules": []}"#
+            .to_owned(),
         r#"{"security_group": {"stateful": true, "inbound_default_policy": "accept",
             "outbound_default_policy": "drop"}, "rules": []}"#
             .to_owned(),
@@ -234,8 +237,9 @@ fn drop_rules_and_accept_defaults_are_never_widened_into_gcore() {
 
 #[test]
 fn stateless_groups_widen_into_stateful_targets_unless_they_allow_nothing() {
-    let nothing = fixture("scaleway/security_group_stateless.json");
-    let out = common::convert(&nothing, SCW, ProviderId::GcoreV2, &Options::default())
+    let nothing = r#"{"security_group": {"stateful": false, "inbound_default_policy": "drop",
+        "outbound_default_policy": "drop", "enable_default_security": false}, "rules": []}"#;
+    let out = common::convert(nothing, SCW, ProviderId::GcoreV2, &Options::default())
         .expect("a group that allows nothing converts");
     assert_eq!(out.report.verdict, Verdict::Exact);
     let some = r#"{"security_group": {"stateful": false, "inbound_default_policy": "drop",
@@ -463,6 +467,8 @@ fn cli_rule_lists_take_the_default_flags() {
             "drop",
             "--outbound-default",
             "accept",
+            "--stateful",
+            "true",
         ],
         &text,
     );
@@ -479,12 +485,12 @@ fn group_lists_import_and_exchanges_are_not_documents() {
     let list = r#"{"security_groups": [
         {"id": "a", "name": "one", "stateful": true, "inbound_default_policy": "drop", "outbound_default_policy": "drop"},
         {"id": "b", "name": "two", "stateful": false, "inbound_default_policy": "accept", "outbound_default_policy": "drop"}]}"#;
-    let doc = sgconv::import(list, SCW, &sgconv::Options::default())
-        .map(|i| i.document)
-        .expect("imports");
-    assert_eq!(doc.groups.len(), 2);
-    assert!(doc.groups.iter().all(|g| g.rules.is_empty()));
-    assert!(!doc.groups[1].stateful);
+    // A list of groups carries no rules: refused, not read as groups that allow per their
+    // default policies.
+    let Err(e) = sgconv::import(list, SCW, &sgconv::Options::default()) else {
+        panic!("a group list is refused");
+    };
+    assert!(e.to_string().contains("without its rules"), "{e}");
 
     // The corpus `exchanges/` shape: request/response pairs, not a document.
     let text = r#"{"_comment": "POST then PATCH", "before": {"request": {}, "response": {}},
@@ -494,4 +500,31 @@ fn group_lists_import_and_exchanges_are_not_documents() {
         common::convert(text, SCW, SCW, &options),
         Err(common::Failure { code: 1, .. })
     ));
+}
+
+#[test]
+fn groups_without_their_rules_are_refused() {
+    // Real API payloads: a group object as created or fetched never holds its rules.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scaleway-without-rules");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("fixture dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        seen += 1;
+        for to in [SCW, ProviderId::GcoreV2] {
+            match common::convert(&read(&path), SCW, to, &Options::default()) {
+                Err(common::Failure {
+                    code: 1, message, ..
+                }) => assert!(
+                    message.contains("without its rules") && message.contains("\"rules\": []"),
+                    "{}: {message}",
+                    path.display()
+                ),
+                other => panic!("{}: expected a refusal, got {other:?}", path.display()),
+            }
+        }
+    }
+    assert_eq!(seen, 5);
 }

@@ -191,7 +191,6 @@ fn unknown_key_in_an_envelope_item_is_unread() {
 // Incomplete documents read as complete
 
 #[test]
-#[ignore = "issue 14: a Huawei page with page_info.next_marker only gets a note"]
 fn huawei_page_with_next_marker_is_incomplete() {
     let doc = r#"{"request_id": "r", "security_group_rules": [{"direction": "ingress",
           "protocol": "tcp", "multiport": "22", "action": "allow", "priority": 1}],
@@ -203,7 +202,6 @@ fn huawei_page_with_next_marker_is_incomplete() {
 }
 
 #[test]
-#[ignore = "issue 14: a Gcore group list whose count exceeds its results is never checked"]
 fn gcore_list_with_more_groups_than_results_is_incomplete() {
     let doc = r#"{"count": 3, "results": [{"id": "3addc7a1-e926-46da-b5a2-eb4b2f935230",
         "name": "web", "security_group_rules": [{"direction": "ingress", "ethertype": "IPv4",
@@ -213,7 +211,6 @@ fn gcore_list_with_more_groups_than_results_is_incomplete() {
 }
 
 #[test]
-#[ignore = "issue 14: a Scaleway GET group response is read as a group with no rules (accept defaults = allow everything)"]
 fn scaleway_group_object_without_rules_is_incomplete() {
     let doc = r#"{"security_group": {"id": "7a2d9c4e-1f3b-4a6d-8e5c-0b9a8f7e6d02", "name": "web",
         "stateful": true, "inbound_default_policy": "accept", "outbound_default_policy": "accept",
@@ -232,7 +229,6 @@ const HUAWEI_NO_PRIORITY: &str = r#"{"security_group_rules": [
      "action": "deny", "priority": 50}]}"#;
 
 #[test]
-#[ignore = "issue 14: a rule without priority is read as 1 (the allow shadows the deny at 50) with verdict exact"]
 fn huawei_missing_priority_is_safe_under_both_readings() {
     let run = raw::run(HUAWEI_NO_PRIORITY, "huawei", "gcore-v2", &[]);
     let d = describe(&run);
@@ -257,7 +253,6 @@ fn huawei_missing_priority_is_safe_under_both_readings() {
 }
 
 #[test]
-#[ignore = "issue 14: no --huawei-default-priority flag"]
 fn huawei_default_priority_flag_states_the_reading() {
     let one = raw::run(
         HUAWEI_NO_PRIORITY,
@@ -306,7 +301,6 @@ const SCW_LIST: &str = r#"{"rules": [{"action": "accept", "protocol": "TCP",
     "direction": "inbound", "ip_range": "0.0.0.0/0", "dest_port_from": 22, "position": 1}]}"#;
 
 #[test]
-#[ignore = "issue 14: a Scaleway rule list's statefulness is read as true; no --stateful flag"]
 fn scaleway_rule_list_needs_defaults_and_statefulness() {
     let none = raw::run(SCW_LIST, "scaleway", "gcore-v2", &[]);
     assert_exit1_naming(
@@ -350,7 +344,6 @@ fn assert_first_match_ambiguity_handled(doc: &str) {
 }
 
 #[test]
-#[ignore = "issue 14: equal positions are settled by list order (an accept ahead of a drop) with verdict exact"]
 fn scaleway_equal_positions_take_the_most_restrictive_reading() {
     assert_first_match_ambiguity_handled(
         r#"{"security_group": {"stateful": true, "inbound_default_policy": "drop",
@@ -364,7 +357,6 @@ fn scaleway_equal_positions_take_the_most_restrictive_reading() {
 }
 
 #[test]
-#[ignore = "issue 14: position 0 among positioned rules is placed first (an accept ahead of a drop) with verdict exact"]
 fn scaleway_position_zero_among_positioned_rules_takes_the_most_restrictive_reading() {
     assert_first_match_ambiguity_handled(
         r#"{"security_group": {"stateful": true, "inbound_default_policy": "drop",

@@ -11,6 +11,7 @@ pub(crate) mod envelope;
 mod gcore;
 mod huawei;
 mod read;
+mod readings;
 mod scaleway;
 
 use crate::caps::Capabilities;

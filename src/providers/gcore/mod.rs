@@ -234,7 +234,7 @@ struct WireGroup {
 
 #[derive(Deserialize)]
 struct WireList {
-    #[allow(dead_code)] // read so that a list is recognised; the results say the rest
+    /// How many groups the account holds; more than `results` means a page.
     count: u64,
     results: Vec<WireGroup>,
 }
@@ -593,6 +593,18 @@ impl Provider for Gcore {
             }
             (Gcore::V1, t) if t.has("results") => {
                 let list: WireList = read::decode(text, fmt, id, report)?;
+                let held = u64::try_from(list.results.len()).unwrap_or(u64::MAX);
+                if list.count > held {
+                    return Err(Error::Shape {
+                        provider: id,
+                        message: format!(
+                            "found one page of a group list: {held} groups in results of count {}; \
+                             fetch every page (raise `limit` or step `offset`) and join their results, \
+                             since the groups on the other pages would not be converted",
+                            list.count
+                        ),
+                    });
+                }
                 list.results
                     .into_iter()
                     .enumerate()

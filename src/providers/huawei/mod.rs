@@ -22,6 +22,7 @@ mod multiport;
 mod wire;
 
 use super::read::{self, ReadRule};
+use super::readings;
 use super::{ExportOptions, ImportOptions, Provider};
 use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, TextLimit};
 use crate::codec::{Format, TopLevel};
@@ -93,23 +94,26 @@ fn priority_group() -> SecurityGroup {
 }
 
 /// Rules of a list, one group per `security_group_id` in order of first appearance.
-fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<SecurityGroup> {
-    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
+fn rule_groups(
+    rules: Vec<Checked>,
+    first: usize,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> Result<Vec<SecurityGroup>, Error> {
+    let mut buckets: Vec<(Option<String>, Vec<Checked>)> = Vec::new();
     match rules.first().map(|c| c.group_id.clone()) {
         None => buckets.push((None, Vec::new())),
         // One group (the usual list): its rules stay in the list they were read into.
-        Some(id) if rules.iter().all(|c| c.group_id == id) => {
-            buckets.push((id, rules.into_iter().map(|c| c.read).collect()));
-        }
+        Some(id) if rules.iter().all(|c| c.group_id == id) => buckets.push((id, rules)),
         Some(_) => {
             // Bucket of each group id: a whole account's list names thousands of groups.
             let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
             for c in rules {
                 match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
-                    Some((_, reads)) => reads.push(c.read),
+                    Some((_, checked)) => checked.push(c),
                     None => {
                         index.insert(c.group_id.clone(), buckets.len());
-                        buckets.push((c.group_id, vec![c.read]));
+                        buckets.push((c.group_id.clone(), vec![c]));
                     }
                 }
             }
@@ -118,13 +122,125 @@ fn rule_groups(rules: Vec<Checked>, first: usize, report: &mut Report) -> Vec<Se
     buckets
         .into_iter()
         .enumerate()
-        .map(|(i, (id, reads))| {
+        .map(|(i, (id, checked))| {
             let mut group = priority_group();
             group.id = id;
-            group.rules = read::place(reads, first.saturating_add(i), report);
-            group
+            place(group, checked, first.saturating_add(i), options, report)
         })
         .collect()
+}
+
+/// Place the rules read for group `gi` into `group` and settle their missing priorities.
+fn place(
+    mut group: SecurityGroup,
+    checked: Vec<Checked>,
+    gi: usize,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> Result<SecurityGroup, Error> {
+    let missing: Vec<bool> = checked.iter().map(|c| c.no_priority).collect();
+    let reads: Vec<ReadRule> = checked.into_iter().map(|c| c.read).collect();
+    group.rules = read::place(reads, gi, report);
+    settle_priorities(group, &missing, gi, options.default_priority, report)
+}
+
+/// Rules that give no priority. Huawei's API reference documents the default both as 1 and
+/// as 100 (CreateSecurityGroupRule, `priority`:
+/// <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_apiv3_0008.html>). With
+/// `default` (the user knows which) they are read at it; otherwise the group is read so that
+/// the result holds under both readings.
+fn settle_priorities(
+    group: SecurityGroup,
+    missing: &[bool],
+    gi: usize,
+    default: Option<u16>,
+    report: &mut Report,
+) -> Result<SecurityGroup, Error> {
+    let unset: Vec<String> = missing
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m)
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if unset.is_empty() {
+        return Ok(group);
+    }
+    let at = |pick: &dyn Fn(&Rule) -> u16| -> Result<SecurityGroup, Error> {
+        let mut rules = Vec::with_capacity(group.rules.len());
+        for (rule, m) in group.rules.iter().zip(missing) {
+            if *m {
+                let mut spec = rule.spec().clone();
+                spec.priority = Some(pick(rule));
+                rules.push(Rule::new(spec)?);
+            } else {
+                rules.push(rule.clone());
+            }
+        }
+        Ok(group.with_rules(rules))
+    };
+    let which = format!(
+        "input rule{} {} give{} no priority",
+        if unset.len() == 1 { "" } else { "s" },
+        unset.join(", "),
+        if unset.len() == 1 { "s" } else { "" }
+    );
+    if let Some(p) = default {
+        if !(PRIORITIES.0..=PRIORITIES.1).contains(&p) {
+            return Err(Error::Shape {
+                provider: ProviderId::Huawei,
+                message: format!("default priority {p} is out of range (1-100)"),
+            });
+        }
+        report.group(gi).push(
+            Field::Priority,
+            Kind::Note,
+            Some(p.to_string()),
+            format!("{which}; read at {p}, the default priority given in the import options"),
+        );
+        return at(&|_| p);
+    }
+    let one = at(&|_| PRIORITIES.0)?;
+    let hundred = at(&|_| PRIORITIES.1)?;
+    let safest = at(&|r| match r.action() {
+        Action::Allow => PRIORITIES.1,
+        Action::Deny => PRIORITIES.0,
+    })?;
+    let readings = [
+        readings::Reading {
+            name: "1".into(),
+            group: one.clone(),
+        },
+        readings::Reading {
+            name: "100".into(),
+            group: hundred.clone(),
+        },
+    ];
+    let preferred = vec![
+        readings::Reading {
+            name: "1".into(),
+            group: one,
+        },
+        readings::Reading {
+            name: "100".into(),
+            group: hundred,
+        },
+    ];
+    let safest = readings::Reading {
+        name: "100 for allow rules and 1 for deny rules".into(),
+        group: safest,
+    };
+    Ok(readings::settle(
+        gi,
+        Field::Priority,
+        &format!(
+            "{which}, and Huawei documents the default both as 1 and as 100 (set the default \
+             priority in the import options if you know it)"
+        ),
+        preferred,
+        safest,
+        &readings,
+        report,
+    ))
 }
 
 fn group_metadata(report: &mut Report, gi: usize, items: &[(&'static str, Option<String>)]) {
@@ -160,22 +276,33 @@ fn flags_note(report: &mut Report, gi: usize, dry_run: Option<bool>, ignore: Opt
 }
 
 /// The groups of a `{security_group_rules}` document, with its flags and page info reported.
-fn list_groups(list: RuleList, report: &mut Report) -> Vec<SecurityGroup> {
+/// A list page that says more pages follow (`page_info.next_marker`) is refused: the rules
+/// on the other pages, deny rules included, would be missing.
+fn list_groups(
+    list: RuleList,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> Result<Vec<SecurityGroup>, Error> {
+    if let Some(next) = list.page_info.and_then(|p| p.next_marker) {
+        return Err(Error::Shape {
+            provider: ProviderId::Huawei,
+            message: format!(
+                "found one page of a rule list: page_info.next_marker is {next:?}, so more pages \
+                 follow, and a missing deny rule would widen; fetch every page (pass each \
+                 next_marker as `marker` until none is returned) and join their security_group_rules"
+            ),
+        });
+    }
     flags_note(report, 0, list.dry_run, list.ignore_duplicate);
     group_metadata(report, 0, &[("request_id", list.request_id)]);
-    if let Some(next) = list.page_info.and_then(|p| p.next_marker) {
-        report.group(0).push(
-            Field::Wire("page_info".into()),
-            Kind::Note,
-            Some(next),
-            "the list response has more pages (next_marker); only this page was read, and \
-             rules on other pages (deny rules included) are not part of the result",
-        );
-    }
-    rule_groups(list.security_group_rules, 0, report)
+    rule_groups(list.security_group_rules, 0, options, report)
 }
 
-fn show_group(w: ShowGroup, report: &mut Report) -> SecurityGroup {
+fn show_group(
+    w: ShowGroup,
+    options: &ImportOptions,
+    report: &mut Report,
+) -> Result<SecurityGroup, Error> {
     let g = w.security_group;
     let mut group = priority_group();
     group.id = g.id;
@@ -201,14 +328,13 @@ fn show_group(w: ShowGroup, report: &mut Report) -> SecurityGroup {
             ("updated_at", g.updated_at),
         ],
     );
-    let reads = g
-        .security_group_rules
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| c.read)
-        .collect();
-    group.rules = read::place(reads, 0, report);
-    group
+    place(
+        group,
+        g.security_group_rules.unwrap_or_default(),
+        0,
+        options,
+        report,
+    )
 }
 
 fn shape_error(found: &str) -> Error {
@@ -279,19 +405,23 @@ impl Provider for Huawei {
                 } else {
                     read::decode::<Vec<Checked>>(text, fmt, id, report)?
                 };
-                rule_groups(rules, 0, report)
+                rule_groups(rules, 0, options, report)?
             }
             t if t.has("security_group_rule") => {
                 let one: OneRule = read::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
                 group_metadata(report, 0, &[("request_id", one.request_id)]);
-                rule_groups(vec![one.security_group_rule], 0, report)
+                rule_groups(vec![one.security_group_rule], 0, options, report)?
             }
             t if t.has("security_group_rules") => {
-                list_groups(read::decode(text, fmt, id, report)?, report)
+                list_groups(read::decode(text, fmt, id, report)?, options, report)?
             }
             t if t.has("security_group") => {
-                vec![show_group(read::decode(text, fmt, id, report)?, report)]
+                vec![show_group(
+                    read::decode(text, fmt, id, report)?,
+                    options,
+                    report,
+                )?]
             }
             t if t.has("security_groups") => {
                 return Err(shape_error(
@@ -306,8 +436,9 @@ impl Provider for Huawei {
             t if t.has("direction") => rule_groups(
                 vec![read::decode::<Checked>(text, fmt, id, report)?],
                 0,
+                options,
                 report,
-            ),
+            )?,
             TopLevel::Object(keys) => {
                 return Err(shape_error(&format!(
                     "found an object with keys [{}]",

@@ -105,6 +105,8 @@ fn de_multiport<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PortSet>, D::E
 pub(super) struct Checked {
     pub(super) read: ReadRule,
     pub(super) group_id: Option<String>,
+    /// The rule gave no priority.
+    pub(super) no_priority: bool,
 }
 
 impl<'de> Deserialize<'de> for Checked {
@@ -121,9 +123,11 @@ impl TryFrom<WireRule<'_>> for Checked {
             .as_deref()
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
+        let (read, no_priority) = read_rule(w)?;
         Ok(Checked {
-            read: read_rule(w)?,
+            read,
             group_id,
+            no_priority,
         })
     }
 }
@@ -258,7 +262,8 @@ pub(super) struct WireOut<'a> {
     pub(super) enabled: Option<bool>,
 }
 
-pub(super) fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
+/// Read one rule; the flag says it had no priority (read as 1 for now).
+pub(super) fn read_rule(w: WireRule<'_>) -> Result<(ReadRule, bool), String> {
     let mut changes = Vec::new();
     let family = match w.ethertype {
         None | Some(Ethertype::IPv4) => Family::V4,
@@ -303,17 +308,11 @@ pub(super) fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
             );
         }
     };
+    // No priority: Huawei documents both 1 and 100 as the default. Read as 1 here; the
+    // importer settles the readings for the whole group (see `super::settle_priorities`).
+    let no_priority = w.priority.is_none();
     let priority = match w.priority {
-        None => {
-            changes.push(Change::new(
-                Field::Priority,
-                Kind::Note,
-                None,
-                "no priority given: Huawei documents both 1 and 100 as the default; read as 1, \
-                 the value observed in responses",
-            ));
-            PRIORITIES.0
-        }
+        None => PRIORITIES.0,
         Some(p) => u16::try_from(p)
             .ok()
             .filter(|p| (PRIORITIES.0..=PRIORITIES.1).contains(p))
@@ -367,7 +366,7 @@ pub(super) fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
         ..RuleSpec::new(w.direction, family)
     };
     let rule = Rule::new(spec).map_err(|e| e.to_string())?;
-    Ok(ReadRule { rule, changes })
+    Ok((ReadRule { rule, changes }, no_priority))
 }
 
 /// `protocol`: `tcp`, `udp`, `icmp`, `icmpv6`, a number `"0"`-`"255"`, or null/`""` for all.

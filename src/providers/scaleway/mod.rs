@@ -11,13 +11,15 @@
 //! | shape | carries the group |
 //! |---|---|
 //! | sgconv's export `{security_group: {...}, rules: [...]}` | yes |
-//! | group GET/create response `{security_group: {...}}`, a bare group object, a list-groups response `{security_groups: [...]}` | yes, no rules (a group with no rules) |
+//! | group GET/create response `{security_group: {...}}`, a bare group object, a list-groups response `{security_groups: [...]}` | refused: the API returns rules separately |
 //! | list-rules response `{rules, total_count}`, set-rules body `{rules}` | no |
 //! | create/get rule response `{rule: {...}}`, a rule object or create-rule body | no |
 //!
-//! A document without its group cannot know the default policies: they must come from
-//! [`ImportOptions`] (`--inbound-default`/`--outbound-default`), or the import fails rather
-//! than guess. `stateful` is then read as the API default, `true`, and that is reported.
+//! A document without its group cannot know the default policies or statefulness: they must
+//! come from [`ImportOptions`] (`--inbound-default`/`--outbound-default`/`--stateful`), or the
+//! import fails rather than guess. Rules sharing a position, or with position 0 among
+//! positioned rules, have no documented order: they are read drops first (every order allows
+//! at least those packets) and the report says whether another order allows more.
 //!
 //! `editable: false` rules are the platform's SMTP drops (`enable_default_security`): they
 //! become the group's platform block (`SecurityGroup::platform_blocks`), never user rules, and their positions may
@@ -33,6 +35,7 @@
 mod wire;
 
 use super::read::{self, ReadRule};
+use super::readings;
 use super::{ExportOptions, ImportOptions, Provider, ProviderId};
 use crate::error::Error;
 use std::borrow::Cow;
@@ -47,7 +50,7 @@ use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{
     Checked, OutDoc, OutGroup, OutRule, SMTP_PORTS, WireAction, WireDirection, WireDoc, WireGroup,
-    WireGroupList, WireProtocol, WireRuleResponse,
+    WireProtocol, WireRuleResponse,
 };
 
 /// Scaleway Instance, API v1.
@@ -145,17 +148,12 @@ impl Provider for Scaleway {
                     "found an array (Scaleway lists rules inside {rules: [...]})",
                 ));
             }
-            t if t.has("security_groups") => {
-                let list: WireGroupList = read::decode(text, fmt, id, report)?;
-                let mut groups = Vec::with_capacity(list.security_groups.len());
-                for (gi, g) in list.security_groups.into_iter().enumerate() {
-                    groups.push(group(Some(g), Vec::new(), gi, options, report)?);
-                }
-                groups
-            }
+            t if t.has("security_groups") => return Err(without_rules("a list-groups response")),
             t if t.has("security_group") || t.has("rules") => {
                 let doc: WireDoc = read::decode(text, fmt, id, report)?;
-                let rules = doc.rules.unwrap_or_default();
+                let Some(rules) = doc.rules else {
+                    return Err(without_rules("a group object"));
+                };
                 if let Some(total) = doc.total_count.as_ref().and_then(total_count)
                     && total > rules.len()
                 {
@@ -183,8 +181,7 @@ impl Provider for Scaleway {
             .iter()
             .any(|k| t.has(k)) =>
             {
-                let g: WireGroup = read::decode(text, fmt, id, report)?;
-                vec![group(Some(g), Vec::new(), 0, options, report)?]
+                return Err(without_rules("a bare group object"));
             }
             TopLevel::Object(keys) => {
                 return Err(Self::shape_error(&format!(
@@ -238,6 +235,20 @@ impl Provider for Scaleway {
             rules,
         };
         out.value(&doc)
+    }
+}
+
+/// A group without its rules: the API returns them separately, and reading the group as one
+/// with no rules would apply its default policies to all traffic.
+fn without_rules(found: &str) -> Error {
+    Error::Shape {
+        provider: ProviderId::Scaleway,
+        message: format!(
+            "found {found} without its rules: Scaleway returns a group's rules separately \
+             (GET /instance/v1/zones/{{zone}}/security_groups/{{id}}/rules), and read alone the group \
+             would apply its default policies to all traffic; give {{\"security_group\": {{...}}, \
+             \"rules\": [...]}} with every page of its rules joined (\"rules\": [] if it has none)"
+        ),
     }
 }
 
@@ -311,7 +322,21 @@ fn group(
         gi,
         report,
     );
-    let (Some(default_inbound), Some(default_outbound)) = (inbound, outbound) else {
+    let stateful = match (w.and_then(|g| g.stateful), options.stateful) {
+        (Some(g), Some(o)) if g != o => {
+            report.group(gi).push(
+                Field::Stateful,
+                Kind::Note,
+                Some(o.to_string()),
+                format!("--stateful {o} ignored: the document's group says stateful {g}"),
+            );
+            Some(g)
+        }
+        (g, o) => g.or(o),
+    };
+    let (Some(default_inbound), Some(default_outbound), Some(stateful)) =
+        (inbound, outbound, stateful)
+    else {
         let missing: Vec<&str> = [
             (
                 inbound.is_none(),
@@ -321,6 +346,7 @@ fn group(
                 outbound.is_none(),
                 "outbound_default_policy (--outbound-default accept|drop)",
             ),
+            (stateful.is_none(), "stateful (--stateful true|false)"),
         ]
         .into_iter()
         .filter_map(|(m, name)| m.then_some(name))
@@ -333,29 +359,13 @@ fn group(
         return Err(Error::Shape {
             provider: ProviderId::Scaleway,
             message: format!(
-                "group {gi}: {what} {}; a Scaleway rule's meaning depends on the group's default policies, \
-                 so sgconv will not guess them: pass the flags, or give the group as \
-                 {{\"security_group\": {{\"inbound_default_policy\": ..., \"outbound_default_policy\": ..., \"stateful\": ...}}, \"rules\": [...]}}",
+                "group {gi}: {what} {}; a Scaleway rule's meaning depends on the group's default \
+                 policies and statefulness, so sgconv will not guess them: pass the flags, or give \
+                 the group as {{\"security_group\": {{\"inbound_default_policy\": ..., \
+                 \"outbound_default_policy\": ..., \"stateful\": ...}}, \"rules\": [...]}}",
                 missing.join(" and ")
             ),
         });
-    };
-    let stateful = match w.and_then(|g| g.stateful) {
-        Some(s) => s,
-        None => {
-            let why = if w.is_some() {
-                "the group object does not say whether it is stateful"
-            } else {
-                "a rule list does not say whether its group is stateful"
-            };
-            report.group(gi).push(
-                Field::Stateful,
-                Kind::Note,
-                None,
-                format!("{why}; read as stateful (the API default). If the group is stateless, give the group object"),
-            );
-            true
-        }
     };
 
     // Platform rules out, user rules in evaluation order (stable on ties).
@@ -390,8 +400,14 @@ fn group(
             },
         ));
     }
-    position_notes(&user, gi, report);
-    user.sort_by_key(|(p, _)| *p);
+    let undefined = undefined_order(&user);
+    // Only a group whose order is undefined needs a second reading of its rules.
+    let (rules, ambiguous) = if undefined.is_empty() {
+        user.sort_by_key(|(p, _)| *p);
+        (user.into_iter().map(|(_, r)| r.rule).collect(), None)
+    } else {
+        (in_order(&user, false), Some(user))
+    };
 
     let mut group = SecurityGroup {
         evaluation: Evaluation::FirstMatch,
@@ -403,7 +419,7 @@ fn group(
             Some(false) => Some(Vec::new()),
             None => smtp_rules.then(|| vec![SMTP_BLOCK]),
         },
-        rules: user.into_iter().map(|(_, r)| r.rule).collect(),
+        rules,
         ..SecurityGroup::empty()
     };
     if let Some(w) = wire {
@@ -428,41 +444,75 @@ fn group(
             .map(|key| Tag { key, value: None })
             .collect();
     }
-    Ok(group)
+    let Some(user) = ambiguous else {
+        return Ok(group);
+    };
+    let permissive = readings::Reading {
+        name: "accept rules first".into(),
+        group: group.with_rules(in_order(&user, true)),
+    };
+    let safest = readings::Reading {
+        name: "drop rules first".into(),
+        group,
+    };
+    Ok(readings::settle(
+        gi,
+        Field::Priority,
+        &format!(
+            "input rules {} share a position in one direction or have none (0) among rules \
+             with positions, and Scaleway does not document their order",
+            undefined.join(", ")
+        ),
+        Vec::new(),
+        safest,
+        &[permissive],
+        report,
+    ))
 }
 
-/// Ties in position within a direction, and position 0 among given positions, leave the
-/// API's order undefined; the rules are read in input order and that is reported.
-fn position_notes(user: &[(u32, ReadRule)], gi: usize, report: &mut Report) {
+/// The input indexes of rules whose order the API leaves undefined: ties in position within
+/// a direction, and position 0 (unset) among given positions. None when no rule has a
+/// position (Terraform sends 0 everywhere): the API numbers them in list order.
+fn undefined_order(user: &[(u32, ReadRule)]) -> Vec<String> {
     if user.iter().all(|(p, _)| *p == 0) {
-        // No positions at all (Terraform sends 0 everywhere): the API numbers them in list order.
-        return;
+        return Vec::new();
     }
-    for (i, (p, r)) in user.iter().enumerate() {
-        let tie = user
-            .iter()
-            .take(i)
-            .find(|(q, s)| q == p && s.rule.direction() == r.rule.direction());
-        if let Some((_, first)) = tie {
-            report.rule(gi, r.rule.origin()).push(
-                Field::Priority,
-                Kind::Note,
-                Some(p.to_string()),
-                format!(
-                    "same position as input rule {} in the same direction; the API leaves their order \
-                     undefined, read in input order",
-                    first.rule.origin().index.unwrap_or_default()
-                ),
-            );
-        } else if *p == 0 {
-            report.rule(gi, r.rule.origin()).push(
-                Field::Priority,
-                Kind::Note,
-                Some("0".into()),
-                "no position among rules with positions; read before them, in input order (the API's order is unverified)",
-            );
-        }
+    user.iter()
+        .filter(|(p, r)| {
+            *p == 0
+                || user.iter().any(|(q, s)| {
+                    q == p
+                        && s.rule.direction() == r.rule.direction()
+                        && !std::ptr::eq(&s.rule, &r.rule)
+                })
+        })
+        .map(|(_, r)| r.rule.origin().index.unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The user rules in evaluation order: by position, list order among rules with none at all.
+/// Where the order is undefined ([`undefined_order`]), `accept_first` puts accepts ahead of
+/// drops (the most permissive reading), otherwise drops ahead of accepts (the most
+/// restrictive: every other order allows at least its packets). Position 0 among given
+/// positions goes first or last accordingly.
+fn in_order(user: &[(u32, ReadRule)], accept_first: bool) -> Vec<Rule> {
+    let positioned = user.iter().any(|(p, _)| *p != 0);
+    let mut keyed: Vec<((u64, bool), &Rule)> = user
+        .iter()
+        .map(|(p, r)| {
+            let ahead = (r.rule.action() == Action::Allow) == accept_first;
+            let position = match (*p, positioned) {
+                (0, true) if ahead => 0,
+                (0, true) => u64::MAX,
+                (p, _) => u64::from(p),
+            };
+            ((position, !ahead), &r.rule)
+        })
+        .collect();
+    if positioned {
+        keyed.sort_by_key(|(k, _)| *k);
     }
+    keyed.into_iter().map(|(_, r)| r.clone()).collect()
 }
 
 /// Scaleway tags are plain strings: a tag with a value is written `key=value`.

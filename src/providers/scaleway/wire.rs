@@ -386,12 +386,6 @@ pub(super) struct WireRuleResponse {
     pub rule: Checked,
 }
 
-/// `{security_groups: [...]}`: a list-groups response (groups without their rules).
-#[derive(Deserialize)]
-pub(super) struct WireGroupList {
-    pub security_groups: Vec<WireGroup>,
-}
-
 /// One rule as written: a set-rules item, positions 1..N.
 #[derive(Serialize)]
 pub(super) struct OutRule {
