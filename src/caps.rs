@@ -112,6 +112,9 @@ pub struct Capabilities {
     pub port_ranges_per_rule: usize,
     /// ICMP type/code.
     pub icmp_type_code: bool,
+    /// Whether a rule can name ports 1-65535 apart from "all ports" (which adds port 0).
+    /// Huawei documents `multiport` 1-65535 as all ports, so it cannot.
+    pub full_port_range: bool,
     /// Remote security groups.
     pub remote_group: bool,
     /// Remote address groups.
@@ -158,6 +161,7 @@ impl Capabilities {
         port_protocols: &Protocol::PORT_PROTOCOLS,
         port_ranges_per_rule: usize::MAX,
         icmp_type_code: true,
+        full_port_range: true,
         remote_group: true,
         address_group: true,
         description: Some(TextLimit {

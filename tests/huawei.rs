@@ -53,7 +53,12 @@ fn boxes(doc: &Document) -> Vec<String> {
         .flat_map(|g| g.rules.iter())
         .filter(|r| r.enabled())
         .flat_map(|r: &Rule| {
-            r.ports().ranges().iter().map(move |range| {
+            let ranges: Vec<String> = if r.ports().is_any() {
+                vec!["any".to_owned()]
+            } else {
+                r.ports().ranges().iter().map(ToString::to_string).collect()
+            };
+            ranges.into_iter().map(move |range| {
                 format!(
                     "{:?} {:?} {} {} {:?} {:?} {:?}",
                     r.direction(),

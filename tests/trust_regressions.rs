@@ -460,7 +460,6 @@ fn yaml_1_1_spellings_are_rejected_naming_what_was_found() {
 // Ports
 
 #[test]
-#[ignore = "issue 14: udp 1-65535 is written as all ports (port 0 added) with verdict exact"]
 fn explicit_1_65535_is_not_all_ports() {
     let doc = r#"[{"direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
         "port_range_min": 1, "port_range_max": 65535}]"#;

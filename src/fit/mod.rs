@@ -19,8 +19,8 @@ mod subtract;
 
 use crate::caps::{Capabilities, Ordering};
 use crate::model::{
-    Action, Direction, Document, Evaluation, Icmp, PortSet, Protocol, Remote, Rule, RuleSpec,
-    SecurityGroup,
+    Action, Direction, Document, Evaluation, Icmp, PortRange, PortSet, Protocol, Remote, Rule,
+    RuleSpec, SecurityGroup,
 };
 use crate::report::{Field, Kind, Refusal, Report};
 
@@ -320,6 +320,29 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, ou
         }) {
             return;
         }
+    }
+    // A target that reads 1-65535 as "all ports" adds port 0 to such a rule.
+    if !caps.full_port_range && spec.ports.ranges() == [PortRange::ALL] {
+        let (kind, message) = if allow {
+            (
+                if rule.enabled() { Kind::Widened } else { loss },
+                "the target cannot name ports 1-65535 apart from all ports; written as all ports, \
+                 the allow rule also allows port 0",
+            )
+        } else {
+            (
+                loss,
+                "the target cannot name ports 1-65535 apart from all ports; written as all ports, \
+                 the deny rule also denies port 0",
+            )
+        };
+        report.rule(gi, &origin).push(
+            Field::Ports,
+            kind,
+            Some(spec.ports.to_string()),
+            format!("{message}{aside}"),
+        );
+        spec.ports = PortSet::any();
     }
     fit_description(&mut spec, gi, caps, report);
     if caps.ordering == Ordering::None

@@ -16,8 +16,8 @@ use std::collections::HashSet;
 
 use crate::caps::Capabilities;
 use crate::model::{
-    Action, Direction, Evaluation, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote,
-    Rule, RuleSpec, SecurityGroup,
+    Action, Direction, Evaluation, Family, Icmp, MIN_PORT, Origin, PortRange, PortSet, Protocol,
+    Remote, Rule, RuleSpec, SecurityGroup,
 };
 use crate::report::{Field, Kind, Refusal, Report};
 use crate::semantics::{
@@ -107,6 +107,13 @@ pub(crate) fn allow_only(
                         "the target cannot name protocol(s) {}; those packets are left out",
                         ranges(&c.unnamed)
                     ));
+                }
+                if c.port_zero {
+                    lost(
+                        "port 0 is allowed here without every other port, and no rule names port 0 \
+                         (only \"all ports\" includes it); packets to port 0 are left out"
+                            .into(),
+                    );
                 }
                 c.specs
             }
@@ -253,6 +260,8 @@ struct Fields {
 struct Cover {
     specs: Vec<Fields>,
     unnamed: Vec<u8>,
+    /// The piece holds port 0 without every other port: no rule can name it.
+    port_zero: bool,
 }
 
 /// The packets of the model's "don't care" set (ICMP over IPv6, ICMPv6 over IPv4).
@@ -295,6 +304,7 @@ fn cover(b: &PacketBox, caps: &Capabilities) -> Result<Cover, String> {
     };
     let mut protocols = Vec::new();
     let mut unnamed = Vec::new();
+    let mut port_zero = false;
     if b.protocols == ALL_PROTOCOLS {
         protocols.push(Protocol::Any);
     } else {
@@ -314,7 +324,13 @@ fn cover(b: &PacketBox, caps: &Capabilities) -> Result<Cover, String> {
         let ports = if b.ports == ALL_PORTS {
             PortSet::any()
         } else {
-            match PortRange::new(u64::from(b.ports.lo), u64::from(b.ports.hi)) {
+            // A rule names ports 1-65535; port 0 is only in "all ports".
+            port_zero |= b.ports.lo == 0;
+            let lo = b.ports.lo.max(MIN_PORT);
+            if lo > b.ports.hi {
+                continue;
+            }
+            match PortRange::new(u64::from(lo), u64::from(b.ports.hi)) {
                 Ok(r) => PortSet::from_ranges([r]),
                 Err(e) => return Err(format!("internal: port interval ({e})")),
             }
@@ -330,7 +346,11 @@ fn cover(b: &PacketBox, caps: &Capabilities) -> Result<Cover, String> {
             }
         }
     }
-    Ok(Cover { specs, unnamed })
+    Ok(Cover {
+        specs,
+        unnamed,
+        port_zero,
+    })
 }
 
 /// ICMP matches covering `types × codes` exactly.

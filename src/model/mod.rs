@@ -560,12 +560,7 @@ impl PlatformBlock {
                 Protocol::Any => true,
                 Protocol::Number(n) => self.protocols.contains(&n),
             }
-            && self.ports.iter().any(|p| {
-                ports
-                    .ranges()
-                    .iter()
-                    .any(|r| r.from() <= *p && *p <= r.to())
-            })
+            && self.ports.iter().any(|p| ports.contains(*p))
     }
 }
 

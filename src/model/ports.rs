@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The lowest port a rule can name. Port 0 is rejected by every provider.
+/// The lowest port a rule can name. Port 0 is rejected by every provider, yet a packet's
+/// destination port can be 0: only [`PortSet::any`] ("all ports") includes it.
 pub const MIN_PORT: u16 = 1;
 /// The highest port.
 pub const MAX_PORT: u16 = 65535;
@@ -45,7 +46,7 @@ pub enum PortError {
 }
 
 impl PortRange {
-    /// All ports, 1-65535.
+    /// Every port a rule can name, 1-65535 (not port 0: that takes [`PortSet::any`]).
     pub const ALL: PortRange = PortRange {
         from: MIN_PORT,
         to: MAX_PORT,
@@ -114,8 +115,9 @@ impl FromStr for PortRange {
 
 /// A set of destination ports: sorted, non-overlapping, non-adjacent inclusive ranges.
 ///
-/// The set of all ports is the single range 1-65535 and [`PortSet::is_any`] says so; every
-/// provider writes it as "no ports given".
+/// The set of all ports, 0-65535, is [`PortSet::any`] (every provider writes it as "no ports
+/// given"); the ranges a rule names are within 1-65535, so an explicit `1-65535` is not all
+/// ports: it leaves out port 0.
 ///
 /// ```
 /// use sgconv::model::{PortRange, PortSet};
@@ -127,6 +129,7 @@ impl FromStr for PortRange {
 /// assert_eq!(set.to_string(), "22,80-100");
 /// assert!(!set.is_any());
 /// assert!(PortSet::any().is_any());
+/// assert!(!PortSet::from_ranges([PortRange::ALL]).is_any());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PortSet {
@@ -137,6 +140,8 @@ pub struct PortSet {
 /// every rule read, fitted and re-read: no allocation for the common case).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Ranges {
+    /// Every port, 0 included.
+    Any,
     /// Exactly one range.
     One(PortRange),
     /// Two or more ranges.
@@ -147,7 +152,7 @@ impl PortSet {
     /// Every port.
     pub fn any() -> PortSet {
         PortSet {
-            ranges: Ranges::One(PortRange::ALL),
+            ranges: Ranges::Any,
         }
     }
 
@@ -183,14 +188,20 @@ impl PortSet {
         }
     }
 
-    /// Whether the set holds every port.
+    /// Whether the set holds every port (0 included).
     pub fn is_any(&self) -> bool {
-        self.ranges == Ranges::One(PortRange::ALL)
+        self.ranges == Ranges::Any
     }
 
-    /// The ranges, sorted and disjoint.
+    /// Whether the set holds `port`.
+    pub fn contains(&self, port: u16) -> bool {
+        self.is_any() || self.ranges().iter().any(|r| r.from <= port && port <= r.to)
+    }
+
+    /// The ranges, sorted and disjoint; none for [`PortSet::any`].
     pub fn ranges(&self) -> &[PortRange] {
         match &self.ranges {
+            Ranges::Any => &[],
             Ranges::One(r) => std::slice::from_ref(r),
             Ranges::Many(v) => v,
         }
@@ -265,7 +276,9 @@ mod tests {
             PortRange::new(1, 100).unwrap(),
             PortRange::new(50, 65535).unwrap(),
         ]);
-        assert!(set.is_any());
+        // 1-65535 is not every port: port 0 is left out.
+        assert!(!set.is_any());
+        assert_eq!(set.ranges(), &[PortRange::ALL]);
         let set =
             PortSet::from_ranges([PortRange::single(5).unwrap(), PortRange::single(7).unwrap()]);
         assert_eq!(set.ranges().len(), 2);

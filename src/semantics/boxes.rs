@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::model::{Direction, Family, MAX_PORT, MIN_PORT};
+use crate::model::{Direction, Family, MAX_PORT};
 
 /// An inclusive interval `lo..=hi` (never empty).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -118,8 +118,9 @@ impl fmt::Display for Label {
 
 /// Every protocol number.
 pub const ALL_PROTOCOLS: Span<u8> = Span::new(0, 255);
-/// Every destination port (port 0 is not a port any provider can name).
-pub const ALL_PORTS: Span<u16> = Span::new(MIN_PORT, MAX_PORT);
+/// Every destination port, 0 included (no provider names port 0 in a range; "all ports"
+/// includes it).
+pub const ALL_PORTS: Span<u16> = Span::new(0, MAX_PORT);
 /// Every ICMP type, or every ICMP code.
 pub const ALL_ICMP: Span<u8> = Span::new(0, 255);
 

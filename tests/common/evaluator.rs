@@ -46,12 +46,7 @@ pub fn matches(rule: &Rule, p: &Packet) -> bool {
         Protocol::Any => true,
         Protocol::Number(n) => n == p.protocol,
     };
-    let ports_ok = !rule.protocol().has_ports()
-        || rule
-            .ports()
-            .ranges()
-            .iter()
-            .any(|r| r.from() <= p.port && p.port <= r.to());
+    let ports_ok = !rule.protocol().has_ports() || rule.ports().contains(p.port);
     let icmp_ok = !rule.protocol().is_icmp()
         || match rule.icmp() {
             Icmp::Any => true,
@@ -237,7 +232,7 @@ pub struct Candidates {
 
 pub fn candidates(groups: &[&SecurityGroup]) -> Candidates {
     let mut c = Candidates {
-        ports: vec![1, 2, 21, 22, 23, 65534, 65535],
+        ports: vec![0, 1, 2, 21, 22, 23, 65534, 65535],
         addresses: [
             vec![0, 1, max_address(Family::V4)],
             vec![0, 1, max_address(Family::V6)],
@@ -254,9 +249,7 @@ pub fn candidates(groups: &[&SecurityGroup]) -> Candidates {
                     u32::from(range.to()),
                     u32::from(range.to()) + 1,
                 ] {
-                    if let Ok(p) = u16::try_from(p)
-                        && p >= 1
-                    {
+                    if let Ok(p) = u16::try_from(p) {
                         c.ports.push(p);
                     }
                 }

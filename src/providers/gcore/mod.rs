@@ -87,6 +87,7 @@ static CAPS: Capabilities = Capabilities {
     port_protocols: &Protocol::PORT_PROTOCOLS,
     port_ranges_per_rule: 1,
     icmp_type_code: true,
+    full_port_range: true,
     remote_group: true,
     address_group: false,
     description: Some(TextLimit {
@@ -698,8 +699,8 @@ impl Gcore {
         let (port_range_min, port_range_max) = match (rule.ports().ranges(), rule.icmp()) {
             (_, Icmp::Type(t)) => (Some(u16::from(t)), None),
             (_, Icmp::TypeCode(t, c)) => (Some(u16::from(t)), Some(u16::from(c))),
-            ([r], Icmp::Any) if !rule.ports().is_any() => (Some(r.from()), Some(r.to())),
-            ([_], Icmp::Any) => (None, None),
+            (_, Icmp::Any) if rule.ports().is_any() => (None, None),
+            ([r], Icmp::Any) => (Some(r.from()), Some(r.to())),
             _ => {
                 return Err(Error::Internal(
                     "several port ranges reached the Gcore exporter".into(),

@@ -59,6 +59,7 @@ static CAPS: Capabilities = Capabilities {
     port_protocols: &[6, 17],
     port_ranges_per_rule: multiport::MAX_GROUPS,
     icmp_type_code: false,
+    full_port_range: false,
     remote_group: true,
     address_group: true,
     description: Some(TextLimit {

@@ -1,6 +1,6 @@
 //! The `multiport` port-list grammar (Huawei VPC v3, reference/huawei.md §4), parsed with
 //! nom and printed from a [`PortSet`], so that `parse(&print(set)) == set` for every set
-//! of at most [`MAX_GROUPS`] ranges.
+//! of at most [`MAX_GROUPS`] ranges other than 1-65535 (which Huawei reads as every port).
 //!
 //! ```text
 //! multiport := group ("," group)*        ; at most 20 groups, no two overlapping
@@ -169,11 +169,17 @@ pub fn parse(text: &str) -> Result<PortSet, MultiportError> {
             return Err(error(at, Reason::Overlap));
         }
     }
-    Ok(PortSet::from_ranges(groups.into_iter().map(|(_, r)| r)))
+    let set = PortSet::from_ranges(groups.into_iter().map(|(_, r)| r));
+    // Huawei documents 1-65535 as every port (port 0 included, like no multiport at all).
+    if set.ranges() == [PortRange::ALL] {
+        return Ok(PortSet::any());
+    }
+    Ok(set)
 }
 
 /// Print a port set as a `multiport` text: its ranges, comma-separated, no white space
-/// (`1-65535` for every port; providers write that as "no multiport" instead).
+/// (none for every port, which the exporter writes as "no multiport"; 1-65535 would read back
+/// as every port, so the fit pass never hands the exporter that set).
 pub fn print(set: &PortSet) -> String {
     set.ranges()
         .iter()
