@@ -113,7 +113,8 @@ pub struct Capabilities {
     /// ICMP type/code.
     pub icmp_type_code: bool,
     /// Whether a rule can name ports 1-65535 apart from "all ports" (which adds port 0).
-    /// Huawei documents `multiport` 1-65535 as all ports, so it cannot.
+    /// Huawei documents `multiport` 1-65535 as all ports, and Neutron (Gcore) stores
+    /// 1-65535 as no ports; such a range is then written as two rules.
     pub full_port_range: bool,
     /// Remote security groups.
     pub remote_group: bool,

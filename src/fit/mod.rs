@@ -321,29 +321,6 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, ou
             return;
         }
     }
-    // A target that reads 1-65535 as "all ports" adds port 0 to such a rule.
-    if !caps.full_port_range && spec.ports.ranges() == [PortRange::ALL] {
-        let (kind, message) = if allow {
-            (
-                if rule.enabled() { Kind::Widened } else { loss },
-                "the target cannot name ports 1-65535 apart from all ports; written as all ports, \
-                 the allow rule also allows port 0",
-            )
-        } else {
-            (
-                loss,
-                "the target cannot name ports 1-65535 apart from all ports; written as all ports, \
-                 the deny rule also denies port 0",
-            )
-        };
-        report.rule(gi, &origin).push(
-            Field::Ports,
-            kind,
-            Some(spec.ports.to_string()),
-            format!("{message}{aside}"),
-        );
-        spec.ports = PortSet::any();
-    }
     fit_description(&mut spec, gi, caps, report);
     if caps.ordering == Ordering::None
         && let Some(p) = spec.priority.take()
@@ -364,8 +341,35 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, ou
             "the target's document has no place for rule ids",
         );
     }
+    // A target that reads 1-65535 as "all ports" would add port 0: two rules say it exactly.
+    if !caps.full_port_range && spec.ports.ranges() == [PortRange::ALL] {
+        report.rule(gi, &origin).push(
+            Field::Ports,
+            Kind::Rewritten,
+            Some(spec.ports.to_string()),
+            "the target reads ports 1-65535 as all ports (port 0 included); written as two rules, \
+             1-32767 and 32768-65535",
+        );
+        for half in HALVES {
+            let ports = PortSet::from_ranges([half]);
+            split_ports(
+                RuleSpec {
+                    ports,
+                    ..spec.clone()
+                },
+                gi,
+                caps,
+                report,
+                out,
+            );
+        }
+        return;
+    }
     split_ports(spec, gi, caps, report, out);
 }
+
+/// Ports 1-65535 as two ranges no target reads as "all ports".
+const HALVES: [PortRange; 2] = [PortRange::LOWER_HALF, PortRange::UPPER_HALF];
 
 fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: &mut Report) {
     let Some(text) = spec.description.take() else {

@@ -52,6 +52,19 @@ impl PortRange {
         to: MAX_PORT,
     };
 
+    /// Ports 1-32767: with [`PortRange::UPPER_HALF`], every port a rule can name, in two
+    /// ranges (for targets that read 1-65535 as all ports).
+    pub const LOWER_HALF: PortRange = PortRange {
+        from: MIN_PORT,
+        to: 32767,
+    };
+
+    /// Ports 32768-65535.
+    pub const UPPER_HALF: PortRange = PortRange {
+        from: 32768,
+        to: MAX_PORT,
+    };
+
     /// A range, checked: both ends in 1..=65535 and `from <= to`.
     pub fn new(from: u64, to: u64) -> Result<PortRange, PortError> {
         let check = |p: u64| match u16::try_from(p) {

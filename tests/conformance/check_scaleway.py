@@ -75,8 +75,8 @@ def rule_errors(r: dict) -> list[str]:
             out.append("dest_port_to without dest_port_from")
         if is_int(lo) and is_int(hi) and hi <= lo:
             out.append(f"dest_port_to {hi} <= dest_port_from {lo} (a single port has to: null)")
-        if (lo, hi) == (1, 65535):
-            out.append("1-65535: write null/null for all ports")
+        # 1-65535 is written only for that explicit range (all ports, port 0 included, is
+        # null/null); Scaleway documents no rewriting of it.
     if not (is_int(r.get("position")) and r["position"] >= 1):
         out.append(f"position {r.get('position')!r} is not an integer >= 1")
     if r.get("editable") is False:
@@ -171,6 +171,14 @@ def sdk_documents() -> list[tuple[str, str, str, list[str]]]:
                 position=3, dest_port_from=None, dest_port_to=None, editable=None)])
         api.create_security_group(name="sdk-web", description="from the SDK", stateful=True,
                                   inbound_default_policy="drop", outbound_default_policy="accept")
-    flags = ["--inbound-default", "drop", "--outbound-default", "accept"]
-    return [(f"client {m} {p}", "scaleway", body, flags if p.endswith("/rules") else [])
-            for m, p, body in captured]
+    flags = ["--inbound-default", "drop", "--outbound-default", "accept", "--stateful", "true"]
+    out = []
+    for m, p, body in captured:
+        if p.endswith("/rules"):
+            out.append((f"client {m} {p}", "scaleway", body, flags))
+        else:
+            # A group object alone is refused (its rules come separately): a new group is
+            # given with its (empty) rule list.
+            wrapped = json.dumps({"security_group": json.loads(body), "rules": []})
+            out.append((f"client {m} {p} with rules []", "scaleway", wrapped, []))
+    return out

@@ -64,7 +64,10 @@ def sources(fixtures: Path):
             elif d.name == "scaleway-rule-lists":
                 for inbound in ("drop", "accept"):
                     out.append(("scaleway", f, ["--inbound-default", inbound,
-                                                "--outbound-default", "accept"]))
+                                                "--outbound-default", "accept",
+                                                "--stateful", "true"]))
+            elif d.name == "scaleway-without-rules":
+                continue  # refused by design (tests/scaleway.rs)
             else:
                 out.append((d.name, f, []))
     return out
