@@ -112,6 +112,9 @@ pub struct Capabilities {
     pub port_ranges_per_rule: usize,
     /// ICMP type/code.
     pub icmp_type_code: bool,
+    /// The cloud whose ids (of groups named in rules) the dialect's documents hold; `None`
+    /// for a neutral format whose ids are whatever they were given.
+    pub cloud: Option<&'static str>,
     /// Whether a rule can name ports 1-65535 apart from "all ports" (which adds port 0).
     /// Huawei documents `multiport` 1-65535 as all ports, and Neutron (Gcore) stores
     /// 1-65535 as no ports; such a range is then written as two rules.
@@ -162,6 +165,7 @@ impl Capabilities {
         port_protocols: &Protocol::PORT_PROTOCOLS,
         port_ranges_per_rule: usize::MAX,
         icmp_type_code: true,
+        cloud: None,
         full_port_range: true,
         remote_group: true,
         address_group: true,

@@ -315,7 +315,7 @@ pub fn convert_document(
     }
     let mut stats = Stats::default();
     let report = Report::new(ProviderId::Canonical, to);
-    let (outcome, report) = finish(doc, to, options, &mut stats, report)?;
+    let (outcome, report) = finish(doc, ProviderId::Canonical, to, options, &mut stats, report)?;
     Ok(Converted {
         outcome,
         report,
@@ -344,7 +344,7 @@ fn convert_text(
     let doc = read(&text, from, options, &mut report)?;
     drop(text);
     stats.stage("import", start);
-    let (outcome, report) = finish(&doc, to, options, &mut stats, report)?;
+    let (outcome, report) = finish(&doc, from, to, options, &mut stats, report)?;
     Ok(Converted {
         outcome,
         report,
@@ -355,6 +355,7 @@ fn convert_text(
 /// Fit, export, verify and decide.
 fn finish(
     doc: &Document,
+    from: ProviderId,
     to: ProviderId,
     options: &Options,
     stats: &mut Stats,
@@ -363,6 +364,23 @@ fn finish(
     stats.groups = doc.groups.len();
     stats.rules_in = rule_count(doc);
     let target = providers::get(to);
+    // Group ids into the target's id space; the source is read so from here on (a
+    // self-reference means the same members under the target group's id).
+    let (source_cloud, target_cloud) = (
+        providers::get(from).capabilities().cloud,
+        target.capabilities().cloud,
+    );
+    let ids = fit::ids::TargetIds {
+        one: options.export.target_group.as_deref(),
+        map: &options.export.target_groups,
+        // (A target without remote groups drops such rules in fit, reported there.)
+        foreign: source_cloud.is_some()
+            && target_cloud.is_some()
+            && source_cloud != target_cloud
+            && target.capabilities().remote_group,
+    };
+    let mapped = fit::ids::map_ids(doc, &ids, &mut report).map_err(|e| Error::Options(e.0))?;
+    let doc = mapped.as_ref().unwrap_or(doc);
     let start = std::time::Instant::now();
     let fitted = match fit::fit(doc, target.capabilities(), options.rule_budget, &mut report) {
         Ok(fitted) => fitted,

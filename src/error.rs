@@ -54,6 +54,10 @@ pub enum Error {
         /// What was found and what was expected.
         message: String,
     },
+    /// The options do not fit the document (one target group id for a document of several
+    /// groups, a map of target ids without one of its groups).
+    #[error("options: {0}")]
+    Options(String),
     /// A document built in code breaks a model invariant.
     #[error("invalid document: {0}")]
     Model(#[from] crate::model::ModelError),

@@ -495,7 +495,6 @@ fn explicit_1_65535_is_not_all_ports() {
 // Group ids
 
 #[test]
-#[ignore = "issue 14: --target-group is written into every group of a multi-group document"]
 fn target_group_with_several_groups_is_refused() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canonical/two_groups.yaml");
@@ -512,7 +511,6 @@ fn target_group_with_several_groups_is_refused() {
 }
 
 #[test]
-#[ignore = "issue 14: a self-reference keeps the old group id under --target-group"]
 fn self_reference_follows_the_target_group() {
     let own = "3addc7a1-e926-46da-b5a2-eb4b2f935230";
     let target = "0f0f0f0f-1111-4222-8333-444444444444";
@@ -580,7 +578,6 @@ fn scaleway_smtp_note_survives_canonical() {
 }
 
 #[test]
-#[ignore = "issue 14: a stateless group that allows everything both ways is refused as widened"]
 fn stateless_allow_all_both_ways_is_exact_on_stateful_targets() {
     let doc = r#"{"security_group": {"stateful": false, "inbound_default_policy": "accept",
         "outbound_default_policy": "accept", "enable_default_security": false}, "rules": []}"#;
@@ -905,4 +902,70 @@ fn refused_summary_says_refused() {
     assert!(out.is_empty());
     let summary = err.lines().next().unwrap_or("");
     assert!(summary.to_lowercase().contains("refused"), "summary: {err}");
+}
+
+#[test]
+fn target_group_map_names_each_group_and_rewrites_references() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canonical/two_groups.yaml");
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let (web, db) = (
+        "3addc7a1-e926-46da-b5a2-eb4b2f935230",
+        "9e4c7f2a-1b3d-4e5f-8a6b-7c8d9e0f1a2b",
+    );
+    let (web_t, db_t) = (
+        "0f0f0f0f-1111-4222-8333-444444444444",
+        "0f0f0f0f-5555-4666-8777-888888888888",
+    );
+    let map = [format!("{web}={web_t}"), format!("{db}={db_t}")];
+    let run = raw::run(
+        &text,
+        "canonical",
+        "huawei",
+        &["--target-group", &map[0], "--target-group", &map[1]],
+    );
+    let d = describe(&run);
+    assert_eq!(run.exit_code, 0, "{d}");
+    // narrowed only by the ICMP type Huawei cannot say
+    assert_eq!(run.verdict(), Some("narrowed"), "{d}");
+    let out = run.output.as_deref().unwrap_or("");
+    assert!(out.contains(web_t) && out.contains(db_t), "{d}");
+    assert!(
+        !out.contains(web) && !out.contains(db),
+        "no source id is left: {d}"
+    );
+    // A map without one of the groups: an error, nothing written.
+    let run = raw::run(&text, "canonical", "huawei", &["--target-group", &map[0]]);
+    let d = describe(&run);
+    assert_eq!(run.exit_code, 1, "{d}");
+    assert!(run.output.is_none(), "{d}");
+    assert!(
+        run.stderr.contains(db),
+        "names the group without an id: {d}"
+    );
+}
+
+#[test]
+fn foreign_group_ids_are_reported_for_the_user_to_map() {
+    let doc = r#"{"id": "3addc7a1-e926-46da-b5a2-eb4b2f935230", "security_group_rules": [
+        {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 5432,
+         "port_range_max": 5432, "remote_group_id": "11111111-2222-4333-8444-555555555555"}]}"#;
+    let run = raw::run(doc, "gcore-v1", "huawei", &[]);
+    let d = describe(&run);
+    assert_eq!(run.exit_code, 0, "{d}");
+    assert!(
+        entries(&run).iter().any(|e| e["field"] == "remote"
+            && e["value"] == "11111111-2222-4333-8444-555555555555"
+            && e.to_string().contains("map it")),
+        "{d}"
+    );
+    // Within one cloud the id keeps its meaning: no such entry.
+    let run = raw::run(doc, "gcore-v1", "gcore-v2", &[]);
+    let d = describe(&run);
+    assert!(
+        !entries(&run)
+            .iter()
+            .any(|e| e.to_string().contains("map it")),
+        "{d}"
+    );
 }

@@ -13,6 +13,7 @@
 //! other packet's first match changes.
 
 mod defaults;
+pub(crate) mod ids;
 mod levels;
 mod platform;
 mod subtract;
@@ -96,31 +97,27 @@ fn fit_group(
     };
     // A stateless group (Scaleway `stateful: false`) applies its rules and default policies
     // to return traffic too; an always-stateful target lets the replies of every allowed flow
-    // through without a rule. Those replies are packets the source denied, so this is a
-    // widening, and the conversion is refused without --allow-widen. It is reported at group
-    // level because no single rule causes it. The one refinement: a group that allows nothing
-    // (no enabled allow rule, both defaults deny) has no flows whose replies could pass, so
-    // there statefulness changes no packet and is only noted. (The default policies are kept
-    // as they are: `out` starts as a clone of the source group.)
+    // through without a rule. Replies the source did not allow are packets it denied: a
+    // widening, refused unless the options allow it, reported at group level because no
+    // single rule causes it. Where the source already allows every reply (it allows nothing,
+    // or everything both ways), statefulness adds no packet and is only noted. (The default
+    // policies are kept as they are: `out` starts as a clone of the source group.)
     if !group.stateful && !caps.stateless {
-        let allows_something = group.default_inbound == Action::Allow
-            || group.default_outbound == Action::Allow
-            || group
-                .rules
-                .iter()
-                .any(|r| r.enabled() && r.action() == Action::Allow);
-        let (kind, message) = if allows_something {
-            (
+        let added = crate::semantics::added_by_statefulness(group);
+        let (kind, message) = match added.first() {
+            Some(first) => (
                 Kind::Widened,
-                "the source group is stateless; the target is always stateful, so return traffic of allowed \
-                 flows is allowed without a rule",
-            )
-        } else {
-            (
+                format!(
+                    "the source group is stateless; the target is always stateful, so return \
+                     traffic of allowed flows is allowed without a rule (such as {first})"
+                ),
+            ),
+            None => (
                 Kind::Note,
-                "the source group is stateless; the target is always stateful, which changes nothing here: \
-                 the group allows no traffic, so there is no return traffic",
-            )
+                "the source group is stateless; the target is always stateful, which changes \
+                 nothing here: the group already allows the return traffic of every flow it allows"
+                    .to_owned(),
+            ),
         };
         report
             .group(gi)

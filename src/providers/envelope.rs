@@ -103,7 +103,12 @@ pub(crate) fn export<P: Provider + ?Sized>(
     out.raw("{\n  \"groups\": [");
     for (i, group) in doc.groups.iter().enumerate() {
         out.raw(if i == 0 { "\n    {" } else { ",\n    {" });
-        for (key, value) in [("name", &group.name), ("id", &group.id)] {
+        // The group's id in the target, where the user gave it.
+        let id = group
+            .id
+            .as_ref()
+            .map(|id| options.target_groups.get(id).unwrap_or(id));
+        for (key, value) in [("name", group.name.as_ref()), ("id", id)] {
             if let Some(value) = value {
                 out.raw("\n      \"");
                 out.raw(key);

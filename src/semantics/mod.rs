@@ -9,6 +9,7 @@
 
 mod boxes;
 mod display;
+mod replies;
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ pub use boxes::{
     ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, Label, LabelKind, PacketBox, Span, all_addresses, subtract,
 };
 pub use display::{cidrs, describe};
+pub use replies::added_by_statefulness;
 
 use crate::model::{
     Action, Direction, Document, Evaluation, Family, Icmp, Protocol, Remote, Rule, SecurityGroup,

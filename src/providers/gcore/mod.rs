@@ -87,6 +87,7 @@ static CAPS: Capabilities = Capabilities {
     port_protocols: &Protocol::PORT_PROTOCOLS,
     port_ranges_per_rule: 1,
     icmp_type_code: true,
+    cloud: Some("gcore"),
     // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
     // commit 26b8026cee, 2019).
     full_port_range: false,

@@ -59,6 +59,7 @@ static CAPS: Capabilities = Capabilities {
     port_protocols: &[6, 17],
     port_ranges_per_rule: multiport::MAX_GROUPS,
     icmp_type_code: false,
+    cloud: Some("huawei"),
     full_port_range: false,
     remote_group: true,
     address_group: true,
@@ -458,7 +459,12 @@ impl Provider for Huawei {
         report: &mut Report,
         out: &mut Writer,
     ) -> Result<(), Error> {
-        let group_id = match options.target_group.as_deref() {
+        let mapped = group
+            .id
+            .as_deref()
+            .and_then(|id| options.target_groups.get(id))
+            .map(String::as_str);
+        let group_id = match options.target_group.as_deref().or(mapped) {
             Some(id) => id,
             None => {
                 report.group(gi).push(

@@ -66,6 +66,7 @@ static CAPS: Capabilities = Capabilities {
     port_protocols: &[6, 17],
     port_ranges_per_rule: 1,
     icmp_type_code: false,
+    cloud: Some("scaleway"),
     full_port_range: true,
     remote_group: false,
     address_group: false,
