@@ -15,10 +15,12 @@
 //! 3. **The two sides of the middle**, side by side and blind to each other: `fit/` turns a
 //!    canonical document into one a target can hold, knowing the target only through its
 //!    declared capabilities; `providers/` holds the dialects, each of which maps its own wire
-//!    shapes to and from the model. A dialect (`providers/gcore`, `providers/huawei`,
-//!    `providers/scaleway`, any future one) never uses another; all of them may use the
-//!    shared provider code (`providers/mod.rs`, `read.rs`, `envelope.rs`, `canonical.rs`),
-//!    which in turn names no dialect (the registry's macro does that, in one place).
+//!    shapes to and from the model. A dialect (a module `src/registry.rs` registers:
+//!    `providers/gcore`, `providers/huawei`, `providers/scaleway`, any future one) never uses
+//!    another; all of them may use the shared provider code (every other module of
+//!    `providers/`: `mod.rs`, `read.rs`, `envelope.rs`, ..., and `canonical.rs`, sgconv's own
+//!    format, which the envelope is made of), which in turn names no dialect (the registry's
+//!    macro does that, in one place).
 //! 4. **The pipeline** — `convert.rs` (import → fit → export → verify → decide), `verify.rs`,
 //!    `diff.rs`, and the crate root `lib.rs`, which is only the public facade.
 //!
@@ -53,9 +55,23 @@ const LAYERS: &[(u8, &[&str])] = &[
 /// The crate root (`lib.rs`): the facade, at the top of the pipeline layer.
 const ROOT: &str = "lib";
 
-/// The files of `src/providers/` that are shared by every dialect. Every other module under
-/// `providers/` is a dialect of its own.
-const SHARED_PROVIDER_CODE: &[&str] = &["read", "envelope", "canonical"];
+/// Registered dialects that count as shared provider code: `canonical` is sgconv's own
+/// format, which the shared envelope and `CANONICAL_VERSION` are made of. Every other module
+/// `src/registry.rs` names is a dialect of its own; every module of `providers/` it does not
+/// name is shared code.
+const SHARED_DIALECTS: &[&str] = &["canonical"];
+
+/// The modules under `providers/` that are dialects (from the registry).
+fn dialects() -> &'static BTreeSet<String> {
+    static DIALECTS: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    DIALECTS.get_or_init(|| {
+        registry()
+            .into_iter()
+            .map(|(_, module)| module)
+            .filter(|m| !SHARED_DIALECTS.contains(&m.as_str()))
+            .collect()
+    })
+}
 
 /// Uses inside one layer that are allowed: (from, to, why). `providers::*` stands for any
 /// dialect, `*` for any module of the layer.
@@ -549,7 +565,7 @@ fn unit_of(module: &[String]) -> Option<(String, u8)> {
         .0;
     if top == "providers"
         && let Some(sub) = module.get(1)
-        && !SHARED_PROVIDER_CODE.contains(&sub.as_str())
+        && dialects().contains(sub)
     {
         return Some((format!("providers::{sub}"), layer));
     }
