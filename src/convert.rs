@@ -125,8 +125,9 @@ impl ExportOptions {
     }
 }
 
-/// A conversion's result: the report, and either the output or why it was refused (they
-/// travel together, like typst's `Warned<T>`). Equality ignores [`Converted::stats`].
+/// A conversion's result: the report, and either the output or why it was refused (the two
+/// travel together, so a refusal still says what would have changed). Equality ignores
+/// [`Converted::stats`]: the same conversion twice is equal, whatever the clock said.
 #[must_use]
 #[derive(Debug, Clone)]
 #[non_exhaustive]

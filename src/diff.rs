@@ -131,7 +131,26 @@ pub fn diff(
     Ok(d)
 }
 
-/// [`diff`] on documents already read.
+/// [`diff()`] on documents already read (with [`crate::import`]) or built in code.
+///
+/// ```
+/// use sgconv::model::*;
+/// use sgconv::{diff_documents, DiffSide};
+///
+/// let mut ssh = RuleSpec::new(Direction::Ingress, Family::V4);
+/// ssh.protocol = Protocol::TCP;
+/// ssh.ports = PortSet::from_ranges([PortRange::single(22).unwrap()]);
+/// let mut web = ssh.clone();
+/// web.ports = PortSet::from_ranges([PortRange::single(443).unwrap()]);
+///
+/// let a = Document::new(vec![SecurityGroup::allow_only(vec![Rule::new(ssh.clone()).unwrap()]).unwrap()]);
+/// let b = Document::new(vec![SecurityGroup::allow_only(vec![Rule::new(ssh).unwrap(), Rule::new(web).unwrap()]).unwrap()]);
+/// let d = diff_documents(&a, &b);
+/// assert!(!d.equal);
+/// let only_b = &d.pairs[0].differences[0];
+/// assert_eq!(only_b.side, DiffSide::OnlyInB);
+/// assert_eq!(only_b.packets, "ingress tcp 443 from 0.0.0.0/0");
+/// ```
 pub fn diff_documents(a: &Document, b: &Document) -> Diff {
     let empty = SecurityGroup::empty();
     let pairs: Vec<GroupPair> = pair(a, b)

@@ -1,5 +1,5 @@
 //! The library's errors: bad input, and bugs. A refusal is not an error: it is a value
-//! beside the report ([`crate::Outcome`]).
+//! beside the report ([`crate::Converted::outcome`]).
 
 use std::fmt;
 

@@ -12,7 +12,7 @@
 //! assert_eq!(out.output().unwrap().to_value().unwrap()[0]["protocol"], "tcp");
 //! ```
 //!
-//! The entry points are [`convert`] (text in), [`convert_document`] (a [`Document`] built in
+//! The entry points are [`convert()`] (text in), [`convert_document`] (a [`Document`] built in
 //! code), [`import`] and [`diff()`]. Each returns a value that carries its [`Report`]; a
 //! refusal ([`report::Refusal`]) is part of that value, not an error. [`Error`] means the
 //! input could not be read.
@@ -59,12 +59,14 @@ mod verify;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, TextLimit};
+pub use caps::{
+    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, TextLimit,
+};
 pub use codec::Format;
 pub use convert::{
     Converted, Imported, Options, Stage, Stats, convert, convert_document, convert_owned, import,
 };
-pub use diff::{Diff, DiffSide, GroupPair, Pairing, diff, diff_documents};
+pub use diff::{Diff, DiffBox, DiffSide, GroupPair, Pairing, diff, diff_documents};
 pub use error::{Error, Location};
 pub use id::{ProviderId, UnknownProvider};
 pub use ipnet;
@@ -75,7 +77,7 @@ pub use report::{Refusal, Report};
 pub use verify::MAX_DIFFERENCES;
 
 /// The pipeline's stages one at a time, for the benchmarks: not part of the API (no
-/// stability promise), and not a way around [`convert`]'s checks for programs.
+/// stability promise), and not a way around [`convert()`]'s checks for programs.
 #[doc(hidden)]
 pub mod stages {
     use crate::{Document, Error, Options, Output, ProviderId, Report};

@@ -115,7 +115,11 @@ fn bad_input_leaves_existing_output_untouched() {
     assert!(!missing.exists(), "no partial output file");
 }
 
-/// What Gcore rejects (reference/gcore.md §6), each with its JSON path and line:column.
+/// What Gcore rejects, each with its JSON path and line:column: values outside the enums of
+/// Gcore's OpenAPI description (`cloud_api.yaml` in
+/// <https://github.com/G-Core/product-documentation>), and the port, ICMP and family checks
+/// Neutron makes behind the API (`neutron/db/securitygroups_db.py` in
+/// <https://github.com/openstack/neutron>).
 #[test]
 fn gcore_rejections_are_located() {
     let cases: &[(&str, &str, &str)] = &[

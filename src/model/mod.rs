@@ -1,4 +1,4 @@
-//! The canonical model every provider reads into and writes from (DESIGN.md §1).
+//! The canonical model every provider reads into and writes from.
 //!
 //! A [`Document`] holds one or more [`SecurityGroup`]s; a group holds [`Rule`]s and says how
 //! they combine ([`Evaluation`]) and what happens to a packet no rule matches. A [`Rule`] can

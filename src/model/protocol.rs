@@ -44,7 +44,11 @@ const fn n(name: &'static str, number: u8) -> ProtocolName {
     }
 }
 
-/// The one protocol name table (reference/gcore.md §5 and IANA).
+/// The one protocol name table: the names of Gcore's protocol enum (`SecurityGroupProtocolEnum`
+/// in Gcore's OpenAPI description of its cloud API, `cloud_api.yaml` in
+/// <https://github.com/G-Core/product-documentation>), numbered as in IANA's Assigned
+/// Internet Protocol Numbers (<https://www.iana.org/assignments/protocol-numbers/>), plus the
+/// aliases Neutron reads.
 ///
 /// The first entry for a number is the name written for it; later entries for the same
 /// number are read-only aliases (`icmpv6` for 58, `ipip` for 4).

@@ -10,8 +10,8 @@ use super::Family;
 /// Who is on the other end of the traffic a rule matches (the source for ingress, the
 /// destination for egress).
 ///
-/// Groups and address groups are sets of addresses sgconv cannot see (DESIGN.md §2); they are
-/// matched by id.
+/// Groups and address groups are sets of addresses sgconv cannot see (their members are known
+/// only to the provider); they are matched by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Remote {

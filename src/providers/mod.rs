@@ -53,7 +53,7 @@ pub struct ImportOptions {
     pub default_priority: Option<u16>,
 }
 
-/// What every dialect implements. Crate-internal: the public path is [`crate::convert`],
+/// What every dialect implements. Crate-internal: the public path is [`crate::convert()`],
 /// which fits a document before exporting it and verifies the result.
 pub(crate) trait Provider: Sync {
     /// The dialect's id.

@@ -1,5 +1,6 @@
 //! Packet boxes: products of intervals over the packet dimensions, with exact intersection
-//! and difference (DESIGN.md §2).
+//! and difference. A group's meaning is the union of the boxes it allows; two groups mean the
+//! same when those unions are equal.
 //!
 //! A [`PacketBox`] fixes one direction and one family and holds an inclusive interval per
 //! numeric dimension (protocol, destination port, ICMP type, ICMP code, remote address) plus a

@@ -1,8 +1,11 @@
-//! The packet-set semantics of DESIGN.md §2: what a group allows, as a union of
-//! [`PacketBox`]es, and the exact difference of two groups.
+//! The packet-set semantics: what a group allows, as a union of [`PacketBox`]es (one
+//! direction and family, an interval per protocol, port, ICMP type, ICMP code and remote
+//! address, and membership constraints on remote groups), and the exact difference of two
+//! groups.
 //!
-//! Used in three places: lowering ordered groups with deny rules into allow-only targets
-//! ([`crate::lower`]), verifying every conversion ([`crate::verify`]) and `sgconv diff`.
+//! Used in three places: lowering ordered groups with deny rules into allow-only targets (the
+//! fit pass's set subtraction), verifying every conversion (the output is read back and its
+//! packet set compared with the source's, [`crate::convert()`]) and [`crate::diff()`].
 //!
 //! Packets the model cannot hold are "don't care": ICMP (protocol 1) over IPv6 and ICMPv6
 //! (58) over IPv4 ([`impossible`]); differences inside them are ignored.

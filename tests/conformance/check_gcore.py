@@ -3,10 +3,10 @@
 SDK layer: the request types are TypedDicts; validated strict (no coercion) with
 extra="forbid" (the SDK would silently drop unknown keys). v2 bodies are `RuleCreateParams`
 (POST /cloud/v2/.../rules); the SDK has no v1 create type any more, and the v1 create body
-shares its schema with the v1 PUT body, `RuleReplaceParams` (reference gcore.md §14).
-What the types do not check, Neutron does behind the API (gcore.md §6, §0.4/5/8/9): port and
-ICMP ranges per protocol, ethertype against protocol and prefix, remote exclusivity,
-description length, duplicates.
+shares its schema with the v1 PUT body, `RuleReplaceParams`.
+What the types do not check, Neutron does behind the API (neutron/db/securitygroups_db.py in
+https://github.com/openstack/neutron): port and ICMP ranges per protocol, ethertype against
+protocol and prefix, remote exclusivity, description length, duplicates.
 """
 
 import json

@@ -1,11 +1,14 @@
 """Huawei Cloud VPC v3 (PyPI `huaweicloudsdkvpc` 3.1.219 + `huaweicloudsdkcore`): rule
 create bodies `{"security_group_rule": {...}}`.
 
-SDK layer: the SDK validates nothing and coerces types (reference huawei.md §16.3), so a body
+SDK layer: the SDK validates nothing and coerces types, so a body
 is loaded with the SDK's own deserialiser (`VpcClient._deserialize`, what it runs on every
 response) and must come back unchanged through its serialiser (`sanitize_for_serialization`,
 what it sends): a key the models do not know is dropped, a wrong JSON type is coerced, and
-either makes the round trip differ. The API's constraints are checked here (huawei.md §2-§6):
+either makes the round trip differ. The API's constraints are checked here (as the VPC v3
+API documents them: the OpenAPI definitions at
+https://docs.rs/crate/huawei-cloud-api-definitions-VPC/latest/source/src/CreateSecurityGroupRule.json
+and the Huawei-authored reference at https://github.com/opentelekomcloud-docs/virtual-private-cloud):
 enums, required fields, priority 1-100, the multiport grammar, remote exclusivity, family
 consistency, description length and characters, duplicates.
 """
@@ -54,7 +57,7 @@ def sdk_errors(body) -> list[str]:
 
 
 def multiport_errors(text) -> list[str]:
-    """huawei.md §4: up to 20 comma-separated groups `p` or `lo-hi` (lo < hi), ports 1..65535
+    """multiport: up to 20 comma-separated groups `p` or `lo-hi` (lo < hi), ports 1..65535
     without sign or leading zeros, groups not overlapping; all ports = omit it."""
     if not isinstance(text, str):
         return [f"multiport {text!r} is not a string"]

@@ -5,11 +5,13 @@
 SDK layer: each rule is built as the SDK's `SetSecurityGroupRulesRequestRule(**rule)` and the
 group as `UpdateSecurityGroupRequest(**fields)` (a TypeError on an unknown or missing field),
 then marshalled by the SDK's own `marshal_*` functions; what they would send must equal the
-document (null keys aside). The marshallers reject nothing else (reference scaleway.md §11),
-so the API's constraints are checked here: upper-case TCP/UDP/ICMP/ANY (what the API returns;
-the SDK's enum is lower-case), direction/action/policy enums, network address ip_range, the
-port rules of §6, positions >= 1 and distinct (one sequence across directions), no
-`editable: false` (the API ignores such rules).
+document (null keys aside). The marshallers reject nothing else (bad enums, bad CIDRs and
+port 99999 all pass), so the API's constraints, as the Instance API documents them
+(https://www.scaleway.com/en/developers/api/instance/security-groups), are checked here:
+upper-case TCP/UDP/ICMP/ANY (what the API returns; the SDK's enum is lower-case),
+direction/action/policy enums, network address ip_range, the port rules (destination ports
+only, one range, none on ICMP/ANY), positions >= 1 and distinct (one sequence across
+directions), no `editable: false` (the API ignores such rules).
 """
 
 import json
@@ -37,7 +39,8 @@ def _sdk_rules(rules: list) -> list[str]:
     for i, r in enumerate(rules):
         try:
             # Absent optional keys are absent, not the dataclass defaults (editable=False,
-            # ports 0), which change the meaning on the wire (scaleway.md §0.11).
+            # ports 0), which change the meaning on the wire: the API ignores a rule sent with
+            # "editable": false.
             built.append(SetSecurityGroupRulesRequestRule(**{**_ABSENT, **r}))
         except TypeError as e:
             out.append(f"rules[{i}] sdk: {e}")
@@ -158,7 +161,7 @@ def sdk_documents() -> list[tuple[str, str, str, list[str]]]:
                                    secret_key="11111111-1111-4111-8111-111111111111",
                                    api_url=url, api_allow_insecure=True, default_zone="fr-par-1",
                                    default_project_id="105bdce1-64c0-48ab-899d-868455867ecf"))
-        # editable=None: the dataclass default False makes the API ignore the rule (§0.11).
+        # editable=None: the dataclass default False makes the API ignore the rule.
         api.set_security_group_rules(security_group_id="sg", rules=[
             SetSecurityGroupRulesRequestRule(
                 action="drop", protocol="TCP", direction="inbound", ip_range="198.51.100.0/24",

@@ -1,4 +1,7 @@
-//! Gcore Cloud security groups, API v1 and v2 (reference/gcore.md).
+//! Gcore Cloud security groups, API v1 and v2: the rule and group schemas of Gcore's OpenAPI
+//! description of its cloud API (`cloud_api.yaml` in
+//! <https://github.com/G-Core/product-documentation>) and its firewall guide
+//! (<https://gcore.com/docs/cloud/networking/add-and-configure-a-firewall>).
 //!
 //! Both versions share Neutron's rule shape; they differ in how "all protocols" is written
 //! (`"any"` in v1, `null` in v2) and in which documents they come in. Import shapes:

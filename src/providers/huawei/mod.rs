@@ -1,4 +1,8 @@
-//! Huawei Cloud VPC API v3 security-group rules (reference/huawei.md).
+//! Huawei Cloud VPC API v3 security-group rules. The API is described by Huawei's OpenAPI
+//! definitions (<https://docs.rs/crate/huawei-cloud-api-definitions-VPC/latest/source/src/CreateSecurityGroupRule.json>)
+//! and by the Huawei-authored API reference published by Open Telekom Cloud
+//! (<https://github.com/opentelekomcloud-docs/virtual-private-cloud>,
+//! `api-ref/source/vpc_apis_v3/security_group_rule/`).
 //!
 //! Import shapes:
 //!
@@ -12,7 +16,9 @@
 //!
 //! Rules of a list that name different `security_group_id`s become separate groups.
 //! A group's evaluation is priority order (1 first), deny before allow at equal priority,
-//! first match decides, no match denies (§7).
+//! first match decides, no match denies ("Deny rules take precedence over allow rules of the
+//! same priority", in the user guide's `umn/source/access_control/security_group/` of the
+//! repository above).
 //!
 //! Export: an array of `{"security_group_rule": {...}}` create bodies with `ethertype`,
 //! `action` and `priority` always written (the documented defaults contradict each other)
@@ -55,7 +61,8 @@ static CAPS: Capabilities = Capabilities {
     default_allow: false,
     stateless: false,
     protocols: Protocols::All,
-    // multiport is documented for tcp and udp only (§4).
+    // multiport: Huawei's documentation shows ports with tcp and udp only and says nothing of
+    // ports on other protocols, so only those two get them.
     port_protocols: &[6, 17],
     port_ranges_per_rule: multiport::MAX_GROUPS,
     icmp_type_code: false,

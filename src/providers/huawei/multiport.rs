@@ -1,4 +1,5 @@
-//! The `multiport` port-list grammar (Huawei VPC v3, reference/huawei.md §4), parsed with
+//! The `multiport` port-list grammar of Huawei VPC v3 (the API reference's single port, range
+//! and comma list forms; the console guide's limit of 20 groups that must not overlap), parsed with
 //! nom and printed from a [`PortSet`], so that `parse(&print(set)) == set` for every set
 //! of at most [`MAX_GROUPS`] ranges other than 1-65535 (which Huawei reads as every port).
 //!

@@ -1,5 +1,7 @@
 //! Huawei's wire shapes, and reading one rule into the canonical model (every check that
-//! makes the importer reject what Huawei would reject, reference/huawei.md §2-§6).
+//! makes the importer reject what Huawei would reject: the create-rule request and rule
+//! object of the VPC v3 API, as its OpenAPI description states them,
+//! <https://docs.rs/crate/huawei-cloud-api-definitions-VPC/latest/source/src/CreateSecurityGroupRule.json>).
 
 use std::borrow::Cow;
 
@@ -70,8 +72,9 @@ pub(super) struct WireRule<'a> {
     updated_at: Option<Cow<'a, str>>,
 }
 
-/// `multiport`: a string in the grammar of [`multiport`], `null`, or (a documentation
-/// quirk, §3) a JSON number.
+/// `multiport`: a string in the grammar of [`multiport`], `null`, or a JSON number (the
+/// schema and every recorded response have a string, but examples in Huawei's own API
+/// reference show `"multiport": 33`, so a number is read too, and never written).
 fn de_multiport<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PortSet>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {

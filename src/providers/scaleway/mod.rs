@@ -1,4 +1,6 @@
-//! Scaleway Instance security groups, API v1 (reference/scaleway.md).
+//! Scaleway Instance security groups, API v1: the Instance API's security groups and rules
+//! (<https://www.scaleway.com/en/developers/api/instance/security-groups>) and the guide to
+//! how they apply (<https://www.scaleway.com/en/docs/instances/how-to/use-security-groups/>).
 //!
 //! A Scaleway group is an ordered list of `accept`/`drop` rules, first match wins, one
 //! `position` sequence across both directions; a packet no rule matches gets the group's

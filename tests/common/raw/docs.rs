@@ -1,5 +1,5 @@
 //! Reading raw provider documents: every documented key, every documented shape, nothing else.
-//! Sources: reference/gcore.md §3–§7, reference/huawei.md §2–§12, reference/scaleway.md §2–§8;
+//! Sources: each provider's public documentation (cited at the head of its section below);
 //! the shapes sgconv accepts and writes: the module docs of its providers and envelope.
 
 use serde_json::{Map, Value};
@@ -212,7 +212,10 @@ fn port(v: i64, path: &str) -> R<u16> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Gcore (reference/gcore.md §3, §4, §5, §6, §7)
+// Gcore: the rule and group schemas of the cloud API's OpenAPI description (`cloud_api.yaml` in
+// https://github.com/G-Core/product-documentation), the firewall guide
+// (https://gcore.com/docs/cloud/networking/add-and-configure-a-firewall), and the checks Neutron
+// makes behind the API (https://github.com/openstack/neutron, neutron/db/securitygroups_db.py).
 
 const GCORE_RULE: &[&str] = &[
     "direction",
@@ -464,7 +467,12 @@ fn gcore_rule(v: &Value, path: &str) -> R<Rule> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Huawei (reference/huawei.md §2, §3, §4, §5, §6, §7, §8, §12)
+// Huawei VPC v3: the OpenAPI definitions of Huawei's API Explorer
+// (https://docs.rs/crate/huawei-cloud-api-definitions-VPC/latest/source/src/CreateSecurityGroupRule.json
+// and its neighbours ListSecurityGroupRules.json, CreateSecurityGroup.json), and the Huawei-authored
+// API reference and user guide published by Open Telekom Cloud
+// (https://github.com/opentelekomcloud-docs/virtual-private-cloud: api-ref/source/vpc_apis_v3/,
+// umn/source/access_control/security_group/).
 
 const HUAWEI_RULE: &[&str] = &[
     "id",
@@ -780,7 +788,8 @@ fn multiport(s: &str, path: &str) -> R<Vec<(u16, u16)>> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scaleway (reference/scaleway.md §2, §3, §4, §5, §6, §7)
+// Scaleway Instance API v1: https://www.scaleway.com/en/developers/api/instance/security-groups
+// and https://www.scaleway.com/en/docs/instances/how-to/use-security-groups/
 
 const SCW_GROUP: &[&str] = &[
     "id",
@@ -984,8 +993,9 @@ fn scaleway_rules(items: &[Value], path: &str) -> R<Group> {
             Some("TCP") => Proto::Num(6),
             Some("UDP") => Proto::Num(17),
             Some("ICMP") if !v6 => Proto::Num(1),
-            // reference/scaleway.md §6.3 leaves it unverified; an IPv6 packet with next header 1
-            // does not occur, so the one reading with traffic meaning is ICMPv6
+            // Scaleway's documentation does not say what ICMP on an IPv6 range filters; an IPv6
+            // packet with next header 1 does not occur, so the one reading with traffic meaning
+            // is ICMPv6
             Some("ICMP") => Proto::Num(58),
             Some("ANY") => Proto::Any,
             _ => return Err(unknown(&pp, "missing or undocumented protocol")),

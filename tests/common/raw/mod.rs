@@ -1,7 +1,7 @@
 //! An independent evaluator of RAW provider documents (issue 14).
 //!
 //! It reads each provider's document text with `serde_json::Value` and that provider's
-//! documented semantics (`reference/gcore.md`, `huawei.md`, `scaleway.md`) and judges concrete
+//! documented semantics (the sources are listed in `docs.rs`) and judges concrete
 //! packets. It shares no code with sgconv: no importer, model, semantics or parser of the crate
 //! is used here (there is deliberately no `sgconv::` path in this module), so whatever sgconv
 //! misreads, skips or guesses is visible to it.
