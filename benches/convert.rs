@@ -125,7 +125,7 @@ fn headline(c: &mut Criterion) {
     let mut report = Report::new(from, to);
     let doc = stages::import(&text, from, &opts, &mut report).expect("imports");
     let fitted = stages::fit(&doc, to, &opts, &mut report).expect("fits");
-    let output = stages::export(&fitted, to, &opts, &mut report).expect("exports");
+    let output = stages::export(&fitted, &opts, &mut report).expect("exports");
 
     let mut group = c.benchmark_group("huawei_to_gcore_v2");
     group.sample_size(10);
@@ -137,7 +137,7 @@ fn headline(c: &mut Criterion) {
         b.iter(|| stages::fit(&doc, to, &opts, &mut Report::new(from, to)).expect("fits"))
     });
     group.bench_function(BenchmarkId::new("export", n), |b| {
-        b.iter(|| stages::export(&fitted, to, &opts, &mut Report::new(from, to)).expect("exports"))
+        b.iter(|| stages::export(&fitted, &opts, &mut Report::new(from, to)).expect("exports"))
     });
     group.bench_function(BenchmarkId::new("verify", n), |b| {
         b.iter(|| stages::verify(&doc, &output, to, &mut Report::new(from, to)).expect("verifies"))
@@ -219,7 +219,7 @@ fn pairs(c: &mut Criterion) {
             let fit = |report: &mut Report| stages::fit(&doc, to, &opts, report).expect("fits");
             let fitted = fit(&mut Report::new(from, to));
             let write =
-                |report: &mut Report| stages::export(&fitted, to, &opts, report).expect("exports");
+                |report: &mut Report| stages::export(&fitted, &opts, report).expect("exports");
             let output = write(&mut Report::new(from, to));
             group.bench_function(BenchmarkId::new(format!("{from}->{to}/fit"), n), |b| {
                 b.iter(|| fit(&mut Report::new(from, to)))

@@ -67,14 +67,16 @@ fn text(group: &SecurityGroup) -> String {
         groups: vec![group.clone()],
     };
     let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::Canonical);
-    sgconv::stages::export(
+    let fitted = sgconv::stages::fit(
         &doc,
         ProviderId::Canonical,
         &Options::default(),
         &mut report,
     )
-    .expect("export")
-    .into_json()
+    .expect("canonical holds every group");
+    sgconv::stages::export(&fitted, &Options::default(), &mut report)
+        .expect("export")
+        .into_json()
 }
 
 fn bench(c: &mut Criterion) {
@@ -89,7 +91,7 @@ fn bench(c: &mut Criterion) {
         sgconv::stages::fit(&doc, ProviderId::GcoreV2, &options, &mut sample).expect("lowers");
     eprintln!(
         "10,000 rules (1,000 denies) lowered to {} Gcore rules",
-        lowered.groups[0].rules.len()
+        lowered.document().groups[0].rules.len()
     );
     let mut group = c.benchmark_group("10k_rules_1k_denies");
     group.sample_size(10);
@@ -100,7 +102,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("compare_source_with_lowered", |b| {
-        b.iter(|| sgconv::semantics::compare(0, &g, &lowered.groups[0]))
+        b.iter(|| sgconv::semantics::compare(0, &g, &lowered.document().groups[0]))
     });
     group.bench_function("convert_and_verify_to_gcore", |b| {
         b.iter(|| {

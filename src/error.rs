@@ -65,13 +65,3 @@ pub enum Error {
     #[error("internal error (please report): {0}")]
     Internal(String),
 }
-
-impl Error {
-    pub(crate) fn input(provider: ProviderId, e: crate::codec::DecodeError) -> Error {
-        Error::Input {
-            provider,
-            location: e.location,
-            message: e.message,
-        }
-    }
-}

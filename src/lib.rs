@@ -95,24 +95,40 @@ pub mod stages {
         crate::providers::get(from).import(text, format, &options.import, report)
     }
 
+    /// A document fitted to one target: only [`fit`] makes one, so [`export`] never writes
+    /// a document the target cannot hold as it means.
+    #[derive(Debug, Clone)]
+    pub struct Fitted {
+        doc: Document,
+        to: ProviderId,
+    }
+
+    impl Fitted {
+        /// The fitted document.
+        pub fn document(&self) -> &Document {
+            &self.doc
+        }
+    }
+
     /// Fit `doc` to `to` (`None` when refused).
     pub fn fit(
         doc: &Document,
         to: ProviderId,
         options: &Options,
         report: &mut Report,
-    ) -> Option<Document> {
-        crate::fit::fit(doc, to.capabilities(), options.rule_budget, report).ok()
+    ) -> Option<Fitted> {
+        crate::fit::fit(doc, to.capabilities(), options.rule_budget, report)
+            .ok()
+            .map(|doc| Fitted { doc, to })
     }
 
-    /// Export a fitted document.
+    /// Export a document fitted to its target.
     pub fn export(
-        fitted: &Document,
-        to: ProviderId,
+        fitted: &Fitted,
         options: &Options,
         report: &mut Report,
     ) -> Result<Output, Error> {
-        crate::providers::get(to).export(fitted, &options.export, report)
+        crate::providers::get(fitted.to).export(&fitted.doc, &options.export, report)
     }
 
     /// Verify `output` against `source`.

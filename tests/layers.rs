@@ -119,13 +119,7 @@ const WITHIN_LAYER: &[(&str, &str, &str)] = &[
 /// Known exceptions to the rules above: (from, to, what and how to remove it). Each one must
 /// still be needed (the test fails on an allowance nothing uses), so removing the cause
 /// forces removing the allowance.
-const ALLOWANCES: &[(&str, &str, &str)] = &[(
-    "error",
-    "codec",
-    "ALLOWANCE error -> codec: `Error::input` (src/error.rs) takes a codec::DecodeError, and \
-     codec names error::Location, a circle inside layer 2. The conversion's only callers are \
-     in providers/read.rs; moving it there (a free function) removes the circle.",
-)];
+const ALLOWANCES: &[(&str, &str, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------
 // Reading the source

@@ -80,9 +80,16 @@ fn same_packets(doc: &Document, c: &Converted, to: ProviderId) -> Result<bool> {
 ///
 /// (The public API has no exporter that takes a `Document`: `ProviderId` offers `about` and
 /// `capabilities`, and the providers' `export` is crate-internal. The benchmarks' hidden
-/// `sgconv::stages` module is not part of the API.)
+/// `sgconv::stages::export` takes only a `stages::Fitted`, which only `stages::fit` makes.)
 #[test]
 fn a_deny_all_built_in_code_never_becomes_an_allow_all() -> Result {
+    // Even the benchmarks' stage-by-stage path fits before it exports.
+    let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::GcoreV2);
+    let doc = deny_all_then_ssh()?;
+    let fitted = sgconv::stages::fit(&doc, ProviderId::GcoreV2, &Options::default(), &mut report)
+        .ok_or("fits")?;
+    let out = sgconv::stages::export(&fitted, &Options::default(), &mut report)?;
+    assert_eq!(out.to_value()?, serde_json::json!([]), "no allow-all");
     let doc = deny_all_then_ssh()?;
     for &to in ProviderId::ALL {
         let c = convert_document(&doc, to, &Options::default())?;

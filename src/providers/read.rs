@@ -100,6 +100,15 @@ pub(crate) fn opt_str<'de, D: serde::Deserializer<'de>>(
     Ok(value.map(|b| b.0))
 }
 
+/// A decode error located in a document of `provider`.
+pub(crate) fn input_error(provider: ProviderId, e: codec::DecodeError) -> Error {
+    Error::Input {
+        provider,
+        location: e.location,
+        message: e.message,
+    }
+}
+
 /// Decode a document of `provider`, recording every key it does not read as unread (in group
 /// `group` of the report).
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
@@ -108,7 +117,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     provider: ProviderId,
     report: &mut Report,
 ) -> Result<T, Error> {
-    let decoded = codec::decode(text, format).map_err(|e| Error::input(provider, e))?;
+    let decoded = codec::decode(text, format).map_err(|e| input_error(provider, e))?;
     for path in decoded.unread {
         report.unread(0, path);
     }
@@ -121,12 +130,12 @@ pub(crate) fn decode_quiet<T: serde::de::DeserializeOwned>(
     format: Format,
     provider: ProviderId,
 ) -> Result<T, Error> {
-    codec::decode_quiet(text, format).map_err(|e| Error::input(provider, e))
+    codec::decode_quiet(text, format).map_err(|e| input_error(provider, e))
 }
 
 /// The top level of a document of `provider`.
 pub(crate) fn probe(text: &str, format: Format, provider: ProviderId) -> Result<TopLevel, Error> {
-    codec::probe(text, format).map_err(|e| Error::input(provider, e))
+    codec::probe(text, format).map_err(|e| input_error(provider, e))
 }
 
 /// Refuse a document whose top level holds keys of more than one of `shapes` (each a shape's

@@ -340,15 +340,12 @@ pub fn canonical_text(group: &SecurityGroup) -> String {
     let doc = Document {
         groups: vec![group.clone()],
     };
-    let mut report = sgconv::Report::new(ProviderId::Canonical, ProviderId::Canonical);
-    sgconv::stages::export(
-        &doc,
-        ProviderId::Canonical,
-        &sgconv::Options::default(),
-        &mut report,
-    )
-    .expect("canonical export")
-    .into_json()
+    sgconv::convert_document(&doc, ProviderId::Canonical, &sgconv::Options::default())
+        .expect("a valid group")
+        .output()
+        .expect("canonical holds every group")
+        .clone()
+        .into_json()
 }
 
 /// A deterministic packet sampler for a proptest-chosen seed.
