@@ -866,16 +866,12 @@ proptest! {
     fn clean_scaleway(seed in any::<u64>()) { check("scaleway", seed, Mode::Clean)?; }
 
     #[test]
-    #[ignore = "issue 14: explicit tcp/udp 1-65535 is written as all ports (port 0 widened) with verdict exact"]
     fn hard_gcore_v1(seed in any::<u64>()) { check("gcore-v1", seed, Mode::Hard)?; }
     #[test]
-    #[ignore = "issue 14: explicit tcp/udp 1-65535 is written as all ports (port 0 widened) with verdict exact"]
     fn hard_gcore_v2(seed in any::<u64>()) { check("gcore-v2", seed, Mode::Hard)?; }
     #[test]
-    #[ignore = "issue 14: a rule without priority is read as 1 only; exact although the 1 and 100 readings differ (and explicit 1-65535 sources)"]
     fn hard_huawei(seed in any::<u64>()) { check("huawei", seed, Mode::Hard)?; }
     #[test]
-    #[ignore = "issue 14: equal/zero positions and rule lists without statefulness settled toward widening; exact although readings differ"]
     fn hard_scaleway(seed in any::<u64>()) { check("scaleway", seed, Mode::Hard)?; }
 
     #[test]
