@@ -188,9 +188,14 @@ impl<'de> Deserialize<'de> for Field {
 pub struct Entry {
     /// Index of the group in the input document.
     pub group: usize,
-    /// The input rule (index in its group, provider id); `None` for group-level entries.
+    /// The input rule (index in its group, provider id); `None` for group-level entries and
+    /// for entries about several rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<Origin>,
+    /// The input rules of an entry that says the same of several rules of the group (one
+    /// entry rather than one per rule), each with its own value where the values differ.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleValue>,
     /// The field.
     pub field: Field,
     /// What kind of change.
@@ -204,6 +209,18 @@ pub struct Entry {
     /// A sentence for people (most are fixed sentences, shared rather than copied per
     /// entry).
     pub message: Cow<'static, str>,
+}
+
+/// One of the rules an [`Entry`] is about, with its value where the rules' values differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RuleValue {
+    /// The rule.
+    #[serde(flatten)]
+    pub origin: Origin,
+    /// Its source value, when the entry's rules have different ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// The version of the report's JSON form, written as `sgconv_report`.
@@ -257,6 +274,7 @@ impl Report {
         self.push(Entry {
             group,
             rule: None,
+            rules: Vec::new(),
             field: Field::Wire(Cow::Owned(
                 path.rsplit(['.', '['])
                     .next()
@@ -304,6 +322,76 @@ impl Report {
             group,
             rule: None,
         }
+    }
+
+    /// Merge the entries that say the same thing (group, field, kind, message) about
+    /// different rules into one entry listing the rules, at the place of the first; the
+    /// value stays on the entry when every rule has the same one, else it goes with each
+    /// rule. The counts then count the merged entries.
+    pub(crate) fn merge_repeats(&mut self) {
+        type Key<'a> = (usize, &'a Field, Kind, &'a str);
+        let mut first: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+        let mut leader: Vec<usize> = Vec::with_capacity(self.entries.len());
+        let mut size: Vec<usize> = vec![0; self.entries.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            let l = if e.rule.is_some() && e.path.is_none() {
+                *first
+                    .entry((e.group, &e.field, e.kind, e.message.as_ref()))
+                    .or_insert(i)
+            } else {
+                i
+            };
+            leader.push(l);
+            if let Some(n) = size.get_mut(l) {
+                *n = n.saturating_add(1);
+            }
+        }
+        drop(first);
+        if size.iter().all(|&n| n <= 1) {
+            return;
+        }
+        let mut out: Vec<Entry> = Vec::with_capacity(self.entries.len());
+        let mut placed: Vec<usize> = vec![0; self.entries.len()];
+        for (i, mut e) in std::mem::take(&mut self.entries).into_iter().enumerate() {
+            let l = leader.get(i).copied().unwrap_or(i);
+            let many = size.get(l).copied().unwrap_or(0) > 1;
+            if !many {
+                out.push(e);
+                continue;
+            }
+            let one = RuleValue {
+                origin: e.rule.take().unwrap_or_default(),
+                value: e.value.take(),
+            };
+            if l == i {
+                if let Some(p) = placed.get_mut(i) {
+                    *p = out.len();
+                }
+                e.rules.push(one);
+                out.push(e);
+            } else if let Some(target) = placed.get(l).and_then(|&p| out.get_mut(p)) {
+                target.rules.push(one);
+            }
+        }
+        for e in &mut out {
+            let same = e
+                .rules
+                .first()
+                .map(|r| r.value.clone())
+                .filter(|v| e.rules.iter().all(|r| &r.value == v));
+            if let Some(value) = same {
+                e.value = value;
+                for r in &mut e.rules {
+                    r.value = None;
+                }
+            }
+        }
+        self.counts.clear();
+        for e in &out {
+            let count = self.counts.entry(e.kind).or_insert(0);
+            *count = count.saturating_add(1);
+        }
+        self.entries = out;
     }
 
     /// How many entries of a kind.
@@ -368,6 +456,7 @@ impl EntryBuilder<'_> {
         self.report.push(Entry {
             group: self.group,
             rule: self.rule,
+            rules: Vec::new(),
             field,
             kind,
             path: None,

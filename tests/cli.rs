@@ -73,7 +73,7 @@ fn file_to_output_file_with_report() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
     assert_eq!(report["verdict"], "exact");
-    assert_eq!(report["counts"], serde_json::json!({"metadata": 34}));
+    assert_eq!(report["counts"], serde_json::json!({"metadata": 13}));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .expect("dir")
         .filter_map(|e| e.ok())

@@ -237,7 +237,11 @@ fn rules_built_in_code_report_their_own_position() -> Result {
     }]);
     let c = convert_document(&unnumbered, ProviderId::Scaleway, &Options::default())?;
     for entry in &c.report.entries {
-        if let Some(origin) = &entry.rule {
+        let origins = entry
+            .rule
+            .iter()
+            .chain(entry.rules.iter().map(|r| &r.origin));
+        for origin in origins {
             assert_eq!(origin.index, None, "{entry:?}");
         }
     }

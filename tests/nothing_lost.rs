@@ -94,9 +94,11 @@ fn check_pair(source_text: &str, from: ProviderId, to: ProviderId, rng: &mut Tes
         let candidates = explainers(&source, &p);
         let named = report.entries.iter().any(|e| {
             matches!(e.kind, Kind::Narrowed | Kind::Widened)
-                && e.rule
-                    .as_ref()
-                    .is_none_or(|o| candidates.contains(&o.index))
+                && match (&e.rule, e.rules.as_slice()) {
+                    (Some(o), _) => candidates.contains(&o.index),
+                    (None, []) => true,
+                    (None, many) => many.iter().any(|r| candidates.contains(&r.origin.index)),
+                }
         });
         assert!(
             named,

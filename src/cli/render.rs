@@ -75,8 +75,14 @@ pub(crate) fn summary(report: &Report, refusal: Option<&Refusal>) -> String {
 }
 
 fn place(e: &Entry) -> String {
+    let many: Vec<String> = e
+        .rules
+        .iter()
+        .filter_map(|r| r.origin.index.map(|i| i.to_string()))
+        .collect();
     match e.rule.as_ref().and_then(|o| o.index) {
         Some(i) => format!("group {} rule {i}", e.group),
+        None if !many.is_empty() => format!("group {} rules {}", e.group, many.join(", ")),
         None => format!("group {}", e.group),
     }
 }
