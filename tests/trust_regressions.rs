@@ -425,7 +425,6 @@ fn leading_zero_ipv4_octets_are_rejected_everywhere() {
 }
 
 #[test]
-#[ignore = "issue 14: YAML 1.1 spellings (enabled: n, 1_0, 0022) are accepted or misreported"]
 fn yaml_1_1_spellings_are_rejected_naming_what_was_found() {
     let cases = [
         (
