@@ -1,9 +1,12 @@
 //! Reading and writing JSON and YAML, with the JSON path and line:column of every error,
 //! and the path of every key the reader did not take.
 //!
-//! This is the only file that names serde_json's deserializer or the YAML crate. It knows
-//! no dialect and no report: a dialect turns [`DecodeError`] into its [`crate::Error`] and
-//! the [`Decoded::unread`] paths into report entries.
+//! This is the only module that names serde_json's deserializer or the YAML crate (its
+//! `yaml` part refuses YAML that is not YAML 1.2 core schema). It knows no dialect and no
+//! report: a dialect turns [`DecodeError`] into its [`crate::Error`] and the
+//! [`Decoded::unread`] paths into report entries.
+
+mod yaml;
 
 use std::fmt;
 
@@ -93,7 +96,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
     format: Format,
 ) -> Result<Decoded<T>, DecodeError> {
     let mut unread = Vec::new();
-    let value = decode_with(text, format, &mut |path: serde_ignored::Path<'_>| {
+    let value = decode_with(text, format, true, &mut |path: serde_ignored::Path<'_>| {
         unread.push(path.to_string());
     })?;
     Ok(Decoded { value, unread })
@@ -110,12 +113,15 @@ pub(crate) fn decode_quiet<T: DeserializeOwned>(
     {
         return Ok(value);
     }
-    decode_with(text, format, &mut |_: serde_ignored::Path<'_>| {})
+    decode_with(text, format, true, &mut |_: serde_ignored::Path<'_>| {})
 }
 
+/// `core_schema`: refuse YAML that YAML 1.1 reads otherwise (see [`yaml`]); off only for
+/// the probe, which takes no values.
 fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
     text: &str,
     format: Format,
+    core_schema: bool,
     ignored: &mut F,
 ) -> Result<T, DecodeError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -154,16 +160,22 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
             Ok(value)
         }
         Format::Yaml => {
+            let options = yaml_options();
+            let scan = if core_schema {
+                yaml::check_core_schema(text, options.budget.as_ref())?
+            } else {
+                yaml::Scan::Checked
+            };
             let mut path = String::from(".");
             let result =
-                serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
+                serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
                     serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, ignored))
                         .map_err(|e| {
                             path = e.path().to_string();
                             e.into_inner()
                         })
                 });
-            result.map_err(|e| {
+            let value = result.map_err(|e| {
                 let (line, column) = e
                     .location()
                     .map(|l| {
@@ -178,7 +190,12 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
                     location: Location { path, line, column },
                     message: yaml_message(&e),
                 }
-            })
+            })?;
+            match scan {
+                yaml::Scan::Checked => Ok(value),
+                // Read past where the check stopped: unchecked, so refused.
+                yaml::Scan::Unparsed(e) => Err(e),
+            }
         }
     }
 }
@@ -220,6 +237,7 @@ fn json_error(path: String, e: &serde_json::Error, text: &str) -> DecodeError {
 /// YAML limits: serde-saphyr's defaults (250,000 nodes, 1,000,000 events) stop near 25,000
 /// rules, so the node and event budgets are raised for whole-account inputs (about 2.5
 /// million rules); its alias and anchor limits, which stop "billion laughs" documents, stay.
+/// YAML 1.1 booleans and merge keys are off too (the scan in [`yaml`] refuses them first).
 fn yaml_options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = 25_000_000;
@@ -227,6 +245,8 @@ fn yaml_options() -> serde_saphyr::Options {
     budget.max_total_scalar_bytes = 1 << 30;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
+    options.strict_booleans = true;
+    options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
     options
 }
 
@@ -279,14 +299,15 @@ impl TopLevel {
     }
 }
 
-/// Read the top level of a document without keeping its values.
+/// Read the top level of a document without keeping its values. It tells only the shape, so
+/// YAML is not checked against the core schema here: the decode that reads the values is.
 pub(crate) fn probe(text: &str, format: Format) -> Result<TopLevel, DecodeError> {
     if format == Format::Json
         && let Some(top) = scan_json_top_level(text)
     {
         return Ok(top);
     }
-    decode_quiet::<Probe>(text, format).map(|p| p.0)
+    decode_with::<Probe, _>(text, format, false, &mut |_: serde_ignored::Path<'_>| {}).map(|p| p.0)
 }
 
 /// The top level of a JSON text by a byte scan: an array, or an object's keys (values are

@@ -393,7 +393,6 @@ fn assert_located_rejection(run: &RunOutcome, path_word: &str) {
 }
 
 #[test]
-#[ignore = "issue 14: leading-zero IPv4 octets in a CIDR are accepted as decimal"]
 fn leading_zero_ipv4_octets_are_rejected_everywhere() {
     for prefix in ["010.0.0.0/8", "10.0.0.01/32"] {
         let gcore = format!(
@@ -426,7 +425,6 @@ fn leading_zero_ipv4_octets_are_rejected_everywhere() {
 }
 
 #[test]
-#[ignore = "issue 14: YAML 1.1 spellings (enabled: n, 1_0, 0022) are accepted or misreported"]
 fn yaml_1_1_spellings_are_rejected_naming_what_was_found() {
     let cases = [
         (

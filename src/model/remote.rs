@@ -18,6 +18,7 @@ pub enum Remote {
     /// Every address of the rule's family (`0.0.0.0/0`, `::/0`, or no remote given).
     Any,
     /// One network, host bits clear, prefix length above 0, of the rule's family.
+    #[serde(deserialize_with = "de_net")]
     Cidr(IpNet),
     /// The members of a security group, by the provider's group id.
     Group(String),
@@ -49,6 +50,7 @@ pub struct ParsedCidr {
 
 /// Read a CIDR the way providers accept it: `10.0.0.0/8`, a bare address (a `/32` or
 /// `/128`), or a network with host bits set (cleared, and said so in `rewritten_from`).
+/// An IPv4 octet with a leading zero (`010.0.0.0/8`) is refused: octal or decimal?
 ///
 /// ```
 /// use sgconv::model::{parse_cidr, Family, Remote};
@@ -58,9 +60,16 @@ pub struct ParsedCidr {
 /// assert_eq!(parse_cidr("::/0").unwrap().remote, Remote::Any);
 /// assert_eq!(parse_cidr("::/0").unwrap().family, Family::V6);
 /// assert!(parse_cidr("10.0.0.0/33").is_err());
+/// assert!(parse_cidr("010.0.0.0/8").unwrap_err().contains(r#"octet "010""#));
 /// ```
 pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
-    let (net, bare) = match plain_v4(text).map_or_else(|| text.parse::<IpNet>(), Ok) {
+    let plain = plain_v4(text);
+    if plain.is_none()
+        && let Some(why) = leading_zero_octet(text)
+    {
+        return Err(why);
+    }
+    let (net, bare) = match plain.map_or_else(|| text.parse::<IpNet>(), Ok) {
         Ok(net) => (net, false),
         Err(_) => match text.parse::<IpAddr>() {
             Ok(addr) => (IpNet::from(addr), true),
@@ -84,6 +93,64 @@ pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
         family,
         rewritten_from,
     })
+}
+
+/// Why `text` is refused when an IPv4 octet in it (a dotted address, or one at the end of an
+/// IPv6 address) has a leading zero: inet_aton(3) reads `010` as octal (8), ipnet and many
+/// other parsers as decimal (10) — the CVE-2021-29921 class. `None` when there is none.
+fn leading_zero_octet(text: &str) -> Option<String> {
+    let addr = text.split('/').next().unwrap_or(text);
+    let v4 = addr.rsplit(':').next().unwrap_or(addr);
+    if !v4.contains('.') {
+        return None;
+    }
+    let leading_zero =
+        |o: &str| o.len() > 1 && o.starts_with('0') && o.bytes().all(|b| b.is_ascii_digit());
+    let octet = v4.split('.').find(|o| leading_zero(o))?;
+    // The decimal reading, offered only when it is a valid network.
+    let stripped: Vec<&str> = v4
+        .split('.')
+        .map(|o| match o.trim_start_matches('0') {
+            "" if !o.is_empty() => "0",
+            rest => rest,
+        })
+        .collect();
+    let head = addr
+        .get(..addr.len().saturating_sub(v4.len()))
+        .unwrap_or_default();
+    let tail = text.get(addr.len()..).unwrap_or_default();
+    let decimal = [head, &stripped.join("."), tail].concat();
+    let hint = if parse_cidr(&decimal).is_ok() {
+        format!("; write {decimal:?} for the decimal reading")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{text:?}: IPv4 octet {octet:?} has a leading zero (ambiguous: octal under inet_aton, decimal under many other parsers){hint}"
+    ))
+}
+
+/// A canonical `cidr`: ipnet's reading, after refusing a leading-zero IPv4 octet (which
+/// ipnet reads as decimal).
+fn de_net<'de, D: serde::Deserializer<'de>>(d: D) -> Result<IpNet, D::Error> {
+    struct Net;
+    impl serde::de::Visitor<'_> for Net {
+        type Value = IpNet;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("IPv4 or IPv6 network address")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<IpNet, E> {
+            if let Some(why) = leading_zero_octet(s) {
+                return Err(E::custom(why));
+            }
+            s.parse().map_err(E::custom)
+        }
+    }
+    if d.is_human_readable() {
+        d.deserialize_str(Net)
+    } else {
+        IpNet::deserialize(d)
+    }
 }
 
 /// `a.b.c.d/n` in its plain form (decimal octets and prefix without leading zeros), read
@@ -247,6 +314,74 @@ mod tests {
             proptest::prop_assert_eq!(plain_v4(&written), Some(IpNet::V4(net)));
             proptest::prop_assert_eq!(Some(IpNet::V4(net)), written.parse::<IpNet>().ok());
         }
+    }
+
+    /// A leading-zero IPv4 octet is refused wherever it stands, naming the octet and, when it
+    /// is a network, the decimal spelling; zeros elsewhere are not octets.
+    #[test]
+    fn leading_zero_octets_are_refused_in_any_form() {
+        for (text, octet, decimal) in [
+            ("010.0.0.0/8", "010", Some("10.0.0.0/8")),
+            ("10.0.0.01/32", "01", Some("10.0.0.1/32")),
+            ("010.0.0.1", "010", Some("10.0.0.1")),
+            ("00.0.0.0/0", "00", Some("0.0.0.0/0")),
+            ("192.168.001.0/24", "001", Some("192.168.1.0/24")),
+            ("::ffff:010.0.0.1/128", "010", Some("::ffff:10.0.0.1/128")),
+            ("10.0.0.0999/8", "0999", None),
+            ("09.0.0.0/8", "09", Some("9.0.0.0/8")),
+        ] {
+            let err = parse_cidr(text).unwrap_err();
+            assert!(
+                err.starts_with(&format!(
+                    "{text:?}: IPv4 octet {octet:?} has a leading zero"
+                )),
+                "{err}"
+            );
+            match decimal {
+                Some(d) => assert!(
+                    err.ends_with(&format!("write {d:?} for the decimal reading")),
+                    "{err}"
+                ),
+                None => assert!(!err.contains("write"), "{err}"),
+            }
+        }
+        for text in [
+            "10.0.0.0/8",
+            "0.0.0.0/0",
+            "100.0.0.0/8",
+            "10.0.0.0",
+            "2001:db8::/32",
+            "2001:0db8::/32",
+            "::/0",
+            "::ffff:10.0.0.0/104",
+        ] {
+            assert!(parse_cidr(text).is_ok(), "{text}");
+        }
+    }
+
+    /// The canonical `cidr` refuses it too; other errors are ipnet's own.
+    #[test]
+    fn canonical_cidr_refuses_leading_zero_octets() {
+        let read = |json: &str| serde_json::from_str::<Remote>(json).map_err(|e| e.to_string());
+        assert!(
+            read(r#"{"cidr": "010.0.0.0/8"}"#)
+                .unwrap_err()
+                .contains(r#"octet "010""#)
+        );
+        assert_eq!(
+            read(r#"{"cidr": "10.0.0.0/8"}"#),
+            Ok(Remote::Cidr("10.0.0.0/8".parse().unwrap()))
+        );
+        assert!(
+            read(r#"{"cidr": "banana"}"#)
+                .unwrap_err()
+                .contains("invalid IP address syntax")
+        );
+        assert!(
+            read(r#"{"cidr": 7}"#)
+                .unwrap_err()
+                .contains("expected IPv4 or IPv6 network address")
+        );
     }
 
     #[test]

@@ -100,6 +100,19 @@ pub(crate) fn opt_str<'de, D: serde::Deserializer<'de>>(
     Ok(value.map(|b| b.0))
 }
 
+/// [`opt_str`] for an address field (`remote_ip_prefix`): the text is read as a CIDR where it
+/// stands, so a malformed or ambiguous address (`010.0.0.0/8`) is reported with the field's
+/// path and line:column. An empty string is left to the rule reader.
+pub(crate) fn opt_cidr<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    let text = opt_str(d)?;
+    if let Some(t) = text.as_deref().filter(|t| !t.is_empty()) {
+        parse_cidr(t).map_err(serde::de::Error::custom)?;
+    }
+    Ok(text)
+}
+
 /// A decode error located in a document of `provider`.
 pub(crate) fn input_error(provider: ProviderId, e: codec::DecodeError) -> Error {
     Error::Input {

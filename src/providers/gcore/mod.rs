@@ -145,7 +145,7 @@ struct WireRule<'a> {
     port_range_min: Option<i64>,
     #[serde(default)]
     port_range_max: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
     remote_ip_prefix: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "read::opt_str")]
     remote_group_id: Option<Cow<'a, str>>,

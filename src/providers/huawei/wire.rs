@@ -52,7 +52,7 @@ pub(super) struct WireRule<'a> {
     protocol: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "de_multiport")]
     multiport: Option<PortSet>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
+    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
     remote_ip_prefix: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "read::opt_str")]
     remote_group_id: Option<Cow<'a, str>>,
