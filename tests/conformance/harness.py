@@ -22,11 +22,11 @@ import check_scaleway
 TARGET_GROUP = "0552091e-b83a-49dd-88a7-4a5c86fd9ec3"  # --target-group for Huawei exports
 
 
-def validate(target: str, doc) -> list[str]:
+def validate(target: str, doc, group_id: str = TARGET_GROUP) -> list[str]:
     if target in ("gcore-v1", "gcore-v2"):
         return check_gcore.validate(target, doc)
     if target == "huawei":
-        return check_huawei.validate(doc, TARGET_GROUP)
+        return check_huawei.validate(doc, group_id)
     if target == "scaleway":
         return check_scaleway.validate(doc)
     raise KeyError(target)
@@ -47,7 +47,7 @@ def validate_document(target: str, doc) -> list[str]:
             out.append(f"groups[{i}]: not {{name, id, document}}")
             continue
         out += [f"groups[{i}].document{e if e.startswith('[') else ' ' + e}"
-                for e in validate(target, item["document"])]
+                for e in validate(target, item["document"], item.get("id") or TARGET_GROUP)]
     return out
 
 
@@ -102,6 +102,13 @@ class Run:
                 if flags:
                     label += f"__in-{flags[1]}_out-{flags[3]}"
                 done = self.convert(source, target, path, args)
+                if done.returncode == 1 and "one target group id" in done.stderr:
+                    # several groups: one target id per source group id
+                    read = self.convert(source, "canonical", path, flags + ["--format", "json"])
+                    ids = [g.get("id") for g in json.loads(read.stdout)["groups"]]
+                    args = flags + [a for i, gid in enumerate(ids) if gid
+                                    for a in ("--target-group", f"{gid}={TARGET_GROUP[:-2]}{i:02}")]
+                    done = self.convert(source, target, path, args)
                 if done.returncode == 3:  # refused; if only for widening, check what --allow-widen writes
                     done = self.convert(source, target, path, args + ["--allow-widen"])
                     label += "__allow-widen"
