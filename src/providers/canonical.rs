@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{ExportOptions, ImportOptions, Provider, read};
+use super::{Dialect, ExportOptions, ImportOptions, Provider, read};
 use crate::caps::Capabilities;
-use crate::codec::Format;
+use crate::codec::{Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{Document, SecurityGroup};
@@ -65,19 +65,31 @@ impl<'de> Deserialize<'de> for Version {
     }
 }
 
+static DIALECT: Dialect = Dialect {
+    id: ProviderId::Canonical,
+    about: "sgconv's canonical model as versioned JSON/YAML; holds everything, round-trips exactly",
+    capabilities: &Capabilities::EVERYTHING,
+    shape_keys: &[],
+};
+
 impl Provider for Canonical {
-    fn id(&self) -> ProviderId {
-        ProviderId::Canonical
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 
-    fn about(&self) -> &'static str {
-        "sgconv's canonical model as versioned JSON/YAML; holds everything, round-trips exactly"
+    /// One shape, whatever the top level.
+    fn read(
+        &self,
+        _top: &TopLevel,
+        text: &str,
+        format: Format,
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        self.import(text, format, options, report)
     }
 
-    fn capabilities(&self) -> &'static Capabilities {
-        &Capabilities::EVERYTHING
-    }
-
+    /// The canonical format holds several groups itself: no envelope, no shape to tell.
     fn import(
         &self,
         text: &str,

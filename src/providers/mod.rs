@@ -15,7 +15,7 @@ mod readings;
 mod scaleway;
 
 use crate::caps::Capabilities;
-use crate::codec::Format;
+use crate::codec::{Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{Action, Document, SecurityGroup};
@@ -53,25 +53,76 @@ pub struct ImportOptions {
     pub default_priority: Option<u16>,
 }
 
-/// What every dialect implements. Crate-internal: the public path is [`crate::convert()`],
-/// which fits a document before exporting it and verifies the result.
-pub(crate) trait Provider: Sync {
+/// What a dialect is, as data: its id, one line about it, what its export shape can
+/// express, and the top-level keys that tell its document shapes apart.
+pub(crate) struct Dialect {
     /// The dialect's id.
-    fn id(&self) -> ProviderId;
+    pub(crate) id: ProviderId,
     /// One line for `--help` and `sgconv providers`.
-    fn about(&self) -> &'static str;
+    pub(crate) about: &'static str,
     /// What the dialect's export shape can express.
-    fn capabilities(&self) -> &'static Capabilities;
-    /// Read a document in any shape this dialect's users hold. Whatever the canonical
-    /// model has no place for is recorded in `report`; keys the reader does not know are
-    /// recorded as unread.
+    pub(crate) capabilities: &'static Capabilities,
+    /// Keys that name document shapes at the top level, in sets whose keys exclude each
+    /// other (a document holding two of one set is ambiguous).
+    pub(crate) shape_keys: &'static [&'static [&'static str]],
+}
+
+/// A dialect as `&dyn Provider` (for the shared reading code, which reads an envelope's
+/// parts with the same dialect).
+pub(crate) trait AsProvider {
+    /// `self`, as a trait object.
+    fn as_provider(&self) -> &dyn Provider;
+}
+
+impl<T: Provider> AsProvider for T {
+    fn as_provider(&self) -> &dyn Provider {
+        self
+    }
+}
+
+/// What every dialect implements. Crate-internal: the public path is [`crate::convert`],
+/// which fits a document before exporting it and verifies the result.
+pub(crate) trait Provider: Sync + AsProvider {
+    /// What the dialect is.
+    fn dialect(&self) -> &'static Dialect;
+    /// The dialect's id.
+    fn id(&self) -> ProviderId {
+        self.dialect().id
+    }
+    /// One line for `--help` and `sgconv providers`.
+    fn about(&self) -> &'static str {
+        self.dialect().about
+    }
+    /// What the dialect's export shape can express.
+    fn capabilities(&self) -> &'static Capabilities {
+        self.dialect().capabilities
+    }
+    /// Read a document of one of the dialect's own shapes, told apart by its top level
+    /// `top`. Whatever the canonical model has no place for is recorded in `report`; keys
+    /// the reader does not know are recorded as unread.
+    fn read(
+        &self,
+        top: &TopLevel,
+        text: &str,
+        format: Format,
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error>;
+    /// Read a document in any shape this dialect's users hold, or sgconv's multi-group
+    /// envelope of them; a document with keys of two shapes is refused as ambiguous.
     fn import(
         &self,
         text: &str,
         format: Format,
         options: &ImportOptions,
         report: &mut Report,
-    ) -> Result<Document, Error>;
+    ) -> Result<Document, Error> {
+        let shapes = self.dialect().shape_keys;
+        match read::start(self.as_provider(), text, format, options, report, shapes)? {
+            read::Start::Envelope(doc) => Ok(doc),
+            read::Start::Top(top) => self.read(&top, text, format, options, report),
+        }
+    }
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(

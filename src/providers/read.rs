@@ -185,7 +185,7 @@ pub(crate) fn start(
     format: Format,
     options: &super::ImportOptions,
     report: &mut Report,
-    shape_keys: &[&[&str]],
+    shape_keys: &[&[&'static str]],
 ) -> Result<Start, Error> {
     let top = probe(text, format, provider.id())?;
     if super::envelope::is_envelope(&top, provider)? {

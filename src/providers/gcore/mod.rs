@@ -17,13 +17,9 @@
 //! Export: an array of create-rule bodies, one family per rule, `ethertype` always written.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::marker::PhantomData;
 
-use serde::{Deserialize, Serialize};
-
-use super::read::{self, ReadRule};
-use super::{ExportOptions, ImportOptions, Provider};
+use super::read;
+use super::{Dialect, ExportOptions, ImportOptions, Provider};
 use crate::caps::{
     BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, TextLimit,
 };
@@ -31,11 +27,13 @@ use crate::codec::{Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
-    CidrText, Direction, Document, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote,
-    Rule, RuleSpec, SecurityGroup, Tag,
+    CidrText, Direction, Document, Family, Icmp, Protocol, Remote, Rule, SecurityGroup, Tag,
 };
 use crate::output::Writer;
-use crate::report::{Change, Field, Kind, Report};
+use crate::report::{Field, Kind, Report};
+use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
+
+mod wire;
 
 /// Gcore Cloud, by API version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,332 +122,6 @@ const SMTP_BLOCK: PlatformBlock = PlatformBlock {
 };
 
 // ---------------------------------------------------------------------------------------
-// Wire shapes
-
-enum Ethertype {
-    IPv4,
-    IPv6,
-}
-
-crate::text_enum::text_enum!(Ethertype { "IPv4" => Ethertype::IPv4, "IPv6" => Ethertype::IPv6 });
-
-/// One rule as Gcore writes it in bodies and responses.
-#[derive(Deserialize)]
-struct WireRule<'a> {
-    direction: Direction,
-    #[serde(default)]
-    ethertype: Option<Ethertype>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    protocol: Option<Cow<'a, str>>,
-    #[serde(default)]
-    port_range_min: Option<i64>,
-    #[serde(default)]
-    port_range_max: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    remote_ip_prefix: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    remote_group_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    description: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    security_group_id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    revision_number: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    updated_at: Option<Cow<'a, str>>,
-}
-
-/// Which API a document is read as.
-trait Version {
-    const V2: bool;
-}
-struct V1;
-struct V2;
-impl Version for V1 {
-    const V2: bool = false;
-}
-impl Version for V2 {
-    const V2: bool = true;
-}
-
-/// A rule checked while it is read, so errors carry its path and line:column.
-struct Checked<V: Version> {
-    read: ReadRule,
-    group_id: Option<String>,
-    _v: PhantomData<V>,
-}
-
-impl<'de, V: Version> Deserialize<'de> for Checked<V> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Checked::try_from(WireRule::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
-impl<V: Version> TryFrom<WireRule<'_>> for Checked<V> {
-    type Error = String;
-    fn try_from(w: WireRule<'_>) -> Result<Self, String> {
-        let group_id = w.security_group_id.as_deref().map(str::to_owned);
-        Ok(Checked {
-            read: read_rule(w, V::V2)?,
-            group_id,
-            _v: PhantomData,
-        })
-    }
-}
-
-#[derive(Deserialize)]
-struct WireTag {
-    key: String,
-    #[serde(default)]
-    value: Option<String>,
-    #[serde(default)]
-    read_only: Option<bool>,
-}
-
-/// The v1 group object (GET, list items).
-#[derive(Deserialize)]
-struct WireGroup {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    tags_v2: Option<Vec<WireTag>>,
-    #[serde(default)]
-    metadata: Option<Vec<WireTag>>,
-    #[serde(default)]
-    security_group_rules: Option<Vec<Checked<V1>>>,
-    #[serde(default)]
-    project_id: Option<serde_json::Value>,
-    #[serde(default)]
-    region_id: Option<serde_json::Value>,
-    #[serde(default)]
-    region: Option<serde_json::Value>,
-    #[serde(default)]
-    revision_number: Option<serde_json::Value>,
-    #[serde(default)]
-    created_at: Option<serde_json::Value>,
-    #[serde(default)]
-    updated_at: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct WireList {
-    /// How many groups the account holds; more than `results` means a page.
-    count: u64,
-    results: Vec<WireGroup>,
-}
-
-/// The v2 group create / PATCH body.
-#[derive(Deserialize)]
-struct WireV2Group {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    rules: Vec<Checked<V2>>,
-    #[serde(default)]
-    tags: Option<BTreeMap<String, Option<String>>>,
-}
-
-/// One create-rule body as written.
-#[derive(Serialize)]
-struct WireBody<'a> {
-    direction: Direction,
-    ethertype: &'static str,
-    protocol: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    port_range_min: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    port_range_max: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remote_ip_prefix: Option<CidrText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    remote_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-}
-
-// ---------------------------------------------------------------------------------------
-// Reading one rule
-
-fn read_rule(w: WireRule<'_>, v2: bool) -> Result<ReadRule, String> {
-    let mut changes = Vec::new();
-    let family = match w.ethertype {
-        None | Some(Ethertype::IPv4) => Family::V4,
-        Some(Ethertype::IPv6) => Family::V6,
-    };
-    let mut protocol = read_protocol(w.protocol.as_deref(), v2, &mut changes)?;
-    if let Protocol::Number(p) = protocol
-        && family == Family::V4
-        && IPV6_ONLY.contains(&p)
-    {
-        return Err(format!(
-            "protocol {protocol} needs ethertype IPv6 (an omitted ethertype means IPv4)"
-        ));
-    }
-    if protocol == Protocol::ICMP && family == Family::V6 {
-        changes.push(Change::new(
-            Field::Protocol,
-            Kind::Rewritten,
-            Some("icmp".into()),
-            "icmp with ethertype IPv6 means ipv6-icmp (Neutron rewrites it so)",
-        ));
-        protocol = Protocol::ICMPV6;
-    }
-    let (ports, icmp) = read_ports(protocol, w.port_range_min, w.port_range_max)?;
-    let remote = match (w.remote_ip_prefix.as_deref(), w.remote_group_id) {
-        (Some(_), Some(_)) => {
-            return Err(
-                "remote_ip_prefix and remote_group_id are mutually exclusive; give one".into(),
-            );
-        }
-        (Some(prefix), None) => read::cidr(prefix, family, "ethertype", &mut changes)?,
-        (None, Some(group)) if group.is_empty() => return Err("remote_group_id is empty".into()),
-        (None, Some(group)) => Remote::Group(group.into_owned()),
-        (None, None) => Remote::Any,
-    };
-    if let Some(d) = &w.description
-        && d.chars().count() > 255
-    {
-        return Err(format!(
-            "description is {} characters long; Gcore allows 255",
-            d.chars().count()
-        ));
-    }
-    read::timestamps(
-        w.created_at.as_deref(),
-        w.updated_at.as_deref(),
-        &mut changes,
-    );
-    if let Some(rev) = w.revision_number {
-        changes.push(Change::new(
-            Field::Revision,
-            Kind::Metadata,
-            Some(rev.to_string()),
-            "rule revision_number is not carried",
-        ));
-    }
-    let spec = RuleSpec {
-        protocol,
-        ports,
-        icmp,
-        remote,
-        description: w.description.map(Cow::into_owned),
-        origin: Origin::with_id(w.id.as_deref().map(std::sync::Arc::from)),
-        ..RuleSpec::new(w.direction, family)
-    };
-    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
-    Ok(ReadRule { rule, changes })
-}
-
-fn read_protocol(
-    text: Option<&str>,
-    v2: bool,
-    changes: &mut Vec<Change>,
-) -> Result<Protocol, String> {
-    let Some(text) = text else {
-        return Ok(Protocol::Any);
-    };
-    if text == "any" {
-        return if v2 {
-            Err("protocol \"any\" is not valid in Gcore v2; use null or leave protocol out for all protocols".into())
-        } else {
-            Ok(Protocol::Any)
-        };
-    }
-    if NAMES.contains(&text)
-        && let Some((p, note)) = Protocol::from_name_with_note(text)
-    {
-        if let Some(note) = note {
-            changes.push(Change::new(
-                Field::Protocol,
-                Kind::Note,
-                Some(text.into()),
-                note,
-            ));
-        }
-        return Ok(p);
-    }
-    // Responses carry protocol numbers as strings ("50", "112"); bodies never do.
-    if !v2
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && let Some(p) = Protocol::parse(text)
-    {
-        return Ok(p);
-    }
-    let numbers = if v2 {
-        ""
-    } else {
-        ", \"any\", or a number \"0\"-\"255\""
-    };
-    Err(format!(
-        "unknown protocol {text:?}: expected null, a lower-case Gcore protocol name ({}){numbers}",
-        NAMES.join(", ")
-    ))
-}
-
-fn port_value(v: i64, what: &str) -> Result<u64, String> {
-    u64::try_from(v).map_err(|_| format!("{what} {v} is negative"))
-}
-
-/// Neutron's port rules: ranges on port protocols, type/code on ICMP, nothing otherwise.
-fn read_ports(
-    protocol: Protocol,
-    min: Option<i64>,
-    max: Option<i64>,
-) -> Result<(PortSet, Icmp), String> {
-    if protocol.has_ports() {
-        return match (min, max) {
-            (None, None) => Ok((PortSet::any(), Icmp::Any)),
-            (Some(a), Some(b)) => {
-                let r = PortRange::new(
-                    port_value(a, "port_range_min")?,
-                    port_value(b, "port_range_max")?,
-                )
-                .map_err(|e| format!("{e} (port_range_min {a}, port_range_max {b})"))?;
-                Ok((PortSet::from_ranges([r]), Icmp::Any))
-            }
-            _ => Err(format!(
-                "port_range_min and port_range_max must both be given or both be null for protocol {protocol}"
-            )),
-        };
-    }
-    if protocol.is_icmp() {
-        let byte = |v: i64, what: &str| {
-            u8::try_from(v).map_err(|_| format!("ICMP {what} {v} is out of range (0-255)"))
-        };
-        let icmp = match (min, max) {
-            (None, None) => Icmp::Any,
-            (Some(t), None) => Icmp::Type(byte(t, "type (port_range_min)")?),
-            (Some(t), Some(c)) => Icmp::TypeCode(
-                byte(t, "type (port_range_min)")?,
-                byte(c, "code (port_range_max)")?,
-            ),
-            (None, Some(c)) => {
-                return Err(format!(
-                    "ICMP code (port_range_max) {c} is given but ICMP type (port_range_min) is missing"
-                ));
-            }
-        };
-        return Ok((PortSet::any(), icmp));
-    }
-    if min.is_some() || max.is_some() {
-        return Err(format!(
-            "ports cannot be given for protocol {protocol}; only dccp, sctp, tcp, udp and udplite have ports \
-             (and icmp/ipv6-icmp a type and code)"
-        ));
-    }
-    Ok((PortSet::any(), Icmp::Any))
-}
-
-// ---------------------------------------------------------------------------------------
 // Reading documents
 
 fn rules_group<V: Version>(rules: Vec<Checked<V>>, report: &mut Report) -> SecurityGroup {
@@ -531,54 +203,48 @@ impl Gcore {
     }
 }
 
+/// Top-level keys of Gcore's document shapes (one set: each names a different shape).
+const SHAPE_KEYS: &[&[&str]] = &[&[
+    "security_group_rules",
+    "results",
+    "rules",
+    "direction",
+    "tasks",
+    "changed_rules",
+]];
+
+static V1_DIALECT: Dialect = Dialect {
+    id: ProviderId::GcoreV1,
+    about: "Gcore Cloud API v1: rule bodies/responses, group GET and list; allow-only",
+    capabilities: &CAPS,
+    shape_keys: SHAPE_KEYS,
+};
+
+static V2_DIALECT: Dialect = Dialect {
+    id: ProviderId::GcoreV2,
+    about: "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
+    capabilities: &CAPS,
+    shape_keys: SHAPE_KEYS,
+};
+
 impl Provider for Gcore {
-    fn id(&self) -> ProviderId {
+    fn dialect(&self) -> &'static Dialect {
         match self {
-            Gcore::V1 => ProviderId::GcoreV1,
-            Gcore::V2 => ProviderId::GcoreV2,
+            Gcore::V1 => &V1_DIALECT,
+            Gcore::V2 => &V2_DIALECT,
         }
     }
 
-    fn about(&self) -> &'static str {
-        match self {
-            Gcore::V1 => {
-                "Gcore Cloud API v1: rule bodies/responses, group GET and list; allow-only"
-            }
-            Gcore::V2 => "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
-        }
-    }
-
-    fn capabilities(&self) -> &'static Capabilities {
-        &CAPS
-    }
-
-    fn import(
+    fn read(
         &self,
+        top: &TopLevel,
         text: &str,
         fmt: Format,
-        options: &ImportOptions,
+        _options: &ImportOptions,
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let top = match read::start(
-            self,
-            text,
-            fmt,
-            options,
-            report,
-            &[&[
-                "security_group_rules",
-                "results",
-                "rules",
-                "direction",
-                "tasks",
-                "changed_rules",
-            ]],
-        )? {
-            read::Start::Envelope(doc) => return Ok(doc),
-            read::Start::Top(top) => top,
-        };
-        let groups = match (self, &top) {
+        let groups = match (self, top) {
             (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
             (Gcore::V1, TopLevel::Array) => vec![rules_group(
                 read::decode::<Vec<Checked<V1>>>(text, fmt, id, report)?,

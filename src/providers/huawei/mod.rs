@@ -29,7 +29,7 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::readings;
-use super::{ExportOptions, ImportOptions, Provider};
+use super::{Dialect, ExportOptions, ImportOptions, Provider};
 use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, TextLimit};
 use crate::codec::{Format, TopLevel};
 use crate::error::Error;
@@ -45,6 +45,19 @@ use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
 /// Huawei Cloud VPC, API v3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Huawei;
+
+static DIALECT: Dialect = Dialect {
+    id: ProviderId::Huawei,
+    about: "Huawei Cloud VPC API v3: rule bodies/responses, batch and list, show-group; priorities, deny",
+    capabilities: &CAPS,
+    shape_keys: &[&[
+        "security_group_rule",
+        "security_group_rules",
+        "security_group",
+        "security_groups",
+        "direction",
+    ]],
+};
 
 /// The lowest and highest priority (1 is evaluated first).
 const PRIORITIES: (u16, u16) = (1, 100);
@@ -358,44 +371,20 @@ fn shape_error(found: &str) -> Error {
 }
 
 impl Provider for Huawei {
-    fn id(&self) -> ProviderId {
-        ProviderId::Huawei
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 
-    fn about(&self) -> &'static str {
-        "Huawei Cloud VPC API v3: rule bodies/responses, batch and list, show-group; priorities, deny"
-    }
-
-    fn capabilities(&self) -> &'static Capabilities {
-        &CAPS
-    }
-
-    fn import(
+    fn read(
         &self,
+        top: &TopLevel,
         text: &str,
         fmt: Format,
         options: &ImportOptions,
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let top = match read::start(
-            self,
-            text,
-            fmt,
-            options,
-            report,
-            &[&[
-                "security_group_rule",
-                "security_group_rules",
-                "security_group",
-                "security_groups",
-                "direction",
-            ]],
-        )? {
-            read::Start::Envelope(doc) => return Ok(doc),
-            read::Start::Top(top) => top,
-        };
-        let groups = match &top {
+        let groups = match top {
             TopLevel::Scalar => return Err(shape_error("found a single value")),
             TopLevel::Array => {
                 let kinds: Vec<ItemKind> = read::decode_quiet(text, fmt, id)?;

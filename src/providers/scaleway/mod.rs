@@ -38,7 +38,7 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::readings;
-use super::{ExportOptions, ImportOptions, Provider, ProviderId};
+use super::{Dialect, ExportOptions, ImportOptions, Provider, ProviderId};
 use crate::error::Error;
 use std::borrow::Cow;
 
@@ -116,36 +116,31 @@ impl Scaleway {
     }
 }
 
+static DIALECT: Dialect = Dialect {
+    id: ProviderId::Scaleway,
+    about: "Scaleway Instance API v1: ordered accept/drop rules, default policies, stateless groups",
+    capabilities: &CAPS,
+    shape_keys: &[
+        &["security_groups", "rule", "rules", "direction"],
+        &["security_groups", "rule", "security_group", "direction"],
+    ],
+};
+
 impl Provider for Scaleway {
-    fn id(&self) -> ProviderId {
-        ProviderId::Scaleway
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 
-    fn about(&self) -> &'static str {
-        "Scaleway Instance API v1: ordered accept/drop rules, default policies, stateless groups"
-    }
-
-    fn capabilities(&self) -> &'static Capabilities {
-        &CAPS
-    }
-
-    fn import(
+    fn read(
         &self,
+        top: &TopLevel,
         text: &str,
         fmt: Format,
         options: &ImportOptions,
         report: &mut Report,
     ) -> Result<Document, Error> {
         let id = self.id();
-        let shapes: [&[&str]; 2] = [
-            &["security_groups", "rule", "rules", "direction"],
-            &["security_groups", "rule", "security_group", "direction"],
-        ];
-        let top = match read::start(self, text, fmt, options, report, &shapes)? {
-            read::Start::Envelope(doc) => return Ok(doc),
-            read::Start::Top(top) => top,
-        };
-        let groups = match &top {
+        let groups = match top {
             TopLevel::Scalar => return Err(Self::shape_error("found a single value")),
             TopLevel::Array => {
                 return Err(Self::shape_error(
