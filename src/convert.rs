@@ -315,6 +315,23 @@ pub fn convert_document(
     for group in &doc.groups {
         group.check()?;
     }
+    // Rules built past the constructors have no position yet: the report names each by its
+    // place in its group.
+    let numbered;
+    let doc = if doc
+        .groups
+        .iter()
+        .any(|g| g.rules.iter().any(|r| r.origin().index.is_none()))
+    {
+        let mut copy = doc.clone();
+        for group in &mut copy.groups {
+            group.number_rules();
+        }
+        numbered = copy;
+        &numbered
+    } else {
+        doc
+    };
     let mut stats = Stats::default();
     let report = Report::new(ProviderId::Canonical, to);
     let (outcome, report) = finish(doc, ProviderId::Canonical, to, options, &mut stats, report)?;
