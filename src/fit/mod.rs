@@ -64,7 +64,7 @@ fn fit_group(
     } else {
         group
     };
-    let mut ordered = order_rules(group);
+    let mut ordered = order_rules(group, caps);
     let default_rules = defaults::default_rules(group, gi, caps, report);
     ordered.extend(default_rules.iter());
     let levels = match levels::priority_levels(group, &ordered, caps) {
@@ -201,9 +201,11 @@ fn group_fields(group: &SecurityGroup, gi: usize, caps: &Capabilities, report: &
 
 /// The rules in the order the target evaluates them: a priority group's order made explicit
 /// (ascending priority, deny first at equal priority) for ordered targets.
-fn order_rules(group: &SecurityGroup) -> Vec<&Rule> {
+fn order_rules<'a>(group: &'a SecurityGroup, caps: &Capabilities) -> Vec<&'a Rule> {
     let mut rules: Vec<&Rule> = group.rules.iter().collect();
-    if group.evaluation == Evaluation::Priority {
+    // Priority order made explicit for targets with an order; an allow-only target keeps the
+    // input's order (order means nothing there).
+    if group.evaluation == Evaluation::Priority && caps.ordering != Ordering::None {
         rules.sort_by_key(|r| (r.priority().unwrap_or(u16::MAX), r.action() != Action::Deny));
     }
     rules
