@@ -230,7 +230,6 @@ pub struct Imported {
 pub fn import(text: &str, from: ProviderId, options: &Options) -> Result<Imported, Error> {
     let mut report = Report::new(from, from);
     let document = read(text, from, options, &mut report)?;
-    report.merge_repeats();
     Ok(Imported { document, report })
 }
 
@@ -405,7 +404,6 @@ fn finish(
         Ok(fitted) => fitted,
         Err(refusal) => {
             report.verdict = report.verdict.max(refusal.verdict());
-            report.merge_repeats();
             stats.entries = report.entries.len();
             return Ok((Err(refusal), report));
         }
@@ -431,7 +429,6 @@ fn finish(
     } else {
         None
     };
-    report.merge_repeats();
     stats.entries = report.entries.len();
     Ok((refusal.map_or(Ok(output), Err), report))
 }

@@ -209,7 +209,22 @@ pub struct Entry {
     /// A sentence for people (most are fixed sentences, shared rather than copied per
     /// entry).
     pub message: Cow<'static, str>,
+    /// Whether the values of `rules` went with each rule (not part of the entry's value).
+    #[serde(skip)]
+    spread: Spread,
 }
+
+/// Whether an entry's rules carry their own values: bookkeeping, equal whatever it holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spread(bool);
+
+impl PartialEq for Spread {
+    fn eq(&self, _: &Spread) -> bool {
+        true
+    }
+}
+
+impl Eq for Spread {}
 
 /// One of the rules an [`Entry`] is about, with its value where the rules' values differ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +267,62 @@ pub struct Report {
     /// counts them all.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub differences_truncated: bool,
+    /// Where the entries about rules are, by what they say, to merge repeats as they come.
+    #[serde(skip)]
+    said: Said,
+}
+
+/// The positions of entries about rules by a hash of (group, field, kind, message): not part
+/// of the report's value (equal reports may have been built differently).
+#[derive(Debug, Clone, Default)]
+struct Said(std::collections::HashMap<u64, Vec<usize>, foldhash::fast::FixedState>);
+
+impl PartialEq for Said {
+    fn eq(&self, _: &Said) -> bool {
+        true
+    }
+}
+
+impl Eq for Said {}
+
+impl Entry {
+    /// Whether `other` says the same as this entry, of another rule.
+    fn same_saying(&self, other: &Entry) -> bool {
+        self.group == other.group
+            && self.kind == other.kind
+            && self.field == other.field
+            && self.message == other.message
+            && self.path.is_none()
+    }
+
+    /// Add `rule` (with its `value`) to the rules this entry is about: the value stays on the
+    /// entry while every rule has the same one, else it goes with each rule.
+    fn add_rule(&mut self, rule: Origin, value: Option<String>) {
+        if let Some(first) = self.rule.take() {
+            self.rules.push(RuleValue {
+                origin: first,
+                value: None,
+            });
+        }
+        if !self.spread.0 && self.value == value {
+            self.rules.push(RuleValue {
+                origin: rule,
+                value: None,
+            });
+            return;
+        }
+        if !self.spread.0 {
+            self.spread.0 = true;
+            let common = self.value.take();
+            for r in &mut self.rules {
+                r.value.clone_from(&common);
+            }
+        }
+        self.rules.push(RuleValue {
+            origin: rule,
+            value,
+        });
+    }
 }
 
 impl Report {
@@ -266,6 +337,7 @@ impl Report {
             entries: Vec::new(),
             differences: Vec::new(),
             differences_truncated: false,
+            said: Said::default(),
         }
     }
 
@@ -289,6 +361,7 @@ impl Report {
             )),
             path: Some(path),
             value: None,
+            spread: Spread::default(),
         });
     }
 
@@ -301,6 +374,27 @@ impl Report {
             _ => Verdict::Exact,
         };
         self.verdict = self.verdict.max(v);
+        // The same said of another rule of the group: one entry listing the rules.
+        if entry.rule.is_some() && entry.path.is_none() {
+            use std::hash::BuildHasher;
+            let key = self.said.0.hasher().hash_one((
+                entry.group,
+                &entry.field,
+                entry.kind,
+                entry.message.as_ref(),
+            ));
+            let found = self.said.0.get(&key).and_then(|at| {
+                at.iter()
+                    .copied()
+                    .find(|&i| self.entries.get(i).is_some_and(|e| e.same_saying(&entry)))
+            });
+            if let Some(e) = found.and_then(|i| self.entries.get_mut(i)) {
+                let Entry { rule, value, .. } = entry;
+                e.add_rule(rule.unwrap_or_default(), value);
+                return;
+            }
+            self.said.0.entry(key).or_default().push(self.entries.len());
+        }
         let count = self.counts.entry(entry.kind).or_insert(0);
         *count = count.saturating_add(1);
         self.entries.push(entry);
@@ -322,76 +416,6 @@ impl Report {
             group,
             rule: None,
         }
-    }
-
-    /// Merge the entries that say the same thing (group, field, kind, message) about
-    /// different rules into one entry listing the rules, at the place of the first; the
-    /// value stays on the entry when every rule has the same one, else it goes with each
-    /// rule. The counts then count the merged entries.
-    pub(crate) fn merge_repeats(&mut self) {
-        type Key<'a> = (usize, &'a Field, Kind, &'a str);
-        let mut first: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
-        let mut leader: Vec<usize> = Vec::with_capacity(self.entries.len());
-        let mut size: Vec<usize> = vec![0; self.entries.len()];
-        for (i, e) in self.entries.iter().enumerate() {
-            let l = if e.rule.is_some() && e.path.is_none() {
-                *first
-                    .entry((e.group, &e.field, e.kind, e.message.as_ref()))
-                    .or_insert(i)
-            } else {
-                i
-            };
-            leader.push(l);
-            if let Some(n) = size.get_mut(l) {
-                *n = n.saturating_add(1);
-            }
-        }
-        drop(first);
-        if size.iter().all(|&n| n <= 1) {
-            return;
-        }
-        let mut out: Vec<Entry> = Vec::with_capacity(self.entries.len());
-        let mut placed: Vec<usize> = vec![0; self.entries.len()];
-        for (i, mut e) in std::mem::take(&mut self.entries).into_iter().enumerate() {
-            let l = leader.get(i).copied().unwrap_or(i);
-            let many = size.get(l).copied().unwrap_or(0) > 1;
-            if !many {
-                out.push(e);
-                continue;
-            }
-            let one = RuleValue {
-                origin: e.rule.take().unwrap_or_default(),
-                value: e.value.take(),
-            };
-            if l == i {
-                if let Some(p) = placed.get_mut(i) {
-                    *p = out.len();
-                }
-                e.rules.push(one);
-                out.push(e);
-            } else if let Some(target) = placed.get(l).and_then(|&p| out.get_mut(p)) {
-                target.rules.push(one);
-            }
-        }
-        for e in &mut out {
-            let same = e
-                .rules
-                .first()
-                .map(|r| r.value.clone())
-                .filter(|v| e.rules.iter().all(|r| &r.value == v));
-            if let Some(value) = same {
-                e.value = value;
-                for r in &mut e.rules {
-                    r.value = None;
-                }
-            }
-        }
-        self.counts.clear();
-        for e in &out {
-            let count = self.counts.entry(e.kind).or_insert(0);
-            *count = count.saturating_add(1);
-        }
-        self.entries = out;
     }
 
     /// How many entries of a kind.
@@ -462,6 +486,7 @@ impl EntryBuilder<'_> {
             path: None,
             value,
             message: message.into(),
+            spread: Spread::default(),
         });
     }
 }

@@ -96,7 +96,7 @@ pub mod strategies;
 pub struct Failure {
     pub code: u8,
     pub message: String,
-    pub report: Option<sgconv::Report>,
+    pub report: Option<Box<sgconv::Report>>,
 }
 
 impl Failure {
@@ -124,7 +124,7 @@ pub fn convert(
             Err(refusal) => Err(Failure {
                 code: 3,
                 message: format!("refused: {refusal}"),
-                report: Some(c.report.clone()),
+                report: Some(Box::new(c.report.clone())),
             }),
         },
         Err(e) => Err(Failure {
