@@ -2,6 +2,10 @@
 //! ([`allowed`]: each allow rule minus the deny rules evaluated before it, plus the default
 //! policy), with the indexes that keep this fast on large groups.
 
+// The sets of boxes below hash with foldhash, fixed seed: std's SipHash resists flooding,
+// which boxes hashed during one comparison do not need, at several times the cost.
+use foldhash::fast::FixedState;
+
 use super::boxes::{self, Label, PacketBox, all_addresses, subtract};
 use super::rule::for_each_rule_box;
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
@@ -268,10 +272,10 @@ impl Walk<'_> {
         // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
         // hash, containment only against boxes with every address (the costly ones, see
         // [`WideIndex`]).
-        let mut seen: Option<std::collections::HashSet<PacketBox, FxBuild>> = match self.dedup {
+        let mut seen: Option<std::collections::HashSet<PacketBox, FixedState>> = match self.dedup {
             Dedup::Always => Some(std::collections::HashSet::with_capacity_and_hasher(
                 self.boxes.len(),
-                FxBuild,
+                FixedState::default(),
             )),
             Dedup::FromFirstDeny => None,
         };
@@ -283,8 +287,10 @@ impl Walk<'_> {
                     if seen.is_none() {
                         // No deny so far: every piece is an allow box as it was, and those
                         // are the boxes `seen` would hold.
-                        let mut set =
-                            std::collections::HashSet::with_capacity_and_hasher(out.len(), FxBuild);
+                        let mut set = std::collections::HashSet::with_capacity_and_hasher(
+                            out.len(),
+                            FixedState::default(),
+                        );
                         set.extend(out.iter().map(|p| p.packets().clone()));
                         seen = Some(set);
                     }
@@ -335,7 +341,7 @@ impl Walk<'_> {
 /// grouped by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
 /// boxes past that).
 struct WideIndex<'a> {
-    by_labels: std::collections::HashMap<&'a [(Label, bool)], Vec<WideBox<'a>>, FxBuild>,
+    by_labels: std::collections::HashMap<&'a [(Label, bool)], Vec<WideBox<'a>>, FixedState>,
 }
 
 /// A box of a [`WideIndex`].
@@ -354,8 +360,8 @@ impl<'a> WideIndex<'a> {
         boxes: &'a [PacketBox],
         count: usize,
     ) -> WideIndex<'a> {
-        let mut by_labels: std::collections::HashMap<_, Vec<WideBox<'a>>, FxBuild> =
-            std::collections::HashMap::with_capacity_and_hasher(count, FxBuild);
+        let mut by_labels: std::collections::HashMap<_, Vec<WideBox<'a>>, FixedState> =
+            std::collections::HashMap::with_capacity_and_hasher(count, FixedState::default());
         if count > 0 {
             let mut start = 0usize;
             for (i, &(end, action)) in spans.iter().enumerate() {
@@ -416,67 +422,6 @@ impl<'a> WideIndex<'a> {
                 .collect();
             covered_by(&key)
         })
-    }
-}
-
-/// An FxHash-style hasher (one rotate, xor and multiply per word) for sets of boxes: std's
-/// SipHash resists flooding, which boxes hashed during one comparison do not need, at several
-/// times the cost.
-#[derive(Clone, Copy, Default)]
-struct FxBuild;
-
-impl std::hash::BuildHasher for FxBuild {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
-    }
-}
-
-/// The hasher of [`FxBuild`].
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let word = chunk
-                .iter()
-                .fold(0u64, |w, b| w.rotate_left(8) | u64::from(*b));
-            self.add(word);
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_u128(&mut self, i: u128) {
-        // The low and the high word.
-        self.add(u64::try_from(i & u128::from(u64::MAX)).unwrap_or(0));
-        self.add(u64::try_from(i.checked_shr(64).unwrap_or(0)).unwrap_or(0));
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(u64::try_from(i).unwrap_or(u64::MAX));
-    }
-    fn finish(&self) -> u64 {
-        // The words' differences sit in their high bits (network addresses end in zeros) and
-        // multiplying moves them only upwards; the table indexes by the low bits: fold the
-        // high half down (murmur3's finaliser, shortened).
-        let h = self.0;
-        let h = (h ^ h.checked_shr(32).unwrap_or(0)).wrapping_mul(0xd6_e8_fe_b8_66_59_fd_93);
-        h ^ h.checked_shr(32).unwrap_or(0)
     }
 }
 
