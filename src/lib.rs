@@ -59,9 +59,11 @@ mod verify;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use caps::{
-    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, TextLimit,
-};
+pub use caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+// Documented once, at `model::PlatformBlock`: its defining module (`model/group.rs`) is
+// private, so rustdoc would otherwise copy the whole page here.
+#[doc(no_inline)]
+pub use caps::PlatformBlock;
 pub use codec::Format;
 pub use convert::{
     Converted, Imported, Options, Stage, Stats, convert, convert_document, convert_owned, import,

@@ -2,8 +2,9 @@
 //! it allows. A stateless group converted to an always-stateful target gains exactly those
 //! replies it did not already allow.
 
+use super::allowed::allowed_set;
 use super::boxes::{ALL_ICMP, ALL_PORTS, PacketBox};
-use super::{allowed_set, set_minus};
+use super::minus::set_minus;
 use crate::model::{Direction, SecurityGroup};
 
 /// The packets that making `group` stateful would add: every reply of an allowed flow that

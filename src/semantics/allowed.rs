@@ -1,0 +1,437 @@
+//! What a group allows: its rules in evaluation order and the pieces of its allowed set
+//! ([`allowed`]: each allow rule minus the deny rules evaluated before it, plus the default
+//! policy), with the indexes that keep this fast on large groups.
+
+// The sets of boxes below hash with foldhash, fixed seed: std's SipHash resists flooding,
+// which boxes hashed during one comparison do not need, at several times the cost.
+use foldhash::fast::FixedState;
+
+use super::boxes::{self, Label, PacketBox, all_addresses, subtract};
+use super::rule::for_each_rule_box;
+use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
+
+/// Where an allowed piece comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The allow rule at this index of the group's `rules`.
+    Rule(usize),
+    /// The group's accept-by-default policy for a direction.
+    Default(Direction),
+}
+
+/// A piece of a group's allowed set and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Where it comes from.
+    pub source: Source,
+    /// The packets.
+    pub packets: PacketBox,
+}
+
+/// The rules of a group in evaluation order, with their indices: priority ascending, deny
+/// before allow at equal priority (stable) for [`Evaluation::Priority`]; list order
+/// otherwise. A rule without priority in a priority group goes last.
+pub fn evaluation_order(group: &SecurityGroup) -> Vec<(usize, &Rule)> {
+    let mut rules: Vec<(usize, &Rule)> = group.rules.iter().enumerate().collect();
+    if group.evaluation == Evaluation::Priority {
+        rules.sort_by_key(|(_, r)| (r.priority().unwrap_or(u16::MAX), r.action() != Action::Deny));
+    }
+    rules
+}
+
+/// What a group allows, as pieces that may overlap (their union is the set).
+///
+/// - AllowOnly: the union of the allow rules (default deny, deny rules ignored);
+/// - Priority / FirstMatch: each allow rule minus the deny rules evaluated before it, plus,
+///   for a direction whose default is allow, every packet minus all deny rules.
+///
+/// Disabled rules match nothing.
+pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
+    allowed_bounded(group, usize::MAX).unwrap_or_default()
+}
+
+/// [`allowed`], giving up (`None`) as soon as there are more than `max_pieces` pieces, so a
+/// caller with a budget never builds a huge set.
+pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<Piece>> {
+    allowed_with(group, max_pieces, Dedup::Always, |source, packets| Piece {
+        source,
+        packets,
+    })
+}
+
+/// Whether [`allowed_with`] drops exact duplicates of earlier allow boxes from the start or
+/// only once there are deny rules to subtract.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dedup {
+    /// From the first rule: every piece is listed once ([`allowed_bounded`]'s list).
+    Always,
+    /// From the first deny rule on. Before it a duplicate is an exact copy of an earlier
+    /// piece (nothing is subtracted yet), so the set of pieces is the same: for callers that
+    /// sort and deduplicate anyway. Such callers also get the pieces in no particular order.
+    FromFirstDeny,
+}
+
+/// What [`allowed_with`] lists: a piece with or without its source.
+trait Listed {
+    fn packets(&self) -> &PacketBox;
+}
+
+impl Listed for Piece {
+    fn packets(&self) -> &PacketBox {
+        &self.packets
+    }
+}
+
+impl Listed for PacketBox {
+    fn packets(&self) -> &PacketBox {
+        self
+    }
+}
+
+/// One rule of an ordered group, for [`allowed_with`]: its place in evaluation order and
+/// where its boxes are.
+#[derive(Clone, Copy)]
+struct Ranked {
+    /// Sort key for [`Evaluation::Priority`]: priority (none last), then deny first.
+    key: (u16, bool),
+    /// Index in the group's rules (the tie-break, as in a stable sort).
+    index: usize,
+    action: Action,
+    /// The rule's boxes: `boxes[start..end]`.
+    start: usize,
+    end: usize,
+}
+
+/// [`allowed_bounded`], each piece made by `make`.
+fn allowed_with<P: Listed>(
+    group: &SecurityGroup,
+    max_pieces: usize,
+    dedup: Dedup,
+    make: impl Fn(Source, PacketBox) -> P,
+) -> Option<Vec<P>> {
+    // Room for one box per rule and a quarter more (rules with several port ranges): growing
+    // a list this long copies it.
+    let room = group
+        .rules
+        .len()
+        .saturating_add(group.rules.len().checked_div(4).unwrap_or(0));
+    let mut out: Vec<P> = Vec::new();
+    if group.evaluation == Evaluation::AllowOnly {
+        out.reserve(room);
+        for (i, rule) in group.rules.iter().enumerate() {
+            if rule.action() == Action::Allow {
+                for_each_rule_box(rule, |packets| out.push(make(Source::Rule(i), packets)));
+            }
+            if out.len() > max_pieces {
+                return None;
+            }
+        }
+        return Some(out);
+    }
+    // Every rule's boxes, read in list order: the rules themselves are read once, in the
+    // order they lie in memory (in evaluation order, reading them would jump about a large
+    // list).
+    let mut boxes: Vec<PacketBox> = Vec::with_capacity(room);
+    let mut rules: Vec<Ranked> = Vec::with_capacity(group.rules.len());
+    // In list order: where each rule's boxes end, and its action.
+    let mut spans: Vec<(usize, Action)> = Vec::with_capacity(group.rules.len());
+    let mut any_deny = false;
+    let mut wide = 0usize;
+    for (index, rule) in group.rules.iter().enumerate() {
+        let action = rule.action();
+        let start = boxes.len();
+        for_each_rule_box(rule, |b| {
+            match action {
+                Action::Deny => any_deny = true,
+                Action::Allow => {
+                    if b.addresses == all_addresses(b.family) {
+                        wide = wide.saturating_add(1);
+                    }
+                }
+            }
+            boxes.push(b);
+        });
+        rules.push(Ranked {
+            key: (rule.priority().unwrap_or(u16::MAX), action != Action::Deny),
+            index,
+            action,
+            start,
+            end: boxes.len(),
+        });
+        spans.push((boxes.len(), action));
+    }
+    if group.evaluation == Evaluation::Priority {
+        // The same order as [`evaluation_order`]'s stable sort.
+        rules.sort_unstable_by_key(|r| (r.key, r.index));
+    }
+    // Each rule's place in evaluation order, by index (only wanted with wide boxes).
+    let mut rank: Vec<usize> = Vec::new();
+    if wide > 0 {
+        rank.resize(rules.len(), 0);
+        for (place, r) in rules.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(r.index) {
+                *slot = place;
+            }
+        }
+    }
+    let mut denies: Vec<PacketBox> = Vec::new();
+    out.reserve(boxes.len());
+    if dedup == Dedup::FromFirstDeny && !any_deny {
+        allowed_unordered(&spans, &rank, boxes, wide, &make, &mut out);
+    } else {
+        let wide = WideIndex::new(&spans, &rank, &boxes, wide);
+        let order = Walk {
+            rules: &rules,
+            boxes: &boxes,
+            wide: &wide,
+            dedup,
+            max_pieces,
+        };
+        order.run(&make, &mut denies, &mut out);
+    }
+    if out.len() > max_pieces {
+        return None;
+    }
+    for direction in [Direction::Ingress, Direction::Egress] {
+        if group.default_action(direction) == Action::Allow {
+            let all = Family::BOTH.map(|f| PacketBox::universe(direction, f));
+            out.extend(
+                subtract(all, &denies)
+                    .into_iter()
+                    .map(|packets| make(Source::Default(direction), packets)),
+            );
+        }
+    }
+    (out.len() <= max_pieces).then_some(out)
+}
+
+/// The allow pieces of an ordered group without deny rules, for [`Dedup::FromFirstDeny`]:
+/// every allow box but those inside a box with every address of a rule evaluated earlier
+/// (the ones [`Walk`] skips). `spans`: where each rule's boxes end, in list order; `rank`:
+/// each rule's place in evaluation order, when `wide` of the boxes have every address.
+/// Nothing is subtracted, so the boxes are taken in list order.
+fn allowed_unordered<P>(
+    spans: &[(usize, Action)],
+    rank: &[usize],
+    boxes: Vec<PacketBox>,
+    wide: usize,
+    make: &impl Fn(Source, PacketBox) -> P,
+    out: &mut Vec<P>,
+) {
+    // The positions of the boxes an earlier wide box covers, ascending.
+    let mut covered: Vec<usize> = Vec::new();
+    if wide > 0 {
+        let index = WideIndex::new(spans, rank, &boxes, wide);
+        let mut start = 0usize;
+        for (i, &(end, _)) in spans.iter().enumerate() {
+            let place = rank.get(i).copied().unwrap_or(usize::MAX);
+            for (at, b) in boxes.get(start..end).unwrap_or_default().iter().enumerate() {
+                if index.covers(b, place) {
+                    covered.push(start.saturating_add(at));
+                }
+            }
+            start = end;
+        }
+    }
+    let mut covered = covered.into_iter().peekable();
+    let mut boxes = boxes.into_iter().enumerate();
+    let mut start = 0usize;
+    for (i, &(end, _)) in spans.iter().enumerate() {
+        for (at, b) in boxes.by_ref().take(end.saturating_sub(start)) {
+            if covered.next_if_eq(&at).is_none() {
+                out.push(make(Source::Rule(i), b));
+            }
+        }
+        start = end;
+    }
+}
+
+/// The ordered walk of [`allowed_with`]: each allow rule's boxes, but those already
+/// allowed, minus the deny boxes before it.
+struct Walk<'a> {
+    /// The rules, in evaluation order.
+    rules: &'a [Ranked],
+    /// Their boxes.
+    boxes: &'a [PacketBox],
+    /// Their allow boxes with every address.
+    wide: &'a WideIndex<'a>,
+    dedup: Dedup,
+    /// Stop once there are more pieces.
+    max_pieces: usize,
+}
+
+impl Walk<'_> {
+    /// Append the pieces to `out`, leaving the deny boxes in `denies`.
+    fn run<P: Listed>(
+        &self,
+        make: &impl Fn(Source, PacketBox) -> P,
+        denies: &mut Vec<PacketBox>,
+        out: &mut Vec<P>,
+    ) {
+        // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
+        // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
+        // hash, containment only against boxes with every address (the costly ones, see
+        // [`WideIndex`]).
+        let mut seen: Option<std::collections::HashSet<PacketBox, FixedState>> = match self.dedup {
+            Dedup::Always => Some(std::collections::HashSet::with_capacity_and_hasher(
+                self.boxes.len(),
+                FixedState::default(),
+            )),
+            Dedup::FromFirstDeny => None,
+        };
+        let mut fresh: Vec<PacketBox> = Vec::new();
+        for (place, r) in self.rules.iter().enumerate() {
+            let rule = self.boxes.get(r.start..r.end).unwrap_or_default();
+            match r.action {
+                Action::Deny => {
+                    if seen.is_none() {
+                        // No deny so far: every piece is an allow box as it was, and those
+                        // are the boxes `seen` would hold.
+                        let mut set = std::collections::HashSet::with_capacity_and_hasher(
+                            out.len(),
+                            FixedState::default(),
+                        );
+                        set.extend(out.iter().map(|p| p.packets().clone()));
+                        seen = Some(set);
+                    }
+                    denies.extend(rule.iter().cloned());
+                }
+                Action::Allow => {
+                    fresh.clear();
+                    fresh.extend(
+                        rule.iter()
+                            .filter(|b| {
+                                !seen.as_ref().is_some_and(|s| s.contains(*b))
+                                    && !self.wide.covers(b, place)
+                            })
+                            .cloned(),
+                    );
+                    if let Some(seen) = seen.as_mut() {
+                        seen.extend(fresh.iter().cloned());
+                    }
+                    let i = r.index;
+                    if denies.is_empty() {
+                        out.extend(
+                            fresh
+                                .drain(..)
+                                .map(|packets| make(Source::Rule(i), packets)),
+                        );
+                    } else {
+                        out.extend(
+                            subtract(fresh.drain(..), denies)
+                                .into_iter()
+                                .map(|packets| make(Source::Rule(i), packets)),
+                        );
+                    }
+                }
+            }
+            if out.len() > self.max_pieces {
+                return;
+            }
+        }
+    }
+}
+
+/// The allow boxes with every address, each with its rule's place in evaluation order, for
+/// "is this box inside one of an earlier rule" (see [`Walk`]). A box inside one that is
+/// itself inside an earlier one is inside that one too: testing against all of them, skipped
+/// or not, gives the same answer as testing against those kept.
+///
+/// Only a box whose label constraints are a subset of `b`'s can cover `b`: the boxes are
+/// grouped by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
+/// boxes past that).
+struct WideIndex<'a> {
+    by_labels: std::collections::HashMap<&'a [(Label, bool)], Vec<WideBox<'a>>, FixedState>,
+}
+
+/// A box of a [`WideIndex`].
+struct WideBox<'a> {
+    /// Its rule's place in evaluation order.
+    place: usize,
+    packets: &'a PacketBox,
+}
+
+impl<'a> WideIndex<'a> {
+    /// The `count` allow boxes with every address out of `boxes`: rule `i`'s end where
+    /// `spans[i]` says, its place in evaluation order at `rank[i]`.
+    fn new(
+        spans: &[(usize, Action)],
+        rank: &[usize],
+        boxes: &'a [PacketBox],
+        count: usize,
+    ) -> WideIndex<'a> {
+        let mut by_labels: std::collections::HashMap<_, Vec<WideBox<'a>>, FixedState> =
+            std::collections::HashMap::with_capacity_and_hasher(count, FixedState::default());
+        if count > 0 {
+            let mut start = 0usize;
+            for (i, &(end, action)) in spans.iter().enumerate() {
+                let rule = boxes.get(start..end).unwrap_or_default();
+                start = end;
+                let Some(&place) = rank.get(i) else {
+                    continue;
+                };
+                if action != Action::Allow {
+                    continue;
+                }
+                for b in rule {
+                    if b.addresses == all_addresses(b.family) {
+                        by_labels
+                            .entry(b.labels.as_slice())
+                            .or_default()
+                            .push(WideBox { place, packets: b });
+                    }
+                }
+            }
+        }
+        WideIndex { by_labels }
+    }
+
+    /// Whether a box of a rule at a place before `before` covers `b`.
+    fn covers(&self, b: &PacketBox, before: usize) -> bool {
+        if self.by_labels.is_empty() {
+            return false;
+        }
+        let covered = |entries: &Vec<WideBox<'_>>| {
+            entries
+                .iter()
+                .any(|w| w.place < before && w.packets.covers(b))
+        };
+        let n = b.labels.len();
+        if n > 4 {
+            return self.by_labels.values().any(covered);
+        }
+        let covered_by = |key: &[(Label, bool)]| self.by_labels.get(key).is_some_and(covered);
+        let subsets = u32::try_from(n)
+            .ok()
+            .and_then(|n| 1u32.checked_shl(n))
+            .unwrap_or(1);
+        (0u32..subsets).any(|mask| {
+            // No label or all of them: a slice of `b`'s own (no copy of the labels).
+            if mask == 0 {
+                return covered_by(&[]);
+            }
+            if usize::try_from(mask.count_ones()) == Ok(n) {
+                return covered_by(&b.labels);
+            }
+            let key: Vec<(Label, bool)> = b
+                .labels
+                .iter()
+                .zip(0u32..)
+                .filter(|(_, i)| mask.checked_shr(*i).is_some_and(|m| m & 1 == 1))
+                .map(|(l, _)| l.clone())
+                .collect();
+            covered_by(&key)
+        })
+    }
+}
+
+/// What a group allows as sorted, distinct boxes.
+pub(super) fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
+    // The boxes of `allowed` without their sources (duplicates go with the dedup below).
+    let mut s: Vec<PacketBox> =
+        allowed_with(g, usize::MAX, Dedup::FromFirstDeny, |_, packets| packets).unwrap_or_default();
+    // Equal boxes are identical: an unstable sort gives the same list.
+    boxes::sort_boxes(&mut s);
+    s.dedup();
+    s
+}

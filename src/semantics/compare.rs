@@ -1,0 +1,130 @@
+//! How two groups or documents differ: the [`Difference`]s between their packet sets and
+//! the [`Verdict`] they amount to.
+
+use serde::Serialize;
+
+use super::allowed::allowed_set;
+use super::boxes::PacketBox;
+use super::display::describe;
+use super::minus::set_minus_limited;
+use super::verdict::Verdict;
+use crate::model::{Document, SecurityGroup};
+
+/// One box of packets that two groups treat differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Difference {
+    /// Index of the group in the documents.
+    pub group: usize,
+    /// `narrowed`: allowed by the first group (the source), denied by the second (the
+    /// target); `widened`: the other way round.
+    pub change: Verdict,
+    /// The packets, readable (`ingress tcp 22 from 0.0.0.0/0`).
+    pub packets: String,
+    /// The same packets as a box, for programs (not serialised).
+    #[serde(skip)]
+    pub packet_box: Option<PacketBox>,
+}
+
+impl Difference {
+    /// The packets and what happened to them, in one line.
+    pub fn sentence(&self) -> String {
+        match self.change {
+            Verdict::Widened => format!("{} — denied before, allowed now", self.packets),
+            _ => format!("{} — allowed before, denied now", self.packets),
+        }
+    }
+}
+
+/// The packets `a` allows and `b` does not (`narrowed`), and those `b` allows and `a` does
+/// not (`widened`), for group `index`.
+pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Difference> {
+    let mut out = Vec::new();
+    compare_sets_into(
+        index,
+        &allowed_set(a),
+        &allowed_set(b),
+        true,
+        usize::MAX,
+        &mut out,
+    );
+    out
+}
+
+/// [`compare`] on two allowed sets.
+pub fn compare_sets(index: usize, a: &[PacketBox], b: &[PacketBox]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    compare_sets_into(index, a, b, false, usize::MAX, &mut out);
+    out
+}
+
+/// [`compare_sets`], appending to `out` while it holds fewer than `limit` differences
+/// (describing a box costs more than finding it); returns the verdict of all of them.
+/// `sorted`: both sets are known to be sorted (as [`allowed_set`]s are).
+fn compare_sets_into(
+    index: usize,
+    a: &[PacketBox],
+    b: &[PacketBox],
+    sorted: bool,
+    limit: usize,
+    out: &mut Vec<Difference>,
+) -> Verdict {
+    let mut verdict = Verdict::Exact;
+    for (change, (from, to)) in [(Verdict::Narrowed, (a, b)), (Verdict::Widened, (b, a))] {
+        let room = limit.saturating_sub(out.len());
+        let (any, only) = set_minus_limited(from, to, sorted, room);
+        if any {
+            verdict = verdict.max(change);
+        }
+        out.extend(only.into_iter().map(|packet_box| Difference {
+            group: index,
+            change,
+            packets: describe(&packet_box),
+            packet_box: Some(packet_box),
+        }));
+    }
+    verdict
+}
+
+/// [`compare_documents`] keeping (and describing) only the first `limit` differences; the
+/// verdict counts them all.
+pub fn compare_documents_limited(
+    a: &Document,
+    b: &Document,
+    limit: usize,
+) -> (Verdict, Vec<Difference>) {
+    let empty = SecurityGroup::empty();
+    let n = a.groups.len().max(b.groups.len());
+    let mut out = Vec::new();
+    let mut verdict = Verdict::Exact;
+    for i in 0..n {
+        let a = allowed_set(a.groups.get(i).unwrap_or(&empty));
+        let b = allowed_set(b.groups.get(i).unwrap_or(&empty));
+        verdict = verdict.max(compare_sets_into(i, &a, &b, true, limit, &mut out));
+    }
+    (verdict, out)
+}
+
+/// Compare two documents group by group (a group missing on one side allows nothing).
+pub fn compare_documents(a: &Document, b: &Document) -> Vec<Difference> {
+    let empty = SecurityGroup::empty();
+    let n = a.groups.len().max(b.groups.len());
+    (0..n)
+        .flat_map(|i| {
+            compare(
+                i,
+                a.groups.get(i).unwrap_or(&empty),
+                b.groups.get(i).unwrap_or(&empty),
+            )
+        })
+        .collect()
+}
+
+/// The verdict the differences amount to.
+pub fn verdict(differences: &[Difference]) -> Verdict {
+    differences
+        .iter()
+        .map(|d| d.change)
+        .max()
+        .unwrap_or(Verdict::Exact)
+}
