@@ -34,9 +34,10 @@
 //!   only carves an exception out of them, so its meaning rests on the order) is
 //!   *conflicting* at severity `info`.
 //! - **unmatchable**: a rule that matches no packet on its own (Batfish's
-//!   `INDEPENDENTLY_UNMATCHABLE`): ICMP on an IPv6 rule or ICMPv6 on an IPv4 rule. A disabled
-//!   rule matches nothing too, but it is switched off on purpose: it is reported at severity
-//!   `info`.
+//!   `INDEPENDENTLY_UNMATCHABLE`). Decided: a disabled rule is one (it matches nothing), at
+//!   severity `info`, since it is switched off on purpose; a rule whose packets cannot exist
+//!   (ICMP over IPv6, ICMPv6 over IPv4: [`crate::semantics::impossible`]) is one at `low`,
+//!   though the model refuses such rules today.
 //! - **redundant**: removing the rule alone changes nothing (the packets it decides get the
 //!   same fate from later rules or the default policy). Each finding is about that rule
 //!   alone: two rules that cover each other are both redundant, not both removable.

@@ -299,9 +299,10 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
                 FindingKind::Conflicting,
                 Severity::Info,
                 format!(
-                    "{name} only denies packets that {} evaluated after it would allow: it carves an \
-                     exception out of them, so its meaning rests on the order",
-                    rule_list(&related)
+                    "{name} only denies packets that {} (evaluated after it) would allow: it carves \
+                     an exception out of {}, so its meaning rests on the order",
+                    rule_list(&related),
+                    agree(&related, "it", "them")
                 ),
             );
             f.related = related;
