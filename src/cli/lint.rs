@@ -69,6 +69,10 @@ pub(crate) struct LintArgs {
     /// The quota of rules per group [default: the provider's].
     #[arg(long, value_name = "N")]
     max_rules: Option<usize>,
+    /// The most pieces one rule may be cut into while judging shadowing and redundancy; a
+    /// rule past it is not judged (counted on the last line) [default: 4096].
+    #[arg(long, value_name = "N")]
+    max_pieces: Option<usize>,
     #[command(flatten)]
     input: ImportArgs,
 }
@@ -80,7 +84,8 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
         .with_import(args.input.import_options());
     let config = LintConfig::default()
         .with_trusted(args.trusted.clone())
-        .with_max_rules(args.max_rules);
+        .with_max_rules(args.max_rules)
+        .with_max_pieces(args.max_pieces);
     let mut done: Vec<(String, Linted)> = Vec::new();
     for path in &args.inputs {
         let text = match read_input(Some(path)) {

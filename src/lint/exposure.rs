@@ -226,7 +226,23 @@ fn widest(spans: Vec<Span<u128>>, public: &[Span<u128>]) -> Option<Span<u128>> {
 /// Exposure findings of group `gi`.
 pub(super) fn check(gi: usize, group: &SecurityGroup, config: &LintConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    let pieces = semantics::allowed(group);
+    // Packets from a public address that is in no remote group: rules naming a group match
+    // none of them, so the set is the one of the group without those rules (and computing
+    // it never cuts "not a member of G" pieces, which a list of many group rules multiplies).
+    let kept: Vec<usize> = (0..group.rules.len())
+        .filter(|i| {
+            group
+                .rules
+                .get(*i)
+                .is_some_and(|r| semantics::label_of(r.remote()).is_none())
+        })
+        .collect();
+    let pieces = if kept.len() == group.rules.len() {
+        semantics::allowed(group)
+    } else {
+        let plain = kept.iter().filter_map(|i| group.rules.get(*i)).cloned();
+        semantics::allowed(&group.with_rules(plain.collect()))
+    };
     for family in Family::BOTH {
         // Inbound pieces of the family from addresses (a remote group is not the internet).
         let mine: Vec<&Piece> = pieces
@@ -256,7 +272,7 @@ pub(super) fn check(gi: usize, group: &SecurityGroup, config: &LintConfig) -> Ve
                     gi,
                     String::new(),
                 );
-                let by = sources(gi, group, &mine, &witness, &mut f);
+                let by = sources(&kept, group, &mine, &witness, &mut f);
                 f.message = format!(
                     "every {} port is reachable from public addresses ({by})",
                     name(protocol)
@@ -277,7 +293,7 @@ pub(super) fn check(gi: usize, group: &SecurityGroup, config: &LintConfig) -> Ve
                 let witness = query(family, check.protocol, Span::one(*port), span);
                 let mut f =
                     Finding::new("", FindingKind::Exposed, check.severity, gi, String::new());
-                let by = sources(gi, group, &mine, &witness, &mut f);
+                let by = sources(&kept, group, &mine, &witness, &mut f);
                 f.message = format!(
                     "{} ({} {port}) is reachable from public addresses ({by})",
                     check.name,
@@ -313,9 +329,10 @@ fn name(protocol: u8) -> String {
         .map_or_else(|| format!("protocol {protocol}"), str::to_owned)
 }
 
-/// Fill `f.rules` with the rules whose pieces meet `witness`, and say who allows it.
+/// Fill `f.rules` with the rules whose pieces meet `witness` (a piece's rule is `kept[i]` of
+/// the group), and say who allows it.
 fn sources(
-    _gi: usize,
+    kept: &[usize],
     group: &SecurityGroup,
     pieces: &[&Piece],
     witness: &PacketBox,
@@ -328,7 +345,7 @@ fn sources(
             continue;
         }
         match p.source {
-            Source::Rule(i) => rules.push(i),
+            Source::Rule(i) => rules.extend(kept.get(i)),
             Source::Default(_) => default = true,
         }
     }

@@ -24,6 +24,10 @@ pub(super) struct Locator<'a> {
     text: &'a str,
     json: bool,
     groups: Vec<Rules>,
+    /// The offsets of the items of each list asked about, by the list's path.
+    items: std::cell::RefCell<std::collections::HashMap<String, Vec<usize>>>,
+    /// The offsets of the text's newlines.
+    newlines: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> Locator<'a> {
@@ -44,6 +48,8 @@ impl<'a> Locator<'a> {
             text,
             json: format == Format::Json,
             groups,
+            items: std::cell::RefCell::default(),
+            newlines: std::cell::OnceCell::new(),
         }
     }
 
@@ -56,18 +62,35 @@ impl<'a> Locator<'a> {
         }
     }
 
-    /// The 1-based line of the value at `path` (JSON text only).
+    /// The 1-based line of the value at `path` (JSON text only). The items of a list are
+    /// found in one pass over it, kept for the next path into the same list.
     pub(super) fn line(&self, path: &str) -> Option<usize> {
         if !self.json {
             return None;
         }
-        let at = find(self.text, &segments(path)?)?;
-        let before = self.text.get(..at)?;
-        Some(
-            memchr::memchr_iter(b'\n', before.as_bytes())
-                .count()
-                .saturating_add(1),
-        )
+        let mut segs = segments(path)?;
+        let at = match segs.pop() {
+            Some(Seg::Index(n)) => {
+                let mut cache = self.items.borrow_mut();
+                let key = path
+                    .rsplit_once('[')
+                    .map_or("", |(prefix, _)| prefix)
+                    .to_owned();
+                let items = cache
+                    .entry(key)
+                    .or_insert_with(|| items(self.text, &segs).unwrap_or_default());
+                *items.get(n)?
+            }
+            Some(last) => {
+                segs.push(last);
+                find(self.text, &segs)?
+            }
+            None => find(self.text, &segs)?,
+        };
+        let newlines = self
+            .newlines
+            .get_or_init(|| memchr::memchr_iter(b'\n', self.text.as_bytes()).collect());
+        Some(newlines.partition_point(|n| *n < at).saturating_add(1))
     }
 }
 
@@ -236,6 +259,28 @@ fn find(text: &str, path: &[Seg]) -> Option<usize> {
     }
     s.ws();
     Some(s.i)
+}
+
+/// The byte offsets of the items of the list at `path` in JSON `text`.
+fn items(text: &str, path: &[Seg]) -> Option<Vec<usize>> {
+    let mut s = Scan {
+        b: text.as_bytes(),
+        i: find(text, path)?,
+    };
+    s.eat(b'[')?;
+    let mut out = Vec::new();
+    loop {
+        s.ws();
+        if s.peek()? == b']' {
+            return Some(out);
+        }
+        out.push(s.i);
+        s.value()?;
+        s.ws();
+        if s.eat(b',').is_none() {
+            return Some(out);
+        }
+    }
 }
 
 /// A cursor over JSON text that skips what it is not asked about.

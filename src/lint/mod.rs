@@ -46,9 +46,13 @@
 //! - **unread**: part of the input was not read, so the findings rest on the rest.
 //!
 //! Cost: one pass over the rules in evaluation order. Each rule is cut only by the rules whose
-//! boxes overlap it (found through an index by direction, family, protocol and address), so a
-//! group of n rules costs about n log n plus the overlapping pairs. A rule whose cut would
-//! make more than [`LintConfig::max_pieces`] pieces is not judged (counted in
+//! boxes overlap it (found through an index by direction, family, protocol and address), and
+//! only by earlier rules that name no remote group other than its own (a rule "from members
+//! of G" never covers the packets from addresses in no group, so leaving it out keeps the
+//! shadowing test exact); exposure is judged on the rules that name no group, for the same
+//! reason. A group of n rules costs about n log n plus the overlapping pairs, which grow
+//! with n² where many rules overlap (random /8 prefixes do). A rule whose cut would make
+//! more than [`LintConfig::max_pieces`] pieces is not judged (counted in
 //! [`Linted::skipped`]).
 
 mod exposure;
@@ -263,6 +267,13 @@ impl LintConfig {
     /// Set [`LintConfig::checks`].
     pub fn with_checks(mut self, checks: Vec<PortCheck>) -> LintConfig {
         self.checks = checks;
+        self
+    }
+    /// Set [`LintConfig::max_pieces`] (`None` keeps the default).
+    pub fn with_max_pieces(mut self, max: Option<usize>) -> LintConfig {
+        if let Some(max) = max {
+            self.max_pieces = max;
+        }
         self
     }
     /// Set [`LintConfig::max_rules`].

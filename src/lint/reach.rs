@@ -118,10 +118,23 @@ fn walk(
         let Some(e) = entries.get(*id) else {
             continue;
         };
-        if !pieces.iter().any(|p| p.overlaps(&e.bx)) {
+        // Cut in place: pieces the entry misses stay where they are.
+        let mut hit = false;
+        let mut i = 0usize;
+        let mut cut: Vec<PacketBox> = Vec::new();
+        while let Some(p) = pieces.get(i) {
+            if p.overlaps(&e.bx) {
+                hit = true;
+                let p = pieces.swap_remove(i);
+                cut.extend(p.minus(&e.bx));
+            } else {
+                i = i.saturating_add(1);
+            }
+        }
+        if !hit {
             continue;
         }
-        pieces = semantics::subtract(pieces, std::slice::from_ref(&e.bx));
+        pieces.append(&mut cut);
         if pieces.len() > max {
             return None;
         }
@@ -229,7 +242,18 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
             .map(|e| e.bx.clone())
             .collect();
         let action = rule.action();
-        let earlier = index.near_all(&mine, |r| r < rank);
+        // Only earlier boxes whose groups are among the rule's can cover it: a box "from
+        // members of G" leaves the packets from addresses in no group, and those are in
+        // every box of the rule (its only labels are its own remote group). Leaving the
+        // others out keeps the test exact and makes `rest` a superset of what the rule
+        // decides, which keeps the redundancy test below sound (it may miss, never invent).
+        let own = mine.first().map(|b| b.labels.clone()).unwrap_or_default();
+        let mut earlier = index.near_all(&mine, |r| r < rank);
+        earlier.retain(|id| {
+            entries
+                .get(*id)
+                .is_some_and(|e| e.bx.labels.iter().all(|l| own.contains(l)))
+        });
         let mut blockers: Vec<usize> = Vec::new();
         let Some(rest) = walk(mine.clone(), &earlier, &entries, max_pieces, |e| {
             blockers.push(e.rank);
@@ -245,7 +269,18 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
             continue;
         }
         // The packets this rule decides: without it, the later rules or the default would.
-        let later = index.near_all(&rest, |r| r > rank);
+        // For an allow rule, later allow rules from a remote group only ever mark packets
+        // "same" where a rule without a group must too (the packets from addresses in no
+        // group decide redundancy); leaving them out can only turn a redundant rule into a
+        // missed finding.
+        let mut later = index.near_all(&rest, |r| r > rank);
+        if action == Action::Allow {
+            later.retain(|id| {
+                entries
+                    .get(*id)
+                    .is_some_and(|e| e.bx.labels.is_empty() || e.action != action)
+            });
+        }
         let mut same: Vec<usize> = Vec::new();
         let mut opposite: Vec<usize> = Vec::new();
         let Some(left) = walk(rest.clone(), &later, &entries, max_pieces, |e| {
