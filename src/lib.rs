@@ -52,6 +52,7 @@ mod providers;
 // Layer 4: the pipeline.
 mod convert;
 mod diff;
+pub mod lint;
 mod verify;
 
 /// The README's examples, run as doctests so they stay true.
@@ -72,6 +73,7 @@ pub use diff::{Diff, DiffBox, DiffSide, GroupPair, Pairing, diff, diff_documents
 pub use error::{Error, Location};
 pub use id::{ProviderId, UnknownProvider};
 pub use ipnet;
+pub use lint::lint;
 pub use model::Document;
 pub use output::Output;
 pub use providers::{CANONICAL_VERSION, ExportOptions, ImportOptions};

@@ -49,7 +49,7 @@ const LAYERS: &[(u8, &[&str])] = &[
     (1, &["semantics"]),
     (2, &["codec", "error", "output", "report"]),
     (3, &["fit", "providers"]),
-    (4, &["convert", "diff", "verify"]),
+    (4, &["convert", "diff", "lint", "verify"]),
 ];
 
 /// The crate root (`lib.rs`): the facade, at the top of the pipeline layer.
@@ -112,6 +112,11 @@ const WITHIN_LAYER: &[(&str, &str, &str)] = &[
         "diff",
         "convert",
         "diff reads both documents with convert's import",
+    ),
+    (
+        "lint",
+        "convert",
+        "lint reads the document with convert's import",
     ),
     (ROOT, "*", "the facade re-exports the pipeline"),
 ];

@@ -4,6 +4,7 @@
 mod args;
 mod diff;
 mod io;
+mod lint;
 mod providers;
 mod render;
 
@@ -31,6 +32,9 @@ enum Command {
     /// Compare what two documents allow (any providers): exit 0 equal, 1 different, 2 usage
     /// or bad input, 3 parts not read.
     Diff(diff::DiffArgs),
+    /// Findings about what groups allow (exposed ports, shadowed, redundant and conflicting
+    /// rules, quotas): exit 0 none at or above --fail-on, 1 some, 2 usage or bad input.
+    Lint(lint::LintArgs),
     /// List the providers and what each can express.
     Providers {
         /// Print JSON instead of a table.
@@ -52,6 +56,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Convert(args) => convert(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Providers { json } => providers::run(json),
     }
 }

@@ -1,0 +1,439 @@
+//! Lint: findings about what a group's rules mean, judged on its packet set (after order,
+//! priority, deny rules and default policies), never on the text of one rule.
+//!
+//! ```
+//! use sgconv::lint::{lint, FindingKind, LintConfig};
+//! use sgconv::{Options, ProviderId};
+//!
+//! // Two halves of the IPv4 space open SSH to the world between them.
+//! let text = r#"[
+//!   {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+//!    "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "0.0.0.0/1"},
+//!   {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+//!    "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "128.0.0.0/1"}]"#;
+//! let linted = lint(text, ProviderId::GcoreV2, &Options::default(), &LintConfig::default()).unwrap();
+//! let ssh = linted.findings.iter().find(|f| f.check == "exposed-ssh").unwrap();
+//! assert_eq!(ssh.kind, FindingKind::Exposed);
+//! assert_eq!(ssh.witness.as_deref(), Some("ingress tcp 22 from 0.0.0.0/0"));
+//! ```
+//!
+//! The checks (each [`Finding`] names its check, and the Prowler or ScoutSuite check it
+//! stands for where there is one):
+//!
+//! - **exposed** ([`FindingKind::Exposed`]): a sensitive port (every port of TCP or UDP, SSH,
+//!   RDP, telnet, FTP, the database and cache ports Prowler lists, or the ports of
+//!   [`LintConfig::checks`]) is allowed inbound from a public address: one outside RFC 1918,
+//!   RFC 4193, loopback, link-local and [`LintConfig::trusted`]. The allowed set is the
+//!   group's, so two rules that split `0.0.0.0/0` are one exposure and a deny evaluated
+//!   first takes it away. A remote group is not public. Where every TCP port is open from
+//!   somewhere, the single TCP port checks of that family are not repeated.
+//! - **shadowed** / **conflicting**: rules evaluated earlier decide every packet of the rule
+//!   (Batfish's `BLOCKING_LINES`); the blocking rules are named. An allow rule blocked with a
+//!   deny among the blockers is *conflicting* (it can never take effect: a deny decides
+//!   first); otherwise *shadowed*. A deny rule whose packets all reach later allow rules (it
+//!   only carves an exception out of them, so its meaning rests on the order) is
+//!   *conflicting* at severity `info`.
+//! - **unmatchable**: a rule that matches no packet on its own (Batfish's
+//!   `INDEPENDENTLY_UNMATCHABLE`). Decided: a disabled rule is one (it matches nothing), at
+//!   severity `info`, since it is switched off on purpose; a rule whose packets cannot exist
+//!   (ICMP over IPv6, ICMPv6 over IPv4: [`crate::semantics::impossible`]) is one at `low`,
+//!   though the model refuses such rules today.
+//! - **redundant**: removing the rule alone changes nothing (the packets it decides get the
+//!   same fate from later rules or the default policy). Each finding is about that rule
+//!   alone: two rules that cover each other are both redundant, not both removable.
+//! - **over-quota**: more rules in a group than the provider's documented quota
+//!   ([`crate::Capabilities::max_rules`], or [`LintConfig::max_rules`]).
+//! - **unread**: part of the input was not read, so the findings rest on the rest.
+//!
+//! Cost: one pass over the rules in evaluation order. Each rule is cut only by the rules whose
+//! boxes overlap it (found through an index by direction, family, protocol and address), and
+//! only by earlier rules that name no remote group other than its own (a rule "from members
+//! of G" never covers the packets from addresses in no group, so leaving it out keeps the
+//! shadowing test exact); exposure is judged on the rules that name no group, for the same
+//! reason. A group of n rules costs about n log n plus the overlapping pairs, which grow
+//! with n² where many rules overlap (random /8 prefixes do). A rule whose cut would make
+//! more than [`LintConfig::max_pieces`] pieces is not judged (counted in
+//! [`Linted::skipped`]).
+
+mod exposure;
+mod locate;
+mod reach;
+pub mod sarif;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::convert::{Options, import};
+use crate::error::Error;
+use crate::id::ProviderId;
+use crate::model::{Document, Origin, SecurityGroup};
+use crate::report::{Kind, Report};
+use crate::semantics::PacketBox;
+
+pub use exposure::{PortCheck, default_checks};
+
+/// How bad a finding is, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Severity {
+    /// Worth knowing; nothing is wrong.
+    Info,
+    /// Dead weight: rules that do nothing.
+    Low,
+    /// A rule that does not do what it says, or input not read.
+    Medium,
+    /// A sensitive port open to the internet, or a group over its quota.
+    High,
+    /// Every port open to the internet.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The name (`info`, `low`, `medium`, `high`, `critical`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// Sensitive packets reachable from public addresses.
+    Exposed,
+    /// Earlier rules decide every packet of the rule, with the same action.
+    Shadowed,
+    /// The rule matches no packet on its own.
+    Unmatchable,
+    /// Removing the rule changes nothing.
+    Redundant,
+    /// Rules of different actions decide the same packets (an allow a deny makes dead, a deny
+    /// that only carves an exception out of later allows).
+    Conflicting,
+    /// More rules than the provider's quota.
+    OverQuota,
+    /// Part of the input was not read.
+    Unread,
+}
+
+impl FindingKind {
+    /// The name (`exposed`, `shadowed`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Exposed => "exposed",
+            FindingKind::Shadowed => "shadowed",
+            FindingKind::Unmatchable => "unmatchable",
+            FindingKind::Redundant => "redundant",
+            FindingKind::Conflicting => "conflicting",
+            FindingKind::OverQuota => "over_quota",
+            FindingKind::Unread => "unread",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Finding {
+    /// The check's id (`exposed-ssh`, `shadowed`, ...): SARIF's rule id.
+    pub check: Cow<'static, str>,
+    /// What kind of finding.
+    pub kind: FindingKind,
+    /// How bad.
+    pub severity: Severity,
+    /// The group's index in the document.
+    pub group: usize,
+    /// The group's id or name, where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_label: Option<String>,
+    /// The rules the finding is about (for an exposure: the rules that allow the witness;
+    /// empty when a default policy does).
+    pub rules: Vec<Origin>,
+    /// Other rules involved: the blocking rules of a shadowed rule, the later rules that
+    /// decide a redundant rule's packets alike.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Origin>,
+    /// Packets that show the finding, readable (`ingress tcp 22 from 0.0.0.0/0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+    /// The same packets as a box, for programs (not serialised).
+    #[serde(skip)]
+    pub witness_box: Option<PacketBox>,
+    /// A sentence for people.
+    pub message: String,
+    /// The Prowler / ScoutSuite / Batfish name of the same check, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<&'static str>,
+    /// The JSON path of the first rule in the input (`security_group_rules[3]`), where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Its 1-based line, where known (JSON input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+}
+
+impl Finding {
+    fn new(
+        check: impl Into<Cow<'static, str>>,
+        kind: FindingKind,
+        severity: Severity,
+        group: usize,
+        message: String,
+    ) -> Finding {
+        Finding {
+            check: check.into(),
+            kind,
+            severity,
+            group,
+            group_label: None,
+            rules: Vec::new(),
+            related: Vec::new(),
+            witness: None,
+            witness_box: None,
+            message,
+            alias: None,
+            path: None,
+            line: None,
+        }
+    }
+
+    fn witness(mut self, b: PacketBox) -> Finding {
+        self.witness = Some(crate::semantics::describe(&b));
+        self.witness_box = Some(b);
+        self
+    }
+}
+
+/// What the lint looks for. Build one with [`LintConfig::default`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LintConfig {
+    /// Ranges counted as not public, besides the private ones (RFC 1918, RFC 4193, loopback,
+    /// link-local).
+    pub trusted: Vec<ipnet::IpNet>,
+    /// The sensitive ports ([`default_checks`] by default).
+    pub checks: Vec<PortCheck>,
+    /// Whether "every TCP/UDP port open" is checked.
+    pub all_ports: bool,
+    /// The quota of rules per group (default: the provider's).
+    pub max_rules: Option<usize>,
+    /// The most pieces one rule's cut may make before the rule is skipped.
+    pub max_pieces: usize,
+}
+
+impl Default for LintConfig {
+    fn default() -> LintConfig {
+        LintConfig {
+            trusted: Vec::new(),
+            checks: default_checks(),
+            all_ports: true,
+            max_rules: None,
+            max_pieces: 4096,
+        }
+    }
+}
+
+impl LintConfig {
+    /// Set [`LintConfig::trusted`].
+    pub fn with_trusted(mut self, trusted: Vec<ipnet::IpNet>) -> LintConfig {
+        self.trusted = trusted;
+        self
+    }
+    /// Set [`LintConfig::checks`].
+    pub fn with_checks(mut self, checks: Vec<PortCheck>) -> LintConfig {
+        self.checks = checks;
+        self
+    }
+    /// Set [`LintConfig::max_pieces`] (`None` keeps the default).
+    pub fn with_max_pieces(mut self, max: Option<usize>) -> LintConfig {
+        if let Some(max) = max {
+            self.max_pieces = max;
+        }
+        self
+    }
+    /// Set [`LintConfig::max_rules`].
+    pub fn with_max_rules(mut self, max: Option<usize>) -> LintConfig {
+        self.max_rules = max;
+        self
+    }
+}
+
+/// A lint's result.
+#[must_use]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Linted {
+    /// The findings, by group, then check order within a group.
+    pub findings: Vec<Finding>,
+    /// The import report (what reading the input could not carry).
+    pub report: Report,
+    /// Groups linted.
+    pub groups: usize,
+    /// Rules linted.
+    pub rules: usize,
+    /// Rules not judged for shadowing or redundancy (their cut went over
+    /// [`LintConfig::max_pieces`]).
+    pub skipped: usize,
+}
+
+impl Linted {
+    /// The most severe finding's severity.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Lint `text`, a document of provider `from` (read with `options.import` and
+/// `options.input_format`, as [`crate::import`] reads it).
+pub fn lint(
+    text: &str,
+    from: ProviderId,
+    options: &Options,
+    config: &LintConfig,
+) -> Result<Linted, Error> {
+    let imported = import(text, from, options)?;
+    let format = options
+        .input_format
+        .unwrap_or_else(|| crate::codec::Format::detect(text));
+    let mut linted = lint_document(&imported.document, from, config);
+    let unread: Vec<_> = imported
+        .report
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Unread)
+        .collect();
+    let mut extra = Vec::new();
+    for e in unread {
+        let mut f = Finding::new(
+            "unread",
+            FindingKind::Unread,
+            Severity::Medium,
+            e.group,
+            format!("{}: the findings rest on the rest of the input", e.message),
+        );
+        f.path = e.path.clone();
+        extra.push(f);
+    }
+    linted.findings.splice(0..0, extra);
+    let locator = locate::Locator::new(text, format, from, &imported.document);
+    for f in &mut linted.findings {
+        if f.path.is_none()
+            && let Some(origin) = f.rules.first()
+            && let Some(index) = origin.index
+        {
+            f.path = locator.path(f.group, index);
+        }
+        if let Some(path) = &f.path {
+            f.line = locator.line(path);
+        }
+    }
+    linted.report = imported.report;
+    Ok(linted)
+}
+
+/// [`lint()`] on a document read already or built in code; `provider` gives the quota.
+pub fn lint_document(doc: &Document, provider: ProviderId, config: &LintConfig) -> Linted {
+    let mut findings = Vec::new();
+    let mut rules = 0usize;
+    let mut skipped = 0usize;
+    let quota = config.max_rules.or(provider.capabilities().max_rules);
+    for (gi, group) in doc.groups.iter().enumerate() {
+        rules = rules.saturating_add(group.rules.len());
+        let label = group.id.clone().or_else(|| group.name.clone());
+        let mut found = Vec::new();
+        if let Some(max) = quota
+            && group.rules.len() > max
+        {
+            let mut f = Finding::new(
+                "over-quota",
+                FindingKind::OverQuota,
+                Severity::High,
+                gi,
+                format!(
+                    "{} rules, over {}'s quota of {max} per group: the provider refuses the rules past it",
+                    group.rules.len(),
+                    provider.name()
+                ),
+            );
+            f.alias = Some("ec2_securitygroup_with_many_ingress_egress_rules");
+            found.push(f);
+        }
+        found.extend(exposure::check(gi, group, config));
+        let judged = reach::judge(gi, group, config.max_pieces);
+        skipped = skipped.saturating_add(judged.skipped);
+        found.extend(judged.findings);
+        for f in &mut found {
+            f.group_label.clone_from(&label);
+        }
+        findings.extend(found);
+    }
+    Linted {
+        findings,
+        report: Report::new(provider, provider),
+        groups: doc.groups.len(),
+        rules,
+        skipped,
+    }
+}
+
+/// The origins of rules `indices` of `group`, in that order.
+fn origins(group: &SecurityGroup, indices: impl IntoIterator<Item = usize>) -> Vec<Origin> {
+    indices
+        .into_iter()
+        .filter_map(|i| group.rules.get(i))
+        .map(|r| r.origin().clone())
+        .collect()
+}
+
+/// A rule's name in a sentence: `rule 3` or `rule 3 (id abc)`.
+fn rule_name(origin: &Origin) -> String {
+    let index = origin
+        .index
+        .map_or_else(|| "?".to_owned(), |i| i.to_string());
+    match &origin.id {
+        Some(id) => format!("rule {index} ({})", Arc::clone(id)),
+        None => format!("rule {index}"),
+    }
+}
+
+/// `rules 1, 2 and 5` (at most `max` named, then `and N more`).
+fn rule_list(origins: &[Origin]) -> String {
+    const MAX: usize = 8;
+    let names: Vec<String> = origins
+        .iter()
+        .take(MAX)
+        .map(|o| o.index.map_or_else(|| "?".to_owned(), |i| i.to_string()))
+        .collect();
+    let word = if origins.len() == 1 { "rule" } else { "rules" };
+    let more = origins.len().saturating_sub(MAX);
+    if more > 0 {
+        format!("{word} {} and {more} more", names.join(", "))
+    } else {
+        format!("{word} {}", names.join(", "))
+    }
+}
