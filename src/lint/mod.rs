@@ -36,7 +36,7 @@
 //! - **unmatchable**: a rule that matches no packet on its own (Batfish's
 //!   `INDEPENDENTLY_UNMATCHABLE`). Decided: a disabled rule is one (it matches nothing), at
 //!   severity `info`, since it is switched off on purpose; a rule whose packets cannot exist
-//!   (ICMP over IPv6, ICMPv6 over IPv4: [`crate::semantics::impossible`]) is one at `low`,
+//!   (ICMP over IPv6, ICMPv6 over IPv4: `semantics::impossible`) is one at `low`,
 //!   though the model refuses such rules today.
 //! - **redundant**: removing the rule alone changes nothing (the packets it decides get the
 //!   same fate from later rules or the default policy). Each finding is about that rule

@@ -51,13 +51,6 @@ pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Differ
     out
 }
 
-/// [`compare`] on two allowed sets.
-pub fn compare_sets(index: usize, a: &[PacketBox], b: &[PacketBox]) -> Vec<Difference> {
-    let mut out = Vec::new();
-    compare_sets_into(index, a, b, false, usize::MAX, &mut out);
-    out
-}
-
 /// [`compare_sets`], appending to `out` while it holds fewer than `limit` differences
 /// (describing a box costs more than finding it); returns the verdict of all of them.
 /// `sorted`: both sets are known to be sorted (as [`allowed_set`]s are).
@@ -118,13 +111,4 @@ pub fn compare_documents(a: &Document, b: &Document) -> Vec<Difference> {
             )
         })
         .collect()
-}
-
-/// The verdict the differences amount to.
-pub fn verdict(differences: &[Difference]) -> Verdict {
-    differences
-        .iter()
-        .map(|d| d.change)
-        .max()
-        .unwrap_or(Verdict::Exact)
 }

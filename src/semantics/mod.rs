@@ -8,7 +8,7 @@
 //! packet set compared with the source's, [`crate::convert()`]) and [`crate::diff()`].
 //!
 //! Packets the model cannot hold are "don't care": ICMP (protocol 1) over IPv6 and ICMPv6
-//! (58) over IPv4 ([`impossible`]); differences inside them are ignored.
+//! (58) over IPv4 (`impossible`); differences inside them are ignored.
 
 mod allowed;
 mod boxes;
@@ -19,15 +19,18 @@ mod replies;
 mod rule;
 mod verdict;
 
-pub use allowed::{Piece, Source, allowed, allowed_bounded, evaluation_order};
-pub use boxes::{
-    ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, Label, LabelKind, PacketBox, Span, all_addresses, subtract,
-};
-pub use compare::{
-    Difference, compare, compare_documents, compare_documents_limited, compare_sets, verdict,
-};
-pub use display::{cidrs, describe};
-pub use minus::{impossible, set_minus};
-pub use replies::added_by_statefulness;
-pub use rule::{label_of, net_span, rule_boxes};
+// The public surface: what a group allows, the boxes it is made of, and how two groups differ.
+pub use allowed::{Piece, Source, allowed};
+pub use boxes::{ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, Label, LabelKind, PacketBox, Span};
+pub use compare::{Difference, compare, compare_documents};
+pub use display::describe;
 pub use verdict::Verdict;
+
+// The engine's other parts, for the fit pass, verification and diff.
+pub(crate) use allowed::{allowed_bounded, evaluation_order};
+pub(crate) use boxes::{all_addresses, subtract};
+pub(crate) use compare::compare_documents_limited;
+pub(crate) use display::cidrs;
+pub(crate) use minus::impossible;
+pub(crate) use replies::added_by_statefulness;
+pub(crate) use rule::{label_of, net_span, rule_boxes};
