@@ -35,6 +35,7 @@ fn explainers(group: &SecurityGroup, p: &Packet) -> Vec<Option<usize>> {
             )
         }),
         Evaluation::FirstMatch => {}
+        other => panic!("unknown evaluation {other:?}"),
     }
     let end = rules
         .iter()

@@ -112,6 +112,7 @@ pub enum Action {
 /// How a group's rules combine into a verdict for a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Evaluation {
     /// Gcore: the union of allow rules; order is meaningless; there are no deny rules.
     AllowOnly,

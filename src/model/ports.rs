@@ -28,6 +28,7 @@ pub struct PortRange {
 
 /// Why a port or port range is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PortError {
     /// A port outside 1..=65535.
     #[error("port {0} out of range (ports are 1-65535)")]

@@ -14,6 +14,7 @@ use super::Family;
 /// only to the provider); they are matched by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Remote {
     /// Every address of the rule's family (`0.0.0.0/0`, `::/0`, or no remote given).
     Any,

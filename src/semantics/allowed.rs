@@ -12,6 +12,7 @@ use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
 
 /// Where an allowed piece comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// The allow rule at this index of the group's `rules`.
     Rule(usize),

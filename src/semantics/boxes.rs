@@ -92,6 +92,7 @@ fn outside<T: Step>(a: Span<T>, b: Span<T>) -> (Option<Span<T>>, Option<Span<T>>
 /// What a remote-group label names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum LabelKind {
     /// A security group (`Remote::Group`).
     Group,

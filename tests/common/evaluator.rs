@@ -58,6 +58,7 @@ pub fn matches(rule: &Rule, p: &Packet) -> bool {
         Remote::Cidr(net) => net_contains(net, p.address),
         Remote::Group(id) => p.members.contains(&(false, id.clone())),
         Remote::AddressGroup(id) => p.members.contains(&(true, id.clone())),
+        other => panic!("the evaluator does not know the remote {other:?}"),
     };
     proto_ok && ports_ok && icmp_ok && remote_ok
 }
@@ -84,6 +85,7 @@ pub fn allows(group: &SecurityGroup, p: &Packet) -> bool {
                 None => group.default_action(p.direction) == Action::Allow,
             }
         }
+        other => panic!("the evaluator does not know the evaluation {other:?}"),
     }
 }
 
