@@ -377,12 +377,16 @@ impl Report {
         // The same said of another rule of the group: one entry listing the rules.
         if entry.rule.is_some() && entry.path.is_none() {
             use std::hash::BuildHasher;
-            let key = self.said.0.hasher().hash_one((
-                entry.group,
-                &entry.field,
-                entry.kind,
-                entry.message.as_ref(),
-            ));
+            // A fixed sentence is known by its address (cheap); a composed one by its text.
+            let message = match &entry.message {
+                Cow::Borrowed(text) => (text.as_ptr() as usize, text.len(), ""),
+                Cow::Owned(text) => (0, 0, text.as_str()),
+            };
+            let key =
+                self.said
+                    .0
+                    .hasher()
+                    .hash_one((entry.group, &entry.field, entry.kind, message));
             let found = self.said.0.get(&key).and_then(|at| {
                 at.iter()
                     .copied()

@@ -25,7 +25,17 @@ pub(crate) fn cidr(
     family_field: &str,
     changes: &mut Vec<Change>,
 ) -> Result<Remote, String> {
-    let parsed = parse_cidr(text)?;
+    placed(parse_cidr(text)?, text, family, family_field, changes)
+}
+
+/// The remote of a parsed CIDR `text` in a rule of `family`, for [`cidr`].
+fn placed(
+    parsed: crate::model::ParsedCidr,
+    text: &str,
+    family: Family,
+    family_field: &str,
+    changes: &mut Vec<Change>,
+) -> Result<Remote, String> {
     if parsed.family != family {
         let (is, says) = match parsed.family {
             Family::V4 => ("IPv4", "IPv6"),
@@ -100,17 +110,48 @@ pub(crate) fn opt_str<'de, D: serde::Deserializer<'de>>(
     Ok(value.map(|b| b.0))
 }
 
+/// An address field's text, read as a CIDR where it stands (`None` for an empty string, left
+/// to the rule reader).
+pub(crate) struct Address<'a> {
+    text: std::borrow::Cow<'a, str>,
+    parsed: Option<crate::model::ParsedCidr>,
+}
+
+impl std::ops::Deref for Address<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// [`opt_str`] for an address field (`remote_ip_prefix`): the text is read as a CIDR where it
 /// stands, so a malformed or ambiguous address (`010.0.0.0/8`) is reported with the field's
 /// path and line:column. An empty string is left to the rule reader.
 pub(crate) fn opt_cidr<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
-    let text = opt_str(d)?;
-    if let Some(t) = text.as_deref().filter(|t| !t.is_empty()) {
-        parse_cidr(t).map_err(serde::de::Error::custom)?;
+) -> Result<Option<Address<'de>>, D::Error> {
+    let Some(text) = opt_str(d)? else {
+        return Ok(None);
+    };
+    let parsed = if text.is_empty() {
+        None
+    } else {
+        Some(parse_cidr(&text).map_err(serde::de::Error::custom)?)
+    };
+    Ok(Some(Address { text, parsed }))
+}
+
+/// [`cidr`] for an address read by [`opt_cidr`] (parsed once, where it stood).
+pub(crate) fn address(
+    address: &Address<'_>,
+    family: Family,
+    family_field: &str,
+    changes: &mut Vec<Change>,
+) -> Result<Remote, String> {
+    match &address.parsed {
+        Some(parsed) => placed(parsed.clone(), &address.text, family, family_field, changes),
+        None => cidr(&address.text, family, family_field, changes),
     }
-    Ok(text)
 }
 
 /// A decode error located in a document of `provider`.

@@ -35,7 +35,7 @@ pub(super) struct WireRule<'a> {
     #[serde(default)]
     pub(super) port_range_max: Option<i64>,
     #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    pub(super) remote_ip_prefix: Option<Cow<'a, str>>,
+    pub(super) remote_ip_prefix: Option<read::Address<'a>>,
     #[serde(default, borrow, deserialize_with = "read::opt_str")]
     pub(super) remote_group_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "read::opt_str")]
@@ -193,13 +193,13 @@ pub(super) fn read_rule(w: WireRule<'_>, v2: bool) -> Result<ReadRule, String> {
         protocol = Protocol::ICMPV6;
     }
     let (ports, icmp) = read_ports(protocol, w.port_range_min, w.port_range_max)?;
-    let remote = match (w.remote_ip_prefix.as_deref(), w.remote_group_id) {
+    let remote = match (w.remote_ip_prefix.as_ref(), w.remote_group_id) {
         (Some(_), Some(_)) => {
             return Err(
                 "remote_ip_prefix and remote_group_id are mutually exclusive; give one".into(),
             );
         }
-        (Some(prefix), None) => read::cidr(prefix, family, "ethertype", &mut changes)?,
+        (Some(prefix), None) => read::address(prefix, family, "ethertype", &mut changes)?,
         (None, Some(group)) if group.is_empty() => return Err("remote_group_id is empty".into()),
         (None, Some(group)) => Remote::Group(group.into_owned()),
         (None, None) => Remote::Any,

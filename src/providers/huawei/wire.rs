@@ -53,7 +53,7 @@ pub(super) struct WireRule<'a> {
     #[serde(default, deserialize_with = "de_multiport")]
     multiport: Option<PortSet>,
     #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    remote_ip_prefix: Option<Cow<'a, str>>,
+    remote_ip_prefix: Option<read::Address<'a>>,
     #[serde(default, borrow, deserialize_with = "read::opt_str")]
     remote_group_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "read::opt_str")]
@@ -288,17 +288,15 @@ pub(super) fn read_rule(w: WireRule<'_>) -> Result<(ReadRule, bool), String> {
     }
     let present = |s: &Option<Cow<'_, str>>| s.as_deref().is_some_and(|s| !s.is_empty());
     let remote = match (
-        present(&w.remote_ip_prefix),
+        w.remote_ip_prefix.as_deref().is_some_and(|s| !s.is_empty()),
         present(&w.remote_group_id),
         present(&w.remote_address_group_id),
     ) {
         (false, false, false) => Remote::Any,
-        (true, false, false) => read::cidr(
-            w.remote_ip_prefix.as_deref().unwrap_or_default(),
-            family,
-            "ethertype",
-            &mut changes,
-        )?,
+        (true, false, false) => match &w.remote_ip_prefix {
+            Some(prefix) => read::address(prefix, family, "ethertype", &mut changes)?,
+            None => Remote::Any,
+        },
         (false, true, false) => Remote::Group(w.remote_group_id.unwrap_or_default().into_owned()),
         (false, false, true) => {
             Remote::AddressGroup(w.remote_address_group_id.unwrap_or_default().into_owned())
