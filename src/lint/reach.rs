@@ -3,11 +3,9 @@
 //! a rule meets only the rules that overlap it, and a walk over the later rules for
 //! redundancy.
 
-use std::collections::BTreeMap;
-
 use super::{Finding, FindingKind, Severity, origins, rule_list, rule_name};
-use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
-use crate::semantics::{self, PacketBox, Span};
+use crate::model::{Action, Evaluation, Rule, SecurityGroup};
+use crate::semantics::{self, OverlapIndex, PacketBox};
 
 /// One box of one rule, in evaluation order.
 struct Entry {
@@ -17,68 +15,26 @@ struct Entry {
     bx: PacketBox,
 }
 
-/// The boxes of every rule, for "which boxes overlap this one": bucketed by direction,
-/// family and protocol interval, then by the bit length of the address interval's size
-/// (class `k` holds intervals shorter than 2^k), each class sorted by first address. A box
-/// can only meet boxes of class `k` whose first address lies in `lo − 2^k ..= hi`.
+/// The boxes of every rule, for "which boxes overlap this one" (semantics' overlap index
+/// over the entries' boxes).
 struct Index<'a> {
     entries: &'a [Entry],
-    buckets: BTreeMap<Bucket, Vec<Class>>,
+    index: OverlapIndex,
 }
-
-/// A bucket of [`Index`]: direction, family and protocol interval.
-type Bucket = (Direction, Family, Span<u8>);
-
-/// One size class of a bucket: (first address, entry id), sorted.
-type Class = Vec<(u128, usize)>;
 
 impl<'a> Index<'a> {
     fn new(entries: &'a [Entry]) -> Index<'a> {
-        let mut buckets: BTreeMap<Bucket, Vec<Class>> = BTreeMap::new();
-        for (id, e) in entries.iter().enumerate() {
-            let classes = buckets
-                .entry((e.bx.direction, e.bx.family, e.bx.protocols))
-                .or_insert_with(|| vec![Vec::new(); 129]);
-            if let Some(class) = classes.get_mut(size_class(e.bx.addresses)) {
-                class.push((e.bx.addresses.lo, id));
-            }
-        }
-        for classes in buckets.values_mut() {
-            for class in classes {
-                class.sort_unstable();
-            }
-        }
-        Index { entries, buckets }
+        let index = OverlapIndex::new(entries.iter().map(|e| &e.bx));
+        Index { entries, index }
     }
 
     /// The ids of the entries whose boxes overlap `x`, pushed onto `out`.
     fn near(&self, x: &PacketBox, out: &mut Vec<usize>) {
-        let from_key = (x.direction, x.family, Span::new(0u8, 0u8));
-        for ((direction, family, protocols), classes) in self.buckets.range(from_key..) {
-            if (*direction, *family) != (x.direction, x.family) {
-                break;
+        self.index.candidates(x, |id| {
+            if self.entries.get(id).is_some_and(|e| e.bx.overlaps(x)) {
+                out.push(id);
             }
-            if !protocols.overlaps(x.protocols) {
-                continue;
-            }
-            for (k, class) in classes.iter().enumerate() {
-                if class.is_empty() {
-                    continue;
-                }
-                let reach = u32::try_from(k)
-                    .ok()
-                    .and_then(|k| 1u128.checked_shl(k))
-                    .unwrap_or(u128::MAX);
-                let from = x.addresses.lo.saturating_sub(reach);
-                let start = class.partition_point(|(lo, _)| *lo < from);
-                let end = class.partition_point(|(lo, _)| *lo <= x.addresses.hi);
-                for (_, id) in class.get(start..end).unwrap_or_default() {
-                    if self.entries.get(*id).is_some_and(|e| e.bx.overlaps(x)) {
-                        out.push(*id);
-                    }
-                }
-            }
-        }
+        });
     }
 
     /// The entries overlapping any of `boxes` whose rank passes `keep`, by rank.
@@ -93,13 +49,6 @@ impl<'a> Index<'a> {
         out.dedup();
         out
     }
-}
-
-/// The bit length of an interval's size minus one: 0 for one address, 128 for every IPv6
-/// address.
-fn size_class(span: Span<u128>) -> usize {
-    let size = span.hi.saturating_sub(span.lo);
-    usize::try_from(u128::BITS.saturating_sub(size.leading_zeros())).unwrap_or(128)
 }
 
 /// `pieces` cut by the entries `ids` in turn; `touch` is told of each entry that takes

@@ -3,6 +3,7 @@
 //! than by a scan.
 
 use super::boxes::{self, PacketBox, Span};
+use super::overlap::OverlapIndex;
 use crate::model::{Direction, Family};
 
 /// The boxes of packets the model cannot hold (ICMP over IPv6, ICMPv6 over IPv4), per
@@ -92,84 +93,31 @@ impl Pieces for Smallest {
     }
 }
 
-/// Cut boxes indexed for "which of them can overlap this box": bucketed by direction,
-/// family and protocol interval, then by the bit length of their address interval's size
-/// (class `k` holds intervals shorter than 2^k), each class sorted by first address. A box
-/// `x` can only meet boxes of class `k` whose first address lies in `x.lo − 2^k ..= x.hi`:
-/// two binary searches per class instead of a scan of the bucket.
+/// Cut boxes indexed for "which of them can overlap this box" ([`OverlapIndex`]).
 struct CutIndex<'a> {
-    buckets: std::collections::BTreeMap<(Direction, Family, Span<u8>), Vec<Class<'a>>>,
+    cut: Vec<&'a PacketBox>,
+    index: OverlapIndex,
 }
-
-/// Cut boxes of one size class with their positions in the cut list, by first address.
-type Class<'a> = Vec<(usize, &'a PacketBox)>;
 
 impl<'a> CutIndex<'a> {
     /// The index of the boxes of `cut`, positions counted in its order.
     fn new(cut: impl IntoIterator<Item = &'a PacketBox>) -> CutIndex<'a> {
-        let mut buckets: std::collections::BTreeMap<_, Vec<Class<'a>>> =
-            std::collections::BTreeMap::new();
-        for (i, c) in cut.into_iter().enumerate() {
-            let classes = buckets
-                .entry((c.direction, c.family, c.protocols))
-                .or_insert_with(|| vec![Vec::new(); 129]);
-            if let Some(class) = classes.get_mut(size_class(c.addresses)) {
-                class.push((i, c));
-            }
-        }
-        for classes in buckets.values_mut() {
-            for class in classes {
-                class.sort_by_key(|(_, c)| c.addresses.lo);
-            }
-        }
-        CutIndex { buckets }
+        let cut: Vec<&'a PacketBox> = cut.into_iter().collect();
+        let index = OverlapIndex::new(cut.iter().copied());
+        CutIndex { cut, index }
     }
 
     /// Every cut box that overlaps `x`, by first address (then position in the cut list).
     fn near(&self, x: &PacketBox) -> Vec<&'a PacketBox> {
-        let mut out = Vec::new();
-        let lo_key = (x.direction, x.family, ALL_PROTOCOLS_MIN);
-        for ((direction, family, protocols), classes) in self.buckets.range(lo_key..) {
-            if (*direction, *family) != (x.direction, x.family) {
-                break;
+        let mut out: Vec<(usize, &'a PacketBox)> = Vec::new();
+        self.index.candidates(x, |i| {
+            if let Some(c) = self.cut.get(i).copied().filter(|c| c.overlaps(x)) {
+                out.push((i, c));
             }
-            if !protocols.overlaps(x.protocols) {
-                continue;
-            }
-            for (k, class) in classes.iter().enumerate() {
-                if class.is_empty() {
-                    continue;
-                }
-                let reach = u32::try_from(k)
-                    .ok()
-                    .and_then(|k| 1u128.checked_shl(k))
-                    .unwrap_or(u128::MAX);
-                let from = x.addresses.lo.saturating_sub(reach);
-                let start = class.partition_point(|(_, c)| c.addresses.lo < from);
-                let end = class.partition_point(|(_, c)| c.addresses.lo <= x.addresses.hi);
-                out.extend(
-                    class
-                        .get(start..end)
-                        .unwrap_or_default()
-                        .iter()
-                        .filter(|(_, c)| c.overlaps(x))
-                        .copied(),
-                );
-            }
-        }
+        });
         out.sort_by_key(|(i, c)| (c.addresses.lo, *i));
         out.into_iter().map(|(_, c)| c).collect()
     }
-}
-
-/// The smallest protocol interval, for range queries over the index's keys.
-const ALL_PROTOCOLS_MIN: Span<u8> = Span::new(0, 0);
-
-/// The bit length of an interval's size minus one: 0 for one address, 128 for every IPv6
-/// address.
-fn size_class(span: Span<u128>) -> usize {
-    let size = span.hi.saturating_sub(span.lo);
-    usize::try_from(u128::BITS.saturating_sub(size.leading_zeros())).unwrap_or(128)
 }
 
 /// `a − (b ∪ impossible)` through a [`CutIndex`], each piece handed to `out` (in the order of
