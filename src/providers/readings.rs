@@ -9,6 +9,18 @@ use crate::model::SecurityGroup;
 use crate::report::{Field, Kind, Report};
 use crate::semantics::{self, Verdict};
 
+/// Input rule indexes for a message: all of a few, the first ten of many.
+pub(crate) fn rule_list(indexes: &[String]) -> String {
+    match indexes.len() {
+        0..=10 => indexes.join(", "),
+        n => format!(
+            "{} and {} more",
+            indexes.get(..10).unwrap_or_default().join(", "),
+            n.saturating_sub(10)
+        ),
+    }
+}
+
 /// One reading of a group: what it assumes, and the group read that way.
 pub(crate) struct Reading {
     /// The assumption, for the report (`missing priorities read as 100`).
@@ -17,37 +29,63 @@ pub(crate) struct Reading {
     pub(crate) group: SecurityGroup,
 }
 
-/// Choose the first of `preferred` whose packets every one of `readings` allows, else
-/// `safest` (which every reading allows by construction: the most restrictive order); report
-/// the choice at group `gi`, as `narrowed` for each reading that allows more. `assumption`
-/// says what is ambiguous and why.
+/// Choose a group every reading allows and report the choice at group `gi`. The candidates
+/// are `readings` in order, then `safest` if given; the first that every reading allows is
+/// kept, else the last candidate, which must be one by construction (the most restrictive
+/// order, or a mix of the readings' most restrictive parts). A reading that allows more than
+/// the kept group is reported as `narrowed`, with an example; a note says when they all allow
+/// the same. `assumption` says what is ambiguous and why. Each pair is compared once.
 pub(crate) fn settle(
     gi: usize,
     field: Field,
     assumption: &str,
-    preferred: Vec<Reading>,
-    safest: Reading,
-    readings: &[Reading],
+    mut readings: Vec<Reading>,
+    safest: Option<Reading>,
     report: &mut Report,
 ) -> SecurityGroup {
-    let contained = |c: &Reading| {
-        readings.iter().all(|r| {
-            semantics::compare(gi, &r.group, &c.group)
-                .iter()
-                .all(|d| d.change != Verdict::Widened)
-        })
+    let documented = readings.len();
+    readings.extend(safest);
+    if readings.is_empty() {
+        return SecurityGroup::empty();
+    }
+    // What each documented reading allows beyond candidate `c`, or `None` if `c` allows
+    // something one of them does not.
+    let losses = |c: usize| -> Option<Vec<(usize, Vec<String>)>> {
+        let candidate = &readings.get(c)?.group;
+        let mut out = Vec::new();
+        for (i, r) in readings.iter().enumerate().take(documented) {
+            if i == c {
+                continue;
+            }
+            let mut lost = Vec::new();
+            for d in semantics::compare(gi, &r.group, candidate) {
+                match d.change {
+                    Verdict::Widened => return None,
+                    _ => lost.push(d.packets),
+                }
+            }
+            out.push((i, lost));
+        }
+        Some(out)
     };
-    let chosen = preferred
-        .into_iter()
-        .find(|c| contained(c))
-        .unwrap_or(safest);
+    let last = readings.len().saturating_sub(1);
+    let picked = (0..=last).find_map(|c| losses(c).map(|l| (c, l)));
+    let name = |i: usize| readings.get(i).map_or("", |r| r.name.as_str());
+    let Some((chosen, lost)) = picked else {
+        // Not by construction: say so, as a widening, rather than pick silently.
+        report.group(gi).push(
+            field,
+            Kind::Widened,
+            None,
+            format!(
+                "{assumption}; no reading is allowed by every other; read as {}",
+                name(last)
+            ),
+        );
+        return readings.swap_remove(last).group;
+    };
     let mut narrowed = false;
-    for reading in readings {
-        let lost: Vec<String> = semantics::compare(gi, &reading.group, &chosen.group)
-            .into_iter()
-            .filter(|d| d.change == Verdict::Narrowed)
-            .map(|d| d.packets)
-            .collect();
+    for (i, lost) in &lost {
         let Some(first) = lost.first() else { continue };
         narrowed = true;
         let more = match lost.len() {
@@ -61,7 +99,8 @@ pub(crate) fn settle(
             format!(
                 "{assumption}; read as {}, which every reading allows; read as {}, the source also \
                  allows {first}{more}",
-                chosen.name, reading.name
+                name(chosen),
+                name(*i)
             ),
         );
     }
@@ -72,9 +111,9 @@ pub(crate) fn settle(
             None,
             format!(
                 "{assumption}; every reading allows the same packets here (read as {})",
-                chosen.name
+                name(chosen)
             ),
         );
     }
-    chosen.group
+    readings.swap_remove(chosen).group
 }

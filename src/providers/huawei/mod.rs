@@ -203,7 +203,7 @@ fn settle_priorities(
     let which = format!(
         "input rule{} {} give{} no priority",
         if unset.len() == 1 { "" } else { "s" },
-        unset.join(", "),
+        readings::rule_list(&unset),
         if unset.len() == 1 { "s" } else { "" }
     );
     if let Some(p) = default {
@@ -227,17 +227,7 @@ fn settle_priorities(
         Action::Allow => PRIORITIES.1,
         Action::Deny => PRIORITIES.0,
     })?;
-    let readings = [
-        readings::Reading {
-            name: "1".into(),
-            group: one.clone(),
-        },
-        readings::Reading {
-            name: "100".into(),
-            group: hundred.clone(),
-        },
-    ];
-    let preferred = vec![
+    let documented = vec![
         readings::Reading {
             name: "1".into(),
             group: one,
@@ -258,9 +248,8 @@ fn settle_priorities(
             "{which}, and Huawei documents the default both as 1 and as 100 (set the default \
              priority in the import options if you know it)"
         ),
-        preferred,
-        safest,
-        &readings,
+        documented,
+        Some(safest),
         report,
     ))
 }

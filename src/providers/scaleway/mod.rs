@@ -260,25 +260,26 @@ fn total_count(v: &serde_json::Value) -> Option<usize> {
     }
 }
 
-/// One direction's default policy: the group's, else the option's, else missing.
-fn policy(
-    from_group: Option<WireAction>,
-    from_options: Option<Action>,
-    wire_name: &str,
-    flag: &str,
+/// A group setting: the group's, else the option's, else missing; an option the group
+/// overrides is noted. `show` writes a value as the document and the flag do.
+fn setting<T: Copy + PartialEq>(
+    from_group: Option<T>,
+    from_options: Option<T>,
+    (field, wire_name, flag): (Field, &str, &str),
+    show: impl Fn(T) -> String,
     gi: usize,
     report: &mut Report,
-) -> Option<Action> {
-    match (from_group.map(Action::from), from_options) {
+) -> Option<T> {
+    match (from_group, from_options) {
         (Some(g), Some(o)) if g != o => {
             report.group(gi).push(
-                Field::DefaultPolicy,
+                field,
                 Kind::Note,
-                Some(WireAction::from(o).name().into()),
+                Some(show(o)),
                 format!(
                     "{flag} {} ignored: the document's group says {wire_name} {}",
-                    WireAction::from(o).name(),
-                    WireAction::from(g).name()
+                    show(o),
+                    show(g)
                 ),
             );
             Some(g)
@@ -305,34 +306,39 @@ fn group(
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
     let w = wire.as_ref();
-    let inbound = policy(
-        w.and_then(|g| g.inbound_default_policy),
+    let action = |a: Action| WireAction::from(a).name().to_owned();
+    let inbound = setting(
+        w.and_then(|g| g.inbound_default_policy).map(Action::from),
         options.default_inbound,
-        "inbound_default_policy",
-        "--inbound-default",
+        (
+            Field::DefaultPolicy,
+            "inbound_default_policy",
+            "--inbound-default",
+        ),
+        action,
         gi,
         report,
     );
-    let outbound = policy(
-        w.and_then(|g| g.outbound_default_policy),
+    let outbound = setting(
+        w.and_then(|g| g.outbound_default_policy).map(Action::from),
         options.default_outbound,
-        "outbound_default_policy",
-        "--outbound-default",
+        (
+            Field::DefaultPolicy,
+            "outbound_default_policy",
+            "--outbound-default",
+        ),
+        action,
         gi,
         report,
     );
-    let stateful = match (w.and_then(|g| g.stateful), options.stateful) {
-        (Some(g), Some(o)) if g != o => {
-            report.group(gi).push(
-                Field::Stateful,
-                Kind::Note,
-                Some(o.to_string()),
-                format!("--stateful {o} ignored: the document's group says stateful {g}"),
-            );
-            Some(g)
-        }
-        (g, o) => g.or(o),
-    };
+    let stateful = setting(
+        w.and_then(|g| g.stateful),
+        options.stateful,
+        (Field::Stateful, "stateful", "--stateful"),
+        |b: bool| b.to_string(),
+        gi,
+        report,
+    );
     let (Some(default_inbound), Some(default_outbound), Some(stateful)) =
         (inbound, outbound, stateful)
     else {
@@ -450,7 +456,7 @@ fn group(
         name: "accept rules first".into(),
         group: group.with_rules(in_order(&user, true)),
     };
-    let safest = readings::Reading {
+    let restrictive = readings::Reading {
         name: "drop rules first".into(),
         group,
     };
@@ -460,11 +466,11 @@ fn group(
         &format!(
             "input rules {} share a position in one direction or have none (0) among rules \
              with positions, and Scaleway does not document their order",
-            undefined.join(", ")
+            readings::rule_list(&undefined)
         ),
-        Vec::new(),
-        safest,
-        &[permissive],
+        // Every order allows at least what drops-first allows, so it is the last candidate.
+        vec![permissive, restrictive],
+        None,
         report,
     ))
 }
@@ -476,15 +482,14 @@ fn undefined_order(user: &[(u32, ReadRule)]) -> Vec<String> {
     if user.iter().all(|(p, _)| *p == 0) {
         return Vec::new();
     }
+    // How many rules hold each (direction, position): one pass, not a pair per rule.
+    let mut held: foldhash::HashMap<(Direction, u32), usize> = foldhash::HashMap::default();
+    for (p, r) in user {
+        let n = held.entry((r.rule.direction(), *p)).or_insert(0);
+        *n = n.saturating_add(1);
+    }
     user.iter()
-        .filter(|(p, r)| {
-            *p == 0
-                || user.iter().any(|(q, s)| {
-                    q == p
-                        && s.rule.direction() == r.rule.direction()
-                        && !std::ptr::eq(&s.rule, &r.rule)
-                })
-        })
+        .filter(|(p, r)| *p == 0 || held.get(&(r.rule.direction(), *p)).is_some_and(|&n| n > 1))
         .map(|(_, r)| r.rule.origin().index.unwrap_or_default().to_string())
         .collect()
 }
