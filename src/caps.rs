@@ -2,7 +2,7 @@
 //! `sgconv providers`. Nothing here decides anything.
 
 pub use crate::model::PlatformBlock;
-use crate::model::{Direction, Family, Protocol};
+use crate::model::{Direction, Family, Protocol, Rule};
 
 /// How a target orders rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,85 @@ pub struct BornWith {
     pub about: &'static str,
 }
 
+/// A documented quota of rules, and how the provider counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Rules allowed in one count.
+    pub rules: usize,
+    /// Whether inbound and outbound rules are counted apart (one quota each).
+    pub per_direction: bool,
+    /// Whether IPv4 and IPv6 rules are counted apart (one quota each).
+    pub per_family: bool,
+}
+
+/// One count of a [`Quota`] that a group goes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaExcess {
+    /// The direction counted, when the quota counts directions apart.
+    pub direction: Option<Direction>,
+    /// The family counted, when the quota counts families apart.
+    pub family: Option<Family>,
+    /// Rules in that count.
+    pub rules: usize,
+    /// The quota.
+    pub quota: usize,
+}
+
+impl Quota {
+    /// A quota of `rules` per group, directions and families counted together.
+    pub const fn per_group(rules: usize) -> Quota {
+        Quota {
+            rules,
+            per_direction: false,
+            per_family: false,
+        }
+    }
+
+    /// The most rules a group can hold under this quota, all counts together.
+    pub fn group_total(&self) -> usize {
+        let ways = |apart: bool| if apart { 2 } else { 1 };
+        self.rules
+            .saturating_mul(ways(self.per_direction))
+            .saturating_mul(ways(self.per_family))
+    }
+
+    /// The counts `rules` go over, in the order inbound/outbound, IPv4/IPv6.
+    ///
+    /// ```
+    /// use sgconv::{Quota, model::{Direction, Family, Rule, RuleSpec}};
+    /// let quota = Quota { rules: 1, per_direction: true, per_family: false };
+    /// let rule = |d| Rule::new(RuleSpec::new(d, Family::V4)).unwrap();
+    /// let rules = [rule(Direction::Ingress), rule(Direction::Ingress), rule(Direction::Egress)];
+    /// let over = quota.excess(&rules);
+    /// assert_eq!(over.len(), 1);
+    /// assert_eq!((over[0].direction, over[0].rules), (Some(Direction::Ingress), 2));
+    /// ```
+    pub fn excess(&self, rules: &[Rule]) -> Vec<QuotaExcess> {
+        let mut counts = [[0usize; 2]; 2];
+        for r in rules {
+            let d = usize::from(self.per_direction && r.direction() == Direction::Egress);
+            let f = usize::from(self.per_family && r.family() == Family::V6);
+            counts[d][f] += 1;
+        }
+        let mut out = Vec::new();
+        for (d, row) in counts.iter().enumerate() {
+            for (f, &n) in row.iter().enumerate() {
+                if n > self.rules {
+                    out.push(QuotaExcess {
+                        direction: self
+                            .per_direction
+                            .then_some([Direction::Ingress, Direction::Egress][d]),
+                        family: self.per_family.then_some([Family::V4, Family::V6][f]),
+                        rules: n,
+                        quota: self.rules,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What a provider's export shape can express, and what its platform does around a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -131,8 +210,8 @@ pub struct Capabilities {
     pub rule_ids: bool,
     /// A per-rule enabled flag.
     pub enabled_flag: bool,
-    /// The documented quota of rules per group.
-    pub max_rules: Option<usize>,
+    /// The documented quota of rules per group (see [`Quota`] for how it is counted).
+    pub quota: Option<Quota>,
     /// Protocols the target names only in IPv6 rules (Neutron's `ipv6-*` names).
     pub v6_only_protocols: &'static [u8],
     /// What the platform drops outside every group's rules.
@@ -142,6 +221,11 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// The most rules one group can hold, every count of the quota together.
+    pub fn max_rules(&self) -> Option<usize> {
+        self.quota.map(|q| q.group_total())
+    }
+
     /// Whether the target can name `protocol` in a rule of `family`.
     pub fn names(&self, protocol: Protocol, family: Family) -> bool {
         match protocol {
@@ -176,7 +260,7 @@ impl Capabilities {
         group_fields: GroupFields::ALL,
         rule_ids: true,
         enabled_flag: true,
-        max_rules: None,
+        quota: None,
         v6_only_protocols: &[],
         platform_blocks: &[],
         born_with: &[],

@@ -60,7 +60,9 @@ mod verify;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+pub use caps::{
+    BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, QuotaExcess, TextLimit,
+};
 // Documented once, at `model::PlatformBlock`: its defining module (`model/group.rs`) is
 // private, so rustdoc would otherwise copy the whole page here.
 #[doc(no_inline)]

@@ -44,7 +44,7 @@ fn row(id: ProviderId) -> serde_json::Value {
         "remote_group": c.remote_group,
         "address_group": c.address_group,
         "descriptions": c.description.is_some(),
-        "max_rules": c.max_rules,
+        "max_rules": c.max_rules(),
     })
 }
 

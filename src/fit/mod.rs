@@ -154,14 +154,27 @@ fn fit_group(
     platform::block_notes(source, &out, &blocks, gi, report);
     out.platform_blocks = Some(blocks);
     platform::born_with_notes(&out, caps, gi, report);
-    if let Some(max) = caps.max_rules
-        && out.rules.len() > max
-    {
+    for over in caps.quota.map(|q| q.excess(&out.rules)).unwrap_or_default() {
+        let scope = [
+            over.direction.map(|d| d.name()),
+            over.family.map(|f| f.name()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        let (counted, per) = if scope.is_empty() {
+            (String::new(), "per group")
+        } else {
+            (format!(" {}", scope.join(" ")), "per group and count")
+        };
         report.group(gi).push(
             Field::Group,
             Kind::Note,
-            Some(out.rules.len().to_string()),
-            format!("{} rules exceed the target's quota of {max} rules per group; split the group before applying", out.rules.len()),
+            Some(over.rules.to_string()),
+            format!(
+                "{}{counted} rules exceed the target's quota of {} rules {per}; split the group before applying",
+                over.rules, over.quota
+            ),
         );
     }
     Ok(out)

@@ -51,7 +51,7 @@ pub(crate) fn allow_only(
     budget: Option<usize>,
     report: &mut Report,
 ) -> Result<SecurityGroup, Refusal> {
-    let limit = budget.or(caps.max_rules).unwrap_or(usize::MAX);
+    let limit = budget.or(caps.max_rules()).unwrap_or(usize::MAX);
     // A piece becomes at least one rule unless it is left out; give up early on sets far
     // past the budget instead of building them.
     let max_pieces = limit.saturating_mul(4).saturating_add(10_000);

@@ -361,7 +361,7 @@ pub fn lint_document(doc: &Document, provider: ProviderId, config: &LintConfig) 
     let mut findings = Vec::new();
     let mut rules = 0usize;
     let mut skipped = 0usize;
-    let quota = config.max_rules.or(provider.capabilities().max_rules);
+    let quota = config.max_rules.or(provider.capabilities().max_rules());
     for (gi, group) in doc.groups.iter().enumerate() {
         rules = rules.saturating_add(group.rules.len());
         let label = group.id.clone().or_else(|| group.name.clone());

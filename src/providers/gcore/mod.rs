@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use super::read;
 use super::{Dialect, ExportOptions, ImportOptions, Provider};
 use crate::caps::{
-    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, TextLimit,
+    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota, TextLimit,
 };
 use crate::codec::{Format, TopLevel};
 use crate::error::Error;
@@ -101,7 +101,7 @@ static CAPS: Capabilities = Capabilities {
     group_fields: GroupFields::NONE,
     rule_ids: false,
     enabled_flag: false,
-    max_rules: Some(250),
+    quota: Some(Quota::per_group(250)),
     v6_only_protocols: IPV6_ONLY,
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[BornWith {

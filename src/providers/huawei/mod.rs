@@ -30,7 +30,7 @@ mod wire;
 use super::read::{self, ReadRule};
 use super::readings;
 use super::{Dialect, ExportOptions, ImportOptions, Provider};
-use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, TextLimit};
+use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::{Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -90,7 +90,7 @@ static CAPS: Capabilities = Capabilities {
     group_fields: GroupFields::NONE,
     rule_ids: false,
     enabled_flag: true,
-    max_rules: Some(50),
+    quota: Some(Quota::per_group(50)),
     v6_only_protocols: &[],
     platform_blocks: &[],
     born_with: &[

@@ -42,7 +42,7 @@ use super::{Dialect, ExportOptions, ImportOptions, Provider, ProviderId};
 use crate::error::Error;
 use std::borrow::Cow;
 
-use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols};
+use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
 use crate::codec::{Format, TopLevel};
 use crate::model::{
     Action, CidrText, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote,
@@ -83,7 +83,7 @@ static CAPS: Capabilities = Capabilities {
     enabled_flag: false,
     // "Security Rules: 500" is an organisation quota; a group above it certainly cannot be
     // applied.
-    max_rules: Some(500),
+    quota: Some(Quota::per_group(500)),
     v6_only_protocols: &[],
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[],
