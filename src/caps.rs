@@ -146,21 +146,28 @@ impl Quota {
     /// assert_eq!((over[0].direction, over[0].rules), (Some(Direction::Ingress), 2));
     /// ```
     pub fn excess(&self, rules: &[Rule]) -> Vec<QuotaExcess> {
-        let mut counts = [[0usize; 2]; 2];
-        for r in rules {
-            let d = usize::from(self.per_direction && r.direction() == Direction::Egress);
-            let f = usize::from(self.per_family && r.family() == Family::V6);
-            counts[d][f] += 1;
-        }
+        let directions: &[Option<Direction>] = if self.per_direction {
+            &[Some(Direction::Ingress), Some(Direction::Egress)]
+        } else {
+            &[None]
+        };
+        let families: &[Option<Family>] = if self.per_family {
+            &[Some(Family::V4), Some(Family::V6)]
+        } else {
+            &[None]
+        };
         let mut out = Vec::new();
-        for (d, row) in counts.iter().enumerate() {
-            for (f, &n) in row.iter().enumerate() {
+        for &direction in directions {
+            for &family in families {
+                let n = rules
+                    .iter()
+                    .filter(|r| direction.is_none_or(|d| r.direction() == d))
+                    .filter(|r| family.is_none_or(|f| r.family() == f))
+                    .count();
                 if n > self.rules {
                     out.push(QuotaExcess {
-                        direction: self
-                            .per_direction
-                            .then_some([Direction::Ingress, Direction::Egress][d]),
-                        family: self.per_family.then_some([Family::V4, Family::V6][f]),
+                        direction,
+                        family,
                         rules: n,
                         quota: self.rules,
                     });
