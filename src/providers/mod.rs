@@ -13,6 +13,7 @@ mod huawei;
 mod read;
 mod readings;
 mod scaleway;
+mod wire_struct;
 
 use crate::caps::Capabilities;
 use crate::codec::{Format, TopLevel};
