@@ -6,7 +6,11 @@
 //! The terminal cases run sgconv on a pseudo-terminal through util-linux `script`; where it is
 //! missing they say so and check nothing more.
 
+mod common;
+
 use std::process::{Command, Output, Stdio};
+
+use common::PassStdin;
 
 const HUAWEI: &str = "tests/fixtures/huawei/create_tcp_single_port.json";
 const GCORE_BODY: &str = "tests/fixtures/gcore/v1_create_rule_body_tcp.json";
@@ -131,18 +135,9 @@ fn man_pages_typeset_cleanly() {
     let mut pages = vec![run(&["man"]).stdout];
     pages.extend(COMMANDS.iter().map(|c| run(&["man", c]).stdout));
     for page in pages {
-        let mut groff = Command::new("groff")
+        let out = Command::new("groff")
             .args(["-man", "-Tutf8", "-ww", "-z"])
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("groff");
-        {
-            use std::io::Write;
-            let mut stdin = groff.stdin.take().expect("stdin");
-            stdin.write_all(&page).expect("write");
-        }
-        let out = groff.wait_with_output().expect("groff");
+            .pass_stdin_bytes(&page);
         assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
     }
 }
@@ -187,18 +182,7 @@ fn several_providers_is_a_usage_error_naming_them() {
 
 #[test]
 fn no_provider_is_a_usage_error_with_each_ones_reason() {
-    let mut child = sgconv(&["convert", "--to", "huawei"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(br#"{"rulez": []}"#).expect("write");
-    }
-    let out = child.wait_with_output().expect("wait");
+    let out = sgconv(&["convert", "--to", "huawei"]).pass_stdin_bytes(br#"{"rulez": []}"#);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);

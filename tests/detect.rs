@@ -6,7 +6,7 @@ mod common;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use sgconv::{Options, ProviderId, detect_provider};
+use sgconv::{Detected, Options, ProviderId, detect_provider};
 
 /// Every fixture with its provider, including Scaleway's rule lists (read with their group's
 /// settings supplied, which detection does not need).
@@ -23,6 +23,15 @@ fn fixtures() -> Vec<(ProviderId, PathBuf)> {
     files.sort();
     all.extend(files.into_iter().map(|f| (ProviderId::Scaleway, f)));
     all
+}
+
+/// Why `provider` does not read the document whole.
+fn reason(detected: &Detected, provider: ProviderId) -> Option<&str> {
+    detected
+        .others
+        .iter()
+        .find(|(p, _)| *p == provider)
+        .map(|(_, why)| why.as_str())
 }
 
 #[test]
@@ -59,11 +68,7 @@ fn a_refused_shape_has_no_candidate_and_says_why() {
     let detected = detect_provider(&text, &Options::default());
     assert!(detected.candidates.is_empty(), "{:?}", detected.candidates);
     assert_eq!(detected.provider(), None);
-    let scaleway = detected
-        .others
-        .iter()
-        .find(|(p, _)| *p == ProviderId::Scaleway)
-        .map(|(_, why)| why.as_str());
+    let scaleway = reason(&detected, ProviderId::Scaleway);
     assert!(
         scaleway.is_some_and(|w| w.contains("without its rules")),
         "{scaleway:?}"
@@ -93,11 +98,7 @@ fn an_unread_key_is_named_in_the_reason() {
     let text = r#"{"security_group_rule": {"direction": "ingress", "protocol": "tcp", "multiport": "22", "remote_ip_prefx": "10.0.0.0/8"}}"#;
     let detected = detect_provider(text, &Options::default());
     assert!(detected.candidates.is_empty(), "{:?}", detected.candidates);
-    let huawei = detected
-        .others
-        .iter()
-        .find(|(p, _)| *p == ProviderId::Huawei)
-        .map(|(_, why)| why.as_str());
+    let huawei = reason(&detected, ProviderId::Huawei);
     assert_eq!(
         huawei,
         Some("1 key not read: `security_group_rule.remote_ip_prefx`")
