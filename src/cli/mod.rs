@@ -46,7 +46,7 @@ enum Command {
     #[command(after_help = "\
 Examples:
   sgconv convert --from huawei --to gcore-v2 rules.json -o gcore.json
-  sgconv convert --to scaleway group.json      # --from told by the document's shape
+  sgconv convert --to scaleway group.json      # --from told by the document
   curl ... | sgconv convert --from gcore-v1 --to canonical --format yaml")]
     Convert(ConvertArgs),
     /// Compare what two documents allow (any providers): exit 0 equal, 1 different, 2 usage
@@ -54,7 +54,7 @@ Examples:
     #[command(after_help = "\
 Examples:
   sgconv diff --from huawei before.json --to gcore-v2 after.json
-  sgconv diff old.json new.json --format json  # providers told by the documents' shapes")]
+  sgconv diff old.json new.json --format json  # providers told by the documents")]
     Diff(diff::DiffArgs),
     /// Findings about what groups allow (exposed ports, shadowed, redundant and conflicting
     /// rules, quotas): exit 0 none at or above --fail-on, 1 some, 2 usage or bad input.
