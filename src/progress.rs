@@ -22,7 +22,8 @@ pub enum Event {
         /// Rules read (all groups).
         rules: usize,
     },
-    /// One more group was fitted to the target.
+    /// One more group was fitted to the target (a target that holds everything, the
+    /// canonical model, takes the document as it is: one event for all its groups).
     Fitted {
         /// Groups fitted so far.
         done: usize,
