@@ -47,9 +47,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(u8, &[&str])] = &[
     (0, &["registry", "id", "caps", "model", "text_enum"]),
     (1, &["semantics"]),
-    (2, &["codec", "error", "output", "report"]),
+    (2, &["codec", "error", "output", "progress", "report"]),
     (3, &["fit", "providers"]),
-    (4, &["convert", "diff", "lint", "verify"]),
+    (4, &["convert", "detect", "diff", "lint", "verify"]),
 ];
 
 /// The crate root (`lib.rs`): the facade, at the top of the pipeline layer.
@@ -117,6 +117,11 @@ const WITHIN_LAYER: &[(&str, &str, &str)] = &[
         "lint",
         "convert",
         "lint reads the document with convert's import",
+    ),
+    (
+        "detect",
+        "convert",
+        "detection reads the document with convert's import, once per provider",
     ),
     (ROOT, "*", "the facade re-exports the pipeline"),
 ];
