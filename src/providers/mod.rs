@@ -6,13 +6,9 @@
 //! reporting what that loses — is done once, in [`crate::fit`]. A dialect never names
 //! another, and an exporter never learns where its document came from.
 
-mod canonical;
 pub(crate) mod envelope;
-mod gcore;
-mod huawei;
 mod read;
 mod readings;
-mod scaleway;
 mod wire_struct;
 
 use crate::caps::Capabilities;
@@ -199,11 +195,14 @@ pub(crate) trait Provider: Sync + AsProvider {
     }
 }
 
+/// The registry's modules (`mod gcore;`, ...) and the lookup of each dialect's value.
 macro_rules! declare_lookup {
-    ($( $variant:ident = $name:literal => $provider:expr ),+ $(,)?) => {
+    ($( $module:ident { $( $variant:ident = $name:literal => $provider:expr ),+ $(,)? } ),+ $(,)?) => {
+        $( mod $module; )+
+
         /// The implementation of a dialect.
         pub(crate) fn get(id: ProviderId) -> &'static dyn Provider {
-            match id { $( ProviderId::$variant => &$provider, )+ }
+            match id { $( $( ProviderId::$variant => &$provider, )+ )+ }
         }
     };
 }
