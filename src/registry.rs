@@ -15,6 +15,7 @@ macro_rules! registry {
             GcoreV2 = "gcore-v2" => gcore::Gcore::V2,
             Huawei = "huawei" => huawei::Huawei,
             Scaleway = "scaleway" => scaleway::Scaleway,
+            AwsEc2 = "aws-ec2" => aws_ec2::AwsEc2,
         }
     };
 }

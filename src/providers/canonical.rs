@@ -69,6 +69,7 @@ static DIALECT: Dialect = Dialect {
     id: ProviderId::Canonical,
     about: "sgconv's canonical model as versioned JSON/YAML; holds everything, round-trips exactly",
     capabilities: &Capabilities::EVERYTHING,
+    export_shapes: &[],
     shape_keys: &[],
 };
 

@@ -6,6 +6,7 @@
 //! reporting what that loses — is done once, in [`crate::fit`]. A dialect never names
 //! another, and an exporter never learns where its document came from.
 
+mod aws_ec2;
 mod canonical;
 pub(crate) mod envelope;
 mod gcore;
@@ -32,7 +33,12 @@ pub struct ExportOptions {
     /// their group (Huawei `security_group_id`) and in place of the group's own id in
     /// self-references.
     pub target_group: Option<String>,
-    /// Target group ids by source group id, for documents of several groups.
+    /// The document shape to write, by name, for a dialect that writes more than one (AWS
+    /// EC2: `describe` or `authorize`); `None` for the dialect's default. A name the target
+    /// does not write is refused.
+    pub shape: Option<String>,
+    /// Target group ids by source group id, for documents of several groups; also target ids
+    /// of the remote groups and address groups (AWS prefix lists) that rules name.
     pub target_groups: std::collections::BTreeMap<String, String>,
 }
 
@@ -51,6 +57,9 @@ pub struct ImportOptions {
     /// default (Huawei: 1 and 100). Unset: every documented reading is kept, and the result
     /// must hold under each.
     pub default_priority: Option<u16>,
+    /// The direction of a document whose rules do not carry it (an AWS
+    /// `authorize-security-group-ingress`/`-egress` request body: the operation says it).
+    pub direction: Option<crate::model::Direction>,
 }
 
 /// What a dialect is, as data: its id, one line about it, what its export shape can
@@ -62,6 +71,9 @@ pub(crate) struct Dialect {
     pub(crate) about: &'static str,
     /// What the dialect's export shape can express.
     pub(crate) capabilities: &'static Capabilities,
+    /// The document shapes the dialect can write, by name, with one line each; the first is
+    /// the default. Empty: one shape only.
+    pub(crate) export_shapes: &'static [(&'static str, &'static str)],
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
@@ -171,5 +183,11 @@ impl ProviderId {
     /// What the dialect's export shape can express.
     pub fn capabilities(self) -> &'static Capabilities {
         get(self).capabilities()
+    }
+
+    /// The document shapes the dialect can write (name, one line), the default first; empty
+    /// when it writes one shape only.
+    pub fn export_shapes(self) -> &'static [(&'static str, &'static str)] {
+        get(self).dialect().export_shapes
     }
 }

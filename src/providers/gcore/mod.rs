@@ -94,9 +94,11 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: false,
     remote_group: true,
     address_group: false,
+    remotes_span_families: false,
     description: Some(TextLimit {
         max_chars: 255,
         forbidden: &[],
+        allowed: None,
     }),
     group_fields: GroupFields::NONE,
     rule_ids: false,
@@ -217,6 +219,7 @@ static V1_DIALECT: Dialect = Dialect {
     id: ProviderId::GcoreV1,
     about: "Gcore Cloud API v1: rule bodies/responses, group GET and list; allow-only",
     capabilities: &CAPS,
+    export_shapes: &[],
     shape_keys: SHAPE_KEYS,
 };
 
@@ -224,6 +227,7 @@ static V2_DIALECT: Dialect = Dialect {
     id: ProviderId::GcoreV2,
     about: "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
     capabilities: &CAPS,
+    export_shapes: &[],
     shape_keys: SHAPE_KEYS,
 };
 

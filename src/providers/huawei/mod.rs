@@ -50,6 +50,7 @@ static DIALECT: Dialect = Dialect {
     id: ProviderId::Huawei,
     about: "Huawei Cloud VPC API v3: rule bodies/responses, batch and list, show-group; priorities, deny",
     capabilities: &CAPS,
+    export_shapes: &[],
     shape_keys: &[&[
         "security_group_rule",
         "security_group_rules",
@@ -83,9 +84,11 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: false,
     remote_group: true,
     address_group: true,
+    remotes_span_families: false,
     description: Some(TextLimit {
         max_chars: 255,
         forbidden: &['<', '>'],
+        allowed: None,
     }),
     group_fields: GroupFields::NONE,
     rule_ids: false,

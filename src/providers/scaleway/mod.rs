@@ -72,6 +72,7 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: true,
     remote_group: false,
     address_group: false,
+    remotes_span_families: false,
     description: None,
     group_fields: GroupFields {
         id: false,
@@ -120,6 +121,7 @@ static DIALECT: Dialect = Dialect {
     id: ProviderId::Scaleway,
     about: "Scaleway Instance API v1: ordered accept/drop rules, default policies, stateless groups",
     capabilities: &CAPS,
+    export_shapes: &[],
     shape_keys: &[
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],

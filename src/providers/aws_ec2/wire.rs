@@ -1,0 +1,440 @@
+//! AWS EC2's wire shapes, as botocore's EC2 service model declares them
+//! (`botocore/data/ec2/2016-11-15/service-2.json`: `SecurityGroup`, `IpPermission`,
+//! `IpRange`, `Ipv6Range`, `UserIdGroupPair`, `PrefixListId`, `SecurityGroupRule`,
+//! `ReferencedSecurityGroup`, `AuthorizeSecurityGroupIngressRequest`); a key not declared
+//! here is recorded as unread. Permissions and flat rules are read into canonical rules while
+//! they are deserialised, so every error carries its path and line:column.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::perm::{self, Peer, Permission};
+use crate::model::Direction;
+use crate::providers::read::{self, ReadRule};
+use crate::report::{Change, Field, Kind};
+
+/// `Tag`.
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct WireTag {
+    pub(super) key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) value: Option<String>,
+}
+
+/// `IpRange`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct IpRange<'a> {
+    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+    cidr_ip: Option<read::Address<'a>>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `Ipv6Range`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Ipv6Range<'a> {
+    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+    cidr_ipv6: Option<read::Address<'a>>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `PrefixListId`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PrefixListId {
+    #[serde(default)]
+    prefix_list_id: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `UserIdGroupPair` (and `ReferencedSecurityGroup`, its subset without names and
+/// descriptions).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Pair {
+    #[serde(default)]
+    pub(super) group_id: Option<String>,
+    #[serde(default)]
+    pub(super) group_name: Option<String>,
+    #[serde(default)]
+    pub(super) user_id: Option<String>,
+    #[serde(default)]
+    pub(super) vpc_id: Option<String>,
+    #[serde(default)]
+    pub(super) vpc_peering_connection_id: Option<String>,
+    #[serde(default)]
+    pub(super) peering_status: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `IpPermission`, as written.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WirePermission<'a> {
+    #[serde(default)]
+    ip_protocol: Option<String>,
+    #[serde(default)]
+    from_port: Option<i64>,
+    #[serde(default)]
+    to_port: Option<i64>,
+    #[serde(default, borrow)]
+    ip_ranges: Option<Vec<IpRange<'a>>>,
+    #[serde(default, borrow)]
+    ipv6_ranges: Option<Vec<Ipv6Range<'a>>>,
+    #[serde(default)]
+    user_id_group_pairs: Option<Vec<Pair>>,
+    #[serde(default)]
+    prefix_list_ids: Option<Vec<PrefixListId>>,
+}
+
+/// One `IpPermission` read into canonical rules (as ingress rules; see [`Checked::egress`]),
+/// with the account ids of the group pairs it names, settled once the group's owner is known.
+pub(super) struct Checked {
+    pub(super) rules: Vec<ReadRule>,
+}
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = WirePermission::deserialize(d)?;
+        let mut peers = Vec::new();
+        for (i, r) in w.ip_ranges.iter().flatten().enumerate() {
+            let cidr = r
+                .cidr_ip
+                .as_ref()
+                .ok_or_else(|| missing(&format!("IpRanges[{i}]"), "CidrIp"))?;
+            peers.push(Peer::V4(cidr, r.description.as_deref()));
+        }
+        for (i, r) in w.ipv6_ranges.iter().flatten().enumerate() {
+            let cidr = r
+                .cidr_ipv6
+                .as_ref()
+                .ok_or_else(|| missing(&format!("Ipv6Ranges[{i}]"), "CidrIpv6"))?;
+            peers.push(Peer::V6(cidr, r.description.as_deref()));
+        }
+        for p in w.user_id_group_pairs.iter().flatten() {
+            peers.push(Peer::Group(p, p.description.as_deref()));
+        }
+        for (i, p) in w.prefix_list_ids.iter().flatten().enumerate() {
+            let id = p
+                .prefix_list_id
+                .as_deref()
+                .ok_or_else(|| missing(&format!("PrefixListIds[{i}]"), "PrefixListId"))?;
+            peers.push(Peer::PrefixList(id, p.description.as_deref()));
+        }
+        let permission = Permission {
+            ip_protocol: w.ip_protocol.as_deref(),
+            from_port: w.from_port,
+            to_port: w.to_port,
+        };
+        let rules = perm::read_permission(&permission, &peers).map_err(serde::de::Error::custom)?;
+        Ok(Checked { rules })
+    }
+}
+
+fn missing<E: serde::de::Error>(at: &str, key: &str) -> E {
+    E::custom(format!("{at} has no {key}; each entry names one"))
+}
+
+/// `SecurityGroup` (a `describe-security-groups` item).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct WireGroup {
+    #[serde(default)]
+    pub(super) group_id: Option<String>,
+    #[serde(default)]
+    pub(super) group_name: Option<String>,
+    #[serde(default)]
+    pub(super) description: Option<String>,
+    #[serde(default)]
+    pub(super) owner_id: Option<String>,
+    #[serde(default)]
+    pub(super) vpc_id: Option<String>,
+    #[serde(default)]
+    pub(super) security_group_arn: Option<String>,
+    #[serde(default)]
+    pub(super) tags: Option<Vec<WireTag>>,
+    #[serde(default)]
+    pub(super) ip_permissions: Option<Vec<Checked>>,
+    #[serde(default)]
+    pub(super) ip_permissions_egress: Option<Vec<Checked>>,
+}
+
+/// `DescribeSecurityGroupsResult`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DescribeGroups {
+    pub(super) security_groups: Vec<WireGroup>,
+    #[serde(default)]
+    pub(super) next_token: Option<String>,
+}
+
+/// `SecurityGroupRule` (a `describe-security-group-rules` item), read into canonical rules.
+pub(super) struct FlatRule {
+    pub(super) group_id: Option<String>,
+    pub(super) rules: Vec<ReadRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireFlatRule<'a> {
+    #[serde(default)]
+    security_group_rule_id: Option<String>,
+    #[serde(default)]
+    group_id: Option<String>,
+    #[serde(default)]
+    group_owner_id: Option<String>,
+    #[serde(default)]
+    is_egress: Option<bool>,
+    #[serde(default)]
+    ip_protocol: Option<String>,
+    #[serde(default)]
+    from_port: Option<i64>,
+    #[serde(default)]
+    to_port: Option<i64>,
+    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+    cidr_ipv4: Option<read::Address<'a>>,
+    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+    cidr_ipv6: Option<read::Address<'a>>,
+    #[serde(default)]
+    prefix_list_id: Option<String>,
+    #[serde(default)]
+    referenced_group_info: Option<Pair>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<WireTag>>,
+    #[serde(default)]
+    security_group_rule_arn: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for FlatRule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = WireFlatRule::deserialize(d)?;
+        let description = w.description.as_deref();
+        let mut peers = Vec::new();
+        if let Some(c) = &w.cidr_ipv4 {
+            peers.push(Peer::V4(c, description));
+        }
+        if let Some(c) = &w.cidr_ipv6 {
+            peers.push(Peer::V6(c, description));
+        }
+        if let Some(p) = &w.referenced_group_info {
+            peers.push(Peer::Group(p, description));
+        }
+        if let Some(p) = &w.prefix_list_id {
+            peers.push(Peer::PrefixList(p, description));
+        }
+        if peers.len() != 1 {
+            return Err(serde::de::Error::custom(format!(
+                "a security group rule names exactly one of CidrIpv4, CidrIpv6, \
+                 ReferencedGroupInfo and PrefixListId; this one names {}",
+                peers.len()
+            )));
+        }
+        let permission = Permission {
+            ip_protocol: w.ip_protocol.as_deref(),
+            from_port: w.from_port,
+            to_port: w.to_port,
+        };
+        let mut rules = perm::read_permission(&permission, &peers)
+            .map_err(serde::de::Error::custom)?;
+        let direction = match w.is_egress {
+            Some(true) => Direction::Egress,
+            Some(false) => Direction::Ingress,
+            None => {
+                return Err(serde::de::Error::custom(
+                    "a security group rule without IsEgress: its direction is not known",
+                ));
+            }
+        };
+        let id: Option<std::sync::Arc<str>> = w.security_group_rule_id.as_deref().map(Into::into);
+        for r in &mut rules {
+            if direction == Direction::Egress {
+                perm::set_direction(r, Direction::Egress);
+            }
+            r.rule.set_origin(crate::model::Origin::with_id(id.clone()));
+            for (name, value) in [
+                ("GroupOwnerId", &w.group_owner_id),
+                ("SecurityGroupRuleArn", &w.security_group_rule_arn),
+            ] {
+                if let Some(v) = value {
+                    r.changes.push(Change::new(
+                        Field::Wire(name.into()),
+                        Kind::Metadata,
+                        Some(v.clone()),
+                        format!("{name} is not carried"),
+                    ));
+                }
+            }
+            if let Some(tags) = w.tags.as_ref().filter(|t| !t.is_empty()) {
+                let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+                r.changes.push(Change::new(
+                    Field::Tags,
+                    Kind::Metadata,
+                    Some(keys.join(",")),
+                    "rule tags are not carried",
+                ));
+            }
+        }
+        if let Some(owner) = &w.group_owner_id {
+            perm::own_account(&mut rules, owner);
+        }
+        Ok(FlatRule {
+            group_id: w.group_id,
+            rules,
+        })
+    }
+}
+
+/// `DescribeSecurityGroupRulesResult`, or the `authorize-security-group-*` response
+/// (`{Return, SecurityGroupRules}`).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DescribeRules {
+    pub(super) security_group_rules: Vec<FlatRule>,
+    #[serde(default)]
+    pub(super) next_token: Option<String>,
+    #[serde(default, rename = "Return")]
+    pub(super) returned: Option<bool>,
+}
+
+/// `TagSpecification`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TagSpecification {
+    #[serde(default)]
+    pub(super) resource_type: Option<String>,
+    #[serde(default)]
+    pub(super) tags: Option<Vec<WireTag>>,
+}
+
+/// `AuthorizeSecurityGroupIngressRequest` / `AuthorizeSecurityGroupEgressRequest` with
+/// `IpPermissions` (the legacy one-rule parameters `CidrIp`, `IpProtocol`, ... are not
+/// declared: they are unread, and the conversion unverified).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Authorize {
+    #[serde(default)]
+    pub(super) group_id: Option<String>,
+    #[serde(default)]
+    pub(super) group_name: Option<String>,
+    pub(super) ip_permissions: Vec<Checked>,
+    #[serde(default)]
+    pub(super) dry_run: Option<bool>,
+    #[serde(default)]
+    pub(super) tag_specifications: Option<Vec<TagSpecification>>,
+}
+
+/// sgconv's request document: both authorize bodies of one group, by operation.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AuthorizeBoth {
+    #[serde(default)]
+    pub(super) authorize_security_group_ingress: Option<Authorize>,
+    #[serde(default)]
+    pub(super) authorize_security_group_egress: Option<Authorize>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Written shapes
+
+/// An `IpPermission` as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutPermission<'a> {
+    pub(super) ip_protocol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) from_port: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) to_port: Option<i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) ip_ranges: Vec<OutRange<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) ipv6_ranges: Vec<OutRange6<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) user_id_group_pairs: Vec<OutPair<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) prefix_list_ids: Vec<OutPrefixList<'a>>,
+}
+
+/// `IpRange` as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutRange<'a> {
+    pub(super) cidr_ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+}
+
+/// `Ipv6Range` as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutRange6<'a> {
+    pub(super) cidr_ipv6: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+}
+
+/// `UserIdGroupPair` as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutPair<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) user_id: Option<&'a str>,
+    pub(super) group_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+}
+
+/// `PrefixListId` as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutPrefixList<'a> {
+    pub(super) prefix_list_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+}
+
+/// A `describe-security-groups` item as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutGroup<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) group_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) tags: Vec<WireTag>,
+    pub(super) ip_permissions: Vec<OutPermission<'a>>,
+    pub(super) ip_permissions_egress: Vec<OutPermission<'a>>,
+}
+
+/// `DescribeSecurityGroupsResult` as written.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutDescribe<'a> {
+    pub(super) security_groups: Vec<OutGroup<'a>>,
+}
+
+/// An authorize request body as written (`--cli-input-json`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutAuthorize<'a> {
+    pub(super) group_id: &'a str,
+    pub(super) ip_permissions: Vec<OutPermission<'a>>,
+}
+
+/// sgconv's request document as written: the two authorize bodies of one group.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct OutAuthorizeBoth<'a> {
+    pub(super) authorize_security_group_ingress: OutAuthorize<'a>,
+    pub(super) authorize_security_group_egress: OutAuthorize<'a>,
+}
