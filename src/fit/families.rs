@@ -42,8 +42,8 @@ pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report
             Family::V6 => ("IPv6", "IPv4"),
         };
         let what = match r.remote() {
-            Remote::Group(_) => "remote group",
-            _ => "address group",
+            Remote::Group(_) => "a remote group",
+            _ => "an address group",
         };
         let value = match r.remote() {
             Remote::Group(id) | Remote::AddressGroup(id) => Some(id.clone()),
@@ -54,7 +54,7 @@ pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report
             Kind::Narrowed,
             value,
             format!(
-                "the target's rules naming a {what} match its members of both families, and the \
+                "the target's rules naming {what} match its members of both families, and the \
                  source allows only {this} here ({other} has no rule with the same match); the \
                  allow rule is left out rather than widened to {other}"
             ),

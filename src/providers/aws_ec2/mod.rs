@@ -483,9 +483,11 @@ fn authorize<'a>(
             group_id,
             ip_permissions: described.ip_permissions,
         },
-        authorize_security_group_egress: OutAuthorize {
-            group_id,
-            ip_permissions: described.ip_permissions_egress,
-        },
+        authorize_security_group_egress: (!described.ip_permissions_egress.is_empty()).then(
+            || OutAuthorize {
+                group_id,
+                ip_permissions: described.ip_permissions_egress,
+            },
+        ),
     })
 }

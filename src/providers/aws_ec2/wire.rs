@@ -431,10 +431,12 @@ pub(super) struct OutAuthorize<'a> {
     pub(super) ip_permissions: Vec<OutPermission<'a>>,
 }
 
-/// sgconv's request document as written: the two authorize bodies of one group.
+/// sgconv's request document as written: the two authorize bodies of one group (the egress
+/// body left out when it has no permission: AWS refuses an empty one).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct OutAuthorizeBoth<'a> {
     pub(super) authorize_security_group_ingress: OutAuthorize<'a>,
-    pub(super) authorize_security_group_egress: OutAuthorize<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) authorize_security_group_egress: Option<OutAuthorize<'a>>,
 }
