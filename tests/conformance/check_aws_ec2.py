@@ -41,7 +41,7 @@ def _shape_errors(value, shape_name: str, label: str) -> list[str]:
     if not report.has_errors():
         return []
     return [f"botocore ({shape_name}) {label}: {line.strip()}"
-            for line in report.generate_report().splitlines()[1:] if line.strip()]
+            for line in report.generate_report().splitlines() if line.strip()]
 
 
 def _client(url: str):
