@@ -13,9 +13,9 @@
 //!
 //! Cases per property: `PROPTEST_CASES` (default 64 here; each case runs 4 conversions).
 
-mod common;
 #[path = "raw_semantics/aws.rs"]
 mod aws;
+mod common;
 
 use common::raw::{self, Dir, Given, Meaning, Packet, RunOutcome};
 use proptest::prelude::*;
@@ -969,21 +969,43 @@ fn evaluator_aws_permissions_fan_out() {
         p.groups.insert(id.to_string());
         p
     };
-    assert!(g.eval(&pkt(Dir::In, 6, 0, "10.1.2.3")).min, "0-22 holds port 0");
-    assert!(g.eval(&pkt(Dir::In, 6, 22, "2001:db8::1")).min, "one permission, two ranges");
+    assert!(
+        g.eval(&pkt(Dir::In, 6, 0, "10.1.2.3")).min,
+        "0-22 holds port 0"
+    );
+    assert!(
+        g.eval(&pkt(Dir::In, 6, 22, "2001:db8::1")).min,
+        "one permission, two ranges"
+    );
     assert!(!g.eval(&pkt(Dir::In, 6, 23, "10.1.2.3")).max);
-    assert!(g.eval(&pkt(Dir::In, 132, 7, "1.2.3.4")).min, "ports ignored on other protocols");
+    assert!(
+        g.eval(&pkt(Dir::In, 132, 7, "1.2.3.4")).min,
+        "ports ignored on other protocols"
+    );
     for addr in ["1.2.3.4", "2001:db8::9"] {
-        assert!(g.eval(&member(pkt(Dir::In, 47, 0, addr), "sg-2")).min, "own account, both families");
-        assert!(g.eval(&member(pkt(Dir::In, 47, 0, addr), "444455556666/sg-3")).min, "another account kept");
-        assert!(g.eval(&member(pkt(Dir::In, 47, 0, addr), "ag:pl-1")).min, "prefix list");
+        assert!(
+            g.eval(&member(pkt(Dir::In, 47, 0, addr), "sg-2")).min,
+            "own account, both families"
+        );
+        assert!(
+            g.eval(&member(pkt(Dir::In, 47, 0, addr), "444455556666/sg-3"))
+                .min,
+            "another account kept"
+        );
+        assert!(
+            g.eval(&member(pkt(Dir::In, 47, 0, addr), "ag:pl-1")).min,
+            "prefix list"
+        );
     }
     let mut ping = member(pkt(Dir::In, 1, 0, "1.2.3.4"), "sg-4");
     ping.icmp = (8, 3);
     assert!(g.eval(&ping).min, "icmp type 8, any code");
     ping.icmp = (0, 0);
     assert!(!g.eval(&ping).max);
-    assert!(!g.eval(&pkt(Dir::Out, 6, 80, "1.2.3.4")).max, "no egress rule: denied");
+    assert!(
+        !g.eval(&pkt(Dir::Out, 6, 80, "1.2.3.4")).max,
+        "no egress rule: denied"
+    );
     for bad in [
         r#"{"SecurityGroups":[],"NextToken":"x"}"#,
         r#"{"GroupId":"sg-1","IpPermissions":[]}"#,
@@ -991,14 +1013,25 @@ fn evaluator_aws_permissions_fan_out() {
         r#"{"SecurityGroupRules":[{"IsEgress":false,"IpProtocol":"icmp","FromPort":-1,"ToPort":0,"CidrIpv4":"10.0.0.0/8"}]}"#,
         r#"{"SecurityGroupRules":[{"IsEgress":false,"IpProtocol":"TCP","FromPort":1,"ToPort":2,"CidrIpv4":"10.0.0.0/8"}]}"#,
     ] {
-        assert!(raw::evaluate(bad, "aws-ec2", &Given::default()).groups().is_none(), "{bad}");
+        assert!(
+            raw::evaluate(bad, "aws-ec2", &Given::default())
+                .groups()
+                .is_none(),
+            "{bad}"
+        );
     }
     let body = one(
         r#"{"GroupId":"sg-1","IpPermissions":[{"IpProtocol":"udp","FromPort":53,"ToPort":53,"IpRanges":[{"CidrIp":"10.0.0.0/8"}]}]}"#,
         "aws-ec2",
-        &Given { aws_direction: Some(Dir::Out), ..Given::default() },
+        &Given {
+            aws_direction: Some(Dir::Out),
+            ..Given::default()
+        },
     );
-    assert!(body.eval(&pkt(Dir::Out, 17, 53, "10.0.0.1")).min, "the given direction");
+    assert!(
+        body.eval(&pkt(Dir::Out, 17, 53, "10.0.0.1")).min,
+        "the given direction"
+    );
     assert!(!body.eval(&pkt(Dir::In, 17, 53, "10.0.0.1")).max);
 }
 

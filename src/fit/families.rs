@@ -21,7 +21,14 @@ pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report
     // The match of a rule without its family, to find its twin.
     fn key(r: &Rule) -> (Direction, Protocol, &PortSet, Icmp, &Remote, Action) {
         let s = r.spec();
-        (s.direction, s.protocol, &s.ports, s.icmp, &s.remote, s.action)
+        (
+            s.direction,
+            s.protocol,
+            &s.ports,
+            s.icmp,
+            &s.remote,
+            s.action,
+        )
     }
     let mut families: foldhash::HashMap<_, (bool, bool)> = foldhash::HashMap::default();
     for r in rules.iter().filter(|r| needs_twin(r)) {

@@ -84,13 +84,21 @@ fn peer(s: &Spec, mode: Mode, rng: &mut Rng) -> (&'static str, Value) {
         Some(Err(g)) => {
             let mut pair = json!({"GroupId": g});
             if mode == Mode::Hard && rng.below(2) == 0 {
-                pair["UserId"] = json!(if rng.below(2) == 0 { OWNER } else { "444455556666" });
+                pair["UserId"] = json!(if rng.below(2) == 0 {
+                    OWNER
+                } else {
+                    "444455556666"
+                });
             }
             pair
         }
     };
     if rng.below(3) == 0 {
-        entry["Description"] = json!(if rng.below(2) == 0 { "web" } else { "ssh from office" });
+        entry["Description"] = json!(if rng.below(2) == 0 {
+            "web"
+        } else {
+            "ssh from office"
+        });
     }
     let key = match &s.remote {
         Some(Err(g)) if g.starts_with("pl:") => "PrefixListIds",
@@ -197,7 +205,10 @@ pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
         ("\"FromPort\"", "\"FromPrt\""),
         ("\"CidrIpv4\"", "\"CidrIPv4\""),
         ("\"IpProtocol\":\"tcp\"", "\"IpProtocol\":\"TCP\""),
-        ("\"GroupId\":\"sg-0a1b2c3d4e5f60718\"", "\"GroupId\":\"sg-0a1b2c3d4e5f60718\",\"x_note\":1"),
+        (
+            "\"GroupId\":\"sg-0a1b2c3d4e5f60718\"",
+            "\"GroupId\":\"sg-0a1b2c3d4e5f60718\",\"x_note\":1",
+        ),
         ("\"10.0.0.0/8\"", "\"010.0.0.0/8\""),
         ("\"192.168.1.7/32\"", "\"192.168.01.7/32\""),
         ("\"UserIdGroupPairs\"", "\"UserIdGroupPair\""),

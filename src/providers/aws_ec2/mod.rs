@@ -52,8 +52,14 @@ static DIALECT: Dialect = Dialect {
     about: "AWS EC2 security groups: describe-security-groups/-rules output, authorize request bodies; allow-only",
     capabilities: &CAPS,
     export_shapes: &[
-        ("describe", "describe-security-groups output: every group, both directions (the default)"),
-        ("authorize", "{AuthorizeSecurityGroupIngress, AuthorizeSecurityGroupEgress}: the two --cli-input-json request bodies of each group"),
+        (
+            "describe",
+            "describe-security-groups output: every group, both directions (the default)",
+        ),
+        (
+            "authorize",
+            "{AuthorizeSecurityGroupIngress, AuthorizeSecurityGroupEgress}: the two --cli-input-json request bodies of each group",
+        ),
     ],
     shape_keys: &[
         &[
@@ -143,11 +149,8 @@ fn described_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGrou
     group.name = w.group_name.filter(|s| !s.is_empty());
     group.description = w.description.filter(|s| !s.is_empty());
     group.tags = tags(w.tags);
-    let mut rules = directed(w.ip_permissions.unwrap_or_default(), Direction::Ingress);
-    rules.extend(directed(
-        w.ip_permissions_egress.unwrap_or_default(),
-        Direction::Egress,
-    ));
+    let mut rules = directed(w.ip_permissions, Direction::Ingress);
+    rules.extend(directed(w.ip_permissions_egress, Direction::Egress));
     if let Some(owner) = &w.owner_id {
         perm::own_account(&mut rules, owner);
     }
@@ -158,9 +161,8 @@ fn described_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGrou
     group
 }
 
-fn tags(list: Option<Vec<wire::WireTag>>) -> Vec<Tag> {
-    list.unwrap_or_default()
-        .into_iter()
+fn tags(list: Vec<wire::WireTag>) -> Vec<Tag> {
+    list.into_iter()
         .map(|t| Tag {
             key: t.key,
             value: t.value,
@@ -247,7 +249,7 @@ fn authorized(
                 "the input is a dry-run request (a permission check only); read as the rules it describes",
             );
         }
-        for spec in body.tag_specifications.unwrap_or_default() {
+        for spec in body.tag_specifications {
             let keys: Vec<String> = tags(spec.tags).into_iter().map(|t| t.key).collect();
             report.group(0).push(
                 Field::Tags,
@@ -318,32 +320,44 @@ impl Provider for AwsEc2 {
                     .map(|(gi, g)| described_group(g, gi, report))
                     .collect()
             }
-            t if t.has("SecurityGroupRules") => flat_groups(read::decode(text, fmt, id, report)?, report)?,
-            t if t.has("AuthorizeSecurityGroupIngress") || t.has("AuthorizeSecurityGroupEgress") => {
+            t if t.has("SecurityGroupRules") => {
+                flat_groups(read::decode(text, fmt, id, report)?, report)?
+            }
+            t if t.has("AuthorizeSecurityGroupIngress")
+                || t.has("AuthorizeSecurityGroupEgress") =>
+            {
                 let both: AuthorizeBoth = read::decode(text, fmt, id, report)?;
                 vec![authorized(
                     [
-                        (both.authorize_security_group_ingress, Direction::Ingress),
-                        (both.authorize_security_group_egress, Direction::Egress),
+                        (both.authorize_security_group_ingress.0, Direction::Ingress),
+                        (both.authorize_security_group_egress.0, Direction::Egress),
                     ],
                     report,
                 )?]
             }
             t if GROUP_KEYS.iter().any(|k| t.has(k)) => {
-                vec![described_group(read::decode(text, fmt, id, report)?, 0, report)]
+                vec![described_group(
+                    read::decode(text, fmt, id, report)?,
+                    0,
+                    report,
+                )]
             }
             t if t.has("IpPermissions") => {
                 let Some(direction) = options.direction else {
                     return Err(Error::Shape {
                         provider: id,
-                        message: "found an authorize request body ({GroupId, IpPermissions}), which \
+                        message:
+                            "found an authorize request body ({GroupId, IpPermissions}), which \
                                   does not say its direction: give the direction in the import \
                                   options (--direction ingress|egress)"
-                            .into(),
+                                .into(),
                     });
                 };
                 let body: Authorize = read::decode(text, fmt, id, report)?;
-                vec![authorized([(Some(body), direction), (None, Direction::Egress)], report)?]
+                vec![authorized(
+                    [(Some(body), direction), (None, Direction::Egress)],
+                    report,
+                )?]
             }
             TopLevel::Object(keys) => {
                 return Err(shape_error(&format!(
@@ -483,11 +497,11 @@ fn authorize<'a>(
             group_id,
             ip_permissions: described.ip_permissions,
         },
-        authorize_security_group_egress: (!described.ip_permissions_egress.is_empty()).then(
-            || OutAuthorize {
+        authorize_security_group_egress: (!described.ip_permissions_egress.is_empty()).then(|| {
+            OutAuthorize {
                 group_id,
                 ip_permissions: described.ip_permissions_egress,
-            },
-        ),
+            }
+        }),
     })
 }

@@ -120,7 +120,11 @@ fn empty<'a>(rule: &Rule) -> Result<OutPermission<'a>, Error> {
                 Icmp::TypeCode(t, c) => (Some(t), Some(c)),
                 _ => (None, None),
             };
-            let name = if p == Protocol::ICMP { "icmp" } else { "icmpv6" };
+            let name = if p == Protocol::ICMP {
+                "icmp"
+            } else {
+                "icmpv6"
+            };
             (name.to_owned(), Some(icmp_byte(t)), Some(icmp_byte(c)))
         }
         Protocol::Number(n) => {

@@ -15,9 +15,7 @@
 //!   here), except under icmp (IPv4 only) and icmpv6 (IPv6 only).
 
 use super::wire::Pair;
-use crate::model::{
-    Direction, Family, Icmp, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec,
-};
+use crate::model::{Direction, Family, Icmp, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec};
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
@@ -57,7 +55,10 @@ struct Match {
 }
 
 /// Read a permission and its peers into ingress rules (the caller turns them to egress).
-pub(super) fn read_permission(p: &Permission<'_>, peers: &[Peer<'_>]) -> Result<Vec<ReadRule>, String> {
+pub(super) fn read_permission(
+    p: &Permission<'_>,
+    peers: &[Peer<'_>],
+) -> Result<Vec<ReadRule>, String> {
     let m = read_match(p)?;
     if peers.is_empty() {
         return Err(
@@ -75,7 +76,8 @@ pub(super) fn read_permission(p: &Permission<'_>, peers: &[Peer<'_>]) -> Result<
                 (one_family(m.protocol, Family::V4, address)?, remote, *d)
             }
             Peer::V6(address, d) => {
-                let remote = read::address(address, Family::V6, "Ipv6Ranges/CidrIpv6", &mut changes)?;
+                let remote =
+                    read::address(address, Family::V6, "Ipv6Ranges/CidrIpv6", &mut changes)?;
                 (one_family(m.protocol, Family::V6, address)?, remote, *d)
             }
             Peer::Group(pair, d) => (
@@ -87,7 +89,11 @@ pub(super) fn read_permission(p: &Permission<'_>, peers: &[Peer<'_>]) -> Result<
                 if id.is_empty() {
                     return Err("PrefixListId is empty".into());
                 }
-                (by_protocol(m.protocol), Remote::AddressGroup((*id).to_owned()), *d)
+                (
+                    by_protocol(m.protocol),
+                    Remote::AddressGroup((*id).to_owned()),
+                    *d,
+                )
             }
         };
         if let Some(d) = description {
@@ -142,7 +148,11 @@ fn pair_id(pair: &Pair, changes: &mut Vec<Change>) -> Result<String, String> {
     let group = match (pair.group_id.as_deref(), pair.group_name.as_deref()) {
         (Some(id), name) if !id.is_empty() => {
             if let Some(name) = name {
-                changes.push(meta("GroupName", name, "the referenced group's name is not carried"));
+                changes.push(meta(
+                    "GroupName",
+                    name,
+                    "the referenced group's name is not carried",
+                ));
             }
             id
         }
@@ -218,7 +228,9 @@ pub(super) fn set_direction(r: &mut ReadRule, direction: Direction) {
 fn check_description(d: &str) -> Result<(), String> {
     let n = d.chars().count();
     if n > DESCRIPTION_MAX {
-        return Err(format!("description is {n} characters long; AWS allows {DESCRIPTION_MAX}"));
+        return Err(format!(
+            "description is {n} characters long; AWS allows {DESCRIPTION_MAX}"
+        ));
     }
     match d
         .chars()
@@ -260,7 +272,9 @@ fn read_match(p: &Permission<'_>) -> Result<Match, String> {
     let mut changes = Vec::new();
     let (from, to) = (p.from_port, p.to_port);
     let (ports, icmp) = match protocol {
-        Protocol::TCP | Protocol::UDP => (tcp_udp_ports(protocol, from, to, &mut changes)?, Icmp::Any),
+        Protocol::TCP | Protocol::UDP => {
+            (tcp_udp_ports(protocol, from, to, &mut changes)?, Icmp::Any)
+        }
         Protocol::ICMP | Protocol::ICMPV6 => (PortSet::any(), icmp(protocol, from, to)?),
         _ => {
             if [from, to].iter().flatten().any(|p| *p != -1) {
@@ -352,16 +366,23 @@ fn icmp(protocol: Protocol, from: Option<i64>, to: Option<i64>) -> Result<Icmp, 
             return Err(format!(
                 "protocol {protocol} needs FromPort (the ICMP type, -1 for all) and ToPort (the \
                  code, -1 for all){}",
-                if protocol == Protocol::ICMP { "" } else { ", or neither for every type" }
+                if protocol == Protocol::ICMP {
+                    ""
+                } else {
+                    ", or neither for every type"
+                }
             ));
         }
     };
     let byte = |key: &str, v: i64| -> Result<Option<u8>, String> {
         match v {
             -1 => Ok(None),
-            v => u8::try_from(v)
-                .map(Some)
-                .map_err(|_| format!("{key} {v} is not an ICMP {}: 0-255, or -1 for all", if key == "FromPort" { "type" } else { "code" })),
+            v => u8::try_from(v).map(Some).map_err(|_| {
+                format!(
+                    "{key} {v} is not an ICMP {}: 0-255, or -1 for all",
+                    if key == "FromPort" { "type" } else { "code" }
+                )
+            }),
         }
     };
     match (byte("FromPort", t)?, byte("ToPort", c)?) {

@@ -83,13 +83,13 @@ struct WirePermission<'a> {
     #[serde(default)]
     to_port: Option<i64>,
     #[serde(default, borrow)]
-    ip_ranges: Option<Vec<IpRange<'a>>>,
+    ip_ranges: Vec<IpRange<'a>>,
     #[serde(default, borrow)]
-    ipv6_ranges: Option<Vec<Ipv6Range<'a>>>,
+    ipv6_ranges: Vec<Ipv6Range<'a>>,
     #[serde(default)]
-    user_id_group_pairs: Option<Vec<Pair>>,
+    user_id_group_pairs: Vec<Pair>,
     #[serde(default)]
-    prefix_list_ids: Option<Vec<PrefixListId>>,
+    prefix_list_ids: Vec<PrefixListId>,
 }
 
 /// One `IpPermission` read into canonical rules (as ingress rules; see [`Checked::egress`]),
@@ -102,24 +102,24 @@ impl<'de> Deserialize<'de> for Checked {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = WirePermission::deserialize(d)?;
         let mut peers = Vec::new();
-        for (i, r) in w.ip_ranges.iter().flatten().enumerate() {
+        for (i, r) in w.ip_ranges.iter().enumerate() {
             let cidr = r
                 .cidr_ip
                 .as_ref()
                 .ok_or_else(|| missing(&format!("IpRanges[{i}]"), "CidrIp"))?;
             peers.push(Peer::V4(cidr, r.description.as_deref()));
         }
-        for (i, r) in w.ipv6_ranges.iter().flatten().enumerate() {
+        for (i, r) in w.ipv6_ranges.iter().enumerate() {
             let cidr = r
                 .cidr_ipv6
                 .as_ref()
                 .ok_or_else(|| missing(&format!("Ipv6Ranges[{i}]"), "CidrIpv6"))?;
             peers.push(Peer::V6(cidr, r.description.as_deref()));
         }
-        for p in w.user_id_group_pairs.iter().flatten() {
+        for p in w.user_id_group_pairs.iter() {
             peers.push(Peer::Group(p, p.description.as_deref()));
         }
-        for (i, p) in w.prefix_list_ids.iter().flatten().enumerate() {
+        for (i, p) in w.prefix_list_ids.iter().enumerate() {
             let id = p
                 .prefix_list_id
                 .as_deref()
@@ -133,6 +133,22 @@ impl<'de> Deserialize<'de> for Checked {
         };
         let rules = perm::read_permission(&permission, &peers).map_err(serde::de::Error::custom)?;
         Ok(Checked { rules })
+    }
+}
+
+/// An optional object read without serde's `Option` (whose `Some` would put a `?` into the
+/// paths of unread keys inside it); `null` is refused.
+pub(super) struct Present<T>(pub(super) Option<T>);
+
+impl<T> Default for Present<T> {
+    fn default() -> Self {
+        Present(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|t| Present(Some(t)))
     }
 }
 
@@ -157,11 +173,11 @@ pub(super) struct WireGroup {
     #[serde(default)]
     pub(super) security_group_arn: Option<String>,
     #[serde(default)]
-    pub(super) tags: Option<Vec<WireTag>>,
+    pub(super) tags: Vec<WireTag>,
     #[serde(default)]
-    pub(super) ip_permissions: Option<Vec<Checked>>,
+    pub(super) ip_permissions: Vec<Checked>,
     #[serde(default)]
-    pub(super) ip_permissions_egress: Option<Vec<Checked>>,
+    pub(super) ip_permissions_egress: Vec<Checked>,
 }
 
 /// `DescribeSecurityGroupsResult`.
@@ -203,11 +219,11 @@ struct WireFlatRule<'a> {
     #[serde(default)]
     prefix_list_id: Option<String>,
     #[serde(default)]
-    referenced_group_info: Option<Pair>,
+    referenced_group_info: Present<Pair>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    tags: Option<Vec<WireTag>>,
+    tags: Vec<WireTag>,
     #[serde(default)]
     security_group_rule_arn: Option<String>,
 }
@@ -223,7 +239,7 @@ impl<'de> Deserialize<'de> for FlatRule {
         if let Some(c) = &w.cidr_ipv6 {
             peers.push(Peer::V6(c, description));
         }
-        if let Some(p) = &w.referenced_group_info {
+        if let Present(Some(p)) = &w.referenced_group_info {
             peers.push(Peer::Group(p, description));
         }
         if let Some(p) = &w.prefix_list_id {
@@ -241,8 +257,8 @@ impl<'de> Deserialize<'de> for FlatRule {
             from_port: w.from_port,
             to_port: w.to_port,
         };
-        let mut rules = perm::read_permission(&permission, &peers)
-            .map_err(serde::de::Error::custom)?;
+        let mut rules =
+            perm::read_permission(&permission, &peers).map_err(serde::de::Error::custom)?;
         let direction = match w.is_egress {
             Some(true) => Direction::Egress,
             Some(false) => Direction::Ingress,
@@ -271,8 +287,8 @@ impl<'de> Deserialize<'de> for FlatRule {
                     ));
                 }
             }
-            if let Some(tags) = w.tags.as_ref().filter(|t| !t.is_empty()) {
-                let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+            if !w.tags.is_empty() {
+                let keys: Vec<&str> = w.tags.iter().map(|t| t.key.as_str()).collect();
                 r.changes.push(Change::new(
                     Field::Tags,
                     Kind::Metadata,
@@ -310,7 +326,7 @@ pub(super) struct TagSpecification {
     #[serde(default)]
     pub(super) resource_type: Option<String>,
     #[serde(default)]
-    pub(super) tags: Option<Vec<WireTag>>,
+    pub(super) tags: Vec<WireTag>,
 }
 
 /// `AuthorizeSecurityGroupIngressRequest` / `AuthorizeSecurityGroupEgressRequest` with
@@ -327,7 +343,7 @@ pub(super) struct Authorize {
     #[serde(default)]
     pub(super) dry_run: Option<bool>,
     #[serde(default)]
-    pub(super) tag_specifications: Option<Vec<TagSpecification>>,
+    pub(super) tag_specifications: Vec<TagSpecification>,
 }
 
 /// sgconv's request document: both authorize bodies of one group, by operation.
@@ -335,9 +351,9 @@ pub(super) struct Authorize {
 #[serde(rename_all = "PascalCase")]
 pub(super) struct AuthorizeBoth {
     #[serde(default)]
-    pub(super) authorize_security_group_ingress: Option<Authorize>,
+    pub(super) authorize_security_group_ingress: Present<Authorize>,
     #[serde(default)]
-    pub(super) authorize_security_group_egress: Option<Authorize>,
+    pub(super) authorize_security_group_egress: Present<Authorize>,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@
 use serde_json::{Map, Value};
 
 use super::super::{Cidr, Dir, Evaluation, Group, Meaning, Proto, Remote, Rule};
-use super::{Given, R, array, check_keys, get, incomplete, object, opt_int, opt_str, parse_cidr, unknown};
+use super::{
+    Given, R, array, check_keys, get, incomplete, object, opt_int, opt_str, parse_cidr, unknown,
+};
 
 const GROUP: &[&str] = &[
     "GroupId",
@@ -69,7 +71,13 @@ const FLAT: &[&str] = &[
     "Tags",
     "SecurityGroupRuleArn",
 ];
-const BODY: &[&str] = &["GroupId", "GroupName", "IpPermissions", "DryRun", "TagSpecifications"];
+const BODY: &[&str] = &[
+    "GroupId",
+    "GroupName",
+    "IpPermissions",
+    "DryRun",
+    "TagSpecifications",
+];
 
 fn group_of(rules: Vec<Rule>, id: Option<String>, name: Option<String>) -> Group {
     Group {
@@ -101,7 +109,10 @@ pub(super) fn aws_doc(v: &Value, path: &str, given: &Given) -> R<Vec<Group>> {
     .filter(|k| o.contains_key(*k))
     .collect();
     if shapes.len() > 1
-        || (o.contains_key("IpPermissionsEgress") && (o.contains_key("SecurityGroups") || o.contains_key("SecurityGroupRules") || o.contains_key("AuthorizeSecurityGroupIngress")))
+        || (o.contains_key("IpPermissionsEgress")
+            && (o.contains_key("SecurityGroups")
+                || o.contains_key("SecurityGroupRules")
+                || o.contains_key("AuthorizeSecurityGroupIngress")))
     {
         return Err(unknown(path, "two shapes at once"));
     }
@@ -120,11 +131,23 @@ pub(super) fn aws_doc(v: &Value, path: &str, given: &Given) -> R<Vec<Group>> {
         more_pages(o, path)?;
         return flat_rules(o, path);
     }
-    if o.contains_key("AuthorizeSecurityGroupIngress") || o.contains_key("AuthorizeSecurityGroupEgress") {
-        check_keys(o, &["AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress"], path)?;
+    if o.contains_key("AuthorizeSecurityGroupIngress")
+        || o.contains_key("AuthorizeSecurityGroupEgress")
+    {
+        check_keys(
+            o,
+            &[
+                "AuthorizeSecurityGroupIngress",
+                "AuthorizeSecurityGroupEgress",
+            ],
+            path,
+        )?;
         let mut rules = Vec::new();
         let mut id = None;
-        for (k, dir) in [("AuthorizeSecurityGroupIngress", Dir::In), ("AuthorizeSecurityGroupEgress", Dir::Out)] {
+        for (k, dir) in [
+            ("AuthorizeSecurityGroupIngress", Dir::In),
+            ("AuthorizeSecurityGroupEgress", Dir::Out),
+        ] {
             if let Some(b) = get(o, k) {
                 let (body_id, r) = body(b, &format!("{path}.{k}"), dir)?;
                 if id.is_some() && body_id.is_some() && id != body_id {
@@ -136,15 +159,25 @@ pub(super) fn aws_doc(v: &Value, path: &str, given: &Given) -> R<Vec<Group>> {
         }
         return Ok(vec![group_of(rules, id, None)]);
     }
-    if ["IpPermissionsEgress", "OwnerId", "VpcId", "Description", "Tags", "SecurityGroupArn"]
-        .iter()
-        .any(|k| o.contains_key(*k))
+    if [
+        "IpPermissionsEgress",
+        "OwnerId",
+        "VpcId",
+        "Description",
+        "Tags",
+        "SecurityGroupArn",
+    ]
+    .iter()
+    .any(|k| o.contains_key(*k))
     {
         return Ok(vec![described(v, path)?]);
     }
     if o.contains_key("IpPermissions") {
         let Some(dir) = given.aws_direction else {
-            return Err(unknown(path, "an authorize body does not say its direction"));
+            return Err(unknown(
+                path,
+                "an authorize body does not say its direction",
+            ));
         };
         let (id, rules) = body(v, path, dir)?;
         return Ok(vec![group_of(rules, id, None)]);
@@ -177,15 +210,27 @@ fn described(v: &Value, path: &str) -> R<Group> {
     check_keys(o, GROUP, path)?;
     let owner = opt_str(o, "OwnerId", path)?;
     let mut rules = Vec::new();
-    for (k, dir) in [("IpPermissions", Dir::In), ("IpPermissionsEgress", Dir::Out)] {
+    for (k, dir) in [
+        ("IpPermissions", Dir::In),
+        ("IpPermissionsEgress", Dir::Out),
+    ] {
         if let Some(list) = get(o, k) {
             let p = format!("{path}.{k}");
             for (i, perm) in array(list, &p)?.iter().enumerate() {
-                rules.extend(permission(perm, &format!("{p}[{i}]"), dir, owner.as_deref())?);
+                rules.extend(permission(
+                    perm,
+                    &format!("{p}[{i}]"),
+                    dir,
+                    owner.as_deref(),
+                )?);
             }
         }
     }
-    Ok(group_of(rules, opt_str(o, "GroupId", path)?, opt_str(o, "GroupName", path)?))
+    Ok(group_of(
+        rules,
+        opt_str(o, "GroupId", path)?,
+        opt_str(o, "GroupName", path)?,
+    ))
 }
 
 fn flat_rules(o: &Map<String, Value>, path: &str) -> R<Vec<Group>> {
@@ -201,10 +246,15 @@ fn flat_rules(o: &Map<String, Value>, path: &str) -> R<Vec<Group>> {
             _ => return Err(unknown(&format!("{rp}.IsEgress"), "direction not given")),
         };
         let owner = opt_str(r, "GroupOwnerId", &rp)?;
-        let peers: Vec<&str> = ["CidrIpv4", "CidrIpv6", "ReferencedGroupInfo", "PrefixListId"]
-            .into_iter()
-            .filter(|k| get(r, k).is_some())
-            .collect();
+        let peers: Vec<&str> = [
+            "CidrIpv4",
+            "CidrIpv6",
+            "ReferencedGroupInfo",
+            "PrefixListId",
+        ]
+        .into_iter()
+        .filter(|k| get(r, k).is_some())
+        .collect();
         let [peer] = peers.as_slice() else {
             return Err(unknown(&rp, "a rule names exactly one peer"));
         };
@@ -222,7 +272,17 @@ fn flat_rules(o: &Map<String, Value>, path: &str) -> R<Vec<Group>> {
             "PrefixListId" => ("PrefixListIds", serde_json::json!({"PrefixListId": value})),
             _ => {
                 let g = object(&value, &format!("{rp}.ReferencedGroupInfo"))?;
-                check_keys(g, &["GroupId", "UserId", "VpcId", "VpcPeeringConnectionId", "PeeringStatus"], &format!("{rp}.ReferencedGroupInfo"))?;
+                check_keys(
+                    g,
+                    &[
+                        "GroupId",
+                        "UserId",
+                        "VpcId",
+                        "VpcPeeringConnectionId",
+                        "PeeringStatus",
+                    ],
+                    &format!("{rp}.ReferencedGroupInfo"),
+                )?;
                 ("UserIdGroupPairs", value)
             }
         };
@@ -237,7 +297,10 @@ fn flat_rules(o: &Map<String, Value>, path: &str) -> R<Vec<Group>> {
     if groups.is_empty() {
         groups.push((None, Vec::new()));
     }
-    Ok(groups.into_iter().map(|(id, rules)| group_of(rules, id, None)).collect())
+    Ok(groups
+        .into_iter()
+        .map(|(id, rules)| group_of(rules, id, None))
+        .collect())
 }
 
 /// The rules of one permission, in direction `dir`, of a group owned by `owner`.
@@ -251,7 +314,12 @@ fn permission(v: &Value, path: &str, dir: Dir, owner: Option<&str>) -> R<Vec<Rul
         Some("udp") => Proto::Num(17),
         Some("icmp") => Proto::Num(1),
         Some("icmpv6") => Proto::Num(58),
-        Some(s) if !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit()) && !(s.len() > 1 && s.starts_with('0')) => {
+        Some(s)
+            if !s.is_empty()
+                && s.len() <= 3
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && !(s.len() > 1 && s.starts_with('0')) =>
+        {
             match s.parse::<u8>() {
                 Ok(n) => Proto::Num(n),
                 Err(_) => return Err(unknown(&pp, "protocol number above 255")),
@@ -279,14 +347,27 @@ fn permission(v: &Value, path: &str, dir: Dir, owner: Option<&str>) -> R<Vec<Rul
             (Some(t), Some(c)) if (0..=255).contains(&t) && (0..=255).contains(&c) => {
                 icmp = Some((t as u8, Some(c as u8)))
             }
-            _ => return Err(unknown(&fp, "ICMP type/code: 0..255 or -1, a -1 type needs a -1 code")),
+            _ => {
+                return Err(unknown(
+                    &fp,
+                    "ICMP type/code: 0..255 or -1, a -1 type needs a -1 code",
+                ));
+            }
         },
         // every port, whatever FromPort/ToPort say
         _ => {}
     }
     let mut out = Vec::new();
     let mut push = |v6: bool, remote: Remote| {
-        out.push(Rule { dir, v6, proto: proto.clone(), ports: ports.clone(), icmp, remote, allow: true });
+        out.push(Rule {
+            dir,
+            v6,
+            proto: proto.clone(),
+            ports: ports.clone(),
+            icmp,
+            remote,
+            allow: true,
+        });
     };
     let families: &[bool] = match proto {
         Proto::Num(1) => &[false],
@@ -294,7 +375,10 @@ fn permission(v: &Value, path: &str, dir: Dir, owner: Option<&str>) -> R<Vec<Rul
         _ => &[false, true],
     };
     let mut peers = 0;
-    for (list, key, v6) in [("IpRanges", "CidrIp", false), ("Ipv6Ranges", "CidrIpv6", true)] {
+    for (list, key, v6) in [
+        ("IpRanges", "CidrIp", false),
+        ("Ipv6Ranges", "CidrIpv6", true),
+    ] {
         let Some(items) = get(o, list) else { continue };
         let lp = format!("{path}.{list}");
         for (i, item) in array(items, &lp)?.iter().enumerate() {
@@ -305,9 +389,19 @@ fn permission(v: &Value, path: &str, dir: Dir, owner: Option<&str>) -> R<Vec<Rul
             let text = opt_str(r, key, &ip)?.ok_or_else(|| unknown(&ip, "no CIDR"))?;
             let c: Cidr = parse_cidr(&text, &format!("{ip}.{key}"))?;
             if c.v6 != v6 || !families.contains(&v6) {
-                return Err(unknown(&ip, "CIDR of the wrong family (for the list or the protocol)"));
+                return Err(unknown(
+                    &ip,
+                    "CIDR of the wrong family (for the list or the protocol)",
+                ));
             }
-            push(v6, if c.len == 0 { Remote::Any } else { Remote::Cidr(c) });
+            push(
+                v6,
+                if c.len == 0 {
+                    Remote::Any
+                } else {
+                    Remote::Cidr(c)
+                },
+            );
             peers += 1;
         }
     }
@@ -360,10 +454,14 @@ fn description(o: &Map<String, Value>, path: &str) -> R<()> {
         return Ok(());
     };
     let ok = d.chars().count() <= 255
-        && d.chars().all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c));
+        && d.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(unknown(&format!("{path}.Description"), "a description AWS rejects"))
+        Err(unknown(
+            &format!("{path}.Description"),
+            "a description AWS rejects",
+        ))
     }
 }
