@@ -497,11 +497,11 @@ fn authorize<'a>(
             group_id,
             ip_permissions: described.ip_permissions,
         },
-        authorize_security_group_egress: (!described.ip_permissions_egress.is_empty()).then(|| {
+        authorize_security_group_egress: (!described.ip_permissions_egress.is_empty()).then_some(
             OutAuthorize {
                 group_id,
                 ip_permissions: described.ip_permissions_egress,
-            }
-        }),
+            },
+        ),
     })
 }

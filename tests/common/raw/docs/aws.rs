@@ -21,7 +21,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::{Cidr, Dir, Evaluation, Group, Meaning, Proto, Remote, Rule};
+use super::super::{Cidr, Dir, Evaluation, Group, Proto, Remote, Rule};
 use super::{
     Given, R, array, check_keys, get, incomplete, object, opt_int, opt_str, parse_cidr, unknown,
 };
