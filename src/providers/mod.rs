@@ -42,6 +42,19 @@ pub struct ExportOptions {
     pub target_groups: std::collections::BTreeMap<String, String>,
 }
 
+impl ExportOptions {
+    /// The target id the user gave for `group` ([`ExportOptions::target_group`], or its
+    /// source id's entry in [`ExportOptions::target_groups`]), if any.
+    pub(crate) fn target_id(&self, group: &SecurityGroup) -> Option<&str> {
+        let mapped = group
+            .id
+            .as_deref()
+            .and_then(|id| self.target_groups.get(id))
+            .map(String::as_str);
+        self.target_group.as_deref().or(mapped)
+    }
+}
+
 /// Options that shape an import: what a document may leave out and the user can supply.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]

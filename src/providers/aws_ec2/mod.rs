@@ -422,16 +422,7 @@ fn described<'a>(
     options: &'a ExportOptions,
     report: &mut Report,
 ) -> Result<OutGroup<'a>, Error> {
-    let mapped = group
-        .id
-        .as_deref()
-        .and_then(|id| options.target_groups.get(id))
-        .map(String::as_str);
-    let group_id = options
-        .target_group
-        .as_deref()
-        .or(mapped)
-        .or(group.id.as_deref());
+    let group_id = options.target_id(group).or(group.id.as_deref());
     if group
         .rules
         .iter()
@@ -473,12 +464,7 @@ fn authorize<'a>(
     options: &'a ExportOptions,
     report: &mut Report,
 ) -> Result<OutAuthorizeBoth<'a>, Error> {
-    let mapped = group
-        .id
-        .as_deref()
-        .and_then(|id| options.target_groups.get(id))
-        .map(String::as_str);
-    let group_id = match options.target_group.as_deref().or(mapped) {
+    let group_id = match options.target_id(group) {
         Some(id) => id,
         None => {
             report.group(gi).push(

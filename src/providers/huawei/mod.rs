@@ -447,12 +447,7 @@ impl Provider for Huawei {
         report: &mut Report,
         out: &mut Writer,
     ) -> Result<(), Error> {
-        let mapped = group
-            .id
-            .as_deref()
-            .and_then(|id| options.target_groups.get(id))
-            .map(String::as_str);
-        let group_id = match options.target_group.as_deref().or(mapped) {
+        let group_id = match options.target_id(group) {
             Some(id) => id,
             None => {
                 report.group(gi).push(
