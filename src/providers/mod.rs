@@ -14,6 +14,7 @@ mod huawei;
 mod read;
 mod readings;
 mod scaleway;
+mod wire_struct;
 
 use crate::caps::Capabilities;
 use crate::codec::{Format, TopLevel};
