@@ -444,9 +444,9 @@ fn described<'a>(
         tags: group
             .tags
             .iter()
-            .map(|t| wire::WireTag {
-                key: t.key.clone(),
-                value: t.value.clone(),
+            .map(|t| wire::OutTag {
+                key: &t.key,
+                value: t.value.as_deref(),
             })
             .collect(),
         ip_permissions: out::permissions(by(Direction::Ingress), gi, report)?,

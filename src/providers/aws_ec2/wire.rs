@@ -12,84 +12,115 @@ use crate::model::Direction;
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
-/// `Tag`.
-#[derive(Deserialize, Serialize, Clone)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct WireTag {
-    pub(super) key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) value: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    /// `Tag`.
+    pub(super) struct WireTag {
+        #[serde(rename = "Key")]
+        pub(super) key: String,
+        #[serde(default)]
+        #[serde(rename = "Value")]
+        pub(super) value: Option<String>,
+    }
 }
 
-/// `IpRange`.
-#[derive(Deserialize)]
+/// `Tag` as written.
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct IpRange<'a> {
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    cidr_ip: Option<read::Address<'a>>,
-    #[serde(default)]
-    description: Option<String>,
+pub(super) struct OutTag<'a> {
+    pub(super) key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) value: Option<&'a str>,
 }
 
-/// `Ipv6Range`.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Ipv6Range<'a> {
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    cidr_ipv6: Option<read::Address<'a>>,
-    #[serde(default)]
-    description: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    /// `IpRange`.
+    struct IpRange<'a> {
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        #[serde(rename = "CidrIp")]
+        cidr_ip: Option<read::Address<'a>>,
+        #[serde(default)]
+        #[serde(rename = "Description")]
+        description: Option<String>,
+    }
 }
 
-/// `PrefixListId`.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PrefixListId {
-    #[serde(default)]
-    prefix_list_id: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    /// `Ipv6Range`.
+    struct Ipv6Range<'a> {
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        #[serde(rename = "CidrIpv6")]
+        cidr_ipv6: Option<read::Address<'a>>,
+        #[serde(default)]
+        #[serde(rename = "Description")]
+        description: Option<String>,
+    }
 }
 
-/// `UserIdGroupPair` (and `ReferencedSecurityGroup`, its subset without names and
-/// descriptions).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct Pair {
-    #[serde(default)]
-    pub(super) group_id: Option<String>,
-    #[serde(default)]
-    pub(super) group_name: Option<String>,
-    #[serde(default)]
-    pub(super) user_id: Option<String>,
-    #[serde(default)]
-    pub(super) vpc_id: Option<String>,
-    #[serde(default)]
-    pub(super) vpc_peering_connection_id: Option<String>,
-    #[serde(default)]
-    pub(super) peering_status: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    /// `PrefixListId`.
+    struct PrefixListId {
+        #[serde(default)]
+        #[serde(rename = "PrefixListId")]
+        prefix_list_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "Description")]
+        description: Option<String>,
+    }
 }
 
-/// `IpPermission`, as written.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WirePermission<'a> {
-    #[serde(default)]
-    ip_protocol: Option<String>,
-    #[serde(default)]
-    from_port: Option<i64>,
-    #[serde(default)]
-    to_port: Option<i64>,
-    #[serde(default, borrow)]
-    ip_ranges: Vec<IpRange<'a>>,
-    #[serde(default, borrow)]
-    ipv6_ranges: Vec<Ipv6Range<'a>>,
-    #[serde(default)]
-    user_id_group_pairs: Vec<Pair>,
-    #[serde(default)]
-    prefix_list_ids: Vec<PrefixListId>,
+crate::providers::wire_struct::wire_struct! {
+    /// `UserIdGroupPair` (and `ReferencedSecurityGroup`, its subset without names and
+    /// descriptions).
+    pub(super) struct Pair {
+        #[serde(default)]
+        #[serde(rename = "GroupId")]
+        pub(super) group_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "GroupName")]
+        pub(super) group_name: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "UserId")]
+        pub(super) user_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "VpcId")]
+        pub(super) vpc_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "VpcPeeringConnectionId")]
+        pub(super) vpc_peering_connection_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "PeeringStatus")]
+        pub(super) peering_status: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "Description")]
+        description: Option<String>,
+    }
+}
+
+crate::providers::wire_struct::wire_struct! {
+    /// `IpPermission`, as written.
+    struct WirePermission<'a> {
+        #[serde(default)]
+        #[serde(rename = "IpProtocol")]
+        ip_protocol: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "FromPort")]
+        from_port: Option<i64>,
+        #[serde(default)]
+        #[serde(rename = "ToPort")]
+        to_port: Option<i64>,
+        #[serde(default, borrow)]
+        #[serde(rename = "IpRanges")]
+        ip_ranges: Vec<IpRange<'a>>,
+        #[serde(default, borrow)]
+        #[serde(rename = "Ipv6Ranges")]
+        ipv6_ranges: Vec<Ipv6Range<'a>>,
+        #[serde(default)]
+        #[serde(rename = "UserIdGroupPairs")]
+        user_id_group_pairs: Vec<Pair>,
+        #[serde(default)]
+        #[serde(rename = "PrefixListIds")]
+        prefix_list_ids: Vec<PrefixListId>,
+    }
 }
 
 /// One `IpPermission` read into canonical rules (as ingress rules; see [`Checked::egress`]),
@@ -156,37 +187,48 @@ fn missing<E: serde::de::Error>(at: &str, key: &str) -> E {
     E::custom(format!("{at} has no {key}; each entry names one"))
 }
 
-/// `SecurityGroup` (a `describe-security-groups` item).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct WireGroup {
-    #[serde(default)]
-    pub(super) group_id: Option<String>,
-    #[serde(default)]
-    pub(super) group_name: Option<String>,
-    #[serde(default)]
-    pub(super) description: Option<String>,
-    #[serde(default)]
-    pub(super) owner_id: Option<String>,
-    #[serde(default)]
-    pub(super) vpc_id: Option<String>,
-    #[serde(default)]
-    pub(super) security_group_arn: Option<String>,
-    #[serde(default)]
-    pub(super) tags: Vec<WireTag>,
-    #[serde(default)]
-    pub(super) ip_permissions: Vec<Checked>,
-    #[serde(default)]
-    pub(super) ip_permissions_egress: Vec<Checked>,
+crate::providers::wire_struct::wire_struct! {
+    /// `SecurityGroup` (a `describe-security-groups` item).
+    pub(super) struct WireGroup {
+        #[serde(default)]
+        #[serde(rename = "GroupId")]
+        pub(super) group_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "GroupName")]
+        pub(super) group_name: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "Description")]
+        pub(super) description: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "OwnerId")]
+        pub(super) owner_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "VpcId")]
+        pub(super) vpc_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "SecurityGroupArn")]
+        pub(super) security_group_arn: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "Tags")]
+        pub(super) tags: Vec<WireTag>,
+        #[serde(default)]
+        #[serde(rename = "IpPermissions")]
+        pub(super) ip_permissions: Vec<Checked>,
+        #[serde(default)]
+        #[serde(rename = "IpPermissionsEgress")]
+        pub(super) ip_permissions_egress: Vec<Checked>,
+    }
 }
 
-/// `DescribeSecurityGroupsResult`.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct DescribeGroups {
-    pub(super) security_groups: Vec<WireGroup>,
-    #[serde(default)]
-    pub(super) next_token: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    /// `DescribeSecurityGroupsResult`.
+    pub(super) struct DescribeGroups {
+        #[serde(rename = "SecurityGroups")]
+        pub(super) security_groups: Vec<WireGroup>,
+        #[serde(default)]
+        #[serde(rename = "NextToken")]
+        pub(super) next_token: Option<String>,
+    }
 }
 
 /// `SecurityGroupRule` (a `describe-security-group-rules` item), read into canonical rules.
@@ -195,37 +237,51 @@ pub(super) struct FlatRule {
     pub(super) rules: Vec<ReadRule>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct WireFlatRule<'a> {
-    #[serde(default)]
-    security_group_rule_id: Option<String>,
-    #[serde(default)]
-    group_id: Option<String>,
-    #[serde(default)]
-    group_owner_id: Option<String>,
-    #[serde(default)]
-    is_egress: Option<bool>,
-    #[serde(default)]
-    ip_protocol: Option<String>,
-    #[serde(default)]
-    from_port: Option<i64>,
-    #[serde(default)]
-    to_port: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    cidr_ipv4: Option<read::Address<'a>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    cidr_ipv6: Option<read::Address<'a>>,
-    #[serde(default)]
-    prefix_list_id: Option<String>,
-    #[serde(default)]
-    referenced_group_info: Present<Pair>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    tags: Vec<WireTag>,
-    #[serde(default)]
-    security_group_rule_arn: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    struct WireFlatRule<'a> {
+        #[serde(default)]
+        #[serde(rename = "SecurityGroupRuleId")]
+        security_group_rule_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "GroupId")]
+        group_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "GroupOwnerId")]
+        group_owner_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "IsEgress")]
+        is_egress: Option<bool>,
+        #[serde(default)]
+        #[serde(rename = "IpProtocol")]
+        ip_protocol: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "FromPort")]
+        from_port: Option<i64>,
+        #[serde(default)]
+        #[serde(rename = "ToPort")]
+        to_port: Option<i64>,
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        #[serde(rename = "CidrIpv4")]
+        cidr_ipv4: Option<read::Address<'a>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        #[serde(rename = "CidrIpv6")]
+        cidr_ipv6: Option<read::Address<'a>>,
+        #[serde(default)]
+        #[serde(rename = "PrefixListId")]
+        prefix_list_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "ReferencedGroupInfo")]
+        referenced_group_info: Present<Pair>,
+        #[serde(default)]
+        #[serde(rename = "Description")]
+        description: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "Tags")]
+        tags: Vec<WireTag>,
+        #[serde(default)]
+        #[serde(rename = "SecurityGroupRuleArn")]
+        security_group_rule_arn: Option<String>,
+    }
 }
 
 impl<'de> Deserialize<'de> for FlatRule {
@@ -307,53 +363,64 @@ impl<'de> Deserialize<'de> for FlatRule {
     }
 }
 
-/// `DescribeSecurityGroupRulesResult`, or the `authorize-security-group-*` response
-/// (`{Return, SecurityGroupRules}`).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct DescribeRules {
-    pub(super) security_group_rules: Vec<FlatRule>,
-    #[serde(default)]
-    pub(super) next_token: Option<String>,
-    #[serde(default, rename = "Return")]
-    pub(super) returned: Option<bool>,
+crate::providers::wire_struct::wire_struct! {
+    /// `DescribeSecurityGroupRulesResult`, or the `authorize-security-group-*` response
+    /// (`{Return, SecurityGroupRules}`).
+    pub(super) struct DescribeRules {
+        #[serde(rename = "SecurityGroupRules")]
+        pub(super) security_group_rules: Vec<FlatRule>,
+        #[serde(default)]
+        #[serde(rename = "NextToken")]
+        pub(super) next_token: Option<String>,
+        #[serde(default, rename = "Return")]
+        pub(super) returned: Option<bool>,
+    }
 }
 
-/// `TagSpecification`.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct TagSpecification {
-    #[serde(default)]
-    pub(super) resource_type: Option<String>,
-    #[serde(default)]
-    pub(super) tags: Vec<WireTag>,
+crate::providers::wire_struct::wire_struct! {
+    /// `TagSpecification`.
+    pub(super) struct TagSpecification {
+        #[serde(default)]
+        #[serde(rename = "ResourceType")]
+        pub(super) resource_type: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "Tags")]
+        pub(super) tags: Vec<WireTag>,
+    }
 }
 
-/// `AuthorizeSecurityGroupIngressRequest` / `AuthorizeSecurityGroupEgressRequest` with
-/// `IpPermissions` (the legacy one-rule parameters `CidrIp`, `IpProtocol`, ... are not
-/// declared: they are unread, and the conversion unverified).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct Authorize {
-    #[serde(default)]
-    pub(super) group_id: Option<String>,
-    #[serde(default)]
-    pub(super) group_name: Option<String>,
-    pub(super) ip_permissions: Vec<Checked>,
-    #[serde(default)]
-    pub(super) dry_run: Option<bool>,
-    #[serde(default)]
-    pub(super) tag_specifications: Vec<TagSpecification>,
+crate::providers::wire_struct::wire_struct! {
+    /// `AuthorizeSecurityGroupIngressRequest` / `AuthorizeSecurityGroupEgressRequest` with
+    /// `IpPermissions` (the legacy one-rule parameters `CidrIp`, `IpProtocol`, ... are not
+    /// declared: they are unread, and the conversion unverified).
+    pub(super) struct Authorize {
+        #[serde(default)]
+        #[serde(rename = "GroupId")]
+        pub(super) group_id: Option<String>,
+        #[serde(default)]
+        #[serde(rename = "GroupName")]
+        pub(super) group_name: Option<String>,
+        #[serde(rename = "IpPermissions")]
+        pub(super) ip_permissions: Vec<Checked>,
+        #[serde(default)]
+        #[serde(rename = "DryRun")]
+        pub(super) dry_run: Option<bool>,
+        #[serde(default)]
+        #[serde(rename = "TagSpecifications")]
+        pub(super) tag_specifications: Vec<TagSpecification>,
+    }
 }
 
-/// sgconv's request document: both authorize bodies of one group, by operation.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct AuthorizeBoth {
-    #[serde(default)]
-    pub(super) authorize_security_group_ingress: Present<Authorize>,
-    #[serde(default)]
-    pub(super) authorize_security_group_egress: Present<Authorize>,
+crate::providers::wire_struct::wire_struct! {
+    /// sgconv's request document: both authorize bodies of one group, by operation.
+    pub(super) struct AuthorizeBoth {
+        #[serde(default)]
+        #[serde(rename = "AuthorizeSecurityGroupIngress")]
+        pub(super) authorize_security_group_ingress: Present<Authorize>,
+        #[serde(default)]
+        #[serde(rename = "AuthorizeSecurityGroupEgress")]
+        pub(super) authorize_security_group_egress: Present<Authorize>,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,7 +494,7 @@ pub(super) struct OutGroup<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) description: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(super) tags: Vec<WireTag>,
+    pub(super) tags: Vec<OutTag<'a>>,
     pub(super) ip_permissions: Vec<OutPermission<'a>>,
     pub(super) ip_permissions_egress: Vec<OutPermission<'a>>,
 }
