@@ -101,6 +101,10 @@ impl GroupFields {
 pub struct BornWith {
     /// The direction of the rules.
     pub direction: Direction,
+    /// The one family whose traffic they allow (AWS: IPv4); the rules are then noted unless
+    /// the group already allows all of that family. `None`: noted unless the group allows all
+    /// traffic of the direction in some family.
+    pub family: Option<Family>,
     /// What they allow, for people.
     pub about: &'static str,
 }

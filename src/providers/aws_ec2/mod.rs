@@ -35,7 +35,7 @@ use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, Quot
 use crate::codec::{Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{Direction, Document, Remote, SecurityGroup, Tag};
+use crate::model::{Direction, Document, Family, Remote, SecurityGroup, Tag};
 use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{
@@ -114,6 +114,7 @@ static CAPS: Capabilities = Capabilities {
     platform_blocks: &[],
     born_with: &[BornWith {
         direction: Direction::Egress,
+        family: Some(Family::V4),
         about: "an outbound rule allowing all IPv4 traffic (0.0.0.0/0), which AWS adds to every new group",
     }],
 };

@@ -108,6 +108,7 @@ static CAPS: Capabilities = Capabilities {
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[BornWith {
         direction: Direction::Egress,
+        family: None,
         about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
                 group is created without egress rules)",
     }],

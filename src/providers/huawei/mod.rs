@@ -99,10 +99,12 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[
         BornWith {
             direction: Direction::Ingress,
+            family: None,
             about: "Huawei's default rules (all ingress from the group's own members)",
         },
         BornWith {
             direction: Direction::Egress,
+            family: None,
             about: "Huawei's default rules (all egress, IPv4 and IPv6)",
         },
     ],
