@@ -49,6 +49,19 @@ pub struct TextLimit {
     pub max_chars: usize,
     /// Characters the provider rejects.
     pub forbidden: &'static [char],
+    /// When set, the only characters the provider accepts: ASCII letters and digits and
+    /// these (AWS rule descriptions).
+    pub allowed: Option<&'static str>,
+}
+
+impl TextLimit {
+    /// Whether the provider accepts `c`.
+    pub fn accepts(&self, c: char) -> bool {
+        !self.forbidden.contains(&c)
+            && self
+                .allowed
+                .is_none_or(|extra| c.is_ascii_alphanumeric() || extra.contains(c))
+    }
 }
 
 /// Which group-level fields the export shape has a place for.
@@ -88,6 +101,10 @@ impl GroupFields {
 pub struct BornWith {
     /// The direction of the rules.
     pub direction: Direction,
+    /// The one family whose traffic they allow (AWS: IPv4); the rules are then noted unless
+    /// the group already allows all of that family. `None`: noted unless the group allows all
+    /// traffic of the direction in some family.
+    pub family: Option<Family>,
     /// What they allow, for people.
     pub about: &'static str,
 }
@@ -207,8 +224,13 @@ pub struct Capabilities {
     pub full_port_range: bool,
     /// Remote security groups.
     pub remote_group: bool,
-    /// Remote address groups.
+    /// Remote address groups: named address sets the provider keeps (Huawei address groups,
+    /// AWS prefix lists).
     pub address_group: bool,
+    /// Whether a rule naming a remote group or address group matches its members of both
+    /// families (AWS: a group pair or prefix list has no family). Such a target cannot name
+    /// one family alone, except by protocol (ICMP is IPv4, ICMPv6 is IPv6).
+    pub remotes_span_families: bool,
     /// Rule descriptions, and their limits (`None`: no descriptions).
     pub description: Option<TextLimit>,
     /// Group-level fields.
@@ -260,9 +282,11 @@ impl Capabilities {
         full_port_range: true,
         remote_group: true,
         address_group: true,
+        remotes_span_families: false,
         description: Some(TextLimit {
             max_chars: usize::MAX,
             forbidden: &[],
+            allowed: None,
         }),
         group_fields: GroupFields::ALL,
         rule_ids: true,

@@ -115,12 +115,22 @@ impl ImportOptions {
         self.default_priority = priority;
         self
     }
+    /// Set the direction of a document whose rules do not carry it.
+    pub fn with_direction(mut self, direction: Option<crate::model::Direction>) -> ImportOptions {
+        self.direction = direction;
+        self
+    }
 }
 
 impl ExportOptions {
     /// Set the target group id of a one-group document.
     pub fn with_target_group(mut self, id: Option<String>) -> ExportOptions {
         self.target_group = id;
+        self
+    }
+    /// Set the document shape to write (see [`ExportOptions::shape`]).
+    pub fn with_shape(mut self, shape: Option<String>) -> ExportOptions {
+        self.shape = shape;
         self
     }
     /// Set the target group ids of a several-group document, by source group id.
@@ -397,20 +407,32 @@ fn finish(
         rules: stats.rules_in,
     });
     let target = providers::get(to);
+    if let Some(shape) = &options.export.shape {
+        let shapes = to.export_shapes();
+        if !shapes.iter().any(|(name, _)| name == shape) {
+            let names: Vec<&str> = shapes.iter().map(|(name, _)| *name).collect();
+            return Err(Error::Options(if names.is_empty() {
+                format!("{to} writes one document shape; --shape {shape:?} does not apply")
+            } else {
+                format!("{to} writes the shapes {}; not {shape:?}", names.join(", "))
+            }));
+        }
+    }
     // Group ids into the target's id space; the source is read so from here on (a
     // self-reference means the same members under the target group's id).
     let (source_cloud, target_cloud) = (
         providers::get(from).capabilities().cloud,
         target.capabilities().cloud,
     );
+    let clouds_differ =
+        source_cloud.is_some() && target_cloud.is_some() && source_cloud != target_cloud;
     let ids = fit::ids::TargetIds {
         one: options.export.target_group.as_deref(),
         map: &options.export.target_groups,
-        // (A target without remote groups drops such rules in fit, reported there.)
-        foreign: source_cloud.is_some()
-            && target_cloud.is_some()
-            && source_cloud != target_cloud
-            && target.capabilities().remote_group,
+        // (A target without remote groups or address groups drops such rules in fit,
+        // reported there.)
+        foreign: clouds_differ && target.capabilities().remote_group,
+        foreign_sets: clouds_differ && target.capabilities().address_group,
     };
     let mapped = fit::ids::map_ids(doc, &ids, &mut report).map_err(|e| Error::Options(e.0))?;
     let doc = mapped.as_ref().unwrap_or(doc);

@@ -14,6 +14,7 @@ macro_rules! registry {
             gcore { GcoreV1 = "gcore-v1" => gcore::Gcore::V1, GcoreV2 = "gcore-v2" => gcore::Gcore::V2 },
             huawei { Huawei = "huawei" => huawei::Huawei },
             scaleway { Scaleway = "scaleway" => scaleway::Scaleway },
+            aws_ec2 { AwsEc2 = "aws-ec2" => aws_ec2::AwsEc2 },
         }
     };
 }

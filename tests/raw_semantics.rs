@@ -13,13 +13,15 @@
 //!
 //! Cases per property: `PROPTEST_CASES` (default 64 here; each case runs 4 conversions).
 
+#[path = "raw_semantics/aws.rs"]
+mod aws;
 mod common;
 
 use common::raw::{self, Dir, Given, Meaning, Packet, RunOutcome};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const PROVIDERS: [&str; 4] = ["gcore-v1", "gcore-v2", "huawei", "scaleway"];
+const PROVIDERS: [&str; 5] = ["gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"];
 const SAMPLES: usize = 300;
 
 fn cases() -> u32 {
@@ -631,11 +633,20 @@ fn perturb(doc: &mut Value, provider: &str, rng: &mut Rng) {
     }
 }
 
+/// A spec for `provider` (AWS's adapted to what AWS holds).
+fn spec_for(rng: &mut Rng, provider: &str, mode: Mode, index: usize) -> Spec {
+    let mut s = gen_spec(rng, provider, mode, index);
+    if provider == "aws-ec2" {
+        aws::adapt(&mut s, rng);
+    }
+    s
+}
+
 fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
     let mut rng = Rng::new(seed);
     let n = 1 + rng.below(6);
     let specs: Vec<Spec> = (0..n)
-        .map(|i| gen_spec(&mut rng, provider, mode, i))
+        .map(|i| spec_for(&mut rng, provider, mode, i))
         .collect();
     let mut src = Source {
         text: String::new(),
@@ -646,18 +657,20 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
         "gcore-v1" => gcore_doc(&specs, true, &mut rng),
         "gcore-v2" => gcore_doc(&specs, false, &mut rng),
         "huawei" => huawei_doc(&specs, &mut rng),
+        "aws-ec2" => aws::doc(&specs, mode, &mut rng, &mut src),
         _ => scaleway_doc(&specs, mode, &mut rng, &mut src),
     };
     if src.args.is_empty() && rng.below(5) == 0 {
         // several groups: sgconv's envelope, two groups of different ids
         let m = 1 + rng.below(4);
         let more: Vec<Spec> = (0..m)
-            .map(|i| gen_spec(&mut rng, provider, mode, i))
+            .map(|i| spec_for(&mut rng, provider, mode, i))
             .collect();
         let second = match provider {
             "gcore-v1" => gcore_doc(&more, true, &mut rng),
             "gcore-v2" => gcore_doc(&more, false, &mut rng),
             "huawei" => huawei_doc(&more, &mut rng),
+            "aws-ec2" => aws::doc(&more, mode, &mut rng, &mut src),
             _ => scaleway_doc(&more, Mode::Clean, &mut rng, &mut src),
         };
         doc = json!({"groups": [
@@ -677,7 +690,11 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
             src.args.extend(["--input-format".into(), "yaml".into()]);
             return src;
         }
-        perturb(&mut doc, provider, &mut rng);
+        if provider == "aws-ec2" && rng.below(4) != 0 {
+            aws::perturb(&mut doc, &mut rng);
+        } else {
+            perturb(&mut doc, provider, &mut rng);
+        }
         src.text = serde_json::to_string_pretty(&doc).expect("JSON");
     }
     src
@@ -882,6 +899,13 @@ proptest! {
     fn perturbed_huawei(seed in any::<u64>()) { check("huawei", seed, Mode::Perturbed)?; }
     #[test]
     fn perturbed_scaleway(seed in any::<u64>()) { check("scaleway", seed, Mode::Perturbed)?; }
+
+    #[test]
+    fn clean_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Clean)?; }
+    #[test]
+    fn hard_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Hard)?; }
+    #[test]
+    fn perturbed_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Perturbed)?; }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -927,6 +951,88 @@ fn evaluator_gcore_ports_and_port_zero() {
         "default deny"
     );
     assert!(!g.eval(&pkt(Dir::In, 6, 80, "::1")).max, "IPv4 by default");
+}
+
+#[test]
+fn evaluator_aws_permissions_fan_out() {
+    let text = r#"{"SecurityGroups":[{"GroupId":"sg-1","OwnerId":"111122223333",
+        "IpPermissions":[
+          {"IpProtocol":"tcp","FromPort":0,"ToPort":22,"IpRanges":[{"CidrIp":"10.0.0.0/8"}],
+           "Ipv6Ranges":[{"CidrIpv6":"2001:db8::/32"}]},
+          {"IpProtocol":"132","FromPort":5000,"ToPort":5000,"IpRanges":[{"CidrIp":"0.0.0.0/0"}]},
+          {"IpProtocol":"-1","UserIdGroupPairs":[{"GroupId":"sg-2","UserId":"111122223333"},
+            {"GroupId":"sg-3","UserId":"444455556666"}],"PrefixListIds":[{"PrefixListId":"pl-1"}]},
+          {"IpProtocol":"icmp","FromPort":8,"ToPort":-1,"UserIdGroupPairs":[{"GroupId":"sg-4"}]}],
+        "IpPermissionsEgress":[]}]}"#;
+    let g = one(text, "aws-ec2", &Given::default());
+    let member = |mut p: Packet, id: &str| {
+        p.groups.insert(id.to_string());
+        p
+    };
+    assert!(
+        g.eval(&pkt(Dir::In, 6, 0, "10.1.2.3")).min,
+        "0-22 holds port 0"
+    );
+    assert!(
+        g.eval(&pkt(Dir::In, 6, 22, "2001:db8::1")).min,
+        "one permission, two ranges"
+    );
+    assert!(!g.eval(&pkt(Dir::In, 6, 23, "10.1.2.3")).max);
+    assert!(
+        g.eval(&pkt(Dir::In, 132, 7, "1.2.3.4")).min,
+        "ports ignored on other protocols"
+    );
+    for addr in ["1.2.3.4", "2001:db8::9"] {
+        assert!(
+            g.eval(&member(pkt(Dir::In, 47, 0, addr), "sg-2")).min,
+            "own account, both families"
+        );
+        assert!(
+            g.eval(&member(pkt(Dir::In, 47, 0, addr), "444455556666/sg-3"))
+                .min,
+            "another account kept"
+        );
+        assert!(
+            g.eval(&member(pkt(Dir::In, 47, 0, addr), "ag:pl-1")).min,
+            "prefix list"
+        );
+    }
+    let mut ping = member(pkt(Dir::In, 1, 0, "1.2.3.4"), "sg-4");
+    ping.icmp = (8, 3);
+    assert!(g.eval(&ping).min, "icmp type 8, any code");
+    ping.icmp = (0, 0);
+    assert!(!g.eval(&ping).max);
+    assert!(
+        !g.eval(&pkt(Dir::Out, 6, 80, "1.2.3.4")).max,
+        "no egress rule: denied"
+    );
+    for bad in [
+        r#"{"SecurityGroups":[],"NextToken":"x"}"#,
+        r#"{"GroupId":"sg-1","IpPermissions":[]}"#,
+        r#"{"SecurityGroupRules":[{"IsEgress":false,"IpProtocol":"tcp","FromPort":22,"ToPort":21,"CidrIpv4":"10.0.0.0/8"}]}"#,
+        r#"{"SecurityGroupRules":[{"IsEgress":false,"IpProtocol":"icmp","FromPort":-1,"ToPort":0,"CidrIpv4":"10.0.0.0/8"}]}"#,
+        r#"{"SecurityGroupRules":[{"IsEgress":false,"IpProtocol":"TCP","FromPort":1,"ToPort":2,"CidrIpv4":"10.0.0.0/8"}]}"#,
+    ] {
+        assert!(
+            raw::evaluate(bad, "aws-ec2", &Given::default())
+                .groups()
+                .is_none(),
+            "{bad}"
+        );
+    }
+    let body = one(
+        r#"{"GroupId":"sg-1","IpPermissions":[{"IpProtocol":"udp","FromPort":53,"ToPort":53,"IpRanges":[{"CidrIp":"10.0.0.0/8"}]}]}"#,
+        "aws-ec2",
+        &Given {
+            aws_direction: Some(Dir::Out),
+            ..Given::default()
+        },
+    );
+    assert!(
+        body.eval(&pkt(Dir::Out, 17, 53, "10.0.0.1")).min,
+        "the given direction"
+    );
+    assert!(!body.eval(&pkt(Dir::In, 17, 53, "10.0.0.1")).max);
 }
 
 #[test]

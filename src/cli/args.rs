@@ -74,6 +74,28 @@ pub(crate) struct ImportArgs {
     /// this flag the result must hold under both).
     #[arg(long, alias = "huawei-default-priority", value_name = "1|100")]
     pub(crate) default_priority: Option<u16>,
+    /// The direction of input whose rules do not say it (an AWS authorize-security-group-ingress
+    /// or -egress request body).
+    #[arg(long, value_enum, value_name = "DIRECTION")]
+    pub(crate) direction: Option<DirectionArg>,
+}
+
+/// A rule direction on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum DirectionArg {
+    /// Inbound rules (authorize-security-group-ingress).
+    Ingress,
+    /// Outbound rules (authorize-security-group-egress).
+    Egress,
+}
+
+impl From<DirectionArg> for sgconv::model::Direction {
+    fn from(d: DirectionArg) -> sgconv::model::Direction {
+        match d {
+            DirectionArg::Ingress => sgconv::model::Direction::Ingress,
+            DirectionArg::Egress => sgconv::model::Direction::Egress,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -113,6 +135,10 @@ pub(crate) struct ConvertArgs {
     /// place of the group's own id in self-references.
     #[arg(long, value_name = "ID|SRC=ID")]
     pub(crate) target_group: Vec<String>,
+    /// The document shape to write, for a target that writes several (`sgconv providers
+    /// --json` lists them; aws-ec2: describe, authorize).
+    #[arg(long, value_name = "SHAPE")]
+    pub(crate) shape: Option<String>,
     /// The most rules lowering deny rules / accept defaults into an allow-only target may
     /// produce per group [default: the target's rule quota].
     #[arg(long, value_name = "N")]

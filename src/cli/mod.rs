@@ -205,6 +205,7 @@ impl ImportArgs {
             )
             .with_stateful(self.stateful)
             .with_default_priority(self.default_priority)
+            .with_direction(self.direction.map(Into::into))
     }
 }
 
@@ -220,7 +221,8 @@ impl ConvertArgs {
             .with_export(
                 sgconv::ExportOptions::default()
                     .with_target_group(one)
-                    .with_target_groups(map),
+                    .with_target_groups(map)
+                    .with_shape(self.shape.clone()),
             )
             .with_rule_budget(self.rule_budget)
             .with_no_verify(self.no_verify))

@@ -45,6 +45,7 @@ fn row(id: ProviderId) -> serde_json::Value {
         "address_group": c.address_group,
         "descriptions": c.description.is_some(),
         "max_rules": c.max_rules(),
+        "export_shapes": id.export_shapes().iter().map(|(name, about)| serde_json::json!({"name": name, "about": about})).collect::<Vec<_>>(),
     })
 }
 

@@ -2,7 +2,9 @@
 //! made it: a rule's remote group is rewritten where the user gave the target's id for it
 //! (one target id for a document of one group, or a map from source ids), its own group
 //! included (a self-reference follows the group); any other remote group id carried into
-//! another cloud is reported as one the user must map.
+//! another cloud is reported as one the user must map. Address sets named in rules (Huawei
+//! address groups, AWS prefix lists) are ids of their cloud too: mapped the same way, from the
+//! same map, and reported when carried across clouds unmapped.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +18,11 @@ pub(crate) struct TargetIds<'a> {
     pub(crate) one: Option<&'a str>,
     /// Target ids by source id.
     pub(crate) map: &'a BTreeMap<String, String>,
-    /// Whether source and target ids live in different clouds (each unknown to the other).
+    /// Whether source and target group ids live in different clouds (each unknown to the
+    /// other).
     pub(crate) foreign: bool,
+    /// Whether source and target address-set ids live in different clouds.
+    pub(crate) foreign_sets: bool,
 }
 
 /// Why the ids given do not fit the document.
@@ -60,17 +65,23 @@ pub(crate) fn map_ids(
     let mut out: Option<Document> = None;
     for (gi, group) in doc.groups.iter().enumerate() {
         for (ri, rule) in group.rules.iter().enumerate() {
-            let Remote::Group(source) = rule.remote() else {
-                continue;
+            let (source, set) = match rule.remote() {
+                Remote::Group(id) => (id, false),
+                Remote::AddressGroup(id) => (id, true),
+                Remote::Any | Remote::Cidr(_) => continue,
             };
-            let own = group.id.as_deref() == Some(source.as_str());
+            let own = !set && group.id.as_deref() == Some(source.as_str());
             let target = match (own, targets.get(gi).copied().flatten()) {
                 (true, Some(t)) => Some(t),
                 _ => ids.map.get(source).map(String::as_str),
             };
             let Some(target) = target else {
-                if ids.foreign {
-                    let message = if own {
+                if if set { ids.foreign_sets } else { ids.foreign } {
+                    let message = if set {
+                        "an address group id of the source cloud, which means nothing on the \
+                         target; map it to an address group of the target (its members are not \
+                         known to sgconv)"
+                    } else if own {
                         "the rule names its own group by its source id, which means nothing on the \
                          target; give the target group's id so the rule names the new group"
                     } else {
@@ -90,7 +101,11 @@ pub(crate) fn map_ids(
                 continue;
             }
             let mut spec = rule.spec().clone();
-            spec.remote = Remote::Group(target.to_owned());
+            spec.remote = if set {
+                Remote::AddressGroup(target.to_owned())
+            } else {
+                Remote::Group(target.to_owned())
+            };
             let rewritten = Rule::new(spec)
                 .map_err(|e| IdsMismatch(format!("target group id {target:?}: {e}")))?;
             report.rule(gi, rule.origin()).push(
@@ -99,6 +114,8 @@ pub(crate) fn map_ids(
                 Some(source.clone()),
                 if own {
                     format!("the rule names its own group: written as the target group, {target}")
+                } else if set {
+                    format!("address group written as its target id, {target}")
                 } else {
                     format!("remote group written as its target id, {target}")
                 },

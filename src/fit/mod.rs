@@ -13,6 +13,7 @@
 //! other packet's first match changes.
 
 mod defaults;
+mod families;
 pub(crate) mod ids;
 mod levels;
 mod platform;
@@ -158,6 +159,9 @@ fn fit_group(
         Evaluation::AllowOnly | Evaluation::FirstMatch
     ) {
         dedupe(&mut out.rules, gi, report);
+    }
+    if caps.remotes_span_families {
+        families::pair_remotes(&mut out.rules, gi, report);
     }
     let blocks = platform::target_blocks(source, caps);
     platform::block_notes(source, &out, &blocks, gi, report);
@@ -407,23 +411,27 @@ fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: 
     };
     // Most descriptions fit as they are: keep them without copying.
     let fits = |t: &str| t.len() <= limit.max_chars || t.chars().count() <= limit.max_chars;
-    if !text.contains(limit.forbidden) && fits(&text) {
+    if text.chars().all(|c| limit.accepts(c)) && fits(&text) {
         spec.description = Some(text);
         return;
     }
     let cleaned: String = text
         .chars()
-        .filter(|c| !limit.forbidden.contains(c))
+        .filter(|c| limit.accepts(*c))
         .take(limit.max_chars)
         .collect();
     if cleaned != text {
+        let without = match limit.allowed {
+            Some(extra) => format!("characters other than ASCII letters, digits and {extra:?}"),
+            None => format!("{:?}", limit.forbidden),
+        };
         report.rule(gi, &spec.origin).push(
             Field::Description,
             Kind::Metadata,
             Some(text),
             format!(
-                "description shortened to {} characters without {:?}",
-                limit.max_chars, limit.forbidden
+                "description shortened to {} characters without {without}",
+                limit.max_chars
             ),
         );
     }

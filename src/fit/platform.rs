@@ -102,10 +102,12 @@ pub(super) fn born_with_notes(
 ) {
     for born in caps.born_with {
         let allows_all = fitted.default_action(born.direction) == Action::Allow
-            || fitted
-                .rules
-                .iter()
-                .any(|r| allows(r) && r.direction() == born.direction && r.spec().is_match_all());
+            || fitted.rules.iter().any(|r| {
+                allows(r)
+                    && r.direction() == born.direction
+                    && born.family.is_none_or(|f| r.family() == f)
+                    && r.spec().is_match_all()
+            });
         if !allows_all {
             report.group(gi).push(
                 Field::Group,

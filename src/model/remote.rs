@@ -23,7 +23,8 @@ pub enum Remote {
     Cidr(IpNet),
     /// The members of a security group, by the provider's group id.
     Group(String),
-    /// The members of an address group (Huawei `remote_address_group_id`), by id.
+    /// The members of an address group: a named set of addresses the provider keeps, by the
+    /// id its cloud gave it (Huawei `remote_address_group_id`, an AWS prefix list `pl-...`).
     AddressGroup(String),
 }
 

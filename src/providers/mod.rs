@@ -29,8 +29,26 @@ pub struct ExportOptions {
     /// their group (Huawei `security_group_id`) and in place of the group's own id in
     /// self-references.
     pub target_group: Option<String>,
-    /// Target group ids by source group id, for documents of several groups.
+    /// The document shape to write, by name, for a dialect that writes more than one (AWS
+    /// EC2: `describe` or `authorize`); `None` for the dialect's default. A name the target
+    /// does not write is refused.
+    pub shape: Option<String>,
+    /// Target group ids by source group id, for documents of several groups; also target ids
+    /// of the remote groups and address groups (AWS prefix lists) that rules name.
     pub target_groups: std::collections::BTreeMap<String, String>,
+}
+
+impl ExportOptions {
+    /// The target id the user gave for `group` ([`ExportOptions::target_group`], or its
+    /// source id's entry in [`ExportOptions::target_groups`]), if any.
+    pub(crate) fn target_id(&self, group: &SecurityGroup) -> Option<&str> {
+        let mapped = group
+            .id
+            .as_deref()
+            .and_then(|id| self.target_groups.get(id))
+            .map(String::as_str);
+        self.target_group.as_deref().or(mapped)
+    }
 }
 
 /// Options that shape an import: what a document may leave out and the user can supply.
@@ -48,6 +66,9 @@ pub struct ImportOptions {
     /// default (Huawei: 1 and 100). Unset: every documented reading is kept, and the result
     /// must hold under each.
     pub default_priority: Option<u16>,
+    /// The direction of a document whose rules do not carry it (an AWS
+    /// `authorize-security-group-ingress`/`-egress` request body: the operation says it).
+    pub direction: Option<crate::model::Direction>,
 }
 
 /// What a dialect is, as data: its id, one line about it, what its export shape can
@@ -61,6 +82,9 @@ pub(crate) struct Dialect {
     pub(crate) capabilities: &'static Capabilities,
     /// The document shapes it reads, for messages ("a create-rule body, ...").
     pub(crate) shapes: &'static str,
+    /// The document shapes the dialect can write, by name, with one line each; the first is
+    /// the default. Empty: one shape only.
+    pub(crate) export_shapes: &'static [(&'static str, &'static str)],
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
@@ -218,5 +242,11 @@ impl ProviderId {
     /// What the dialect's export shape can express.
     pub fn capabilities(self) -> &'static Capabilities {
         get(self).capabilities()
+    }
+
+    /// The document shapes the dialect can write (name, one line), the default first; empty
+    /// when it writes one shape only.
+    pub fn export_shapes(self) -> &'static [(&'static str, &'static str)] {
+        get(self).dialect().export_shapes
     }
 }

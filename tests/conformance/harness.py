@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import check_aws_ec2
 import check_gcore
 import check_huawei
 import check_scaleway
@@ -29,10 +30,14 @@ def validate(target: str, doc, group_id: str = TARGET_GROUP) -> list[str]:
         return check_huawei.validate(doc, group_id)
     if target == "scaleway":
         return check_scaleway.validate(doc)
+    if target == "aws-ec2":
+        return check_aws_ec2.validate(doc)
     raise KeyError(target)
 
 
-VALIDATED = {"gcore-v1", "gcore-v2", "huawei", "scaleway"}
+VALIDATED = {"gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"}
+# Targets that write more than one document shape: the extra shapes, each exported too.
+SHAPES = {"aws-ec2": ["authorize"]}
 UNCHECKED = {"canonical"}  # sgconv's own format: no provider, no SDK
 
 
@@ -95,10 +100,12 @@ class Run:
         return subprocess.run(cmd, capture_output=True, text=True)
 
     def exports(self, fixtures: Path, targets: list[str]):
+        variants = [(t, []) for t in targets]
+        variants += [(t, ["--shape", shape]) for t in targets for shape in SHAPES.get(t, [])]
         for source, path, flags in sources(fixtures):
-            for target in targets:
-                args = flags + (["--target-group", TARGET_GROUP] if target == "huawei" else [])
-                label = f"{source}__{path.stem}"
+            for target, shape in variants:
+                args = flags + shape + (["--target-group", TARGET_GROUP] if target == "huawei" else [])
+                label = f"{source}__{path.stem}" + "".join(f"__{s}" for s in shape[1:])
                 if flags:
                     label += f"__in-{flags[1]}_out-{flags[3]}"
                 done = self.convert(source, target, path, args)
@@ -106,7 +113,7 @@ class Run:
                     # several groups: one target id per source group id
                     read = self.convert(source, "canonical", path, flags + ["--format", "json"])
                     ids = [g.get("id") for g in json.loads(read.stdout)["groups"]]
-                    args = flags + [a for i, gid in enumerate(ids) if gid
+                    args = flags + shape + [a for i, gid in enumerate(ids) if gid
                                     for a in ("--target-group", f"{gid}={TARGET_GROUP[:-2]}{i:02}")]
                     done = self.convert(source, target, path, args)
                 if done.returncode == 3:  # refused; if only for widening, check what --allow-widen writes
@@ -135,7 +142,8 @@ class Run:
 
     def imports(self):
         samples = []
-        for label, provider, text in check_gcore.sdk_documents() + check_huawei.sdk_documents():
+        for label, provider, text in (check_gcore.sdk_documents() + check_huawei.sdk_documents()
+                                      + check_aws_ec2.sdk_documents()):
             samples.append((label, provider, text, []))
         samples += check_scaleway.sdk_documents()
         for i, (label, provider, text, args) in enumerate(samples):
@@ -152,7 +160,7 @@ class Run:
             self.result(f"import {provider} {file.name} ({label})", errors)
 
     def negatives(self):
-        for module in (check_gcore, check_huawei, check_scaleway):
+        for module in (check_gcore, check_huawei, check_scaleway, check_aws_ec2):
             for target, label, doc in module.NEGATIVES:
                 rejected = validate_document(target, doc)
                 self.result(f"negative {target} {label}",

@@ -12,9 +12,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         self.server.captured.append((self.command, self.path, body))
-        payload = json.dumps(self.server.reply(self.command, self.path)).encode()
-        self.send_response(200 if self.command != "POST" else 201)
-        self.send_header("Content-Type", "application/json")
+        value = self.server.reply(self.command, self.path)
+        raw = isinstance(value, bytes)  # an XML answer (EC2's query API), sent as it is
+        payload = value if raw else json.dumps(value).encode()
+        self.send_response(200 if self.command != "POST" or raw else 201)
+        self.send_header("Content-Type", "text/xml" if raw else "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -27,7 +29,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def server(reply):
-    """Run a stub answering `reply(method, path) -> JSON value`; yields (base_url, captured),
+    """Run a stub answering `reply(method, path) -> JSON value` (or bytes, sent as XML); yields
+    (base_url, captured),
     where `captured` lists (method, path, body text) in arrival order."""
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.captured = []

@@ -93,9 +93,11 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: false,
     remote_group: true,
     address_group: false,
+    remotes_span_families: false,
     description: Some(TextLimit {
         max_chars: 255,
         forbidden: &[],
+        allowed: None,
     }),
     group_fields: GroupFields::NONE,
     rule_ids: false,
@@ -105,6 +107,7 @@ static CAPS: Capabilities = Capabilities {
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[BornWith {
         direction: Direction::Egress,
+        family: None,
         about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
                 group is created without egress rules)",
     }],
@@ -206,6 +209,7 @@ static V1_DIALECT: Dialect = Dialect {
     capabilities: &CAPS,
     shapes: "a v1 create-rule body or rule response, a list of them, a group GET response \
              ({security_group_rules: [...]}) or a group list ({count, results})",
+    export_shapes: &[],
     shape_keys: SHAPE_KEYS,
 };
 
@@ -214,6 +218,7 @@ static V2_DIALECT: Dialect = Dialect {
     about: "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
     capabilities: &CAPS,
     shapes: "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})",
+    export_shapes: &[],
     shape_keys: SHAPE_KEYS,
 };
 

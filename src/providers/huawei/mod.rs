@@ -52,6 +52,7 @@ static DIALECT: Dialect = Dialect {
     shapes: "a create-rule body or response ({security_group_rule}), a batch-create body or list \
              response ({security_group_rules: [...]}), a show-group response ({security_group}), \
              a bare rule, or a list of bodies or rules",
+    export_shapes: &[],
     shape_keys: &[&[
         "security_group_rule",
         "security_group_rules",
@@ -85,9 +86,11 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: false,
     remote_group: true,
     address_group: true,
+    remotes_span_families: false,
     description: Some(TextLimit {
         max_chars: 255,
         forbidden: &['<', '>'],
+        allowed: None,
     }),
     group_fields: GroupFields::NONE,
     rule_ids: false,
@@ -98,10 +101,12 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[
         BornWith {
             direction: Direction::Ingress,
+            family: None,
             about: "Huawei's default rules (all ingress from the group's own members)",
         },
         BornWith {
             direction: Direction::Egress,
+            family: None,
             about: "Huawei's default rules (all egress, IPv4 and IPv6)",
         },
     ],
@@ -416,12 +421,7 @@ impl Provider for Huawei {
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
         let (gi, options, report, out) = (to.index, to.options, to.report, to.out);
-        let mapped = group
-            .id
-            .as_deref()
-            .and_then(|id| options.target_groups.get(id))
-            .map(String::as_str);
-        let group_id = match options.target_group.as_deref().or(mapped) {
+        let group_id = match options.target_id(group) {
             Some(id) => id,
             None => {
                 report.group(gi).push(

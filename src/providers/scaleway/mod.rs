@@ -71,6 +71,7 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: true,
     remote_group: false,
     address_group: false,
+    remotes_span_families: false,
     description: None,
     group_fields: GroupFields {
         id: false,
@@ -115,6 +116,7 @@ static DIALECT: Dialect = Dialect {
     shapes: "sgconv's export {security_group, rules}, a group object or {security_group} response, \
              a list-groups response {security_groups}, a list-rules response or set-rules body \
              {rules}, a rule response {rule}, or one rule object",
+    export_shapes: &[],
     shape_keys: &[
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],

@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 
 use super::{Cidr, Dir, Evaluation, Group, Meaning, Proto, Remote, Rule};
 
+mod aws;
+
 /// What a test states about a document that cannot say it itself (a Scaleway rule list's
 /// default policies and statefulness; the default priority of a Huawei rule without one).
 #[derive(Clone, Debug, Default)]
@@ -14,6 +16,8 @@ pub struct Given {
     pub outbound_accept: Option<bool>,
     pub stateful: Option<bool>,
     pub huawei_default_priority: Option<u16>,
+    /// The direction of an AWS authorize request body (the operation says it, not the body).
+    pub aws_direction: Option<Dir>,
 }
 
 type R<T> = Result<T, Meaning>;
@@ -29,7 +33,8 @@ fn incomplete(why: impl Into<String>) -> Meaning {
     Meaning::Incomplete { why: why.into() }
 }
 
-/// Read `text` as a document of `provider` ("gcore-v1", "gcore-v2", "huawei", "scaleway").
+/// Read `text` as a document of `provider` ("gcore-v1", "gcore-v2", "huawei", "scaleway",
+/// "aws-ec2").
 pub fn evaluate(text: &str, provider: &str, given: &Given) -> Meaning {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -45,6 +50,7 @@ pub fn evaluate(text: &str, provider: &str, given: &Given) -> Meaning {
         "gcore-v1" | "gcore-v2" => gcore_doc,
         "huawei" => huawei_doc,
         "scaleway" => scaleway_doc,
+        "aws-ec2" => aws::aws_doc,
         other => return unknown("$", format!("no raw reading of provider {other}")),
     };
     match envelope_or(&v, given, doc) {
