@@ -115,6 +115,11 @@ impl ExportOptions {
         self.target_group = id;
         self
     }
+    /// Set [`ExportOptions::terraform`]: write a Terraform configuration.
+    pub fn with_terraform(mut self, yes: bool) -> ExportOptions {
+        self.terraform = yes;
+        self
+    }
     /// Set the target group ids of a several-group document, by source group id.
     pub fn with_target_groups(
         mut self,

@@ -150,7 +150,8 @@ impl ConvertArgs {
             .with_export(
                 sgconv::ExportOptions::default()
                     .with_target_group(one)
-                    .with_target_groups(map),
+                    .with_target_groups(map)
+                    .with_terraform(self.format.0 == Format::Terraform),
             )
             .with_rule_budget(self.rule_budget)
             .with_no_verify(self.no_verify))

@@ -70,6 +70,7 @@ static DIALECT: Dialect = Dialect {
     about: "sgconv's canonical model as versioned JSON/YAML; holds everything, round-trips exactly",
     capabilities: &Capabilities::EVERYTHING,
     shape_keys: &[],
+    terraform: &[],
 };
 
 impl Provider for Canonical {

@@ -13,6 +13,7 @@ mod huawei;
 mod read;
 mod readings;
 mod scaleway;
+pub(crate) mod terraform;
 
 use crate::caps::Capabilities;
 use crate::codec::{Format, TopLevel};
@@ -34,6 +35,9 @@ pub struct ExportOptions {
     pub target_group: Option<String>,
     /// Target group ids by source group id, for documents of several groups.
     pub target_groups: std::collections::BTreeMap<String, String>,
+    /// Write a Terraform configuration (the target's Terraform resources, one file for all
+    /// groups) instead of the target's API documents.
+    pub terraform: bool,
 }
 
 /// Options that shape an import: what a document may leave out and the user can supply.
@@ -65,6 +69,8 @@ pub(crate) struct Dialect {
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
+    /// The Terraform resource types the dialect reads and writes (none: no Terraform).
+    pub(crate) terraform: &'static [&'static str],
 }
 
 /// A dialect as `&dyn Provider` (for the shared reading code, which reads an envelope's
@@ -117,6 +123,9 @@ pub(crate) trait Provider: Sync + AsProvider {
         options: &ImportOptions,
         report: &mut Report,
     ) -> Result<Document, Error> {
+        if format == Format::Terraform {
+            return terraform::import(self.as_provider(), text, options, report);
+        }
         let shapes = self.dialect().shape_keys;
         match read::start(self.as_provider(), text, format, options, report, shapes)? {
             read::Start::Envelope(doc) => Ok(doc),
@@ -133,14 +142,44 @@ pub(crate) trait Provider: Sync + AsProvider {
         report: &mut Report,
         out: &mut Writer,
     ) -> Result<(), Error>;
+    /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
+    /// groups.
+    fn read_terraform(
+        &self,
+        resources: Vec<terraform::Resource>,
+        _options: &ImportOptions,
+        _report: &mut Report,
+    ) -> Result<Document, Error> {
+        let _ = resources;
+        Err(Error::Shape {
+            provider: self.id(),
+            message: "this dialect has no Terraform resources".into(),
+        })
+    }
+    /// Write a fitted document as the dialect's Terraform resources.
+    fn terraform_blocks(
+        &self,
+        _doc: &Document,
+        _options: &ExportOptions,
+        _report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        Err(Error::Options(format!(
+            "{} has no Terraform resources to write",
+            self.id()
+        )))
+    }
     /// Write a fitted document: one group as [`Provider::export_group`] writes it; several
-    /// as `{"groups": [{"name", "id", "document"}, ...]}` in input order.
+    /// as `{"groups": [{"name", "id", "document"}, ...]}` in input order; with
+    /// [`ExportOptions::terraform`], a configuration file of all groups.
     fn export(
         &self,
         doc: &Document,
         options: &ExportOptions,
         report: &mut Report,
     ) -> Result<Output, Error> {
+        if options.terraform {
+            return terraform::export(self.as_provider(), doc, options, report);
+        }
         let mut out = Writer::new();
         if let [group] = doc.groups.as_slice() {
             self.export_group(group, 0, options, report, &mut out)?;

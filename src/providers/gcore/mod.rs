@@ -33,6 +33,7 @@ use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
 
+mod terraform;
 mod wire;
 
 /// Gcore Cloud, by API version.
@@ -218,6 +219,7 @@ static V1_DIALECT: Dialect = Dialect {
     about: "Gcore Cloud API v1: rule bodies/responses, group GET and list; allow-only",
     capabilities: &CAPS,
     shape_keys: SHAPE_KEYS,
+    terraform: terraform::V1_TYPES,
 };
 
 static V2_DIALECT: Dialect = Dialect {
@@ -225,6 +227,7 @@ static V2_DIALECT: Dialect = Dialect {
     about: "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
     capabilities: &CAPS,
     shape_keys: SHAPE_KEYS,
+    terraform: terraform::V2_TYPES,
 };
 
 impl Provider for Gcore {

@@ -25,6 +25,7 @@
 //! and every field that means "all" left out rather than sent as `""`.
 
 mod multiport;
+mod terraform;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -57,6 +58,7 @@ static DIALECT: Dialect = Dialect {
         "security_groups",
         "direction",
     ]],
+    terraform: terraform::TYPES,
 };
 
 /// The lowest and highest priority (1 is evaluated first).

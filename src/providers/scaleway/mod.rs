@@ -34,6 +34,7 @@
 //! the rules being the set-rules body (`PUT .../rules`) with positions 1..N in evaluation
 //! order, protocols upper case.
 
+mod terraform;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -124,6 +125,7 @@ static DIALECT: Dialect = Dialect {
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],
     ],
+    terraform: terraform::TYPES,
 };
 
 impl Provider for Scaleway {
@@ -200,24 +202,6 @@ impl Provider for Scaleway {
         report: &mut Report,
         out: &mut Writer,
     ) -> Result<(), Error> {
-        let mut rules = Vec::with_capacity(group.rules.len());
-        // Rules split by the fit pass share an origin: say things once per input rule.
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, rule) in group.rules.iter().enumerate() {
-            if !seen.insert(rule.origin().index) {
-                rules.push(out_rule(rule, i.saturating_add(1))?);
-                continue;
-            }
-            if let Some(p) = rule.priority() {
-                report.rule(gi, rule.origin()).push(
-                    Field::Priority,
-                    Kind::Metadata,
-                    Some(p.to_string()),
-                    "priority carried as the rule's position in evaluation order",
-                );
-            }
-            rules.push(out_rule(rule, i.saturating_add(1))?);
-        }
         let doc = OutDoc {
             security_group: OutGroup {
                 name: group.name.as_deref(),
@@ -226,14 +210,29 @@ impl Provider for Scaleway {
                 stateful: group.stateful,
                 inbound_default_policy: group.default_inbound.into(),
                 outbound_default_policy: group.default_outbound.into(),
-                enable_default_security: group
-                    .platform_blocks
-                    .as_ref()
-                    .map(|blocks| blocks.iter().any(|b| b.name == SMTP_BLOCK.name)),
+                enable_default_security: default_security(group),
             },
-            rules,
+            rules: out_rules(group, gi, report)?,
         };
         out.value(&doc)
+    }
+
+    fn read_terraform(
+        &self,
+        resources: Vec<crate::providers::terraform::Resource>,
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        terraform::read(resources, options, report)
+    }
+
+    fn terraform_blocks(
+        &self,
+        doc: &Document,
+        _options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        terraform::blocks(doc, report)
     }
 }
 
@@ -517,6 +516,35 @@ fn in_order(user: &[(u32, ReadRule)], accept_first: bool) -> Vec<Rule> {
         keyed.sort_by_key(|(k, _)| *k);
     }
     keyed.into_iter().map(|(_, r)| r.clone()).collect()
+}
+
+/// `enable_default_security` as the group's platform blocks say (`None`: they do not).
+fn default_security(group: &SecurityGroup) -> Option<bool> {
+    group
+        .platform_blocks
+        .as_ref()
+        .map(|blocks| blocks.iter().any(|b| b.name == SMTP_BLOCK.name))
+}
+
+/// A fitted group's rules as set-rules items, positions 1..N in evaluation order; a priority
+/// is reported once per input rule (rules split by the fit pass share an origin).
+fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -> Result<Vec<OutRule>, Error> {
+    let mut rules = Vec::with_capacity(group.rules.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, rule) in group.rules.iter().enumerate() {
+        if seen.insert(rule.origin().index)
+            && let Some(p) = rule.priority()
+        {
+            report.rule(gi, rule.origin()).push(
+                Field::Priority,
+                Kind::Metadata,
+                Some(p.to_string()),
+                "priority carried as the rule's position in evaluation order",
+            );
+        }
+        rules.push(out_rule(rule, i.saturating_add(1))?);
+    }
+    Ok(rules)
 }
 
 /// Scaleway tags are plain strings: a tag with a value is written `key=value`.

@@ -310,7 +310,7 @@ fn is_smtp_drop(rule: &Rule) -> bool {
 }
 
 /// The group object (GET/create responses, create body, sgconv's export).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct WireGroup {
     #[serde(default)]
     pub id: Option<String>,
