@@ -480,6 +480,24 @@ impl Provider for Huawei {
         }
         out.value(&bodies)
     }
+
+    fn read_terraform(
+        &self,
+        resources: Vec<super::terraform::Resource>,
+        _options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        terraform::read(resources, report)
+    }
+
+    fn terraform_blocks(
+        &self,
+        doc: &Document,
+        _options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        terraform::blocks(doc, report)
+    }
 }
 
 fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {

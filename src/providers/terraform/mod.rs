@@ -168,6 +168,17 @@ pub(crate) fn is_set(value: &Value) -> bool {
     }
 }
 
+/// The attributes of `values` named in `keys` that say something ([`is_set`]), each under its
+/// API name (`(terraform name, API name)`), as the object a dialect's API reader takes.
+pub(crate) fn api_object(values: &Map<String, Value>, keys: &[(&str, &str)]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|(from, to)| {
+            let v = values.get(*from).filter(|v| is_set(v))?;
+            Some(((*to).to_owned(), v.clone()))
+        })
+        .collect()
+}
+
 /// Read a Terraform document (JSON output of `terraform show -json`, a state file, or a
 /// configuration file) with `provider`'s resource types.
 pub(crate) fn import(
