@@ -358,6 +358,27 @@ impl Provider for Gcore {
         }
         out.value(&bodies)
     }
+
+    fn read_terraform(
+        &self,
+        resources: Vec<super::terraform::Resource>,
+        _options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        match self {
+            Gcore::V1 => terraform::read_v1(resources, report),
+            Gcore::V2 => terraform::read_v2(resources, report),
+        }
+    }
+
+    fn terraform_blocks(
+        &self,
+        doc: &Document,
+        _options: &ExportOptions,
+        report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        terraform::blocks(*self, doc, report)
+    }
 }
 
 impl Gcore {
