@@ -393,6 +393,21 @@ fn finish(
         providers::get(from).capabilities().cloud,
         target.capabilities().cloud,
     );
+    if options.export.terraform {
+        let own = doc
+            .groups
+            .iter()
+            .filter_map(|g| g.id.as_deref())
+            .find(|id| options.export.target_groups.contains_key(*id));
+        if options.export.target_group.is_some() || own.is_some() {
+            return Err(Error::Options(
+                "a Terraform configuration creates the document's groups and names them by \
+                 reference, so they take no target group id; map only ids of groups outside the \
+                 document (SOURCE_ID=TARGET_ID)"
+                    .into(),
+            ));
+        }
+    }
     let ids = fit::ids::TargetIds {
         one: options.export.target_group.as_deref(),
         map: &options.export.target_groups,
@@ -401,11 +416,13 @@ fn finish(
             && target_cloud.is_some()
             && source_cloud != target_cloud
             && target.capabilities().remote_group,
+        by_reference: options.export.terraform,
     };
     let mapped = fit::ids::map_ids(doc, &ids, &mut report).map_err(|e| Error::Options(e.0))?;
     let doc = mapped.as_ref().unwrap_or(doc);
     let start = std::time::Instant::now();
-    let fitted = match fit::fit(doc, target.capabilities(), options.rule_budget, &mut report) {
+    let caps = target.export_capabilities(&options.export);
+    let fitted = match fit::fit(doc, &caps, options.rule_budget, &mut report) {
         Ok(fitted) => fitted,
         Err(refusal) => {
             report.verdict = report.verdict.max(refusal.verdict());

@@ -18,6 +18,9 @@ pub(crate) struct TargetIds<'a> {
     pub(crate) map: &'a BTreeMap<String, String>,
     /// Whether source and target ids live in different clouds (each unknown to the other).
     pub(crate) foreign: bool,
+    /// Whether the output names the document's own groups by reference, not by id (a
+    /// Terraform configuration): only ids of groups outside the document are then foreign.
+    pub(crate) by_reference: bool,
 }
 
 /// Why the ids given do not fit the document.
@@ -69,7 +72,9 @@ pub(crate) fn map_ids(
                 _ => ids.map.get(source).map(String::as_str),
             };
             let Some(target) = target else {
-                if ids.foreign {
+                let inside = ids.by_reference
+                    && doc.groups.iter().any(|g| g.id.as_deref() == Some(source.as_str()));
+                if ids.foreign && !inside {
                     let message = if own {
                         "the rule names its own group by its source id, which means nothing on the \
                          target; give the target group's id so the rule names the new group"

@@ -103,6 +103,23 @@ pub(crate) trait Provider: Sync + AsProvider {
     fn capabilities(&self) -> &'static Capabilities {
         self.dialect().capabilities
     }
+    /// What the dialect's export can express with `options`: a Terraform configuration also
+    /// names, describes and tags its groups (every schema has `name`, `description` and
+    /// tags), has no disabled rules (no schema has the flag), and makes groups with no rules
+    /// but its own (Gcore v2's provider creates them with `rules: []`, Huawei's are written
+    /// with `delete_default_rules = true`, Gcore v1's get the rules of their block).
+    fn export_capabilities(&self, options: &ExportOptions) -> Capabilities {
+        let mut caps = *self.capabilities();
+        if options.terraform {
+            caps.born_with = &[];
+            caps.group_fields = crate::caps::GroupFields {
+                id: false,
+                ..crate::caps::GroupFields::ALL
+            };
+            caps.enabled_flag = false;
+        }
+        caps
+    }
     /// Read a document of one of the dialect's own shapes, told apart by its top level
     /// `top`. Whatever the canonical model has no place for is recorded in `report`; keys
     /// the reader does not know are recorded as unread.

@@ -272,14 +272,10 @@ pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, 
         let own = Hcl::Reference(vec![GROUP.into(), name.clone(), "id".into()]);
         for rule in &group.rules {
             if !rule.enabled() {
-                report.rule(gi, rule.origin()).push(
-                    Field::Enabled,
-                    Kind::Note,
-                    Some("false".into()),
-                    "a disabled rule matches nothing and huaweicloud_networking_secgroup_rule has no \
-                     enabled flag: left out",
-                );
-                continue;
+                // The fit pass leaves disabled rules out (no schema has the flag).
+                return Err(Error::Internal(
+                    "a disabled rule reached the Huawei Terraform exporter".into(),
+                ));
             }
             let w = super::body(rule, "")?;
             let mut b = resource(RULE, &names.unique(RULE, &rule_stem(name, rule)));

@@ -202,6 +202,7 @@ impl Provider for Scaleway {
         report: &mut Report,
         out: &mut Writer,
     ) -> Result<(), Error> {
+        let rules = out_rules(group, gi, report)?;
         let doc = OutDoc {
             security_group: OutGroup {
                 name: group.name.as_deref(),
@@ -212,7 +213,7 @@ impl Provider for Scaleway {
                 outbound_default_policy: group.default_outbound.into(),
                 enable_default_security: default_security(group),
             },
-            rules: out_rules(group, gi, report)?,
+            rules,
         };
         out.value(&doc)
     }
