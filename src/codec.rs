@@ -289,7 +289,9 @@ pub(crate) fn encode<T: Serialize>(value: &T, format: Format) -> Result<String, 
             Ok(s)
         }
         Format::Yaml => serde_saphyr::to_string(value).map_err(|e| e.to_string()),
-        Format::Terraform => Err("a Terraform configuration is written by a dialect, not encoded from a value".into()),
+        Format::Terraform => Err(
+            "a Terraform configuration is written by a dialect, not encoded from a value".into(),
+        ),
     }
 }
 

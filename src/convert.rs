@@ -393,6 +393,17 @@ fn finish(
         providers::get(from).capabilities().cloud,
         target.capabilities().cloud,
     );
+    if options.export.terraform && !target.has_terraform() {
+        let with: Vec<&str> = ProviderId::ALL
+            .iter()
+            .filter(|p| providers::get(**p).has_terraform())
+            .map(|p| p.name())
+            .collect();
+        return Err(Error::Options(format!(
+            "{to} has no Terraform resources to write (those that have: {})",
+            with.join(", ")
+        )));
+    }
     if options.export.terraform {
         let own = doc
             .groups

@@ -38,7 +38,10 @@ fn every_fixture_is_detected_and_read_as_canonical() {
     let on_disk = std::fs::read_dir(&dir)
         .expect("fixtures")
         .filter_map(|e| e.ok())
-        .filter(|e| !["SOURCES.md", "scaleway_api_equivalent.json"].contains(&&*e.file_name().to_string_lossy()))
+        .filter(|e| {
+            !["SOURCES.md", "scaleway_api_equivalent.json"]
+                .contains(&&*e.file_name().to_string_lossy())
+        })
         .count();
     assert_eq!(on_disk, FIXTURES.len(), "a fixture is not in FIXTURES");
     for (name, from) in FIXTURES {
@@ -86,7 +89,11 @@ fn scaleway_rules_take_the_provider_defaults() {
 fn child_modules_and_instances_are_walked() {
     let doc = read("scaleway_show_state_modules.json", ProviderId::Scaleway).document;
     let names: Vec<_> = doc.groups.iter().map(|g| g.name.clone().unwrap()).collect();
-    assert_eq!(names, ["open-sg", "app-0", "app-1"], "the data source is not a group");
+    assert_eq!(
+        names,
+        ["open-sg", "app-0", "app-1"],
+        "the data source is not a group"
+    );
     let app1 = &doc.groups[2];
     assert!(!app1.stateful);
     assert_eq!(app1.platform_blocks, Some(Vec::new()));
@@ -100,7 +107,10 @@ fn child_modules_and_instances_are_walked() {
         db.rules[0].origin().id.as_deref(),
         Some("module.db.gcore_cloud_security_group_rule.rules[\"postgres\"]")
     );
-    assert_eq!(*db.rules[0].remote(), Remote::Group(doc.groups[0].id.clone().unwrap()));
+    assert_eq!(
+        *db.rules[0].remote(),
+        Remote::Group(doc.groups[0].id.clone().unwrap())
+    );
     // The web group's rule made outside Terraform, from its security_group_rules.
     assert_eq!(doc.groups[0].rules.len(), 3);
 }
@@ -108,7 +118,12 @@ fn child_modules_and_instances_are_walked() {
 #[test]
 fn a_plan_places_new_rules_by_the_configuration_references() {
     let read = read("huawei_plan.json", ProviderId::Huawei);
-    assert_eq!(read.report.verdict, Verdict::Exact, "{:#?}", read.report.entries);
+    assert_eq!(
+        read.report.verdict,
+        Verdict::Exact,
+        "{:#?}",
+        read.report.entries
+    );
     let groups = &read.document.groups;
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[0].rules.len(), 3);
@@ -158,7 +173,10 @@ fn unknown_values_are_unread_and_refused() {
 #[test]
 fn wrong_versions_are_refused() {
     for (text, says) in [
-        (r#"{"format_version": "2.0", "values": {}}"#, "format_version"),
+        (
+            r#"{"format_version": "2.0", "values": {}}"#,
+            "format_version",
+        ),
         (r#"{"version": 3, "resources": []}"#, "version 3"),
         (r#"{"format_version": "1.0"}"#, "without `values`"),
     ] {
@@ -193,7 +211,11 @@ resource "scaleway_instance_security_group" "web" {
     let read = sgconv::import(tf, ProviderId::Scaleway, &Options::default()).expect("reads");
     assert_eq!(read.report.verdict, Verdict::Unverified);
     let group = &read.document.groups[0];
-    assert_eq!(group.rules.len(), 1, "the rule with an unknown ip_range is not read");
+    assert_eq!(
+        group.rules.len(),
+        1,
+        "the rule with an unknown ip_range is not read"
+    );
     assert_eq!(group.rules[0].protocol(), Protocol::TCP);
 }
 
@@ -203,17 +225,22 @@ resource "scaleway_instance_security_group" "web" {
 #[test]
 fn huawei_list_to_scaleway_configuration_reads_back_exact() {
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/huawei/response_batch_create_201.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/huawei/response_batch_create_201.json"),
     )
     .expect("fixture");
-    let options = Options::default()
-        .with_export(ExportOptions::default().with_terraform(true));
+    let options = Options::default().with_export(ExportOptions::default().with_terraform(true));
     let out = sgconv::convert(&text, ProviderId::Huawei, ProviderId::Scaleway, &options)
         .expect("converts");
     assert_eq!(out.report.verdict, Verdict::Exact, "{:#?}", out.report);
     let tf = out.output().expect("output").text().to_owned();
-    let back = sgconv::convert(&tf, ProviderId::Scaleway, ProviderId::Scaleway, &Options::default())
-        .expect("reads back");
+    let back = sgconv::convert(
+        &tf,
+        ProviderId::Scaleway,
+        ProviderId::Scaleway,
+        &Options::default(),
+    )
+    .expect("reads back");
     assert_eq!(back.report.verdict, Verdict::Exact);
 }
 

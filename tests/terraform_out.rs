@@ -55,10 +55,27 @@ fn snapshot(text: &str, from: ProviderId, to: ProviderId) -> String {
         Err(refusal) => format!("# refused: {refusal}\n"),
     };
     let report = &converted.report;
-    let counts: Vec<String> = report.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    let _ = writeln!(out, "\n# verdict: {} ({})", report.verdict, counts.join(", "));
-    for e in report.entries.iter().filter(|e| e.kind != sgconv::report::Kind::Metadata) {
-        let rule = e.rule.as_ref().and_then(|r| r.index).map(|i| format!(" rule {i}"));
+    let counts: Vec<String> = report
+        .counts
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n# verdict: {} ({})",
+        report.verdict,
+        counts.join(", ")
+    );
+    for e in report
+        .entries
+        .iter()
+        .filter(|e| e.kind != sgconv::report::Kind::Metadata)
+    {
+        let rule = e
+            .rule
+            .as_ref()
+            .and_then(|r| r.index)
+            .map(|i| format!(" rule {i}"));
         let _ = writeln!(
             out,
             "# {} group {}{} {}: {}",
@@ -228,7 +245,9 @@ fn terraform_fmt_accepts_every_configuration() {
     for (name, text, from, to) in cases() {
         let converted = sgconv::convert(&text, from, to, &options()).expect("reads");
         if let Ok(output) = &converted.outcome {
-            let file = dir.path().join(format!("{}.tf", name.replace(['@', '-'], "_")));
+            let file = dir
+                .path()
+                .join(format!("{}.tf", name.replace(['@', '-'], "_")));
             std::fs::write(file, output.text()).expect("write");
             written += 1;
         }

@@ -249,15 +249,19 @@ fn align_equals(text: &str) -> String {
 
 /// `(indent, key length)` when `line` is `<spaces><identifier> = ...`.
 fn attribute_key(line: &str) -> Option<(usize, usize)> {
-    let indent = line.len().saturating_sub(line.trim_start_matches(' ').len());
+    let indent = line
+        .len()
+        .saturating_sub(line.trim_start_matches(' ').len());
     let rest = line.get(indent..)?;
     let key = rest
         .bytes()
         .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
         .count();
     let first = rest.bytes().next()?;
-    (key > 0 && (first.is_ascii_alphabetic() || first == b'_') && rest.get(key..)?.starts_with(" = "))
-        .then_some((indent, key))
+    (key > 0
+        && (first.is_ascii_alphabetic() || first == b'_')
+        && rest.get(key..)?.starts_with(" = "))
+    .then_some((indent, key))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -311,11 +315,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Block>, DecodeError> {
 fn from_block(block: hcl::Block) -> Block {
     Block {
         kind: block.identifier.to_string(),
-        labels: block
-            .labels
-            .iter()
-            .map(|l| l.as_str().to_owned())
-            .collect(),
+        labels: block.labels.iter().map(|l| l.as_str().to_owned()).collect(),
         body: block
             .body
             .into_iter()
@@ -425,9 +425,18 @@ mod tests {
         let [block] = blocks.as_slice() else { panic!() };
         assert_eq!(
             block.body[0],
-            Item::Attribute("x".into(), Value::Reference(vec!["var".into(), "cidr".into()]))
+            Item::Attribute(
+                "x".into(),
+                Value::Reference(vec!["var".into(), "cidr".into()])
+            )
         );
-        assert!(matches!(&block.body[1], Item::Attribute(_, Value::Unknown(_))));
-        assert!(matches!(&block.body[2], Item::Attribute(_, Value::Unknown(_))));
+        assert!(matches!(
+            &block.body[1],
+            Item::Attribute(_, Value::Unknown(_))
+        ));
+        assert!(matches!(
+            &block.body[2],
+            Item::Attribute(_, Value::Unknown(_))
+        ));
     }
 }

@@ -73,7 +73,10 @@ pub(crate) fn map_ids(
             };
             let Some(target) = target else {
                 let inside = ids.by_reference
-                    && doc.groups.iter().any(|g| g.id.as_deref() == Some(source.as_str()));
+                    && doc
+                        .groups
+                        .iter()
+                        .any(|g| g.id.as_deref() == Some(source.as_str()));
                 if ids.foreign && !inside {
                     let message = if own {
                         "the rule names its own group by its source id, which means nothing on the \

@@ -103,6 +103,10 @@ pub(crate) trait Provider: Sync + AsProvider {
     fn capabilities(&self) -> &'static Capabilities {
         self.dialect().capabilities
     }
+    /// Whether the dialect has Terraform resources.
+    fn has_terraform(&self) -> bool {
+        !self.dialect().terraform.is_empty()
+    }
     /// What the dialect's export can express with `options`: a Terraform configuration also
     /// names, describes and tags its groups (every schema has `name`, `description` and
     /// tags), has no disabled rules (no schema has the flag), and makes groups with no rules

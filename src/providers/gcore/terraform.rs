@@ -136,7 +136,10 @@ fn group_fields(g: &Resource, tag_key: &str) -> Result<SecurityGroup, Error> {
     let mut group = SecurityGroup::empty();
     group.id = Some(g.id());
     group.name = g.str("name")?.map(str::to_owned);
-    group.description = g.str("description")?.filter(|d| !d.is_empty()).map(str::to_owned);
+    group.description = g
+        .str("description")?
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
     group.tags = tags(g, tag_key)?;
     group.platform_blocks = Some(vec![SMTP_BLOCK]);
     Ok(group)
@@ -165,7 +168,12 @@ fn listed(
             continue;
         }
         if let Some(field) = MEANING.iter().find(|k| g.is_unknown(&format!("{at}.{k}"))) {
-            g.unknown_entry(gi, &format!("{at}.{field}"), "the rule was not read", report);
+            g.unknown_entry(
+                gi,
+                &format!("{at}.{field}"),
+                "the rule was not read",
+                report,
+            );
             continue;
         }
         for k in item.keys().filter(|k| !RULE_KEYS.contains(&k.as_str())) {
@@ -175,8 +183,12 @@ fn listed(
         }
         let mut read = rule(g, item, &format!("{}.{at}", g.address), v2)?;
         if let Some(note) = note {
-            read.changes
-                .push(Change::new(Field::Rule, Kind::Note, Some(rule_id.to_owned()), note));
+            read.changes.push(Change::new(
+                Field::Rule,
+                Kind::Note,
+                Some(rule_id.to_owned()),
+                note,
+            ));
         }
         out.push(read);
     }
@@ -188,7 +200,11 @@ pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<D
     let mut groups = Vec::with_capacity(resources.len());
     for (gi, g) in resources.iter().enumerate() {
         g.unread_keys(V1_GROUP_KEYS, gi, report);
-        g.metadata(&["project_id", "project_name", "region_id", "region_name"], gi, report);
+        g.metadata(
+            &["project_id", "project_name", "region_id", "region_name"],
+            gi,
+            report,
+        );
         let mut group = group_fields(g, "metadata_map")?;
         let reads = listed(g, "security_group_rules", false, &[], None, gi, report)?;
         group.rules = read::place(reads, gi, report);
@@ -238,11 +254,21 @@ pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<D
                 g.unread_keys(V2_GROUP_KEYS, gi, report);
                 g.metadata(&["project_id", "region_id", "region"], gi, report);
                 let managed = managed.get(gi).map(Vec::as_slice).unwrap_or_default();
-                if g.values.contains_key("security_group_rules") || g.is_unknown("security_group_rules") {
+                if g.values.contains_key("security_group_rules")
+                    || g.is_unknown("security_group_rules")
+                {
                     let note = "a rule of the group's security_group_rules that no \
                                 gcore_cloud_security_group_rule manages (made outside this configuration)";
                     // The read-only list is the API's response: `"any"` allowed.
-                    list.extend(listed(g, "security_group_rules", false, managed, Some(note), gi, report)?);
+                    list.extend(listed(
+                        g,
+                        "security_group_rules",
+                        false,
+                        managed,
+                        Some(note),
+                        gi,
+                        report,
+                    )?);
                 } else {
                     list.extend(listed(g, "rules", true, managed, None, gi, report)?);
                 }
@@ -263,7 +289,11 @@ pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<D
 
 /// A fitted document as `gcore_securitygroup` (v1) or `gcore_cloud_security_group` and its
 /// rule resources (v2).
-pub(super) fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
+pub(super) fn blocks(
+    gcore: Gcore,
+    doc: &Document,
+    report: &mut Report,
+) -> Result<Vec<Block>, Error> {
     let kind = match gcore {
         Gcore::V1 => V1_GROUP,
         Gcore::V2 => V2_GROUP,
@@ -297,9 +327,21 @@ pub(super) fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Resul
             let tags = group
                 .tags
                 .iter()
-                .map(|t| (t.key.clone(), Hcl::from(t.value.clone().unwrap_or_default())))
+                .map(|t| {
+                    (
+                        t.key.clone(),
+                        Hcl::from(t.value.clone().unwrap_or_default()),
+                    )
+                })
                 .collect();
-            g.attribute(if gcore == Gcore::V1 { "metadata_map" } else { "tags" }, Hcl::Map(tags));
+            g.attribute(
+                if gcore == Gcore::V1 {
+                    "metadata_map"
+                } else {
+                    "tags"
+                },
+                Hcl::Map(tags),
+            );
         }
         let own = Hcl::Reference(vec![kind.into(), name.clone(), "id".into()]);
         let mut egress = false;
@@ -309,7 +351,9 @@ pub(super) fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Resul
             let mut b = match gcore {
                 Gcore::V1 => {
                     if let Some(why) = v1_cannot(group, rule) {
-                        report.rule(gi, rule.origin()).push(Field::Rule, Kind::Narrowed, None, why);
+                        report
+                            .rule(gi, rule.origin())
+                            .push(Field::Rule, Kind::Narrowed, None, why);
                         continue;
                     }
                     Block::new("security_group_rules", &[])
@@ -326,7 +370,10 @@ pub(super) fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Resul
                 .optional("protocol", w.protocol.map(Hcl::from))
                 .optional("port_range_min", w.port_range_min.map(Hcl::from))
                 .optional("port_range_max", w.port_range_max.map(Hcl::from))
-                .optional("remote_ip_prefix", w.remote_ip_prefix.map(|c| c.0.to_string().into()))
+                .optional(
+                    "remote_ip_prefix",
+                    w.remote_ip_prefix.map(|c| c.0.to_string().into()),
+                )
                 .optional("remote_group_id", refs.remote(rule.remote()))
                 .optional("description", w.description.map(Hcl::from));
             match gcore {
@@ -360,7 +407,10 @@ fn v1_cannot(group: &SecurityGroup, rule: &crate::model::Rule) -> Option<&'stati
              which cannot refer to itself: left out (gcore-v2's rule resources can)",
         );
     }
-    if matches!(rule.icmp(), Icmp::Type(0) | Icmp::TypeCode(0, _) | Icmp::TypeCode(_, 0)) {
+    if matches!(
+        rule.icmp(),
+        Icmp::Type(0) | Icmp::TypeCode(0, _) | Icmp::TypeCode(_, 0)
+    ) {
         return Some(
             "ICMP type or code 0: gcore_securitygroup reads port_range_min/max 0 as unset (all \
              types or codes), so the rule is left out rather than widened",

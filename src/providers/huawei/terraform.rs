@@ -131,7 +131,10 @@ pub(super) fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Docu
             g.unread_keys(GROUP_KEYS, gi, report);
             g.metadata(&["region", "enterprise_project_id"], gi, report);
             group.name = g.str("name")?.map(str::to_owned);
-            group.description = g.str("description")?.filter(|d| !d.is_empty()).map(str::to_owned);
+            group.description = g
+                .str("description")?
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned);
             group.tags = tags(g)?;
             let managed = managed.get(gi).map(Vec::as_slice).unwrap_or_default();
             reads.extend(unmanaged(g, &id, managed, gi, report)?);
@@ -207,7 +210,12 @@ fn unmanaged(
         return Ok(out);
     }
     if g.is_unknown("delete_default_rules") {
-        g.unknown_entry(gi, "delete_default_rules", "read as false, the default", report);
+        g.unknown_entry(
+            gi,
+            "delete_default_rules",
+            "read as false, the default",
+            report,
+        );
     }
     if !g.is_unknown("delete_default_rules") && g.bool("delete_default_rules")? == Some(true) {
         return Ok(out);
@@ -226,7 +234,8 @@ fn unmanaged(
         if own {
             api["remote_group_id"] = Value::String(id.to_owned());
         }
-        let checked: Checked = serde_json::from_value(api).map_err(|e| g.error("", &e.to_string()))?;
+        let checked: Checked =
+            serde_json::from_value(api).map_err(|e| g.error("", &e.to_string()))?;
         let mut read = checked.read;
         read.changes.push(Change::new(
             Field::Rule,
@@ -284,9 +293,15 @@ pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, 
                 .attribute("ethertype", w.ethertype.into())
                 .optional("protocol", w.protocol.map(Hcl::from))
                 .optional("ports", w.multiport.map(Hcl::from))
-                .optional("remote_ip_prefix", w.remote_ip_prefix.map(|c| c.0.to_string().into()))
+                .optional(
+                    "remote_ip_prefix",
+                    w.remote_ip_prefix.map(|c| c.0.to_string().into()),
+                )
                 .optional("remote_group_id", refs.remote(rule.remote()))
-                .optional("remote_address_group_id", w.remote_address_group_id.map(Hcl::from))
+                .optional(
+                    "remote_address_group_id",
+                    w.remote_address_group_id.map(Hcl::from),
+                )
                 .attribute("action", w.action.into())
                 .attribute("priority", w.priority.into())
                 .optional("description", w.description.map(Hcl::from));
@@ -314,7 +329,12 @@ fn group_block(group: &SecurityGroup, name: &str, gi: usize, report: &mut Report
         let tags = group
             .tags
             .iter()
-            .map(|t| (t.key.clone(), Hcl::from(t.value.clone().unwrap_or_default())))
+            .map(|t| {
+                (
+                    t.key.clone(),
+                    Hcl::from(t.value.clone().unwrap_or_default()),
+                )
+            })
             .collect();
         b.attribute("tags", Hcl::Map(tags));
     }

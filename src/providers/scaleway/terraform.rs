@@ -44,8 +44,22 @@ const GROUP_KEYS: &[&str] = &[
     "organization_id",
     "timeouts",
 ];
-const RULES_KEYS: &[&str] = &["id", "security_group_id", "inbound_rule", "outbound_rule", "timeouts"];
-const RULE_KEYS: &[&str] = &["id", "action", "protocol", "port", "port_range", "ip", "ip_range"];
+const RULES_KEYS: &[&str] = &[
+    "id",
+    "security_group_id",
+    "inbound_rule",
+    "outbound_rule",
+    "timeouts",
+];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "action",
+    "protocol",
+    "port",
+    "port_range",
+    "ip",
+    "ip_range",
+];
 const DIRECTIONS: [(&str, &str); 2] = [("inbound_rule", "inbound"), ("outbound_rule", "outbound")];
 
 /// Read the groups (in order) with their inline rules or their rules resource; a rules
@@ -105,9 +119,20 @@ pub(super) fn read(
 }
 
 /// A boolean group setting, its Terraform default when absent or unknown.
-fn setting(g: &Resource, key: &str, default: bool, gi: usize, report: &mut Report) -> Result<bool, Error> {
+fn setting(
+    g: &Resource,
+    key: &str,
+    default: bool,
+    gi: usize,
+    report: &mut Report,
+) -> Result<bool, Error> {
     if g.is_unknown(key) {
-        g.unknown_entry(gi, key, &format!("read as {default}, the provider's default"), report);
+        g.unknown_entry(
+            gi,
+            key,
+            &format!("read as {default}, the provider's default"),
+            report,
+        );
         return Ok(default);
     }
     Ok(g.bool(key)?.unwrap_or(default))
@@ -152,11 +177,19 @@ fn rule_lists(r: &Resource, gi: usize, report: &mut Report) -> Result<Vec<Checke
                 .filter(|k| **k != "id")
                 .find(|k| r.is_unknown(&format!("{at}.{k}")));
             if let Some(field) = unknown {
-                r.unknown_entry(gi, &format!("{at}.{field}"), "the rule was not read", report);
+                r.unknown_entry(
+                    gi,
+                    &format!("{at}.{field}"),
+                    "the rule was not read",
+                    report,
+                );
                 continue;
             }
             for k in block.keys().filter(|k| !RULE_KEYS.contains(&k.as_str())) {
-                if block.get(k).is_some_and(crate::providers::terraform::is_set) {
+                if block
+                    .get(k)
+                    .is_some_and(crate::providers::terraform::is_set)
+                {
                     report.unread(gi, format!("{}.{at}.{k}", r.address));
                 }
             }
@@ -242,7 +275,10 @@ pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, 
         }
         b.attribute("stateful", group.stateful.into())
             .attribute("inbound_default_policy", policy_name(group.default_inbound))
-            .attribute("outbound_default_policy", policy_name(group.default_outbound))
+            .attribute(
+                "outbound_default_policy",
+                policy_name(group.default_outbound),
+            )
             .attribute(
                 "enable_default_security",
                 default_security(group).unwrap_or(true).into(),

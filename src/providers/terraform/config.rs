@@ -14,7 +14,13 @@ use crate::id::ProviderId;
 use crate::providers::read;
 
 /// Meta-arguments that are not the resource's attributes.
-const META: &[&str] = &["depends_on", "provider", "lifecycle", "provisioner", "connection"];
+const META: &[&str] = &[
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+    "connection",
+];
 
 /// The resources of a configuration file, in file order.
 pub(super) fn resources(text: &str, provider: ProviderId) -> Result<Vec<Resource>, Error> {

@@ -155,7 +155,11 @@ pub(super) fn resources(text: &str, provider: ProviderId) -> Result<Vec<Resource
         }
         if root == "planned_values" {
             mark_unknowns(&mut out, &doc.resource_changes);
-            if let Some(config) = doc.configuration.as_ref().and_then(|c| c.root_module.as_ref()) {
+            if let Some(config) = doc
+                .configuration
+                .as_ref()
+                .and_then(|c| c.root_module.as_ref())
+            {
                 resolve_references(&mut out, config);
             }
         }
@@ -165,7 +169,9 @@ pub(super) fn resources(text: &str, provider: ProviderId) -> Result<Vec<Resource
         Some(4) => Ok(state_file(doc.resources, provider)),
         Some(v) => Err(shape(
             provider,
-            format!("a state file of version {v}: sgconv reads version 4 (Terraform 0.12 and later)"),
+            format!(
+                "a state file of version {v}: sgconv reads version 4 (Terraform 0.12 and later)"
+            ),
         )),
         None => Err(shape(
             provider,
@@ -273,8 +279,11 @@ fn resolve_references(resources: &mut [Resource], root: &ConfigModule) {
         .collect();
     for r in resources.iter_mut() {
         let module = module_of(&r.address);
-        let Some(cr) = config.get(&format!("{}{}", strip_indexes(module), config_name(&r.address)))
-        else {
+        let Some(cr) = config.get(&format!(
+            "{}{}",
+            strip_indexes(module),
+            config_name(&r.address)
+        )) else {
             continue;
         };
         let unknown = std::mem::take(&mut r.unknown);

@@ -145,7 +145,9 @@ impl Resource {
     pub(crate) fn metadata(&self, keys: &[&str], group: usize, report: &mut Report) {
         for key in keys {
             if let Some(value) = self.values.get(*key).filter(|v| is_set(v)) {
-                let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
                 report.group(group).push(
                     Field::Wire((*key).to_owned().into()),
                     Kind::Metadata,

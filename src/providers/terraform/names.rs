@@ -145,7 +145,10 @@ mod tests {
 
     #[test]
     fn identifiers() {
-        assert_eq!(identifier("Web Servers (prod)", "group"), "web_servers_prod");
+        assert_eq!(
+            identifier("Web Servers (prod)", "group"),
+            "web_servers_prod"
+        );
         assert_eq!(identifier("123", "group"), "group_123");
         assert_eq!(identifier("--", "group"), "group");
         assert_eq!(identifier("sg-0a1b", "group"), "sg_0a1b");
