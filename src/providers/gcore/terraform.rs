@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup, Tag};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{GroupRefs, Names, group_stem, rule_stem};
-use crate::providers::terraform::{Resource, api_object, resource};
+use crate::providers::terraform::{Resource, api_object, place_rules, resource};
 use crate::report::{Change, Field, Kind, Report};
 
 /// The resource types of v1.
@@ -219,41 +219,23 @@ pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<D
 pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let (group_res, rules): (Vec<Resource>, Vec<Resource>) =
         resources.into_iter().partition(|r| r.kind == V2_GROUP);
-    let mut ids: Vec<String> = group_res.iter().map(Resource::id).collect();
-    let mut reads: Vec<Vec<ReadRule>> = ids.iter().map(|_| Vec::new()).collect();
-    let mut managed: Vec<Vec<String>> = ids.iter().map(|_| Vec::new()).collect();
-    for r in &rules {
-        let group_id = r.str("group_id")?.unwrap_or_default().to_owned();
-        let gi = match ids.iter().position(|id| *id == group_id) {
-            Some(gi) => gi,
-            None if !r.is_unknown("group_id") => {
-                ids.push(group_id);
-                reads.push(Vec::new());
-                managed.push(Vec::new());
-                ids.len().saturating_sub(1)
-            }
-            None => 0,
-        };
-        r.unread_keys(RULE_KEYS, gi, report);
-        if let Some(key) = MEANING.iter().find(|k| r.is_unknown(k)) {
-            r.unknown_entry(gi, key, "the rule was not read", report);
-            continue;
-        }
-        if let (Some(id), Some(list)) = (r.str("id")?, managed.get_mut(gi)) {
-            list.push(id.to_owned());
-        }
-        let read = rule(r, &r.values, &r.address, true)?;
-        if let Some(list) = reads.get_mut(gi) {
-            list.push(read);
-        }
-    }
-    let mut groups = Vec::with_capacity(ids.len());
-    for (gi, (id, mut list)) in ids.into_iter().zip(reads).enumerate() {
+    let ids = group_res.iter().map(Resource::id).collect();
+    let placed = place_rules(&rules, ids, "group_id", (RULE_KEYS, MEANING), report)?;
+    let mut groups = Vec::with_capacity(placed.ids.len());
+    for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
+        let mut list = resources
+            .iter()
+            .map(|r| rule(r, &r.values, &r.address, true))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut group = match group_res.get(gi) {
             Some(g) => {
                 g.unread_keys(V2_GROUP_KEYS, gi, report);
                 g.metadata(&["project_id", "region_id", "region"], gi, report);
-                let managed = managed.get(gi).map(Vec::as_slice).unwrap_or_default();
+                let managed = placed
+                    .managed
+                    .get(gi)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 if g.values.contains_key("security_group_rules")
                     || g.is_unknown("security_group_rules")
                 {
@@ -276,7 +258,7 @@ pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<D
             }
             None => {
                 let mut group = SecurityGroup::empty();
-                group.id = Some(id).filter(|id| !id.is_empty());
+                group.id = Some(id.clone()).filter(|id| !id.is_empty());
                 group.platform_blocks = Some(vec![SMTP_BLOCK]);
                 group
             }

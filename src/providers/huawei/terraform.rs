@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::model::{Document, SecurityGroup, Tag};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{GroupRefs, Names, group_stem, rule_stem};
-use crate::providers::terraform::{Resource, api_object, resource};
+use crate::providers::terraform::{Resource, api_object, place_rules, resource};
 use crate::report::{Change, Field, Kind, Report};
 
 /// The resource types read and written.
@@ -95,37 +95,20 @@ const API: &[(&str, &str)] = &[
 pub(super) fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let (groups, rules): (Vec<Resource>, Vec<Resource>) =
         resources.into_iter().partition(|r| r.kind == GROUP);
-    let mut ids: Vec<String> = groups.iter().map(Resource::id).collect();
-    let mut read: Vec<Vec<ReadRule>> = ids.iter().map(|_| Vec::new()).collect();
-    let mut managed: Vec<Vec<String>> = ids.iter().map(|_| Vec::new()).collect();
-    for r in &rules {
-        let known = !r.is_unknown("security_group_id");
-        let group_id = r.str("security_group_id")?.unwrap_or_default().to_owned();
-        let gi = match ids.iter().position(|id| *id == group_id) {
-            Some(gi) => gi,
-            None if known => {
-                ids.push(group_id.clone());
-                read.push(Vec::new());
-                managed.push(Vec::new());
-                ids.len().saturating_sub(1)
-            }
-            None => 0,
-        };
-        r.unread_keys(RULE_KEYS, gi, report);
-        if let Some(key) = MEANING.iter().find(|k| r.is_unknown(k)) {
-            r.unknown_entry(gi, key, "the rule was not read", report);
-            continue;
-        }
-        if let (Some(id), Some(list)) = (r.str("id")?, managed.get_mut(gi)) {
-            list.push(id.to_owned());
-        }
-        let rule = rule(r, &r.values, &r.address)?;
-        if let Some(list) = read.get_mut(gi) {
-            list.push(rule);
-        }
-    }
-    let mut out = Vec::with_capacity(ids.len());
-    for (gi, (id, mut reads)) in ids.into_iter().zip(read).enumerate() {
+    let ids = groups.iter().map(Resource::id).collect();
+    let placed = place_rules(
+        &rules,
+        ids,
+        "security_group_id",
+        (RULE_KEYS, MEANING),
+        report,
+    )?;
+    let mut out = Vec::with_capacity(placed.ids.len());
+    for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
+        let mut reads = resources
+            .iter()
+            .map(|r| rule(r, &r.values, &r.address))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut group = priority_group();
         if let Some(g) = groups.get(gi) {
             g.unread_keys(GROUP_KEYS, gi, report);
@@ -136,10 +119,14 @@ pub(super) fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Docu
                 .filter(|d| !d.is_empty())
                 .map(str::to_owned);
             group.tags = tags(g)?;
-            let managed = managed.get(gi).map(Vec::as_slice).unwrap_or_default();
-            reads.extend(unmanaged(g, &id, managed, gi, report)?);
+            let managed = placed
+                .managed
+                .get(gi)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            reads.extend(unmanaged(g, id, managed, gi, report)?);
         }
-        group.id = Some(id).filter(|id| !id.is_empty());
+        group.id = Some(id.clone()).filter(|id| !id.is_empty());
         group.rules = read::place(reads, gi, report);
         out.push(group);
     }
@@ -231,8 +218,8 @@ fn unmanaged(
             "id": format!("{}.default_{direction}_{ethertype}", g.address),
             "direction": direction, "ethertype": ethertype, "action": "allow", "priority": PRIORITIES.1,
         });
-        if own {
-            api["remote_group_id"] = Value::String(id.to_owned());
+        if let (true, Some(map)) = (own, api.as_object_mut()) {
+            map.insert("remote_group_id".into(), Value::String(id.to_owned()));
         }
         let checked: Checked =
             serde_json::from_value(api).map_err(|e| g.error("", &e.to_string()))?;

@@ -34,8 +34,11 @@
 //! the rules being the set-rules body (`PUT .../rules`) with positions 1..N in evaluation
 //! order, protocols upper case.
 
+mod export;
 mod terraform;
 mod wire;
+
+use export::{default_security, out_rules, tags};
 
 use super::read::{self, ReadRule};
 use super::readings;
@@ -45,15 +48,11 @@ use std::borrow::Cow;
 
 use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
 use crate::codec::{Format, TopLevel};
-use crate::model::{
-    Action, CidrText, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote,
-    Rule, SecurityGroup, Tag,
-};
+use crate::model::{Action, Direction, Document, Evaluation, Origin, Rule, SecurityGroup, Tag};
 use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{
-    Checked, OutDoc, OutGroup, OutRule, SMTP_PORTS, WireAction, WireDirection, WireDoc, WireGroup,
-    WireProtocol, WireRuleResponse,
+    Checked, OutDoc, OutGroup, SMTP_PORTS, WireAction, WireDoc, WireGroup, WireRuleResponse,
 };
 
 /// Scaleway Instance, API v1.
@@ -517,94 +516,4 @@ fn in_order(user: &[(u32, ReadRule)], accept_first: bool) -> Vec<Rule> {
         keyed.sort_by_key(|(k, _)| *k);
     }
     keyed.into_iter().map(|(_, r)| r.clone()).collect()
-}
-
-/// `enable_default_security` as the group's platform blocks say (`None`: they do not).
-fn default_security(group: &SecurityGroup) -> Option<bool> {
-    group
-        .platform_blocks
-        .as_ref()
-        .map(|blocks| blocks.iter().any(|b| b.name == SMTP_BLOCK.name))
-}
-
-/// A fitted group's rules as set-rules items, positions 1..N in evaluation order; a priority
-/// is reported once per input rule (rules split by the fit pass share an origin).
-fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -> Result<Vec<OutRule>, Error> {
-    let mut rules = Vec::with_capacity(group.rules.len());
-    let mut seen = std::collections::BTreeSet::new();
-    for (i, rule) in group.rules.iter().enumerate() {
-        if seen.insert(rule.origin().index)
-            && let Some(p) = rule.priority()
-        {
-            report.rule(gi, rule.origin()).push(
-                Field::Priority,
-                Kind::Metadata,
-                Some(p.to_string()),
-                "priority carried as the rule's position in evaluation order",
-            );
-        }
-        rules.push(out_rule(rule, i.saturating_add(1))?);
-    }
-    Ok(rules)
-}
-
-/// Scaleway tags are plain strings: a tag with a value is written `key=value`.
-fn tags(group: &SecurityGroup, gi: usize, report: &mut Report) -> Vec<String> {
-    group
-        .tags
-        .iter()
-        .map(|t| match &t.value {
-            None => t.key.clone(),
-            Some(v) => {
-                let text = format!("{}={v}", t.key);
-                report.group(gi).push(
-                    Field::Tags,
-                    Kind::Metadata,
-                    Some(text.clone()),
-                    "Scaleway tags are plain strings; the key and value are written as one tag",
-                );
-                text
-            }
-        })
-        .collect()
-}
-
-/// One fitted rule as a set-rules item.
-fn out_rule(rule: &Rule, position: usize) -> Result<OutRule, Error> {
-    let internal = |what: &str| Error::Internal(format!("{what} reached the Scaleway exporter"));
-    let protocol = match rule.protocol() {
-        Protocol::Any => WireProtocol::Any,
-        Protocol::TCP => WireProtocol::Tcp,
-        Protocol::UDP => WireProtocol::Udp,
-        Protocol::ICMP | Protocol::ICMPV6 => WireProtocol::Icmp,
-        p => return Err(internal(&format!("protocol {p}"))),
-    };
-    if rule.icmp() != Icmp::Any {
-        return Err(internal("an ICMP type/code"));
-    }
-    let (dest_port_from, dest_port_to) = match rule.ports().ranges() {
-        _ if rule.ports().is_any() => (None, None),
-        [r] if r.is_single() => (Some(r.from()), None),
-        [r] => (Some(r.from()), Some(r.to())),
-        _ => return Err(internal("several port ranges")),
-    };
-    let ip_range = match rule.remote() {
-        Remote::Any => CidrText(match rule.family() {
-            Family::V4 => ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
-            Family::V6 => ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
-        }),
-        Remote::Cidr(net) => CidrText(*net),
-        Remote::Group(_) | Remote::AddressGroup(_) => {
-            return Err(internal("a remote group"));
-        }
-    };
-    Ok(OutRule {
-        action: rule.action().into(),
-        protocol: protocol.name(),
-        direction: WireDirection::from(rule.direction()),
-        ip_range,
-        dest_port_from,
-        dest_port_to,
-        position,
-    })
 }

@@ -13,8 +13,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::ImportOptions;
+use super::export::{default_security, out_rules, tags};
 use super::wire::{Checked, WireGroup};
-use super::{ImportOptions, default_security, out_rules, tags};
 use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
 use crate::model::Document;

@@ -170,6 +170,59 @@ pub(crate) fn is_set(value: &Value) -> bool {
     }
 }
 
+/// Rule resources sorted into groups by the group id they name.
+pub(crate) struct Placed<'a> {
+    /// The groups' ids: those given first, then each other id rules name, in order.
+    pub(crate) ids: Vec<String>,
+    /// The rule resources of each group, in document order.
+    pub(crate) rules: Vec<Vec<&'a Resource>>,
+    /// The cloud ids of each group's rule resources (to tell the rules a group lists itself
+    /// that no resource manages).
+    pub(crate) managed: Vec<Vec<String>>,
+}
+
+/// Sort rule resources into the groups of `ids` by the id their attribute `key` names; an id
+/// no group has makes a group of its own. Attributes outside `known` are reported unread; a
+/// rule with an unknown value in `meaning` (its group included) is reported and left out.
+pub(crate) fn place_rules<'a>(
+    rules: &'a [Resource],
+    ids: Vec<String>,
+    key: &str,
+    (known, meaning): (&[&str], &[&str]),
+    report: &mut Report,
+) -> Result<Placed<'a>, Error> {
+    let mut placed = Placed {
+        rules: ids.iter().map(|_| Vec::new()).collect(),
+        managed: ids.iter().map(|_| Vec::new()).collect(),
+        ids,
+    };
+    for r in rules {
+        let group_id = r.str(key)?.unwrap_or_default().to_owned();
+        let gi = match placed.ids.iter().position(|id| *id == group_id) {
+            Some(gi) => gi,
+            None if !r.is_unknown(key) => {
+                placed.ids.push(group_id);
+                placed.rules.push(Vec::new());
+                placed.managed.push(Vec::new());
+                placed.ids.len().saturating_sub(1)
+            }
+            None => 0,
+        };
+        r.unread_keys(known, gi, report);
+        if let Some(k) = meaning.iter().find(|k| r.is_unknown(k)) {
+            r.unknown_entry(gi, k, "the rule was not read", report);
+            continue;
+        }
+        if let (Some(id), Some(list)) = (r.str("id")?, placed.managed.get_mut(gi)) {
+            list.push(id.to_owned());
+        }
+        if let Some(list) = placed.rules.get_mut(gi) {
+            list.push(r);
+        }
+    }
+    Ok(placed)
+}
+
 /// The attributes of `values` named in `keys` that say something ([`is_set`]), each under its
 /// API name (`(terraform name, API name)`), as the object a dialect's API reader takes.
 pub(crate) fn api_object(values: &Map<String, Value>, keys: &[(&str, &str)]) -> Map<String, Value> {
