@@ -9,6 +9,7 @@ use crate::fit;
 use crate::id::ProviderId;
 use crate::model::Document;
 use crate::output::Output;
+use crate::progress::{self, Event, Progress};
 use crate::providers::{self, ExportOptions, ImportOptions};
 use crate::report::{Kind, Refusal, Report};
 use crate::semantics::Verdict;
@@ -41,6 +42,8 @@ pub struct Options {
     /// Skip re-importing the output to compare packet sets (the verdict then comes from the
     /// field-level entries only).
     pub no_verify: bool,
+    /// A hook that hears of each stage as the conversion runs (none by default).
+    pub progress: Option<Progress>,
 }
 
 impl Options {
@@ -82,6 +85,11 @@ impl Options {
     /// Set [`Options::no_verify`].
     pub fn with_no_verify(mut self, yes: bool) -> Options {
         self.no_verify = yes;
+        self
+    }
+    /// Set [`Options::progress`].
+    pub fn with_progress(mut self, progress: Option<Progress>) -> Options {
+        self.progress = progress;
         self
     }
 }
@@ -364,6 +372,8 @@ fn convert_text(
         ..Stats::default()
     };
     let start = std::time::Instant::now();
+    let hook = options.progress.as_ref();
+    progress::send(hook, || Event::Reading { bytes: text.len() });
     let doc = read(&text, from, options, &mut report)?;
     drop(text);
     stats.stage("import", start);
@@ -386,6 +396,11 @@ fn finish(
 ) -> Result<(Result<Output, Refusal>, Report), Error> {
     stats.groups = doc.groups.len();
     stats.rules_in = rule_count(doc);
+    let hook = options.progress.as_ref();
+    progress::send(hook, || Event::Read {
+        groups: stats.groups,
+        rules: stats.rules_in,
+    });
     let target = providers::get(to);
     // Group ids into the target's id space; the source is read so from here on (a
     // self-reference means the same members under the target group's id).
@@ -433,7 +448,7 @@ fn finish(
     let doc = mapped.as_ref().unwrap_or(doc);
     let start = std::time::Instant::now();
     let caps = target.export_capabilities(&options.export);
-    let fitted = match fit::fit(doc, &caps, options.rule_budget, &mut report) {
+    let fitted = match fit::fit(doc, &caps, options.rule_budget, &mut report, hook) {
         Ok(fitted) => fitted,
         Err(refusal) => {
             report.verdict = report.verdict.max(refusal.verdict());
@@ -447,9 +462,12 @@ fn finish(
     let output = target.export(&fitted, &options.export, &mut report)?;
     drop(fitted);
     stats.stage("export", start);
+    progress::send(hook, || Event::Exported {
+        rules: stats.rules_out,
+    });
     if !options.no_verify {
         let start = std::time::Instant::now();
-        verify::verify(doc, &output, target, &mut report)?;
+        verify::verify(doc, &output, target, &mut report, hook)?;
         stats.stage("verify", start);
     }
     let unread = report.count(Kind::Unread);

@@ -45,12 +45,14 @@ pub mod semantics;
 mod codec;
 mod error;
 mod output;
+pub mod progress;
 pub mod report;
 // Layer 3: the two sides of the middle.
 mod fit;
 mod providers;
 // Layer 4: the pipeline.
 mod convert;
+mod detect;
 mod diff;
 pub mod lint;
 mod verify;
@@ -71,6 +73,7 @@ pub use codec::Format;
 pub use convert::{
     Converted, Imported, Options, Stage, Stats, convert, convert_document, convert_owned, import,
 };
+pub use detect::{Detected, detect_provider};
 pub use diff::{Diff, DiffBox, DiffSide, GroupPair, Pairing, diff, diff_documents};
 pub use error::{Error, Location};
 pub use id::{ProviderId, UnknownProvider};
@@ -123,9 +126,15 @@ pub mod stages {
         options: &Options,
         report: &mut Report,
     ) -> Option<Fitted> {
-        crate::fit::fit(doc, to.capabilities(), options.rule_budget, report)
-            .ok()
-            .map(|doc| Fitted { doc, to })
+        crate::fit::fit(
+            doc,
+            to.capabilities(),
+            options.rule_budget,
+            report,
+            options.progress.as_ref(),
+        )
+        .ok()
+        .map(|doc| Fitted { doc, to })
     }
 
     /// Export a document fitted to its target.
@@ -144,6 +153,6 @@ pub mod stages {
         to: ProviderId,
         report: &mut Report,
     ) -> Result<(), Error> {
-        crate::verify::verify(source, output, crate::providers::get(to), report)
+        crate::verify::verify(source, output, crate::providers::get(to), report, None)
     }
 }

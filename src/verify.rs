@@ -6,6 +6,7 @@ use crate::codec::Format;
 use crate::error::Error;
 use crate::model::{Document, Remote, Rule};
 use crate::output::Output;
+use crate::progress::{self, Event, Progress};
 use crate::providers::{ImportOptions, Provider};
 use crate::report::{Kind, Report};
 use crate::semantics;
@@ -14,7 +15,8 @@ use crate::semantics;
 pub const MAX_DIFFERENCES: usize = 1000;
 
 /// Re-import `output` (a document of `target`, as written) and compare it with `source`,
-/// group by group; record the differences and raise the verdict in `report`.
+/// group by group; record the differences and raise the verdict in `report`. `progress` hears
+/// of the read-back and of each group compared.
 ///
 /// Fails with [`Error::Internal`] when the target's importer rejects the exporter's output
 /// or does not read all of it.
@@ -23,6 +25,7 @@ pub(crate) fn verify(
     output: &Output,
     target: &dyn Provider,
     report: &mut Report,
+    progress: Option<&Progress>,
 ) -> Result<(), Error> {
     let id = target.id();
     let mut scratch = Report::new(id, id);
@@ -45,9 +48,15 @@ pub(crate) fn verify(
         )));
     }
     drop(scratch);
+    let groups = source.groups.len().max(read_back.groups.len());
+    progress::send(progress, || Event::ReadBack { groups });
     // One more than the list holds, to know whether it was cut.
-    let (verdict, mut differences) =
-        semantics::compare_documents_limited(source, &read_back, MAX_DIFFERENCES.saturating_add(1));
+    let (verdict, mut differences) = semantics::compare_documents_limited(
+        source,
+        &read_back,
+        MAX_DIFFERENCES.saturating_add(1),
+        |done, groups| progress::send(progress, || Event::Verified { done, groups }),
+    );
     report.differences_truncated = differences.len() > MAX_DIFFERENCES;
     differences.truncate(MAX_DIFFERENCES);
     report.verdict = report.verdict.max(verdict);

@@ -4,6 +4,7 @@ mod common;
 
 use std::process::Command;
 
+use common::PassStdin;
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
 
 fn sgconv() -> Command {
@@ -334,28 +335,6 @@ fn readme_table_matches_providers() {
         table,
         "update the README's provider table from `sgconv providers`"
     );
-}
-
-/// Helper so tests can write stdin and collect the output in one call.
-trait PassStdin {
-    fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output;
-}
-
-impl PassStdin for Command {
-    fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output {
-        use std::io::Write;
-        use std::process::Stdio;
-        let mut child = self
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(input);
-        }
-        child.wait_with_output().expect("wait")
-    }
 }
 
 /// `sgconv ... | head -c 100`: the closed pipe ends sgconv quietly with exit 0 (like ripgrep).

@@ -47,9 +47,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(u8, &[&str])] = &[
     (0, &["registry", "id", "caps", "model", "text_enum"]),
     (1, &["semantics"]),
-    (2, &["codec", "error", "output", "report"]),
+    (2, &["codec", "error", "output", "progress", "report"]),
     (3, &["fit", "providers"]),
-    (4, &["convert", "diff", "lint", "verify"]),
+    (4, &["convert", "detect", "diff", "lint", "verify"]),
 ];
 
 /// The crate root (`lib.rs`): the facade, at the top of the pipeline layer.
@@ -117,6 +117,11 @@ const WITHIN_LAYER: &[(&str, &str, &str)] = &[
         "lint",
         "convert",
         "lint reads the document with convert's import",
+    ),
+    (
+        "detect",
+        "convert",
+        "detection reads the document with convert's import, once per provider",
     ),
     (ROOT, "*", "the facade re-exports the pipeline"),
 ];
@@ -834,6 +839,153 @@ fn no_provider_names_another() {
          in capabilities instead):\n{}",
         bad.join("\n")
     );
+}
+
+/// Structs in `providers/` that derive `Deserialize` themselves rather than through
+/// `wire_struct!`, each with the reason it cannot drop an unknown key in the codec's strict
+/// pass: (file, struct, reason).
+/// Terraform's JSON output format asks readers to ignore the keys a newer minor version adds
+/// (<https://developer.hashicorp.com/terraform/internals/json-format>): its envelope structs
+/// are read leniently on purpose (`read::decode_quiet`); each resource's attributes are kept
+/// whole and every one a dialect does not know is reported unread by the dialect.
+const TERRAFORM_JSON: &str = "Terraform's JSON envelope: unknown keys of a newer minor version are ignored by design; resource attributes are checked by the dialects";
+
+const OWN_DESERIALIZE: &[(&str, &str, &str)] = &[
+    (
+        "src/providers/terraform/json.rs",
+        "Document",
+        TERRAFORM_JSON,
+    ),
+    ("src/providers/terraform/json.rs", "Values", TERRAFORM_JSON),
+    ("src/providers/terraform/json.rs", "Module", TERRAFORM_JSON),
+    (
+        "src/providers/terraform/json.rs",
+        "ShowResource",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/terraform/json.rs",
+        "ResourceChange",
+        TERRAFORM_JSON,
+    ),
+    ("src/providers/terraform/json.rs", "Change", TERRAFORM_JSON),
+    (
+        "src/providers/terraform/json.rs",
+        "Configuration",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/terraform/json.rs",
+        "ConfigModule",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/terraform/json.rs",
+        "ModuleCall",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/terraform/json.rs",
+        "ConfigResource",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/terraform/json.rs",
+        "StateResource",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/terraform/json.rs",
+        "Instance",
+        TERRAFORM_JSON,
+    ),
+    (
+        "src/providers/canonical.rs",
+        "WireIn",
+        "deny_unknown_fields: sgconv's own format refuses unknown keys always",
+    ),
+    (
+        "src/providers/envelope.rs",
+        "Keys",
+        "read with serde_json directly; its item keys are checked by hand",
+    ),
+    (
+        "src/providers/envelope.rs",
+        "Item",
+        "read with serde_json directly, after `Keys` listed its unknown keys",
+    ),
+    (
+        "src/providers/envelope.rs",
+        "Envelope",
+        "read with serde_json directly, after `Keys` listed its unknown keys",
+    ),
+    ("src/providers/read.rs", "Borrowed", "a string, no keys"),
+    (
+        "src/providers/scaleway/wire.rs",
+        "Checked",
+        "try_from a wire_struct (`WireRule`), no keys of its own",
+    ),
+    (
+        "src/providers/wire_struct.rs",
+        "Lenient",
+        "the macro's own readers",
+    ),
+    (
+        "src/providers/wire_struct.rs",
+        "Strict",
+        "the macro's own readers",
+    ),
+];
+
+/// Every struct a dialect decodes is defined with `wire_struct!`, so that the codec's strict
+/// first pass refuses (and the second lists as unread) a key it does not declare: a plain
+/// derive would drop it silently in the strict pass.
+#[test]
+fn every_wire_shape_reads_strictly_first() {
+    let mut bad = Vec::new();
+    let mut seen = BTreeSet::new();
+    for f in sources()
+        .iter()
+        .filter(|f| f.path.starts_with("src/providers/"))
+    {
+        let toks = tokens(&f.code);
+        for (i, w) in toks.windows(2).enumerate() {
+            if w[0].text != "derive" || w[1].text != "(" {
+                continue;
+            }
+            let args: Vec<&str> = toks[i + 2..]
+                .iter()
+                .take_while(|t| t.text != ")")
+                .map(|t| t.text.as_str())
+                .collect();
+            if !args.contains(&"Deserialize") {
+                continue;
+            }
+            let name = toks[i..]
+                .windows(2)
+                .find(|p| p[0].text == "struct" || p[0].text == "enum")
+                .map(|p| p[1].text.clone())
+                .unwrap_or_default();
+            let listed = OWN_DESERIALIZE
+                .iter()
+                .any(|(file, s, _)| *file == f.path && *s == name);
+            seen.insert((f.path.clone(), name.clone()));
+            if !listed {
+                bad.push(format!("{}:{}: {name}", f.path, w[0].line));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "these derive Deserialize outside `wire_struct!` (define them with the macro, or list \
+         them in OWN_DESERIALIZE with the reason):\n{}",
+        bad.join("\n")
+    );
+    let stale: Vec<_> = OWN_DESERIALIZE
+        .iter()
+        .filter(|(file, s, _)| !seen.contains(&((*file).to_owned(), (*s).to_owned())))
+        .collect();
+    assert!(stale.is_empty(), "listed but not found: {stale:?}");
 }
 
 // ---------------------------------------------------------------------------------------

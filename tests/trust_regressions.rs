@@ -170,6 +170,31 @@ fn gcore_two_shape_keys_are_ambiguous() {
     );
 }
 
+/// The top-level probe reads a long document's keys from both ends; a shape key between two
+/// long values, which it does not see, is still refused as ambiguous, naming it.
+#[test]
+fn a_shape_key_between_two_long_values_is_ambiguous() {
+    let rule = r#"{"direction": "ingress", "protocol": "tcp", "multiport": "22",
+          "remote_ip_prefix": "10.0.0.0/8", "action": "allow", "priority": 2}"#;
+    let rules = vec![rule; 1500].join(",");
+    let long_id = "r".repeat(100_000);
+    let doc = format!(
+        r#"{{"security_group_rules": [{rules}],
+        "security_group_rule": {{"direction": "ingress", "protocol": "tcp", "multiport": "22",
+          "action": "deny", "priority": 1}},
+        "request_id": "{long_id}"}}"#
+    );
+    assert!(rules.len() > 100_000);
+    let run = raw::run(&doc, "huawei", "gcore-v2", &[]);
+    assert_exit1_naming(&run, &["security_group_rule"]);
+    // the decode found it, not the probe (whose message names both keys)
+    assert!(
+        run.stderr.contains("the key of another document shape"),
+        "{}",
+        describe(&run)
+    );
+}
+
 #[test]
 fn envelope_beside_other_keys_is_ambiguous() {
     let doc = r#"{"groups": [{"name": "a", "id": "g1", "document": {"security_group_rules": []}}],

@@ -7,6 +7,8 @@ use clap::builder::PossibleValue;
 use sgconv::model::Action;
 use sgconv::{Format, ProviderId};
 
+use super::style::ColorChoice;
+
 /// A provider name on the command line.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ProviderArg(pub(crate) ProviderId);
@@ -82,9 +84,10 @@ pub(crate) struct ImportArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct ConvertArgs {
-    /// The source provider.
+    /// The source provider [default: the one provider that reads the input whole; none or
+    /// several is a usage error that lists them].
     #[arg(long, value_enum, value_name = "PROVIDER")]
-    pub(crate) from: ProviderArg,
+    pub(crate) from: Option<ProviderArg>,
     /// The target provider.
     #[arg(long, value_enum, value_name = "PROVIDER")]
     pub(crate) to: ProviderArg,
@@ -130,6 +133,9 @@ pub(crate) struct ConvertArgs {
     /// stage on stderr.
     #[arg(long)]
     pub(crate) stats: bool,
+    /// When to colour the summary on stderr: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
 }
 
 /// `--target-group` values: one plain id, or `SRC=ID` pairs (not both).

@@ -7,9 +7,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sgconv::{DiffSide, Options};
+use sgconv::{DiffSide, Options, ProviderId};
 
 use super::args::{ImportArgs, ProviderArg};
+use super::infer;
 use super::io::{fail, read_input, write_stdout};
 
 /// How `diff` prints.
@@ -23,15 +24,15 @@ pub(crate) enum DiffFormat {
 
 #[derive(clap::Args)]
 pub(crate) struct DiffArgs {
-    /// The first document's provider.
+    /// The first document's provider [default: the one provider that reads it whole].
     #[arg(long, value_enum, value_name = "PROVIDER")]
-    from: ProviderArg,
+    from: Option<ProviderArg>,
     /// The first document.
     #[arg(value_name = "FILE_A")]
     file_a: PathBuf,
-    /// The second document's provider.
+    /// The second document's provider [default: the one provider that reads it whole].
     #[arg(long, value_enum, value_name = "PROVIDER")]
-    to: ProviderArg,
+    to: Option<ProviderArg>,
     /// The second document.
     #[arg(value_name = "FILE_B")]
     file_b: PathBuf,
@@ -56,7 +57,17 @@ pub(crate) fn run(args: &DiffArgs) -> ExitCode {
     let options = Options::default()
         .with_input_format(args.input.format.map(|f| f.0))
         .with_import(args.input.import_options());
-    let d = match sgconv::diff(&a, args.from.0, &b, args.to.0, &options) {
+    let infer = |given, text: &str, flag, path: &std::path::Path| {
+        infer::provider(given, text, &options, flag, &path.display().to_string())
+    };
+    let (from, to) = match (
+        infer(args.from, &a, "--from", &args.file_a),
+        infer(args.to, &b, "--to", &args.file_b),
+    ) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(e), _) | (_, Err(e)) => return fail(e, 2),
+    };
+    let d = match sgconv::diff(&a, from, &b, to, &options) {
         Ok(d) => d,
         Err(e) => return fail(e, 2),
     };
@@ -64,14 +75,14 @@ pub(crate) fn run(args: &DiffArgs) -> ExitCode {
         DiffFormat::Json => {
             let mut value = serde_json::to_value(&d).unwrap_or_default();
             if let Some(map) = value.as_object_mut() {
-                map.insert("from".into(), args.from.0.name().into());
-                map.insert("to".into(), args.to.0.name().into());
+                map.insert("from".into(), from.name().into());
+                map.insert("to".into(), to.name().into());
             }
             let mut t = serde_json::to_string_pretty(&value).unwrap_or_default();
             t.push('\n');
             t
         }
-        DiffFormat::Text => text(&d, args),
+        DiffFormat::Text => text(&d, from, to),
     };
     if let Err(e) = write_stdout(text.as_bytes()) {
         return fail(e, 2);
@@ -86,7 +97,7 @@ pub(crate) fn run(args: &DiffArgs) -> ExitCode {
     }
 }
 
-fn text(d: &sgconv::Diff, args: &DiffArgs) -> String {
+fn text(d: &sgconv::Diff, from: ProviderId, to: ProviderId) -> String {
     let mut t = String::new();
     for e in &d.unread {
         t.push_str(&format!(
@@ -118,8 +129,8 @@ fn text(d: &sgconv::Diff, args: &DiffArgs) -> String {
         }
         for b in &p.differences {
             let (sign, who) = match b.side {
-                DiffSide::OnlyInA => ('-', args.from.0.name()),
-                _ => ('+', args.to.0.name()),
+                DiffSide::OnlyInA => ('-', from.name()),
+                _ => ('+', to.name()),
             };
             t.push_str(&format!("  {sign} {} (only {who} allows)\n", b.packets));
         }

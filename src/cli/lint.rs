@@ -6,10 +6,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sgconv::Options;
 use sgconv::lint::{LintConfig, Linted, Severity};
+use sgconv::{Options, ProviderId};
 
 use super::args::{ImportArgs, ProviderArg};
+use super::infer;
 use super::io::{fail, read_input, write_stdout};
 
 /// How `lint` prints.
@@ -50,9 +51,10 @@ impl FailOn {
 
 #[derive(clap::Args)]
 pub(crate) struct LintArgs {
-    /// The documents' provider.
+    /// The documents' provider [default: the one provider that reads each whole; all must
+    /// be the same].
     #[arg(long, value_enum, value_name = "PROVIDER")]
-    from: ProviderArg,
+    from: Option<ProviderArg>,
     /// The documents (`-` reads stdin).
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<PathBuf>,
@@ -87,20 +89,39 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
         .with_max_rules(args.max_rules)
         .with_max_pieces(args.max_pieces);
     let mut done: Vec<(String, Linted)> = Vec::new();
+    // The provider: given, or told by the first input (and then the same for the others).
+    let mut from: Option<(ProviderId, String)> = None;
     for path in &args.inputs {
         let text = match read_input(Some(path)) {
             Ok(t) => t,
             Err(e) => return fail(e, 2),
         };
         let name = path.display().to_string();
-        match sgconv::lint(&text, args.from.0, &options, &config) {
+        let this = match infer::provider(args.from, &text, &options, "--from", &name) {
+            Ok(p) => p,
+            Err(e) => return fail(e, 2),
+        };
+        match &from {
+            Some((first, first_name)) if *first != this => {
+                return fail(
+                    format!(
+                        "{first_name} is a {first} document and {name} a {this} one; lint them \
+                         separately"
+                    ),
+                    2,
+                );
+            }
+            Some(_) => {}
+            None => from = Some((this, name.clone())),
+        }
+        match sgconv::lint(&text, this, &options, &config) {
             Ok(l) => done.push((name, l)),
             Err(e) => return fail(format!("{name}: {e}"), 2),
         }
     }
     let out = match args.format {
         LintFormat::Text => text(&done),
-        LintFormat::Json => json(&done, args),
+        LintFormat::Json => json(&done, from.map_or("", |(p, _)| p.name())),
         LintFormat::Sarif => {
             let inputs: Vec<(&str, &Linted)> = done.iter().map(|(n, l)| (n.as_str(), l)).collect();
             pretty(&sgconv::lint::sarif::sarif(&inputs))
@@ -122,7 +143,7 @@ fn pretty(value: &serde_json::Value) -> String {
     t
 }
 
-fn json(done: &[(String, Linted)], args: &LintArgs) -> String {
+fn json(done: &[(String, Linted)], from: &str) -> String {
     let mut findings = Vec::new();
     let mut counts = serde_json::Map::new();
     for s in Severity::ALL {
@@ -142,7 +163,7 @@ fn json(done: &[(String, Linted)], args: &LintArgs) -> String {
     }
     let skipped: usize = done.iter().map(|(_, l)| l.skipped).sum();
     pretty(&serde_json::json!({
-        "from": args.from.0.name(),
+        "from": from,
         "counts": counts,
         "skipped": skipped,
         "findings": findings,

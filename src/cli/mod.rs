@@ -3,11 +3,16 @@
 
 mod args;
 mod diff;
+mod generated;
+mod infer;
 mod io;
 mod lint;
+mod progress;
 mod providers;
 mod render;
+mod style;
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -19,7 +24,17 @@ use io::{fail, read_input, write_file, write_report, write_stdout};
 
 /// Convert cloud security-group rules between providers, and say what could not be carried.
 #[derive(Parser)]
-#[command(name = "sgconv", version, about, max_term_width = 100)]
+#[command(
+    name = "sgconv",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = "\
+Examples:
+  sgconv convert --from huawei --to gcore-v2 rules.json -o gcore.json
+  sgconv lint group.json
+  sgconv convert --help                        # each command's flags and examples"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,18 +43,57 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Convert a document from one provider's shape to another's.
+    #[command(after_help = "\
+Examples:
+  sgconv convert --from huawei --to gcore-v2 rules.json -o gcore.json
+  sgconv convert --to scaleway group.json      # --from told by the document
+  curl ... | sgconv convert --from gcore-v1 --to canonical --format yaml")]
     Convert(ConvertArgs),
     /// Compare what two documents allow (any providers): exit 0 equal, 1 different, 2 usage
     /// or bad input, 3 parts not read.
+    #[command(after_help = "\
+Examples:
+  sgconv diff --from huawei before.json --to gcore-v2 after.json
+  sgconv diff old.json new.json --format json  # providers told by the documents")]
     Diff(diff::DiffArgs),
     /// Findings about what groups allow (exposed ports, shadowed, redundant and conflicting
     /// rules, quotas): exit 0 none at or above --fail-on, 1 some, 2 usage or bad input.
+    #[command(after_help = "\
+Examples:
+  sgconv lint --from huawei rules.json
+  sgconv lint --fail-on high --format sarif group.json > findings.sarif")]
     Lint(lint::LintArgs),
     /// List the providers and what each can express.
+    #[command(after_help = "\
+Examples:
+  sgconv providers
+  sgconv providers --json | jq '.[] | select(.deny) | .name'")]
     Providers {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Print a completion script for a shell.
+    #[command(after_help = "\
+Examples:
+  sgconv completions bash > ~/.local/share/bash-completion/completions/sgconv
+  sgconv completions zsh > ~/.zfunc/_sgconv
+  sgconv completions fish > ~/.config/fish/completions/sgconv.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page of sgconv, or of one of its commands (sgconv-convert(1), ...), as
+    /// roff.
+    #[command(after_help = "\
+Examples:
+  sgconv man | man -l -
+  sgconv man convert > ~/.local/share/man/man1/sgconv-convert.1")]
+    Man {
+        /// The command whose page to print [default: sgconv's own].
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
     },
 }
 
@@ -58,6 +112,8 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Providers { json } => providers::run(json),
+        Command::Completions { shell } => generated::completions(shell),
+        Command::Man { command } => generated::man(command.as_deref()),
     }
 }
 
@@ -78,9 +134,22 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Ok(options) => options,
         Err(e) => return fail(e, 2),
     };
-    let converted = match sgconv::convert_owned(text, args.from.0, args.to.0, &options) {
+    // Progress from here on (telling the provider reads the input too), erased before
+    // anything else is printed.
+    let drawer = (!args.quiet && std::io::stderr().is_terminal()).then(progress::Drawer::start);
+    let converted = infer::provider(args.from, &text, &options, "--from", "the input")
+        .map_err(|e| (e, 2))
+        .and_then(|from| {
+            let options = options.with_progress(drawer.as_ref().map(progress::Drawer::hook));
+            sgconv::convert_owned(text, from, args.to.0, &options)
+                .map_err(|e| (e.to_string(), exit_code(&e)))
+        });
+    if let Some(drawer) = drawer {
+        drawer.finish();
+    }
+    let converted = match converted {
         Ok(c) => c,
-        Err(e) => return fail(&e, exit_code(&e)),
+        Err((e, code)) => return fail(e, code),
     };
     if let Some(path) = &args.report
         && let Err(e) = write_report(path, &converted.report)
@@ -89,7 +158,8 @@ fn convert(args: &ConvertArgs) -> ExitCode {
     }
     let refusal = converted.outcome.as_ref().err();
     if !args.quiet || refusal.is_some() {
-        eprint!("{}", render::summary(&converted.report, refusal));
+        let paint = style::Paint::stderr(args.color);
+        eprint!("{}", render::summary(&converted.report, refusal, paint));
     }
     let output = match &converted.outcome {
         Ok(output) => output,

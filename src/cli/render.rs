@@ -5,22 +5,39 @@ use std::fmt::Write;
 use sgconv::report::{Kind, Refusal, Report, Verdict};
 use sgconv::{Stats, report::Entry};
 
+use super::style::{self, Paint};
+
 /// The summary of a conversion: the verdict (or `refused` and why), counts per kind, and the
-/// entries that change traffic or were not read, one per line, at most 20.
-pub(crate) fn summary(report: &Report, refusal: Option<&Refusal>) -> String {
+/// entries that change traffic or were not read, one per line, at most 20; coloured with
+/// `paint` (the words are the same either way).
+pub(crate) fn summary(report: &Report, refusal: Option<&Refusal>, paint: Paint) -> String {
     let mut out = String::new();
-    let verdict = match report.verdict {
-        Verdict::Exact => "exact",
-        Verdict::Narrowed => "NARROWED (some traffic the source allowed is now denied)",
-        Verdict::Widened => "WIDENED (some traffic the source denied is now allowed)",
-        Verdict::Unverified => "UNVERIFIED (parts of the input were not read)",
-        _ => "unknown",
+    let (word, rest, style) = match report.verdict {
+        Verdict::Exact => ("exact", "", style::GOOD),
+        Verdict::Narrowed => (
+            "NARROWED",
+            " (some traffic the source allowed is now denied)",
+            style::WARN,
+        ),
+        Verdict::Widened => (
+            "WIDENED",
+            " (some traffic the source denied is now allowed)",
+            style::BAD,
+        ),
+        Verdict::Unverified => (
+            "UNVERIFIED",
+            " (parts of the input were not read)",
+            style::WARN,
+        ),
+        _ => ("unknown", "", style::WARN),
     };
+    let verdict = format!("{}{rest}", paint.paint(word, style));
     match refusal {
         Some(r) => {
             let _ = write!(
                 out,
-                "sgconv: refused: {} -> {}: {}; {verdict}",
+                "sgconv: {} {} -> {}: {}; {verdict}",
+                paint.paint("refused:", style::BAD),
                 report.from,
                 report.to,
                 refusal_text(r)
@@ -53,7 +70,11 @@ pub(crate) fn summary(report: &Report, refusal: Option<&Refusal>) -> String {
             out.push_str("  ... (see --report for all entries)\n");
             break;
         }
-        let _ = writeln!(out, "  {} {} {}: {}", e.kind, place(e), e.field, e.message);
+        let kind = match e.kind {
+            Kind::Widened => paint.paint(&e.kind.to_string(), style::BAD),
+            _ => paint.paint(&e.kind.to_string(), style::WARN),
+        };
+        let _ = writeln!(out, "  {kind} {} {}: {}", place(e), e.field, e.message);
     }
     for (shown, d) in report.differences.iter().enumerate() {
         if shown == 20 {

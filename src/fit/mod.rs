@@ -23,6 +23,7 @@ use crate::model::{
     Action, Direction, Document, Evaluation, Icmp, PortRange, PortSet, Protocol, Remote, Rule,
     RuleSpec, SecurityGroup,
 };
+use crate::progress::{self, Event, Progress};
 use crate::report::{Field, Kind, Refusal, Report};
 
 /// Fit every group of `doc` to `caps`, recording each loss in `report`, with a rule budget
@@ -30,18 +31,26 @@ use crate::report::{Field, Kind, Refusal, Report};
 ///
 /// Deny rules and accept-by-default policies are lowered by set subtraction into an
 /// allow-only target (`subtract`); refused when that would take more rules than the budget.
+/// `progress` hears of each group fitted.
 pub(crate) fn fit(
     doc: &Document,
     caps: &Capabilities,
     budget: Option<usize>,
     report: &mut Report,
+    progress: Option<&Progress>,
 ) -> Result<Document, Refusal> {
+    let n = doc.groups.len();
     if *caps == Capabilities::EVERYTHING {
+        progress::send(progress, || Event::Fitted { done: n, groups: n });
         return Ok(doc.clone());
     }
-    let mut groups = Vec::with_capacity(doc.groups.len());
+    let mut groups = Vec::with_capacity(n);
     for (gi, group) in doc.groups.iter().enumerate() {
         groups.push(fit_group(group, gi, caps, budget, report)?);
+        progress::send(progress, || Event::Fitted {
+            done: groups.len(),
+            groups: n,
+        });
     }
     Ok(Document { groups })
 }

@@ -14,6 +14,7 @@ mod read;
 mod readings;
 mod scaleway;
 pub(crate) mod terraform;
+mod wire_struct;
 
 use crate::caps::Capabilities;
 use crate::codec::{Format, TopLevel};

@@ -172,6 +172,21 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     report: &mut Report,
 ) -> Result<T, Error> {
     let decoded = codec::decode(text, format).map_err(|e| input_error(provider, e))?;
+    // The top-level probe may not have seen a key between two long values (see
+    // `codec::scan`): another shape's key found unread here is the ambiguity it would have
+    // refused.
+    let shape_keys = super::get(provider).dialect().shape_keys;
+    if let Some(other) = decoded.unread.iter().find(|path| {
+        path.as_str() == "groups" || shape_keys.iter().any(|set| set.contains(&path.as_str()))
+    }) {
+        return Err(Error::Shape {
+            provider,
+            message: format!(
+                "ambiguous document: it has `{other}` at the top level, the key of another document \
+                 shape than the one read; give one document per input"
+            ),
+        });
+    }
     for path in decoded.unread {
         report.unread(0, path);
     }

@@ -80,11 +80,12 @@ fn compare_sets_into(
 }
 
 /// [`compare_documents`] keeping (and describing) only the first `limit` differences; the
-/// verdict counts them all.
+/// verdict counts them all. `compared(done, groups)` is called after each pair of groups.
 pub fn compare_documents_limited(
     a: &Document,
     b: &Document,
     limit: usize,
+    mut compared: impl FnMut(usize, usize),
 ) -> (Verdict, Vec<Difference>) {
     let empty = SecurityGroup::empty();
     let n = a.groups.len().max(b.groups.len());
@@ -94,6 +95,7 @@ pub fn compare_documents_limited(
         let a = allowed_set(a.groups.get(i).unwrap_or(&empty));
         let b = allowed_set(b.groups.get(i).unwrap_or(&empty));
         verdict = verdict.max(compare_sets_into(i, &a, &b, true, limit, &mut out));
+        compared(i.saturating_add(1), n);
     }
     (verdict, out)
 }

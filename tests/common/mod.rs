@@ -138,3 +138,25 @@ pub fn convert(
         }),
     }
 }
+
+/// Helper so tests can write stdin and collect the output in one call.
+pub trait PassStdin {
+    fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output;
+}
+
+impl PassStdin for std::process::Command {
+    fn pass_stdin_bytes(&mut self, input: &[u8]) -> std::process::Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input);
+        }
+        child.wait_with_output().expect("wait")
+    }
+}

@@ -22,34 +22,35 @@ pub(super) enum Ethertype {
 
 crate::text_enum::text_enum!(Ethertype { "IPv4" => Ethertype::IPv4, "IPv6" => Ethertype::IPv6 });
 
-/// One rule as Gcore writes it in bodies and responses.
-#[derive(Deserialize)]
-pub(super) struct WireRule<'a> {
-    pub(super) direction: Direction,
-    #[serde(default)]
-    pub(super) ethertype: Option<Ethertype>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) protocol: Option<Cow<'a, str>>,
-    #[serde(default)]
-    pub(super) port_range_min: Option<i64>,
-    #[serde(default)]
-    pub(super) port_range_max: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    pub(super) remote_ip_prefix: Option<read::Address<'a>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) remote_group_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) description: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) security_group_id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    pub(super) revision_number: Option<i64>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    pub(super) updated_at: Option<Cow<'a, str>>,
+crate::providers::wire_struct::wire_struct! {
+    /// One rule as Gcore writes it in bodies and responses.
+    pub(super) struct WireRule<'a> {
+        pub(super) direction: Direction,
+        #[serde(default)]
+        pub(super) ethertype: Option<Ethertype>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) protocol: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub(super) port_range_min: Option<i64>,
+        #[serde(default)]
+        pub(super) port_range_max: Option<i64>,
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        pub(super) remote_ip_prefix: Option<read::Address<'a>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) remote_group_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) description: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) security_group_id: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub(super) revision_number: Option<i64>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) created_at: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) updated_at: Option<Cow<'a, str>>,
+    }
 }
 
 /// Which API a document is read as.
@@ -90,61 +91,65 @@ impl<V: Version> TryFrom<WireRule<'_>> for Checked<V> {
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct WireTag {
-    pub(super) key: String,
-    #[serde(default)]
-    pub(super) value: Option<String>,
-    #[serde(default)]
-    pub(super) read_only: Option<bool>,
+crate::providers::wire_struct::wire_struct! {
+    pub(super) struct WireTag {
+        pub(super) key: String,
+        #[serde(default)]
+        pub(super) value: Option<String>,
+        #[serde(default)]
+        pub(super) read_only: Option<bool>,
+    }
 }
 
-/// The v1 group object (GET, list items).
-#[derive(Deserialize)]
-pub(super) struct WireGroup {
-    #[serde(default)]
-    pub(super) id: Option<String>,
-    #[serde(default)]
-    pub(super) name: Option<String>,
-    #[serde(default)]
-    pub(super) description: Option<String>,
-    #[serde(default)]
-    pub(super) tags_v2: Option<Vec<WireTag>>,
-    #[serde(default)]
-    pub(super) metadata: Option<Vec<WireTag>>,
-    #[serde(default)]
-    pub(super) security_group_rules: Option<Vec<Checked<V1>>>,
-    #[serde(default)]
-    pub(super) project_id: Option<serde_json::Value>,
-    #[serde(default)]
-    pub(super) region_id: Option<serde_json::Value>,
-    #[serde(default)]
-    pub(super) region: Option<serde_json::Value>,
-    #[serde(default)]
-    pub(super) revision_number: Option<serde_json::Value>,
-    #[serde(default)]
-    pub(super) created_at: Option<serde_json::Value>,
-    #[serde(default)]
-    pub(super) updated_at: Option<serde_json::Value>,
+crate::providers::wire_struct::wire_struct! {
+    /// The v1 group object (GET, list items).
+    pub(super) struct WireGroup {
+        #[serde(default)]
+        pub(super) id: Option<String>,
+        #[serde(default)]
+        pub(super) name: Option<String>,
+        #[serde(default)]
+        pub(super) description: Option<String>,
+        #[serde(default)]
+        pub(super) tags_v2: Option<Vec<WireTag>>,
+        #[serde(default)]
+        pub(super) metadata: Option<Vec<WireTag>>,
+        #[serde(default)]
+        pub(super) security_group_rules: Option<Vec<Checked<V1>>>,
+        #[serde(default)]
+        pub(super) project_id: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) region_id: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) region: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) revision_number: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) created_at: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) updated_at: Option<serde_json::Value>,
+    }
 }
 
-#[derive(Deserialize)]
-pub(super) struct WireList {
-    /// How many groups the account holds; more than `results` means a page.
-    pub(super) count: u64,
-    pub(super) results: Vec<WireGroup>,
+crate::providers::wire_struct::wire_struct! {
+    pub(super) struct WireList {
+        /// How many groups the account holds; more than `results` means a page.
+        pub(super) count: u64,
+        pub(super) results: Vec<WireGroup>,
+    }
 }
 
-/// The v2 group create / PATCH body.
-#[derive(Deserialize)]
-pub(super) struct WireV2Group {
-    #[serde(default)]
-    pub(super) name: Option<String>,
-    #[serde(default)]
-    pub(super) description: Option<String>,
-    pub(super) rules: Vec<Checked<V2>>,
-    #[serde(default)]
-    pub(super) tags: Option<BTreeMap<String, Option<String>>>,
+crate::providers::wire_struct::wire_struct! {
+    /// The v2 group create / PATCH body.
+    pub(super) struct WireV2Group {
+        #[serde(default)]
+        pub(super) name: Option<String>,
+        #[serde(default)]
+        pub(super) description: Option<String>,
+        pub(super) rules: Vec<Checked<V2>>,
+        #[serde(default)]
+        pub(super) tags: Option<BTreeMap<String, Option<String>>>,
+    }
 }
 
 /// One create-rule body as written.

@@ -34,42 +34,43 @@ pub(super) enum WireAction {
 
 crate::text_enum::text_enum!(WireAction { "allow" => WireAction::Allow, "deny" => WireAction::Deny });
 
-/// One rule as Huawei writes it in request options and responses: every documented field.
-/// A key not listed here is recorded as unread (a misspelt `multiport` would mean all
-/// ports), and the conversion is unverified.
-#[derive(Deserialize)]
-pub(super) struct WireRule<'a> {
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    project_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    security_group_id: Option<Cow<'a, str>>,
-    direction: Direction,
-    #[serde(default)]
-    ethertype: Option<Ethertype>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    protocol: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "de_multiport")]
-    multiport: Option<PortSet>,
-    #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-    remote_ip_prefix: Option<read::Address<'a>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    remote_group_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    remote_address_group_id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    action: Option<WireAction>,
-    #[serde(default)]
-    priority: Option<i64>,
-    #[serde(default)]
-    enabled: Option<bool>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    description: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "read::opt_str")]
-    updated_at: Option<Cow<'a, str>>,
+crate::providers::wire_struct::wire_struct! {
+    /// One rule as Huawei writes it in request options and responses: every documented field.
+    /// A key not listed here is recorded as unread (a misspelt `multiport` would mean all
+    /// ports), and the conversion is unverified.
+    pub(super) struct WireRule<'a> {
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        project_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        security_group_id: Option<Cow<'a, str>>,
+        direction: Direction,
+        #[serde(default)]
+        ethertype: Option<Ethertype>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        protocol: Option<Cow<'a, str>>,
+        #[serde(default, deserialize_with = "de_multiport")]
+        multiport: Option<PortSet>,
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        remote_ip_prefix: Option<read::Address<'a>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        remote_group_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        remote_address_group_id: Option<Cow<'a, str>>,
+        #[serde(default)]
+        action: Option<WireAction>,
+        #[serde(default)]
+        priority: Option<i64>,
+        #[serde(default)]
+        enabled: Option<bool>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        description: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        created_at: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        updated_at: Option<Cow<'a, str>>,
+    }
 }
 
 /// `multiport`: a string in the grammar of [`multiport`], `null`, or a JSON number (the
@@ -135,78 +136,83 @@ impl TryFrom<WireRule<'_>> for Checked {
     }
 }
 
-/// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.
-#[derive(Deserialize)]
-pub(super) struct OneRule {
-    #[serde(default)]
-    pub(super) dry_run: Option<bool>,
-    #[serde(default)]
-    pub(super) request_id: Option<String>,
-    pub(super) security_group_rule: Checked,
+crate::providers::wire_struct::wire_struct! {
+    /// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.
+    pub(super) struct OneRule {
+        #[serde(default)]
+        pub(super) dry_run: Option<bool>,
+        #[serde(default)]
+        pub(super) request_id: Option<String>,
+        pub(super) security_group_rule: Checked,
+    }
 }
 
-/// `{security_group_rules}`: a batch-create body or response, or a list response.
-#[derive(Deserialize)]
-pub(super) struct RuleList {
-    pub(super) security_group_rules: Vec<Checked>,
-    #[serde(default)]
-    pub(super) request_id: Option<String>,
-    #[serde(default)]
-    pub(super) page_info: Option<PageInfo>,
-    #[serde(default)]
-    pub(super) ignore_duplicate: Option<bool>,
-    #[serde(default)]
-    pub(super) dry_run: Option<bool>,
+crate::providers::wire_struct::wire_struct! {
+    /// `{security_group_rules}`: a batch-create body or response, or a list response.
+    pub(super) struct RuleList {
+        pub(super) security_group_rules: Vec<Checked>,
+        #[serde(default)]
+        pub(super) request_id: Option<String>,
+        #[serde(default)]
+        pub(super) page_info: Option<PageInfo>,
+        #[serde(default)]
+        pub(super) ignore_duplicate: Option<bool>,
+        #[serde(default)]
+        pub(super) dry_run: Option<bool>,
+    }
 }
 
-/// A list response's `page_info`.
-#[derive(Deserialize)]
-pub(super) struct PageInfo {
-    #[serde(default)]
-    #[allow(dead_code)] // documented; says nothing about the rules
-    previous_marker: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    current_count: Option<u64>,
-    #[serde(default)]
-    pub(super) next_marker: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    /// A list response's `page_info`.
+    #[allow(dead_code)] // previous_marker and current_count: documented; say nothing about the rules
+    pub(super) struct PageInfo {
+        #[serde(default)]
+        previous_marker: Option<String>,
+        #[serde(default)]
+        current_count: Option<u64>,
+        #[serde(default)]
+        pub(super) next_marker: Option<String>,
+    }
 }
 
-#[derive(Deserialize)]
-pub(super) struct ShowGroup {
-    pub(super) security_group: WireGroup,
-    #[serde(default)]
-    pub(super) request_id: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    pub(super) struct ShowGroup {
+        pub(super) security_group: WireGroup,
+        #[serde(default)]
+        pub(super) request_id: Option<String>,
+    }
 }
 
-#[derive(Deserialize)]
-pub(super) struct WireTag {
-    pub(super) key: String,
-    #[serde(default)]
-    pub(super) value: Option<String>,
+crate::providers::wire_struct::wire_struct! {
+    pub(super) struct WireTag {
+        pub(super) key: String,
+        #[serde(default)]
+        pub(super) value: Option<String>,
+    }
 }
 
-/// `SecurityGroupInfo` (show / create group).
-#[derive(Deserialize)]
-pub(super) struct WireGroup {
-    #[serde(default)]
-    pub(super) id: Option<String>,
-    #[serde(default)]
-    pub(super) name: Option<String>,
-    #[serde(default)]
-    pub(super) description: Option<String>,
-    #[serde(default)]
-    pub(super) project_id: Option<String>,
-    #[serde(default)]
-    pub(super) enterprise_project_id: Option<String>,
-    #[serde(default)]
-    pub(super) tags: Option<Vec<WireTag>>,
-    #[serde(default)]
-    pub(super) created_at: Option<String>,
-    #[serde(default)]
-    pub(super) updated_at: Option<String>,
-    #[serde(default)]
-    pub(super) security_group_rules: Option<Vec<Checked>>,
+crate::providers::wire_struct::wire_struct! {
+    /// `SecurityGroupInfo` (show / create group).
+    pub(super) struct WireGroup {
+        #[serde(default)]
+        pub(super) id: Option<String>,
+        #[serde(default)]
+        pub(super) name: Option<String>,
+        #[serde(default)]
+        pub(super) description: Option<String>,
+        #[serde(default)]
+        pub(super) project_id: Option<String>,
+        #[serde(default)]
+        pub(super) enterprise_project_id: Option<String>,
+        #[serde(default)]
+        pub(super) tags: Option<Vec<WireTag>>,
+        #[serde(default)]
+        pub(super) created_at: Option<String>,
+        #[serde(default)]
+        pub(super) updated_at: Option<String>,
+        #[serde(default)]
+        pub(super) security_group_rules: Option<Vec<Checked>>,
+    }
 }
 
 /// An array item: a create body or a bare rule (told apart by its keys).

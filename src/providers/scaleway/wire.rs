@@ -157,29 +157,29 @@ impl<'de> Deserialize<'de> for NullOnly {
     }
 }
 
-/// One rule object, in any of its shapes (response, create body, set-rules item).
-#[derive(Deserialize)]
-pub(super) struct WireRule {
-    protocol: ReadProtocol,
-    direction: WireDirection,
-    action: WireAction,
-    ip_range: WireCidr,
-    #[serde(default)]
-    dest_port_from: Option<WirePort>,
-    #[serde(default)]
-    dest_port_to: Option<WirePort>,
-    #[serde(default)]
-    position: Option<u32>,
-    #[serde(default)]
-    editable: Option<bool>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)] // the group's zone; each rule echoes it
-    zone: Option<serde_json::Value>,
-    #[serde(default)]
-    #[allow(dead_code)] // only null is accepted
-    dest_ip_range: Option<NullOnly>,
+crate::providers::wire_struct::wire_struct! {
+    /// One rule object, in any of its shapes (response, create body, set-rules item).
+    #[allow(dead_code)] // zone: the group's, each rule echoes it; dest_ip_range: only null is accepted
+    pub(super) struct WireRule {
+        protocol: ReadProtocol,
+        direction: WireDirection,
+        action: WireAction,
+        ip_range: WireCidr,
+        #[serde(default)]
+        dest_port_from: Option<WirePort>,
+        #[serde(default)]
+        dest_port_to: Option<WirePort>,
+        #[serde(default)]
+        position: Option<u32>,
+        #[serde(default)]
+        editable: Option<bool>,
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(default)]
+        zone: Option<serde_json::Value>,
+        #[serde(default)]
+        dest_ip_range: Option<NullOnly>,
+    }
 }
 
 /// A rule read and checked: a user rule with its position, or one of the platform's SMTP
@@ -309,43 +309,45 @@ fn is_smtp_drop(rule: &Rule) -> bool {
         && matches!(rule.ports().ranges(), [r] if r.is_single() && SMTP_PORTS.contains(&r.from()))
 }
 
-/// The group object (GET/create responses, create body, sgconv's export).
-#[derive(Deserialize, Default)]
-pub(super) struct WireGroup {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub tags: Option<Vec<String>>,
-    #[serde(default)]
-    pub stateful: Option<bool>,
-    #[serde(default)]
-    pub inbound_default_policy: Option<WireAction>,
-    #[serde(default)]
-    pub outbound_default_policy: Option<WireAction>,
-    #[serde(default)]
-    pub enable_default_security: Option<bool>,
-    #[serde(default)]
-    pub creation_date: Option<serde_json::Value>,
-    #[serde(default)]
-    pub modification_date: Option<serde_json::Value>,
-    #[serde(default)]
-    pub organization: Option<serde_json::Value>,
-    #[serde(default)]
-    pub project: Option<serde_json::Value>,
-    #[serde(default)]
-    pub servers: Option<serde_json::Value>,
-    #[serde(default)]
-    pub organization_default: Option<serde_json::Value>,
-    #[serde(default)]
-    pub project_default: Option<serde_json::Value>,
-    #[serde(default)]
-    pub state: Option<serde_json::Value>,
-    #[serde(default)]
-    pub zone: Option<serde_json::Value>,
+crate::providers::wire_struct::wire_struct! {
+    /// The group object (GET/create responses, create body, sgconv's export).
+    #[derive(Default)]
+    pub(super) struct WireGroup {
+        #[serde(default)]
+        pub id: Option<String>,
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
+        #[serde(default)]
+        pub tags: Option<Vec<String>>,
+        #[serde(default)]
+        pub stateful: Option<bool>,
+        #[serde(default)]
+        pub inbound_default_policy: Option<WireAction>,
+        #[serde(default)]
+        pub outbound_default_policy: Option<WireAction>,
+        #[serde(default)]
+        pub enable_default_security: Option<bool>,
+        #[serde(default)]
+        pub creation_date: Option<serde_json::Value>,
+        #[serde(default)]
+        pub modification_date: Option<serde_json::Value>,
+        #[serde(default)]
+        pub organization: Option<serde_json::Value>,
+        #[serde(default)]
+        pub project: Option<serde_json::Value>,
+        #[serde(default)]
+        pub servers: Option<serde_json::Value>,
+        #[serde(default)]
+        pub organization_default: Option<serde_json::Value>,
+        #[serde(default)]
+        pub project_default: Option<serde_json::Value>,
+        #[serde(default)]
+        pub state: Option<serde_json::Value>,
+        #[serde(default)]
+        pub zone: Option<serde_json::Value>,
+    }
 }
 
 impl WireGroup {
@@ -368,22 +370,24 @@ impl WireGroup {
     }
 }
 
-/// `{security_group, rules}` (sgconv's export, or a GET response without rules), or
-/// `{rules, total_count}` (list-rules response, set-rules body).
-#[derive(Deserialize)]
-pub(super) struct WireDoc {
-    #[serde(default)]
-    pub security_group: Option<WireGroup>,
-    #[serde(default)]
-    pub rules: Option<Vec<Checked>>,
-    #[serde(default)]
-    pub total_count: Option<serde_json::Value>,
+crate::providers::wire_struct::wire_struct! {
+    /// `{security_group, rules}` (sgconv's export, or a GET response without rules), or
+    /// `{rules, total_count}` (list-rules response, set-rules body).
+    pub(super) struct WireDoc {
+        #[serde(default)]
+        pub security_group: Option<WireGroup>,
+        #[serde(default)]
+        pub rules: Option<Vec<Checked>>,
+        #[serde(default)]
+        pub total_count: Option<serde_json::Value>,
+    }
 }
 
-/// `{rule}`: a create/get/update rule response.
-#[derive(Deserialize)]
-pub(super) struct WireRuleResponse {
-    pub rule: Checked,
+crate::providers::wire_struct::wire_struct! {
+    /// `{rule}`: a create/get/update rule response.
+    pub(super) struct WireRuleResponse {
+        pub rule: Checked,
+    }
 }
 
 /// One rule as written: a set-rules item, positions 1..N.

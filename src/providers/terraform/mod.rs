@@ -259,6 +259,17 @@ pub(crate) fn import(
     let (mine, other): (Vec<Resource>, Vec<Resource>) = resources
         .into_iter()
         .partition(|r| types.contains(&r.kind.as_str()));
+    if mine.is_empty() {
+        return Err(Error::Shape {
+            provider: id,
+            message: format!(
+                "the Terraform document holds no {} resource ({} other resource(s)); is it \
+                 another provider's?",
+                types.join(" or "),
+                other.len()
+            ),
+        });
+    }
     if !other.is_empty() {
         let mut kinds: Vec<&str> = other.iter().map(|r| r.kind.as_str()).collect();
         kinds.sort_unstable();
