@@ -19,8 +19,10 @@ use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
 use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup, Tag};
 use crate::providers::read::{self, ReadRule};
-use crate::providers::terraform::names::{GroupRefs, Names, group_stem, rule_stem};
-use crate::providers::terraform::{Resource, api_object, place_rules, resource};
+use crate::providers::terraform::names::{group_names, rule_stem};
+use crate::providers::terraform::{
+    Resource, api_object, place_rules, required_name, resource, tag_map,
+};
 use crate::report::{Change, Field, Kind, Report};
 
 /// The resource types of v1.
@@ -280,51 +282,20 @@ pub(super) fn blocks(
         Gcore::V1 => V1_GROUP,
         Gcore::V2 => V2_GROUP,
     };
-    let mut names = Names::default();
-    let mut refs = GroupRefs::default();
-    let group_names: Vec<String> = doc
-        .groups
-        .iter()
-        .map(|g| {
-            let name = names.unique(kind, &group_stem(g));
-            refs.insert(g.id.as_deref(), kind, &name);
-            name
-        })
-        .collect();
+    let (group_names, mut names, refs) = group_names(doc, kind);
     let mut out = Vec::new();
     for (gi, (group, name)) in doc.groups.iter().zip(&group_names).enumerate() {
         let mut g = resource(kind, name);
-        let label = group.name.clone().unwrap_or_else(|| {
-            report.group(gi).push(
-                Field::Name,
-                Kind::Note,
-                Some(name.clone()),
-                "the group has no name, which Gcore's Terraform groups require: named after its resource",
-            );
-            name.clone()
-        });
-        g.attribute("name", label.into())
-            .optional("description", group.description.clone().map(Hcl::from));
-        if !group.tags.is_empty() {
-            let tags = group
-                .tags
-                .iter()
-                .map(|t| {
-                    (
-                        t.key.clone(),
-                        Hcl::from(t.value.clone().unwrap_or_default()),
-                    )
-                })
-                .collect();
-            g.attribute(
+        g.attribute("name", required_name(group, name, kind, gi, report))
+            .optional("description", group.description.clone().map(Hcl::from))
+            .optional(
                 if gcore == Gcore::V1 {
                     "metadata_map"
                 } else {
                     "tags"
                 },
-                Hcl::Map(tags),
+                tag_map(group),
             );
-        }
         let own = Hcl::Reference(vec![kind.into(), name.clone(), "id".into()]);
         let mut egress = false;
         let mut rule_blocks = Vec::new();

@@ -20,8 +20,10 @@ use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
 use crate::model::{Document, SecurityGroup, Tag};
 use crate::providers::read::{self, ReadRule};
-use crate::providers::terraform::names::{GroupRefs, Names, group_stem, rule_stem};
-use crate::providers::terraform::{Resource, api_object, place_rules, resource};
+use crate::providers::terraform::names::{group_names, rule_stem};
+use crate::providers::terraform::{
+    Resource, api_object, place_rules, required_name, resource, tag_map,
+};
 use crate::report::{Change, Field, Kind, Report};
 
 /// The resource types read and written.
@@ -251,17 +253,7 @@ fn tags(g: &Resource) -> Result<Vec<Tag>, Error> {
 
 /// A fitted document as groups (`delete_default_rules = true`) and one rule resource each.
 pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
-    let mut names = Names::default();
-    let mut refs = GroupRefs::default();
-    let group_names: Vec<String> = doc
-        .groups
-        .iter()
-        .map(|g| {
-            let name = names.unique(GROUP, &group_stem(g));
-            refs.insert(g.id.as_deref(), GROUP, &name);
-            name
-        })
-        .collect();
+    let (group_names, mut names, refs) = group_names(doc, GROUP);
     let mut out = Vec::new();
     for (gi, (group, name)) in doc.groups.iter().zip(&group_names).enumerate() {
         out.push(group_block(group, name, gi, report));
@@ -300,30 +292,9 @@ pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, 
 
 fn group_block(group: &SecurityGroup, name: &str, gi: usize, report: &mut Report) -> Block {
     let mut b = resource(GROUP, name);
-    let label = group.name.clone().unwrap_or_else(|| {
-        report.group(gi).push(
-            Field::Name,
-            Kind::Note,
-            Some(name.to_owned()),
-            "the group has no name, which huaweicloud_networking_secgroup requires: named after its resource",
-        );
-        name.to_owned()
-    });
-    b.attribute("name", label.into())
+    b.attribute("name", required_name(group, name, GROUP, gi, report))
         .optional("description", group.description.clone().map(Hcl::from))
-        .attribute("delete_default_rules", true.into());
-    if !group.tags.is_empty() {
-        let tags = group
-            .tags
-            .iter()
-            .map(|t| {
-                (
-                    t.key.clone(),
-                    Hcl::from(t.value.clone().unwrap_or_default()),
-                )
-            })
-            .collect();
-        b.attribute("tags", Hcl::Map(tags));
-    }
+        .attribute("delete_default_rules", true.into())
+        .optional("tags", tag_map(group));
     b
 }

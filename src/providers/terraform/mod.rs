@@ -19,7 +19,7 @@ use super::{ExportOptions, ImportOptions, Provider};
 use crate::codec::hcl::{self, Block};
 use crate::error::{Error, Location};
 use crate::id::ProviderId;
-use crate::model::Document;
+use crate::model::{Document, SecurityGroup};
 use crate::output::Output;
 use crate::report::{Field, Kind, Report};
 
@@ -311,6 +311,39 @@ pub(crate) fn export(
     let blocks = provider.terraform_blocks(doc, options, report)?;
     let text = hcl::encode(&blocks).map_err(|e| Error::Internal(format!("terraform: {e}")))?;
     Ok(Output::terraform(text))
+}
+
+/// The `name` a schema requires: the group's, else the resource's name (noted).
+pub(crate) fn required_name(
+    group: &SecurityGroup,
+    resource: &str,
+    kind: &str,
+    gi: usize,
+    report: &mut Report,
+) -> hcl::Value {
+    let name = group.name.clone().unwrap_or_else(|| {
+        report.group(gi).push(
+            Field::Name,
+            Kind::Note,
+            Some(resource.to_owned()),
+            format!("the group has no name, which {kind} requires: named after its resource"),
+        );
+        resource.to_owned()
+    });
+    name.into()
+}
+
+/// A group's tags as a map (a tag without a value maps to `""`); `None` without tags.
+pub(crate) fn tag_map(group: &SecurityGroup) -> Option<hcl::Value> {
+    (!group.tags.is_empty()).then(|| {
+        hcl::Value::Map(
+            group
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone().unwrap_or_default().into()))
+                .collect(),
+        )
+    })
 }
 
 /// A `resource "<kind>" "<name>"` block, empty.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
 use crate::codec::hcl::Value;
-use crate::model::{Direction, Family, Icmp, Protocol, Remote, Rule, SecurityGroup};
+use crate::model::{Direction, Document, Family, Icmp, Protocol, Remote, Rule, SecurityGroup};
 
 /// The longest name made from text (a suffix may follow).
 const MAX: usize = 48;
@@ -55,6 +55,23 @@ impl Names {
         self.taken.insert((kind.to_owned(), name.clone()));
         name
     }
+}
+
+/// The names of a document's groups as resources of `kind`, the names taken (rules' names
+/// follow), and the references to them by group id.
+pub(crate) fn group_names(doc: &Document, kind: &str) -> (Vec<String>, Names, GroupRefs) {
+    let mut names = Names::default();
+    let mut refs = GroupRefs::default();
+    let list = doc
+        .groups
+        .iter()
+        .map(|g| {
+            let name = names.unique(kind, &group_stem(g));
+            refs.insert(g.id.as_deref(), kind, &name);
+            name
+        })
+        .collect();
+    (list, names, refs)
 }
 
 /// A group's name: from its name, else its id, else `group`.
