@@ -368,6 +368,20 @@ pub(crate) fn probe(text: &str, format: Format) -> Result<TopLevel, DecodeError>
     decode_with::<Probe, _>(text, format, false, &mut |_: serde_ignored::Path<'_>| {}).map(|p| p.0)
 }
 
+/// The line and column (1-based) where the value at the JSON path `path` (`a.b[2].c`) starts
+/// in a JSON text; `None` where the path is not there.
+pub(crate) fn position(text: &str, path: &str) -> Option<(usize, usize)> {
+    let offset = scan::value_at(text, path)?;
+    let before = text.get(..offset)?;
+    let line = before.matches('\n').count().saturating_add(1);
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        .saturating_add(1);
+    Some((line, column))
+}
+
 /// Every top-level key of Terraform's JSON documents: `terraform show -json` of a state or a
 /// plan (<https://developer.hashicorp.com/terraform/internals/json-format>) and the state file
 /// itself.

@@ -263,3 +263,60 @@ fn scaleway_state_to_gcore_v2_as_from_the_api() {
     assert_eq!(tf_api.report.verdict, from_api.report.verdict);
     assert_eq!(tf_state.output().unwrap(), tf_api.output().unwrap());
 }
+
+#[test]
+fn bad_attributes_are_located() {
+    let text = fixture("scaleway_show_state.json").replace("\"1.1.1.1/32\"", "\"1.1.1.300/32\"");
+    let e = sgconv::import(&text, ProviderId::Scaleway, &Options::default()).expect_err("bad CIDR");
+    let sgconv::Error::Input {
+        location, message, ..
+    } = &e
+    else {
+        panic!("{e}")
+    };
+    assert_eq!(
+        location.path,
+        "values.root_module.resources[0].values.inbound_rule[0]"
+    );
+    assert_eq!((location.line, location.column), (21, 15), "{e}");
+    assert!(
+        message.contains("scaleway_instance_security_group.web"),
+        "{message}"
+    );
+}
+
+/// Cut short or with bytes changed, a Terraform document is an error or a document, never a
+/// panic.
+#[test]
+fn damaged_documents_never_panic() {
+    for (name, from) in FIXTURES {
+        let text = fixture(name);
+        let bytes = text.as_bytes();
+        for cut in (0..bytes.len()).step_by(97) {
+            let prefix = String::from_utf8_lossy(&bytes[..cut]);
+            let _ = sgconv::import(&prefix, *from, &Options::default());
+            let mut changed = bytes.to_vec();
+            changed[cut] = b"{}[]\",:0a"[cut % 9];
+            let changed = String::from_utf8_lossy(&changed);
+            let _ = sgconv::convert(&changed, *from, ProviderId::Scaleway, &Options::default());
+        }
+    }
+    let tf = sgconv::convert(
+        &fixture("scaleway_show_state_modules.json"),
+        ProviderId::Scaleway,
+        ProviderId::Huawei,
+        &Options::default()
+            .with_allow_widen(true)
+            .with_export(ExportOptions::default().with_terraform(true)),
+    )
+    .expect("converts")
+    .outcome
+    .expect("written")
+    .into_json();
+    let tf_options = Options::default().with_input_format(Some(Format::Terraform));
+    for cut in 0..tf.len() {
+        if let Some(prefix) = tf.get(..cut) {
+            let _ = sgconv::import(prefix, ProviderId::Huawei, &tf_options);
+        }
+    }
+}

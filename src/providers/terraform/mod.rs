@@ -251,7 +251,8 @@ pub(crate) fn import(
         });
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    let resources = if trimmed.starts_with('{') {
+    let is_json = trimmed.starts_with('{');
+    let resources = if is_json {
         json::resources(text, id)?
     } else {
         config::resources(text, id)?
@@ -298,7 +299,29 @@ pub(crate) fn import(
             None => known.push(r),
         }
     }
-    provider.read_terraform(known, options, report)
+    provider
+        .read_terraform(known, options, report)
+        .map_err(|e| match e {
+            // An attribute's error names its JSON path: place it in the text.
+            Error::Input {
+                provider,
+                location,
+                message,
+            } if is_json && location.line == 0 => {
+                let path = location.path.trim_end_matches('.');
+                let (line, column) = crate::codec::position(text, path).unwrap_or((0, 0));
+                Error::Input {
+                    provider,
+                    location: Location {
+                        path: path.to_owned(),
+                        line,
+                        column,
+                    },
+                    message,
+                }
+            }
+            other => other,
+        })
 }
 
 /// Write a fitted document as a Terraform configuration with `provider`'s resources.
