@@ -272,3 +272,51 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
         .map(|dir| std::path::Path::new(dir).join(name))
         .find(|p| p.is_file())
 }
+
+#[test]
+fn an_empty_document_writes_an_empty_configuration() {
+    let out = sgconv::convert(
+        r#"{"sgconv": 1, "groups": []}"#,
+        ProviderId::Canonical,
+        ProviderId::Scaleway,
+        &options(),
+    )
+    .expect("converts");
+    assert_eq!(out.output().expect("written").text().trim(), "");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Any groups written as a configuration have the verdict and differences of the same
+    /// groups written as API documents (gcore-v1's blocks may only narrow further: they
+    /// cannot hold a self-reference or ICMP 0).
+    #[test]
+    fn terraform_output_means_what_the_api_output_means(
+        groups in proptest::collection::vec(
+            common::strategies::group(common::strategies::Limits { ordered: true, exotic: true }, 6),
+            1..3,
+        )
+    ) {
+        let doc = Document::new(groups);
+        for to in TARGETS {
+            let json = sgconv::convert_document(&doc, to, &Options::default().with_allow_widen(true))
+                .expect("converts");
+            let tf = sgconv::convert_document(&doc, to, &options().with_allow_widen(true))
+                .expect("converts");
+            let sentences = |c: &sgconv::Converted| -> Vec<String> {
+                c.report.differences.iter().map(|d| d.sentence()).collect()
+            };
+            if to == ProviderId::GcoreV1 {
+                proptest::prop_assert!(
+                    tf.report.verdict == json.report.verdict
+                        || tf.report.verdict == sgconv::report::Verdict::Narrowed,
+                    "{to}: {:?} vs {:?}", tf.report.verdict, json.report.verdict
+                );
+            } else {
+                proptest::prop_assert_eq!(tf.report.verdict, json.report.verdict, "{}", to);
+                proptest::prop_assert_eq!(sentences(&tf), sentences(&json), "{}", to);
+            }
+        }
+    }
+}

@@ -260,11 +260,11 @@ pub(crate) fn import(
     let (mine, other): (Vec<Resource>, Vec<Resource>) = resources
         .into_iter()
         .partition(|r| types.contains(&r.kind.as_str()));
-    if mine.is_empty() {
+    if mine.is_empty() && !other.is_empty() {
         return Err(Error::Shape {
             provider: id,
             message: format!(
-                "the Terraform document holds no {} resource ({} other resource(s)); is it \
+                "the Terraform document holds no {} resource, only {} of other types; is it \
                  another provider's?",
                 types.join(" or "),
                 other.len()
