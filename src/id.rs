@@ -4,21 +4,21 @@ use std::fmt;
 use std::str::FromStr;
 
 macro_rules! declare_ids {
-    ($( $variant:ident = $name:literal => $provider:path ),+ $(,)?) => {
+    ($( $module:ident { $( $variant:ident = $name:literal => $provider:path ),+ $(,)? } ),+ $(,)?) => {
         /// A dialect's id: the `--from`/`--to` names.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[non_exhaustive]
         pub enum ProviderId {
-            $( #[doc = concat!("`", $name, "`")] $variant, )+
+            $( $( #[doc = concat!("`", $name, "`")] $variant, )+ )+
         }
 
         impl ProviderId {
             /// Every dialect, in listing order.
-            pub const ALL: &'static [ProviderId] = &[$( ProviderId::$variant ),+];
+            pub const ALL: &'static [ProviderId] = &[$( $( ProviderId::$variant, )+ )+];
 
             /// The name on the command line and in reports.
             pub fn name(self) -> &'static str {
-                match self { $( ProviderId::$variant => $name, )+ }
+                match self { $( $( ProviderId::$variant => $name, )+ )+ }
             }
         }
     };

@@ -1,20 +1,19 @@
-//! The list of dialects: ONE line each. A line names the id's variant, its name on the
-//! command line and in reports, and the value that implements it (a path inside
-//! `crate::providers`, resolved only there).
+//! The list of dialects: ONE line per provider module, naming the module and, for each
+//! dialect it implements, the id's variant, its name on the command line and in reports, and
+//! the value that implements it (a path inside `crate::providers`, resolved only there).
 //!
 //! The list is handed to a macro, so that the id (in [`crate::id`], at the bottom of the
-//! layers) and the lookup of the implementation (in [`crate::providers`]) are both made from
-//! it without the id's layer naming the providers.
+//! layers), the module declarations and the lookup of the implementation (in
+//! [`crate::providers`]) are all made from it without the id's layer naming the providers.
 
 /// Call `$m!` with the registry.
 macro_rules! registry {
     ($m:ident) => {
         $m! {
-            Canonical = "canonical" => canonical::Canonical,
-            GcoreV1 = "gcore-v1" => gcore::Gcore::V1,
-            GcoreV2 = "gcore-v2" => gcore::Gcore::V2,
-            Huawei = "huawei" => huawei::Huawei,
-            Scaleway = "scaleway" => scaleway::Scaleway,
+            canonical { Canonical = "canonical" => canonical::Canonical },
+            gcore { GcoreV1 = "gcore-v1" => gcore::Gcore::V1, GcoreV2 = "gcore-v2" => gcore::Gcore::V2 },
+            huawei { Huawei = "huawei" => huawei::Huawei },
+            scaleway { Scaleway = "scaleway" => scaleway::Scaleway },
         }
     };
 }

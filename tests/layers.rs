@@ -779,11 +779,12 @@ fn registry() -> Vec<(String, String)> {
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/registry.rs"))
             .expect("src/registry.rs");
+    // `gcore { GcoreV1 = "gcore-v1" => gcore::Gcore::V1, GcoreV2 = ... },`: every
+    // `Variant = "name" => module::...` in it.
     let list: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|line| {
-            // `GcoreV1 = "gcore-v1" => gcore::Gcore::V1,`
-            let (variant, rest) = line.trim().split_once(" = \"")?;
+        .split(['{', ',', '}'])
+        .filter_map(|part| {
+            let (variant, rest) = part.trim().split_once(" = \"")?;
             let (_, implementation) = rest.split_once("=>")?;
             let module = implementation.trim().split("::").next()?;
             Some((variant.to_owned(), module.to_owned()))

@@ -10,9 +10,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{Dialect, ExportOptions, ImportOptions, Provider, read};
+use super::{Dialect, Export, ExportOptions, ImportOptions, Input, Provider, read};
 use crate::caps::Capabilities;
-use crate::codec::{Format, TopLevel};
+use crate::codec::Format;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{Document, SecurityGroup};
@@ -69,6 +69,7 @@ static DIALECT: Dialect = Dialect {
     id: ProviderId::Canonical,
     about: "sgconv's canonical model as versioned JSON/YAML; holds everything, round-trips exactly",
     capabilities: &Capabilities::EVERYTHING,
+    shapes: "sgconv's canonical document",
     shape_keys: &[],
     terraform: &[],
 };
@@ -79,15 +80,8 @@ impl Provider for Canonical {
     }
 
     /// One shape, whatever the top level.
-    fn read(
-        &self,
-        _top: &TopLevel,
-        text: &str,
-        format: Format,
-        options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        self.import(text, format, options, report)
+    fn read(&self, input: Input<'_>, report: &mut Report) -> Result<Document, Error> {
+        self.import(input.text, input.format, input.options, report)
     }
 
     /// The canonical format holds several groups itself: no envelope, no shape to tell.
@@ -106,14 +100,8 @@ impl Provider for Canonical {
         Ok(Document { groups })
     }
 
-    fn export_group(
-        &self,
-        group: &SecurityGroup,
-        _index: usize,
-        _options: &ExportOptions,
-        _report: &mut Report,
-        out: &mut Writer,
-    ) -> Result<(), Error> {
+    fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
+        let Export { out, .. } = to;
         out.value(group)
     }
 

@@ -119,7 +119,13 @@ pub(crate) fn export<P: Provider + ?Sized>(
         }
         out.raw("\n      \"document\": ");
         out.nested(6, |out| {
-            provider.export_group(group, i, options, report, out)
+            let to = super::Export {
+                index: i,
+                options,
+                report,
+                out,
+            };
+            provider.export_group(group, to)
         })?;
         out.raw("\n    }");
     }

@@ -6,13 +6,9 @@
 //! reporting what that loses — is done once, in [`crate::fit`]. A dialect never names
 //! another, and an exporter never learns where its document came from.
 
-mod canonical;
 pub(crate) mod envelope;
-mod gcore;
-mod huawei;
 mod read;
 mod readings;
-mod scaleway;
 pub(crate) mod terraform;
 mod wire_struct;
 
@@ -67,11 +63,57 @@ pub(crate) struct Dialect {
     pub(crate) about: &'static str,
     /// What the dialect's export shape can express.
     pub(crate) capabilities: &'static Capabilities,
+    /// The document shapes it reads, for messages ("a create-rule body, ...").
+    pub(crate) shapes: &'static str,
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
     /// The Terraform resource types the dialect reads and writes (none: no Terraform).
     pub(crate) terraform: &'static [&'static str],
+}
+
+impl Dialect {
+    /// The error for a document of none of the dialect's shapes: what was `found`, and
+    /// which shapes it reads.
+    pub(crate) fn shape_error(&self, found: &str) -> Error {
+        Error::Shape {
+            provider: self.id,
+            message: format!("{found}; expected {}", self.shapes),
+        }
+    }
+
+    /// [`Dialect::shape_error`] for a top level none of the dialect's shapes has.
+    pub(crate) fn unknown_shape(&self, top: &TopLevel) -> Error {
+        self.shape_error(&match top {
+            TopLevel::Object(keys) => format!("found an object with keys [{}]", keys.join(", ")),
+            TopLevel::Array => "found a list".to_owned(),
+            TopLevel::Scalar => "found a single value".to_owned(),
+        })
+    }
+}
+
+/// Where [`Provider::export_group`] writes a group, and what it is told.
+pub(crate) struct Export<'a> {
+    /// The group's position in the document, for the report.
+    pub(crate) index: usize,
+    /// What the user asked of the export.
+    pub(crate) options: &'a ExportOptions,
+    /// The report.
+    pub(crate) report: &'a mut Report,
+    /// The text written.
+    pub(crate) out: &'a mut Writer,
+}
+
+/// A document to read, as [`Provider::read`] gets it.
+pub(crate) struct Input<'a> {
+    /// Its top level (never [`TopLevel::Scalar`]).
+    pub(crate) top: TopLevel,
+    /// The whole text.
+    pub(crate) text: &'a str,
+    /// Its encoding.
+    pub(crate) format: Format,
+    /// What the user supplied for what the document leaves out.
+    pub(crate) options: &'a ImportOptions,
 }
 
 /// A dialect as `&dyn Provider` (for the shared reading code, which reads an envelope's
@@ -126,16 +168,10 @@ pub(crate) trait Provider: Sync + AsProvider {
         caps
     }
     /// Read a document of one of the dialect's own shapes, told apart by its top level
-    /// `top`. Whatever the canonical model has no place for is recorded in `report`; keys
-    /// the reader does not know are recorded as unread.
-    fn read(
-        &self,
-        top: &TopLevel,
-        text: &str,
-        format: Format,
-        options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error>;
+    /// (`input.top`: an object's keys or an array; a single value is refused before).
+    /// Whatever the canonical model has no place for is recorded in `report`; keys the
+    /// reader does not know are recorded as unread.
+    fn read(&self, input: Input<'_>, report: &mut Report) -> Result<Document, Error>;
     /// Read a document in any shape this dialect's users hold, or sgconv's multi-group
     /// envelope of them; a document with keys of two shapes is refused as ambiguous.
     fn import(
@@ -151,19 +187,20 @@ pub(crate) trait Provider: Sync + AsProvider {
         let shapes = self.dialect().shape_keys;
         match read::start(self.as_provider(), text, format, options, report, shapes)? {
             read::Start::Envelope(doc) => Ok(doc),
-            read::Start::Top(top) => self.read(&top, text, format, options, report),
+            read::Start::Top(top) => {
+                let input = Input {
+                    top,
+                    text,
+                    format,
+                    options,
+                };
+                self.read(input, report)
+            }
         }
     }
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
-    fn export_group(
-        &self,
-        group: &SecurityGroup,
-        index: usize,
-        options: &ExportOptions,
-        report: &mut Report,
-        out: &mut Writer,
-    ) -> Result<(), Error>;
+    fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
     /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
     /// groups.
     fn read_terraform(
@@ -182,7 +219,6 @@ pub(crate) trait Provider: Sync + AsProvider {
     fn terraform_blocks(
         &self,
         _doc: &Document,
-        _options: &ExportOptions,
         _report: &mut Report,
     ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
         Err(Error::Options(format!(
@@ -200,11 +236,17 @@ pub(crate) trait Provider: Sync + AsProvider {
         report: &mut Report,
     ) -> Result<Output, Error> {
         if options.terraform {
-            return terraform::export(self.as_provider(), doc, options, report);
+            return terraform::export(self.as_provider(), doc, report);
         }
         let mut out = Writer::new();
         if let [group] = doc.groups.as_slice() {
-            self.export_group(group, 0, options, report, &mut out)?;
+            let to = Export {
+                index: 0,
+                options,
+                report,
+                out: &mut out,
+            };
+            self.export_group(group, to)?;
         } else {
             envelope::export(self, doc, options, report, &mut out)?;
         }
@@ -212,11 +254,14 @@ pub(crate) trait Provider: Sync + AsProvider {
     }
 }
 
+/// The registry's modules (`mod gcore;`, ...) and the lookup of each dialect's value.
 macro_rules! declare_lookup {
-    ($( $variant:ident = $name:literal => $provider:expr ),+ $(,)?) => {
+    ($( $module:ident { $( $variant:ident = $name:literal => $provider:expr ),+ $(,)? } ),+ $(,)?) => {
+        $( mod $module; )+
+
         /// The implementation of a dialect.
         pub(crate) fn get(id: ProviderId) -> &'static dyn Provider {
-            match id { $( ProviderId::$variant => &$provider, )+ }
+            match id { $( $( ProviderId::$variant => &$provider, )+ )+ }
         }
     };
 }

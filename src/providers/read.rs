@@ -244,6 +244,9 @@ pub(crate) fn start(
     shape_keys: &[&[&'static str]],
 ) -> Result<Start, Error> {
     let top = probe(text, format, provider.id())?;
+    if top == TopLevel::Scalar {
+        return Err(provider.dialect().shape_error("found a single value"));
+    }
     if super::envelope::is_envelope(&top, provider)? {
         return super::envelope::import(provider, text, format, options, report)
             .map(Start::Envelope);

@@ -19,17 +19,16 @@
 use std::borrow::Cow;
 
 use super::read;
-use super::{Dialect, ExportOptions, ImportOptions, Provider};
+use super::{Dialect, Export, Input, Provider};
 use crate::caps::{
     BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota, TextLimit,
 };
-use crate::codec::{Format, TopLevel};
+use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
     CidrText, Direction, Document, Family, Icmp, Protocol, Remote, Rule, SecurityGroup, Tag,
 };
-use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
 
@@ -188,19 +187,7 @@ fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
 
 impl Gcore {
     fn shape_error(self, found: &str) -> Error {
-        let shapes = match self {
-            Gcore::V1 => {
-                "a v1 create-rule body or rule response, a list of them, a group GET response \
-                          ({security_group_rules: [...]}) or a group list ({count, results})"
-            }
-            Gcore::V2 => {
-                "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})"
-            }
-        };
-        Error::Shape {
-            provider: self.id(),
-            message: format!("{found}; expected {shapes}"),
-        }
+        self.dialect().shape_error(found)
     }
 }
 
@@ -218,6 +205,8 @@ static V1_DIALECT: Dialect = Dialect {
     id: ProviderId::GcoreV1,
     about: "Gcore Cloud API v1: rule bodies/responses, group GET and list; allow-only",
     capabilities: &CAPS,
+    shapes: "a v1 create-rule body or rule response, a list of them, a group GET response \
+             ({security_group_rules: [...]}) or a group list ({count, results})",
     shape_keys: SHAPE_KEYS,
     terraform: terraform::V1_TYPES,
 };
@@ -226,6 +215,7 @@ static V2_DIALECT: Dialect = Dialect {
     id: ProviderId::GcoreV2,
     about: "Gcore Cloud API v2: rule bodies, group create/PATCH bodies; allow-only",
     capabilities: &CAPS,
+    shapes: "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})",
     shape_keys: SHAPE_KEYS,
     terraform: terraform::V2_TYPES,
 };
@@ -238,17 +228,9 @@ impl Provider for Gcore {
         }
     }
 
-    fn read(
-        &self,
-        top: &TopLevel,
-        text: &str,
-        fmt: Format,
-        _options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        let id = self.id();
-        let groups = match (self, top) {
-            (_, TopLevel::Scalar) => return Err(self.shape_error("found a single value")),
+    fn read(&self, input: Input<'_>, report: &mut Report) -> Result<Document, Error> {
+        let (id, text, fmt) = (self.id(), input.text, input.format);
+        let groups = match (self, &input.top) {
             (Gcore::V1, TopLevel::Array) => vec![rules_group(
                 read::decode::<Vec<Checked<V1>>>(text, fmt, id, report)?,
                 report,
@@ -331,11 +313,7 @@ impl Provider for Gcore {
                     report,
                 )]
             }
-            (_, TopLevel::Object(keys)) => {
-                return Err(
-                    self.shape_error(&format!("found an object with keys [{}]", keys.join(", ")))
-                );
-            }
+            (_, top) => return Err(self.dialect().unknown_shape(top)),
         };
         let mut groups = groups;
         for group in &mut groups {
@@ -344,14 +322,8 @@ impl Provider for Gcore {
         Ok(Document { groups })
     }
 
-    fn export_group(
-        &self,
-        group: &SecurityGroup,
-        _gi: usize,
-        _options: &ExportOptions,
-        _report: &mut Report,
-        out: &mut Writer,
-    ) -> Result<(), Error> {
+    fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
+        let Export { out, .. } = to;
         let mut bodies = Vec::with_capacity(group.rules.len());
         for rule in &group.rules {
             bodies.push(self.body(rule)?);
@@ -362,7 +334,7 @@ impl Provider for Gcore {
     fn read_terraform(
         &self,
         resources: Vec<super::terraform::Resource>,
-        _options: &ImportOptions,
+        _options: &super::ImportOptions,
         report: &mut Report,
     ) -> Result<Document, Error> {
         match self {
@@ -374,7 +346,6 @@ impl Provider for Gcore {
     fn terraform_blocks(
         &self,
         doc: &Document,
-        _options: &ExportOptions,
         report: &mut Report,
     ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
         terraform::blocks(*self, doc, report)

@@ -30,16 +30,15 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::readings;
-use super::{Dialect, ExportOptions, ImportOptions, Provider};
+use super::{Dialect, Export, ImportOptions, Input, Provider};
 use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
-use crate::codec::{Format, TopLevel};
+use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
     Action, CidrText, Direction, Document, Evaluation, Family, Protocol, Remote, Rule,
     SecurityGroup, Tag,
 };
-use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
 
@@ -51,6 +50,9 @@ static DIALECT: Dialect = Dialect {
     id: ProviderId::Huawei,
     about: "Huawei Cloud VPC API v3: rule bodies/responses, batch and list, show-group; priorities, deny",
     capabilities: &CAPS,
+    shapes: "a create-rule body or response ({security_group_rule}), a batch-create body or list \
+             response ({security_group_rules: [...]}), a show-group response ({security_group}), \
+             a bare rule, or a list of bodies or rules",
     shape_keys: &[&[
         "security_group_rule",
         "security_group_rules",
@@ -351,32 +353,13 @@ fn show_group(
 }
 
 fn shape_error(found: &str) -> Error {
-    Error::Shape {
-        provider: ProviderId::Huawei,
-        message: format!(
-            "{found}; expected a create-rule body or response ({{security_group_rule}}), a batch-create \
-             body or list response ({{security_group_rules: [...]}}), a show-group response \
-             ({{security_group}}), a bare rule, or a list of bodies or rules"
-        ),
-    }
+    DIALECT.shape_error(found)
 }
 
 impl Provider for Huawei {
-    fn dialect(&self) -> &'static Dialect {
-        &DIALECT
-    }
-
-    fn read(
-        &self,
-        top: &TopLevel,
-        text: &str,
-        fmt: Format,
-        options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        let id = self.id();
-        let groups = match top {
-            TopLevel::Scalar => return Err(shape_error("found a single value")),
+    fn read(&self, input: Input<'_>, report: &mut Report) -> Result<Document, Error> {
+        let (text, fmt, options, id) = (input.text, input.format, input.options, self.id());
+        let groups = match &input.top {
             TopLevel::Array => {
                 let kinds: Vec<ItemKind> = read::decode_quiet(text, fmt, id)?;
                 let rules = if kinds.first().is_some_and(|k| k.body) {
@@ -428,24 +411,13 @@ impl Provider for Huawei {
                 options,
                 report,
             )?,
-            TopLevel::Object(keys) => {
-                return Err(shape_error(&format!(
-                    "found an object with keys [{}]",
-                    keys.join(", ")
-                )));
-            }
+            top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
     }
 
-    fn export_group(
-        &self,
-        group: &SecurityGroup,
-        gi: usize,
-        options: &ExportOptions,
-        report: &mut Report,
-        out: &mut Writer,
-    ) -> Result<(), Error> {
+    fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
+        let (gi, options, report, out) = (to.index, to.options, to.report, to.out);
         let mapped = group
             .id
             .as_deref()
@@ -493,10 +465,13 @@ impl Provider for Huawei {
     fn terraform_blocks(
         &self,
         doc: &Document,
-        _options: &ExportOptions,
         report: &mut Report,
     ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
         terraform::blocks(doc, report)
+    }
+
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 }
 

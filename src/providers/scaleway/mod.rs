@@ -42,14 +42,13 @@ use export::{default_security, out_rules, tags};
 
 use super::read::{self, ReadRule};
 use super::readings;
-use super::{Dialect, ExportOptions, ImportOptions, Provider, ProviderId};
+use super::{Dialect, Export, ImportOptions, Input, Provider, ProviderId};
 use crate::error::Error;
 use std::borrow::Cow;
 
 use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
-use crate::codec::{Format, TopLevel};
+use crate::codec::TopLevel;
 use crate::model::{Action, Direction, Document, Evaluation, Origin, Rule, SecurityGroup, Tag};
-use crate::output::Writer;
 use crate::report::{Field, Kind, Report};
 use wire::{
     Checked, OutDoc, OutGroup, SMTP_PORTS, WireAction, WireDoc, WireGroup, WireRuleResponse,
@@ -103,16 +102,9 @@ const SMTP_BLOCK: PlatformBlock = PlatformBlock {
     ),
 };
 
-const SHAPES: &str = "sgconv's export {security_group, rules}, a group object or {security_group} response, \
-     a list-groups response {security_groups}, a list-rules response or set-rules body {rules}, \
-     a rule response {rule}, or one rule object";
-
 impl Scaleway {
     fn shape_error(found: &str) -> Error {
-        Error::Shape {
-            provider: ProviderId::Scaleway,
-            message: format!("{found}; expected {SHAPES}"),
-        }
+        DIALECT.shape_error(found)
     }
 }
 
@@ -120,6 +112,9 @@ static DIALECT: Dialect = Dialect {
     id: ProviderId::Scaleway,
     about: "Scaleway Instance API v1: ordered accept/drop rules, default policies, stateless groups",
     capabilities: &CAPS,
+    shapes: "sgconv's export {security_group, rules}, a group object or {security_group} response, \
+             a list-groups response {security_groups}, a list-rules response or set-rules body \
+             {rules}, a rule response {rule}, or one rule object",
     shape_keys: &[
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],
@@ -128,21 +123,9 @@ static DIALECT: Dialect = Dialect {
 };
 
 impl Provider for Scaleway {
-    fn dialect(&self) -> &'static Dialect {
-        &DIALECT
-    }
-
-    fn read(
-        &self,
-        top: &TopLevel,
-        text: &str,
-        fmt: Format,
-        options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        let id = self.id();
-        let groups = match top {
-            TopLevel::Scalar => return Err(Self::shape_error("found a single value")),
+    fn read(&self, input: Input<'_>, report: &mut Report) -> Result<Document, Error> {
+        let (text, fmt, options, id) = (input.text, input.format, input.options, self.id());
+        let groups = match &input.top {
             TopLevel::Array => {
                 return Err(Self::shape_error(
                     "found an array (Scaleway lists rules inside {rules: [...]})",
@@ -183,24 +166,13 @@ impl Provider for Scaleway {
             {
                 return Err(without_rules("a bare group object"));
             }
-            TopLevel::Object(keys) => {
-                return Err(Self::shape_error(&format!(
-                    "found an object with keys [{}]",
-                    keys.join(", ")
-                )));
-            }
+            top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
     }
 
-    fn export_group(
-        &self,
-        group: &SecurityGroup,
-        gi: usize,
-        _options: &ExportOptions,
-        report: &mut Report,
-        out: &mut Writer,
-    ) -> Result<(), Error> {
+    fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
+        let (gi, report, out) = (to.index, to.report, to.out);
         let rules = out_rules(group, gi, report)?;
         let doc = OutDoc {
             security_group: OutGroup {
@@ -229,10 +201,13 @@ impl Provider for Scaleway {
     fn terraform_blocks(
         &self,
         doc: &Document,
-        _options: &ExportOptions,
         report: &mut Report,
     ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
         terraform::blocks(doc, report)
+    }
+
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 }
 

@@ -15,7 +15,7 @@ pub(crate) mod names;
 
 use serde_json::{Map, Value};
 
-use super::{ExportOptions, ImportOptions, Provider};
+use super::{ImportOptions, Provider};
 use crate::codec::hcl::{self, Block};
 use crate::error::{Error, Location};
 use crate::id::ProviderId;
@@ -328,10 +328,9 @@ pub(crate) fn import(
 pub(crate) fn export(
     provider: &dyn Provider,
     doc: &Document,
-    options: &ExportOptions,
     report: &mut Report,
 ) -> Result<Output, Error> {
-    let blocks = provider.terraform_blocks(doc, options, report)?;
+    let blocks = provider.terraform_blocks(doc, report)?;
     let text = hcl::encode(&blocks).map_err(|e| Error::Internal(format!("terraform: {e}")))?;
     Ok(Output::terraform(text))
 }
