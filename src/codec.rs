@@ -2,10 +2,12 @@
 //! and the path of every key the reader did not take.
 //!
 //! This is the only module that names serde_json's deserializer or the YAML crate (its
-//! `yaml` part refuses YAML that is not YAML 1.2 core schema). It knows no dialect and no
+//! `yaml` part refuses YAML that is not YAML 1.2 core schema); its `hcl` part is the only
+//! one that names the HCL crate (Terraform configuration). It knows no dialect and no
 //! report: a dialect turns [`DecodeError`] into its [`crate::Error`] and the
 //! [`Decoded::unread`] paths into report entries.
 
+pub(crate) mod hcl;
 mod scan;
 mod yaml;
 
@@ -28,30 +30,35 @@ pub enum Format {
     Json,
     /// YAML 1.2.
     Yaml,
+    /// Terraform: `terraform show -json` state or plan output, a `.tfstate` (version 4) or
+    /// a configuration file (`.tf`) in; a configuration file out.
+    Terraform,
 }
 
 impl Format {
     /// Every format, for listings.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::Yaml];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::Yaml, Format::Terraform];
 
-    /// The format's name (`json`, `yaml`).
+    /// The format's name (`json`, `yaml`, `terraform`).
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Yaml => "yaml",
+            Format::Terraform => "terraform",
         }
     }
 
-    /// Guess the format of a text: JSON if it starts with `{` or `[` (after white space),
-    /// YAML otherwise.
+    /// Guess the format of a text: Terraform if it is a JSON object with the top-level keys
+    /// of `terraform show -json` (`format_version` and `values` or `planned_values`) or of a
+    /// state file (`version` and `resources`), or if it starts with a Terraform block
+    /// (`resource "...`, `terraform {`, ...); other JSON if it starts with `{` or `[` (after
+    /// white space); YAML otherwise.
     pub fn detect(text: &str) -> Format {
-        match text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .as_bytes()
-            .first()
-        {
+        let text = text.trim_start_matches('\u{feff}').trim_start();
+        match text.as_bytes().first() {
+            Some(b'{') if terraform_json(text) => Format::Terraform,
             Some(b'{' | b'[') => Format::Json,
+            _ if terraform_config(text) => Format::Terraform,
             _ => Format::Yaml,
         }
     }
@@ -69,7 +76,10 @@ impl std::str::FromStr for Format {
         match s {
             "json" => Ok(Format::Json),
             "yaml" => Ok(Format::Yaml),
-            _ => Err(format!("unknown format {s:?} (expected json or yaml)")),
+            "terraform" => Ok(Format::Terraform),
+            _ => Err(format!(
+                "unknown format {s:?} (expected json, yaml or terraform)"
+            )),
         }
     }
 }
@@ -152,7 +162,7 @@ pub(crate) fn decode_quiet<T: DeserializeOwned>(
     text: &str,
     format: Format,
 ) -> Result<T, DecodeError> {
-    if format == Format::Json
+    if matches!(format, Format::Json | Format::Terraform)
         && let Ok(value) = serde_json::from_str(text)
     {
         return Ok(value);
@@ -180,7 +190,8 @@ fn decode_with<T: DeserializeOwned, F: FnMut(serde_ignored::Path<'_>)>(
         });
     }
     match format {
-        Format::Json => {
+        // Terraform's JSON documents; its configuration language is read by `hcl`.
+        Format::Json | Format::Terraform => {
             // Fast path: no path tracking (serde_path_to_error keeps every map key as a
             // String). Unknown fields are still seen; only a failure reads the text again,
             // tracking the path, to locate the error (callers use what `ignored` saw only
@@ -322,6 +333,9 @@ pub(crate) fn encode<T: Serialize>(value: &T, format: Format) -> Result<String, 
             Ok(s)
         }
         Format::Yaml => serde_saphyr::to_string(value).map_err(|e| e.to_string()),
+        Format::Terraform => Err(
+            "a Terraform configuration is written by a dialect, not encoded from a value".into(),
+        ),
     }
 }
 
@@ -352,6 +366,99 @@ pub(crate) fn probe(text: &str, format: Format) -> Result<TopLevel, DecodeError>
         return Ok(top);
     }
     decode_with::<Probe, _>(text, format, false, &mut |_: serde_ignored::Path<'_>| {}).map(|p| p.0)
+}
+
+/// The line and column (1-based) where the value at the JSON path `path` (`a.b[2].c`) starts
+/// in a JSON text; `None` where the path is not there.
+pub(crate) fn position(text: &str, path: &str) -> Option<(usize, usize)> {
+    let offset = scan::value_at(text, path)?;
+    let before = text.get(..offset)?;
+    let line = before.matches('\n').count().saturating_add(1);
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        .saturating_add(1);
+    Some((line, column))
+}
+
+/// Every top-level key of Terraform's JSON documents: `terraform show -json` of a state or a
+/// plan (<https://developer.hashicorp.com/terraform/internals/json-format>) and the state file
+/// itself.
+const TERRAFORM_KEYS: &[&str] = &[
+    "format_version",
+    "terraform_version",
+    "values",
+    "planned_values",
+    "prior_state",
+    "configuration",
+    "resource_changes",
+    "resource_drift",
+    "relevant_attributes",
+    "output_changes",
+    "variables",
+    "checks",
+    "applyable",
+    "complete",
+    "errored",
+    "timestamp",
+    "version",
+    "serial",
+    "lineage",
+    "outputs",
+    "resources",
+    "check_results",
+];
+
+/// Whether a JSON text is one of Terraform's documents, by its top-level keys (the probe's
+/// scan: a few kilobytes of a long document), all of them keys Terraform writes.
+fn terraform_json(text: &str) -> bool {
+    let Some(TopLevel::Object(keys)) = scan::top_level(text) else {
+        return false;
+    };
+    let has = |k: &str| keys.iter().any(|key| key == k);
+    keys.iter().all(|k| TERRAFORM_KEYS.contains(&k.as_str()))
+        && ((has("format_version") && (has("values") || has("planned_values")))
+            || (has("version") && has("resources")))
+}
+
+/// Whether a text starts (after comments) with a Terraform configuration block:
+/// `resource "...`, `terraform {`, ...
+fn terraform_config(text: &str) -> bool {
+    const BLOCKS: &[&str] = &[
+        "resource",
+        "data",
+        "terraform",
+        "provider",
+        "variable",
+        "locals",
+        "module",
+        "output",
+        "import",
+        "moved",
+        "removed",
+        "check",
+    ];
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with('#') || rest.starts_with("//") {
+            rest = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    let word = rest
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
+    BLOCKS.contains(&word)
+        && rest
+            .get(word.len()..)
+            .map(str::trim_start)
+            .is_some_and(|after| after.starts_with('"') || after.starts_with('{'))
 }
 
 struct Probe(TopLevel);

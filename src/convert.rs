@@ -133,6 +133,13 @@ impl ExportOptions {
         self.shape = shape;
         self
     }
+
+    /// Set [`ExportOptions::terraform`]: write a Terraform configuration.
+    pub fn with_terraform(mut self, yes: bool) -> ExportOptions {
+        self.terraform = yes;
+        self
+    }
+
     /// Set the target group ids of a several-group document, by source group id.
     pub fn with_target_groups(
         mut self,
@@ -424,6 +431,32 @@ fn finish(
         providers::get(from).capabilities().cloud,
         target.capabilities().cloud,
     );
+    if options.export.terraform && !target.has_terraform() {
+        let with: Vec<&str> = ProviderId::ALL
+            .iter()
+            .filter(|p| providers::get(**p).has_terraform())
+            .map(|p| p.name())
+            .collect();
+        return Err(Error::Options(format!(
+            "{to} has no Terraform resources to write (those that have: {})",
+            with.join(", ")
+        )));
+    }
+    if options.export.terraform {
+        let own = doc
+            .groups
+            .iter()
+            .filter_map(|g| g.id.as_deref())
+            .find(|id| options.export.target_groups.contains_key(*id));
+        if options.export.target_group.is_some() || own.is_some() {
+            return Err(Error::Options(
+                "a Terraform configuration creates the document's groups and names them by \
+                 reference, so they take no target group id; map only ids of groups outside the \
+                 document (SOURCE_ID=TARGET_ID)"
+                    .into(),
+            ));
+        }
+    }
     let clouds_differ =
         source_cloud.is_some() && target_cloud.is_some() && source_cloud != target_cloud;
     let ids = fit::ids::TargetIds {
@@ -433,17 +466,13 @@ fn finish(
         // reported there.)
         foreign: clouds_differ && target.capabilities().remote_group,
         foreign_sets: clouds_differ && target.capabilities().address_group,
+        by_reference: options.export.terraform,
     };
     let mapped = fit::ids::map_ids(doc, &ids, &mut report).map_err(|e| Error::Options(e.0))?;
     let doc = mapped.as_ref().unwrap_or(doc);
     let start = std::time::Instant::now();
-    let fitted = match fit::fit(
-        doc,
-        target.capabilities(),
-        options.rule_budget,
-        &mut report,
-        hook,
-    ) {
+    let caps = target.export_capabilities(&options.export);
+    let fitted = match fit::fit(doc, &caps, options.rule_budget, &mut report, hook) {
         Ok(fitted) => fitted,
         Err(refusal) => {
             report.verdict = report.verdict.max(refusal.verdict());

@@ -11,7 +11,8 @@ use crate::codec::{self, Format};
 use crate::error::Error;
 
 /// A converted document: pretty-printed JSON (two-space indent, a final newline), the bytes
-/// `sgconv convert` writes.
+/// `sgconv convert` writes; or, exported with `ExportOptions::terraform`, a Terraform
+/// configuration file ([`Output::format`] is then [`Format::Terraform`]).
 ///
 /// ```
 /// use sgconv::{convert, Options, ProviderId};
@@ -24,11 +25,30 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
     json: String,
+    format: Format,
 }
 
 impl Output {
-    /// The document as pretty JSON text, ending in a newline.
+    /// A Terraform configuration file.
+    pub(crate) fn terraform(text: String) -> Output {
+        Output {
+            json: text,
+            format: Format::Terraform,
+        }
+    }
+
+    /// What the text is: [`Format::Json`], or [`Format::Terraform`] for a configuration file.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The document's text, ending in a newline: pretty JSON, or the Terraform configuration.
     pub fn as_json(&self) -> &str {
+        &self.json
+    }
+
+    /// The document's text, whatever its format (the same as [`Output::as_json`]).
+    pub fn text(&self) -> &str {
         &self.json
     }
 
@@ -37,16 +57,31 @@ impl Output {
         self.json
     }
 
-    /// The document parsed into a `serde_json::Value`, to inspect or compare.
+    /// The document parsed into a `serde_json::Value`, to inspect or compare (an error for a
+    /// Terraform configuration, which is not JSON).
     pub fn to_value(&self) -> Result<serde_json::Value, Error> {
+        if self.format == Format::Terraform {
+            return Err(Error::Internal(
+                "a Terraform configuration is not a JSON value".into(),
+            ));
+        }
         serde_json::from_str(&self.json).map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The document as text in `format` (JSON as it is; YAML converted from it, keys in
-    /// the same order).
+    /// the same order). A Terraform configuration is only itself.
     pub fn render(&self, format: Format) -> Result<String, Error> {
-        match format {
-            Format::Yaml => codec::encode(self, format).map_err(Error::Internal),
+        match (self.format, format) {
+            (Format::Terraform, Format::Terraform) => Ok(self.json.clone()),
+            (Format::Terraform, _) => Err(Error::Internal(format!(
+                "a Terraform configuration cannot be rendered as {format}"
+            ))),
+            (_, Format::Terraform) => Err(Error::Internal(
+                "Terraform output is written by the exporter (ExportOptions::terraform), not \
+                 rendered from JSON"
+                    .into(),
+            )),
+            (_, Format::Yaml) => codec::encode(self, format).map_err(Error::Internal),
             _ => Ok(self.json.clone()),
         }
     }
@@ -61,9 +96,13 @@ impl fmt::Display for Output {
 /// Serialises as the document it holds, keys in their order (so a converted document can sit
 /// inside another value, a test snapshot say), not as a string. Transcoded from the text:
 /// no `serde_json::Value` (whose maps would sort the keys without serde_json's
-/// `preserve_order`, which sgconv does not switch on for the programs that link it).
+/// `preserve_order`, which sgconv does not switch on for the programs that link it). A
+/// Terraform configuration serialises as its text.
 impl Serialize for Output {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.format == Format::Terraform {
+            return s.serialize_str(&self.json);
+        }
         let mut de = serde_json::Deserializer::from_str(&self.json);
         serde_transcode::transcode(&mut de, s)
     }
@@ -121,7 +160,10 @@ impl Writer {
     pub(crate) fn finish(mut self) -> Result<Output, Error> {
         self.buf.push(b'\n');
         let json = String::from_utf8(self.buf).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(Output { json })
+        Ok(Output {
+            json,
+            format: Format::Json,
+        })
     }
 }
 

@@ -343,6 +343,17 @@ impl Report {
 
     /// Record that the input's key at `path` was not read (group `group`).
     pub(crate) fn unread(&mut self, group: usize, path: String) {
+        let message = format!(
+            "`{path}` is not a field sgconv knows for this document, so it was not read; if it \
+             was meant to restrict a rule, the rule means more than intended"
+        );
+        self.unknown(group, path, message);
+    }
+
+    /// Record that the input's value at `path` is not known (a Terraform plan's unknown
+    /// value), in group `group`: what it restricts is not known, so the verdict is
+    /// `unverified`.
+    pub(crate) fn unknown(&mut self, group: usize, path: String, message: String) {
         self.push(Entry {
             group,
             rule: None,
@@ -355,10 +366,7 @@ impl Report {
                     .to_owned(),
             )),
             kind: Kind::Unread,
-            message: Cow::Owned(format!(
-                "`{path}` is not a field sgconv knows for this document, so it was not read; if it \
-                 was meant to restrict a rule, the rule means more than intended"
-            )),
+            message: Cow::Owned(message),
             path: Some(path),
             value: None,
             spread: Spread::default(),

@@ -4,7 +4,7 @@
 
 use crate::codec::Format;
 use crate::error::Error;
-use crate::model::Document;
+use crate::model::{Document, Remote, Rule};
 use crate::output::Output;
 use crate::progress::{self, Event, Progress};
 use crate::providers::{ImportOptions, Provider};
@@ -30,14 +30,17 @@ pub(crate) fn verify(
     let id = target.id();
     let mut scratch = Report::new(id, id);
     let internal = |e: String| Error::Internal(format!("verification: {id} {e}"));
-    let read_back = target
+    let mut read_back = target
         .import(
             output.as_json(),
-            Format::Json,
+            output.format(),
             &ImportOptions::default(),
             &mut scratch,
         )
         .map_err(|e| internal(format!("cannot re-import its own export: {e}")))?;
+    if output.format() == Format::Terraform {
+        same_ids(source, &mut read_back)?;
+    }
     if let Some(unread) = scratch.entries.iter().find(|e| e.kind == Kind::Unread) {
         return Err(internal(format!(
             "does not read its own export: {}",
@@ -58,5 +61,36 @@ pub(crate) fn verify(
     differences.truncate(MAX_DIFFERENCES);
     report.verdict = report.verdict.max(verdict);
     report.differences = differences;
+    Ok(())
+}
+
+/// A configuration names its groups by resource address (`gcore_cloud_security_group.web`),
+/// and its rules name groups of the file by reference to them, which the reader turns into
+/// that address: give each group read back the id of the source group at its place, in the
+/// group and in every rule that names it, so that the packet sets compare.
+fn same_ids(source: &Document, read_back: &mut Document) -> Result<(), Error> {
+    let renames: Vec<(String, String)> = read_back
+        .groups
+        .iter()
+        .zip(&source.groups)
+        .filter_map(|(back, src)| Some((back.id.clone()?, src.id.clone()?)))
+        .collect();
+    if renames.is_empty() {
+        return Ok(());
+    }
+    for (group, src) in read_back.groups.iter_mut().zip(&source.groups) {
+        group.id.clone_from(&src.id);
+        for rule in &mut group.rules {
+            let Remote::Group(id) = rule.remote() else {
+                continue;
+            };
+            let Some((_, to)) = renames.iter().find(|(from, _)| from == id) else {
+                continue;
+            };
+            let mut spec = rule.spec().clone();
+            spec.remote = Remote::Group(to.clone());
+            *rule = Rule::new(spec)?;
+        }
+    }
     Ok(())
 }

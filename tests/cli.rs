@@ -417,3 +417,92 @@ fn interrupt_leaves_no_output_file() {
         .collect();
     assert!(left.is_empty(), "nothing written: {left:?}");
 }
+
+#[test]
+fn terraform_out_and_in() {
+    common::settings().bind(|| {
+        assert_cmd_snapshot!(
+            "cli@terraform_out",
+            sgconv().args([
+                "convert",
+                "--from",
+                "huawei",
+                "--to",
+                "scaleway",
+                "--format",
+                "terraform",
+                "tests/fixtures/huawei/response_batch_create_201.json",
+            ])
+        );
+        // A `terraform show -json` state, detected without --input-format.
+        assert_cmd_snapshot!(
+            "cli@terraform_in",
+            sgconv().args([
+                "convert",
+                "--from",
+                "scaleway",
+                "--to",
+                "gcore-v2",
+                "-q",
+                "tests/fixtures/terraform/scaleway_show_state.json",
+            ])
+        );
+    });
+}
+
+#[test]
+fn terraform_input_errors_and_refusals() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("plan.json");
+    std::fs::write(&plan, r#"{"format_version": "2.0", "values": {}}"#).expect("write");
+    let out = sgconv()
+        .args([
+            "convert",
+            "--from",
+            "scaleway",
+            "--to",
+            "gcore-v2",
+            "--input-format",
+            "terraform",
+        ])
+        .arg(&plan)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("format_version"));
+    let out = sgconv()
+        .args([
+            "convert",
+            "--from",
+            "huawei",
+            "--to",
+            "scaleway",
+            "--format",
+            "terraform",
+            "tests/fixtures/terraform/huawei_plan_unknown_remote.json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3), "unknown values are refused");
+    assert!(out.stdout.is_empty());
+    let out = sgconv()
+        .args([
+            "convert",
+            "--from",
+            "canonical",
+            "--to",
+            "canonical",
+            "--format",
+            "terraform",
+            "tests/fixtures/canonical/two_groups.yaml",
+        ])
+        .output()
+        .expect("runs");
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "canonical has no Terraform resources"
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -29,7 +29,11 @@ pub(crate) struct FormatArg(pub(crate) Format);
 
 impl clap::ValueEnum for FormatArg {
     fn value_variants<'a>() -> &'a [Self] {
-        &[FormatArg(Format::Json), FormatArg(Format::Yaml)]
+        &[
+            FormatArg(Format::Json),
+            FormatArg(Format::Yaml),
+            FormatArg(Format::Terraform),
+        ]
     }
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.0.name()))
@@ -57,7 +61,9 @@ impl From<Policy> for Action {
 /// How an input is read: what `convert` and `diff` share.
 #[derive(clap::Args)]
 pub(crate) struct ImportArgs {
-    /// Input format [default: detected from the first character].
+    /// Input format [default: detected: Terraform's JSON by its top-level keys or a `.tf` by
+    /// its first block, else JSON or YAML by the first character]. `terraform` reads
+    /// `terraform show -json` state or plan output, a `.tfstate` (v4) or a `.tf` file.
     #[arg(long = "input-format", id = "input_format", value_enum)]
     pub(crate) format: Option<FormatArg>,
     /// Inbound default policy for input that holds rules without their group (a Scaleway rule
@@ -113,7 +119,7 @@ pub(crate) struct ConvertArgs {
     /// Write the output here (only on success; a regular file atomically) instead of stdout.
     #[arg(short, long, value_name = "OUT")]
     pub(crate) output: Option<PathBuf>,
-    /// Output format.
+    /// Output format (`terraform`: the target's Terraform resources as a `.tf` file).
     #[arg(long, value_enum, default_value = "json")]
     pub(crate) format: FormatArg,
     #[command(flatten)]

@@ -222,7 +222,8 @@ impl ConvertArgs {
                 sgconv::ExportOptions::default()
                     .with_target_group(one)
                     .with_target_groups(map)
-                    .with_shape(self.shape.clone()),
+                    .with_shape(self.shape.clone())
+                    .with_terraform(self.format.0 == Format::Terraform),
             )
             .with_rule_budget(self.rule_budget)
             .with_no_verify(self.no_verify))

@@ -226,6 +226,57 @@ fn skip_value(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
+/// Where the value at `path` starts in a JSON text (`a.b[2].c`: object keys and list indexes
+/// from the root, as the JSON paths of errors are written): a byte offset, or `None` where
+/// the path is not there (or a key is escaped).
+pub(super) fn value_at(text: &str, path: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = skip_ws(
+        bytes,
+        text.len()
+            .saturating_sub(text.trim_start_matches('\u{feff}').len()),
+    );
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indexes) = match part.split_once('[') {
+            Some((key, rest)) => (key, Some(rest)),
+            None => (part, None),
+        };
+        if !key.is_empty() {
+            if bytes.get(at)? != &b'{' {
+                return None;
+            }
+            at = skip_ws(bytes, at.checked_add(1)?);
+            loop {
+                let (found, value) = key_forward(bytes, at)?;
+                if found == key {
+                    at = value;
+                    break;
+                }
+                let end = skip_value(bytes, value)?;
+                if bytes.get(end)? != &b',' {
+                    return None;
+                }
+                at = skip_ws(bytes, end.checked_add(1)?);
+            }
+        }
+        for index in indexes.into_iter().flat_map(|rest| rest.split('[')) {
+            let n: usize = index.trim_end_matches(']').parse().ok()?;
+            if bytes.get(at)? != &b'[' {
+                return None;
+            }
+            at = skip_ws(bytes, at.checked_add(1)?);
+            for _ in 0..n {
+                let end = skip_value(bytes, at)?;
+                if bytes.get(end)? != &b',' {
+                    return None;
+                }
+                at = skip_ws(bytes, end.checked_add(1)?);
+            }
+        }
+    }
+    Some(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Format, Probe, decode_quiet};
@@ -268,6 +319,17 @@ mod tests {
             top_level(r#"{"a": "}", "b": 2}"#),
             Some(TopLevel::Object(vec!["a".into(), "b".into()]))
         );
+    }
+
+    #[test]
+    fn values_are_found_by_path() {
+        let doc = r#"{"a": {"x": "}", "b": [1, {"c": [5, 6]}, 3]}, "d": true}"#;
+        let at = |path: &str| value_at(doc, path).map(|i| &doc[i..i + 1]);
+        assert_eq!(at("a.b[1].c[1]"), Some("6"));
+        assert_eq!(at("d"), Some("t"));
+        assert_eq!(at("a.b[2]"), Some("3"));
+        assert_eq!(at("a.nope"), None);
+        assert_eq!(at("a.b[9]"), None);
     }
 
     /// With a small budget the keys read from the end are the same, in order; a key is left

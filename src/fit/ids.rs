@@ -23,6 +23,9 @@ pub(crate) struct TargetIds<'a> {
     pub(crate) foreign: bool,
     /// Whether source and target address-set ids live in different clouds.
     pub(crate) foreign_sets: bool,
+    /// Whether the output names the document's own groups by reference, not by id (a
+    /// Terraform configuration): only ids of groups outside the document are then foreign.
+    pub(crate) by_reference: bool,
 }
 
 /// Why the ids given do not fit the document.
@@ -76,7 +79,13 @@ pub(crate) fn map_ids(
                 _ => ids.map.get(source).map(String::as_str),
             };
             let Some(target) = target else {
-                if if set { ids.foreign_sets } else { ids.foreign } {
+                let inside = !set
+                    && ids.by_reference
+                    && doc
+                        .groups
+                        .iter()
+                        .any(|g| g.id.as_deref() == Some(source.as_str()));
+                if (if set { ids.foreign_sets } else { ids.foreign }) && !inside {
                     let message = if set {
                         "an address group id of the source cloud, which means nothing on the \
                          target; map it to an address group of the target (its members are not \

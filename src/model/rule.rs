@@ -14,8 +14,10 @@ pub struct Origin {
     /// itself (a default policy written as a rule, say) or one not yet numbered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
-    /// The provider's rule id, when the input had one (shared by the rule and its report
-    /// entries, not copied).
+    /// The provider's rule id, when the input had one; for a rule read from Terraform, its
+    /// resource address (`module.db.huaweicloud_networking_secgroup_rule.pg[1]`, or a block
+    /// of one: `scaleway_instance_security_group.web.inbound_rule[2]`). Shared by the rule and
+    /// its report entries, not copied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Arc<str>>,
 }

@@ -145,7 +145,7 @@ pub(crate) fn import(
     // YAML has no raw slices to hand on: read it as a value and pass each part on as JSON.
     let json;
     let text = match fmt {
-        Format::Json => text,
+        Format::Json | Format::Terraform => text,
         Format::Yaml => {
             let value: serde_json::Value = read::decode_quiet(text, fmt, provider.id())?;
             json = serde_json::to_string(&value).map_err(|e| Error::Internal(e.to_string()))?;
@@ -210,7 +210,7 @@ fn relocate(e: Error, i: usize, text: &str, part: &str, fmt: Format) -> Error {
     let path = inner_path(i, &location.path);
     let (line, column) = match fmt {
         // The part is a slice of the input: its offset gives its line and column.
-        Format::Json => {
+        Format::Json | Format::Terraform => {
             let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
             let before = text.get(..offset).unwrap_or("");
             let base_line = before.matches('\n').count().saturating_add(1);

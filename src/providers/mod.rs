@@ -9,6 +9,7 @@
 pub(crate) mod envelope;
 mod read;
 mod readings;
+pub(crate) mod terraform;
 mod wire_struct;
 
 use crate::caps::Capabilities;
@@ -36,6 +37,9 @@ pub struct ExportOptions {
     /// Target group ids by source group id, for documents of several groups; also target ids
     /// of the remote groups and address groups (AWS prefix lists) that rules name.
     pub target_groups: std::collections::BTreeMap<String, String>,
+    /// Write a Terraform configuration (the target's Terraform resources, one file for all
+    /// groups) instead of the target's API documents.
+    pub terraform: bool,
 }
 
 impl ExportOptions {
@@ -88,6 +92,8 @@ pub(crate) struct Dialect {
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
+    /// The Terraform resource types the dialect reads and writes (none: no Terraform).
+    pub(crate) terraform: &'static [&'static str],
 }
 
 impl Dialect {
@@ -164,6 +170,27 @@ pub(crate) trait Provider: Sync + AsProvider {
     fn capabilities(&self) -> &'static Capabilities {
         self.dialect().capabilities
     }
+    /// Whether the dialect has Terraform resources.
+    fn has_terraform(&self) -> bool {
+        !self.dialect().terraform.is_empty()
+    }
+    /// What the dialect's export can express with `options`: a Terraform configuration also
+    /// names, describes and tags its groups (every schema has `name`, `description` and
+    /// tags), has no disabled rules (no schema has the flag), and makes groups with no rules
+    /// but its own (Gcore v2's provider creates them with `rules: []`, Huawei's are written
+    /// with `delete_default_rules = true`, Gcore v1's get the rules of their block).
+    fn export_capabilities(&self, options: &ExportOptions) -> Capabilities {
+        let mut caps = *self.capabilities();
+        if options.terraform {
+            caps.born_with = &[];
+            caps.group_fields = crate::caps::GroupFields {
+                id: false,
+                ..crate::caps::GroupFields::ALL
+            };
+            caps.enabled_flag = false;
+        }
+        caps
+    }
     /// Read a document of one of the dialect's own shapes, told apart by its top level
     /// (`input.top`: an object's keys or an array; a single value is refused before).
     /// Whatever the canonical model has no place for is recorded in `report`; keys the
@@ -178,6 +205,9 @@ pub(crate) trait Provider: Sync + AsProvider {
         options: &ImportOptions,
         report: &mut Report,
     ) -> Result<Document, Error> {
+        if format == Format::Terraform {
+            return terraform::import(self.as_provider(), text, options, report);
+        }
         let shapes = self.dialect().shape_keys;
         match read::start(self.as_provider(), text, format, options, report, shapes)? {
             read::Start::Envelope(doc) => Ok(doc),
@@ -195,14 +225,43 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
+    /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
+    /// groups.
+    fn read_terraform(
+        &self,
+        resources: Vec<terraform::Resource>,
+        _options: &ImportOptions,
+        _report: &mut Report,
+    ) -> Result<Document, Error> {
+        let _ = resources;
+        Err(Error::Shape {
+            provider: self.id(),
+            message: "this dialect has no Terraform resources".into(),
+        })
+    }
+    /// Write a fitted document as the dialect's Terraform resources.
+    fn terraform_blocks(
+        &self,
+        _doc: &Document,
+        _report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        Err(Error::Options(format!(
+            "{} has no Terraform resources to write",
+            self.id()
+        )))
+    }
     /// Write a fitted document: one group as [`Provider::export_group`] writes it; several
-    /// as `{"groups": [{"name", "id", "document"}, ...]}` in input order.
+    /// as `{"groups": [{"name", "id", "document"}, ...]}` in input order; with
+    /// [`ExportOptions::terraform`], a configuration file of all groups.
     fn export(
         &self,
         doc: &Document,
         options: &ExportOptions,
         report: &mut Report,
     ) -> Result<Output, Error> {
+        if options.terraform {
+            return terraform::export(self.as_provider(), doc, report);
+        }
         let mut out = Writer::new();
         if let [group] = doc.groups.as_slice() {
             let to = Export {

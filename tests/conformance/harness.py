@@ -62,9 +62,14 @@ def sources(fixtures: Path):
     out = []
     for d in sorted(p for p in fixtures.iterdir() if p.is_dir()):
         for f in sorted(d.iterdir()):
-            if f.suffix not in (".json", ".yaml", ".yml"):
+            if f.suffix not in (".json", ".yaml", ".yml", ".tfstate"):
                 continue
-            if d.name == "gcore":
+            if d.name == "terraform":  # Terraform state and plans: the provider leads the name
+                provider = f.stem.split("_")[0]
+                if provider == "gcore":
+                    provider = "gcore-" + f.stem.split("_")[1]
+                out.append((provider, f, []))
+            elif d.name == "gcore":
                 out.append((f"gcore-{f.name[:2]}", f, []))
             elif d.name == "scaleway-rule-lists":
                 for inbound in ("drop", "accept"):

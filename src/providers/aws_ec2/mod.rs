@@ -80,6 +80,7 @@ static DIALECT: Dialect = Dialect {
         &["IpPermissions", "AuthorizeSecurityGroupEgress"],
         &["IpPermissionsEgress", "AuthorizeSecurityGroupIngress"],
     ],
+    terraform: &[],
 };
 
 static CAPS: Capabilities = Capabilities {

@@ -32,6 +32,7 @@ use crate::model::{
 use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
 
+mod terraform;
 mod wire;
 
 /// Gcore Cloud, by API version.
@@ -211,6 +212,7 @@ static V1_DIALECT: Dialect = Dialect {
              ({security_group_rules: [...]}) or a group list ({count, results})",
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
+    terraform: terraform::V1_TYPES,
 };
 
 static V2_DIALECT: Dialect = Dialect {
@@ -220,6 +222,7 @@ static V2_DIALECT: Dialect = Dialect {
     shapes: "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})",
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
+    terraform: terraform::V2_TYPES,
 };
 
 impl Provider for Gcore {
@@ -331,6 +334,26 @@ impl Provider for Gcore {
             bodies.push(self.body(rule)?);
         }
         out.value(&bodies)
+    }
+
+    fn read_terraform(
+        &self,
+        resources: Vec<super::terraform::Resource>,
+        _options: &super::ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        match self {
+            Gcore::V1 => terraform::read_v1(resources, report),
+            Gcore::V2 => terraform::read_v2(resources, report),
+        }
+    }
+
+    fn terraform_blocks(
+        &self,
+        doc: &Document,
+        report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        terraform::blocks(*self, doc, report)
     }
 }
 

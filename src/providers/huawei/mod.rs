@@ -25,6 +25,7 @@
 //! and every field that means "all" left out rather than sent as `""`.
 
 mod multiport;
+mod terraform;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -60,6 +61,7 @@ static DIALECT: Dialect = Dialect {
         "security_groups",
         "direction",
     ]],
+    terraform: terraform::TYPES,
 };
 
 /// The lowest and highest priority (1 is evaluated first).
@@ -449,6 +451,23 @@ impl Provider for Huawei {
             });
         }
         out.value(&bodies)
+    }
+
+    fn read_terraform(
+        &self,
+        resources: Vec<super::terraform::Resource>,
+        _options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        terraform::read(resources, report)
+    }
+
+    fn terraform_blocks(
+        &self,
+        doc: &Document,
+        report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        terraform::blocks(doc, report)
     }
 
     fn dialect(&self) -> &'static Dialect {

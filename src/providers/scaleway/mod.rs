@@ -34,7 +34,11 @@
 //! the rules being the set-rules body (`PUT .../rules`) with positions 1..N in evaluation
 //! order, protocols upper case.
 
+mod export;
+mod terraform;
 mod wire;
+
+use export::{default_security, out_rules, tags};
 
 use super::read::{self, ReadRule};
 use super::readings;
@@ -44,14 +48,10 @@ use std::borrow::Cow;
 
 use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
-use crate::model::{
-    Action, CidrText, Direction, Document, Evaluation, Family, Icmp, Origin, Protocol, Remote,
-    Rule, SecurityGroup, Tag,
-};
+use crate::model::{Action, Direction, Document, Evaluation, Origin, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
 use wire::{
-    Checked, OutDoc, OutGroup, OutRule, SMTP_PORTS, WireAction, WireDirection, WireDoc, WireGroup,
-    WireProtocol, WireRuleResponse,
+    Checked, OutDoc, OutGroup, SMTP_PORTS, WireAction, WireDoc, WireGroup, WireRuleResponse,
 };
 
 /// Scaleway Instance, API v1.
@@ -121,6 +121,7 @@ static DIALECT: Dialect = Dialect {
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],
     ],
+    terraform: terraform::TYPES,
 };
 
 impl Provider for Scaleway {
@@ -174,24 +175,7 @@ impl Provider for Scaleway {
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
         let (gi, report, out) = (to.index, to.report, to.out);
-        let mut rules = Vec::with_capacity(group.rules.len());
-        // Rules split by the fit pass share an origin: say things once per input rule.
-        let mut seen = std::collections::BTreeSet::new();
-        for (i, rule) in group.rules.iter().enumerate() {
-            if !seen.insert(rule.origin().index) {
-                rules.push(out_rule(rule, i.saturating_add(1))?);
-                continue;
-            }
-            if let Some(p) = rule.priority() {
-                report.rule(gi, rule.origin()).push(
-                    Field::Priority,
-                    Kind::Metadata,
-                    Some(p.to_string()),
-                    "priority carried as the rule's position in evaluation order",
-                );
-            }
-            rules.push(out_rule(rule, i.saturating_add(1))?);
-        }
+        let rules = out_rules(group, gi, report)?;
         let doc = OutDoc {
             security_group: OutGroup {
                 name: group.name.as_deref(),
@@ -200,14 +184,28 @@ impl Provider for Scaleway {
                 stateful: group.stateful,
                 inbound_default_policy: group.default_inbound.into(),
                 outbound_default_policy: group.default_outbound.into(),
-                enable_default_security: group
-                    .platform_blocks
-                    .as_ref()
-                    .map(|blocks| blocks.iter().any(|b| b.name == SMTP_BLOCK.name)),
+                enable_default_security: default_security(group),
             },
             rules,
         };
         out.value(&doc)
+    }
+
+    fn read_terraform(
+        &self,
+        resources: Vec<crate::providers::terraform::Resource>,
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Result<Document, Error> {
+        terraform::read(resources, options, report)
+    }
+
+    fn terraform_blocks(
+        &self,
+        doc: &Document,
+        report: &mut Report,
+    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
+        terraform::blocks(doc, report)
     }
 
     fn dialect(&self) -> &'static Dialect {
@@ -495,65 +493,4 @@ fn in_order(user: &[(u32, ReadRule)], accept_first: bool) -> Vec<Rule> {
         keyed.sort_by_key(|(k, _)| *k);
     }
     keyed.into_iter().map(|(_, r)| r.clone()).collect()
-}
-
-/// Scaleway tags are plain strings: a tag with a value is written `key=value`.
-fn tags(group: &SecurityGroup, gi: usize, report: &mut Report) -> Vec<String> {
-    group
-        .tags
-        .iter()
-        .map(|t| match &t.value {
-            None => t.key.clone(),
-            Some(v) => {
-                let text = format!("{}={v}", t.key);
-                report.group(gi).push(
-                    Field::Tags,
-                    Kind::Metadata,
-                    Some(text.clone()),
-                    "Scaleway tags are plain strings; the key and value are written as one tag",
-                );
-                text
-            }
-        })
-        .collect()
-}
-
-/// One fitted rule as a set-rules item.
-fn out_rule(rule: &Rule, position: usize) -> Result<OutRule, Error> {
-    let internal = |what: &str| Error::Internal(format!("{what} reached the Scaleway exporter"));
-    let protocol = match rule.protocol() {
-        Protocol::Any => WireProtocol::Any,
-        Protocol::TCP => WireProtocol::Tcp,
-        Protocol::UDP => WireProtocol::Udp,
-        Protocol::ICMP | Protocol::ICMPV6 => WireProtocol::Icmp,
-        p => return Err(internal(&format!("protocol {p}"))),
-    };
-    if rule.icmp() != Icmp::Any {
-        return Err(internal("an ICMP type/code"));
-    }
-    let (dest_port_from, dest_port_to) = match rule.ports().ranges() {
-        _ if rule.ports().is_any() => (None, None),
-        [r] if r.is_single() => (Some(r.from()), None),
-        [r] => (Some(r.from()), Some(r.to())),
-        _ => return Err(internal("several port ranges")),
-    };
-    let ip_range = match rule.remote() {
-        Remote::Any => CidrText(match rule.family() {
-            Family::V4 => ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
-            Family::V6 => ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
-        }),
-        Remote::Cidr(net) => CidrText(*net),
-        Remote::Group(_) | Remote::AddressGroup(_) => {
-            return Err(internal("a remote group"));
-        }
-    };
-    Ok(OutRule {
-        action: rule.action().into(),
-        protocol: protocol.name(),
-        direction: WireDirection::from(rule.direction()),
-        ip_range,
-        dest_port_from,
-        dest_port_to,
-        position,
-    })
 }

@@ -311,6 +311,7 @@ fn is_smtp_drop(rule: &Rule) -> bool {
 
 crate::providers::wire_struct::wire_struct! {
     /// The group object (GET/create responses, create body, sgconv's export).
+    #[derive(Default)]
     pub(super) struct WireGroup {
         #[serde(default)]
         pub id: Option<String>,

@@ -1,0 +1,373 @@
+//! Gcore's Terraform resources (<https://github.com/G-Core/terraform-provider-gcore>).
+//!
+//! - v1: `gcore_securitygroup` (the provider's v0 line, `docs/resources/securitygroup.md`),
+//!   rules inline as a set of `security_group_rules` blocks. `protocol` is required (`"any"`:
+//!   all), `port_range_min`/`port_range_max` 0 and `""` strings mean unset, and at least one
+//!   egress rule is required.
+//! - v2: `gcore_cloud_security_group` plus one `gcore_cloud_security_group_rule` per rule
+//!   (`docs/resources/cloud_security_group{,_rule}.md`, v2.0.0-alpha.11): `protocol` left out
+//!   for all protocols, ports and remote left out for all. The group's read-only
+//!   `security_group_rules` (in a state) lists every rule of the group, so the ones no rule
+//!   resource manages are read from it. A new group is created with `rules: []`, so Gcore's
+//!   default egress rules are not added.
+
+use serde_json::{Map, Value};
+
+use super::wire::{Checked, V1, V2};
+use super::{Gcore, SMTP_BLOCK};
+use crate::codec::hcl::{Block, Value as Hcl};
+use crate::error::Error;
+use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup, Tag};
+use crate::providers::read::{self, ReadRule};
+use crate::providers::terraform::names::{group_names, rule_stem};
+use crate::providers::terraform::{
+    Resource, api_object, place_rules, required_name, resource, tag_map,
+};
+use crate::report::{Change, Field, Kind, Report};
+
+/// The resource types of v1.
+pub(super) const V1_TYPES: &[&str] = &[V1_GROUP];
+/// The resource types of v2.
+pub(super) const V2_TYPES: &[&str] = &[V2_GROUP, V2_RULE];
+const V1_GROUP: &str = "gcore_securitygroup";
+const V2_GROUP: &str = "gcore_cloud_security_group";
+const V2_RULE: &str = "gcore_cloud_security_group_rule";
+
+const V1_GROUP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "project_id",
+    "project_name",
+    "region_id",
+    "region_name",
+    "metadata_map",
+    "metadata_read_only",
+    "security_group_rules",
+    "last_updated",
+    "timeouts",
+];
+const V2_GROUP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "project_id",
+    "region_id",
+    "tags",
+    "tags_v2",
+    "rules",
+    "security_group_rules",
+    "revision_number",
+    "region",
+    "created_at",
+    "updated_at",
+    "timeouts",
+];
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "group_id",
+    "security_group_id",
+    "direction",
+    "ethertype",
+    "protocol",
+    "port_range_min",
+    "port_range_max",
+    "remote_group_id",
+    "remote_ip_prefix",
+    "description",
+    "project_id",
+    "region_id",
+    "created_at",
+    "updated_at",
+    "revision_number",
+    "timeouts",
+];
+/// Attributes that change what a rule matches.
+const MEANING: &[&str] = &[
+    "group_id",
+    "direction",
+    "ethertype",
+    "protocol",
+    "port_range_min",
+    "port_range_max",
+    "remote_group_id",
+    "remote_ip_prefix",
+];
+/// The API's names are Terraform's.
+const API: &[(&str, &str)] = &[
+    ("direction", "direction"),
+    ("ethertype", "ethertype"),
+    ("protocol", "protocol"),
+    ("port_range_min", "port_range_min"),
+    ("port_range_max", "port_range_max"),
+    ("remote_group_id", "remote_group_id"),
+    ("remote_ip_prefix", "remote_ip_prefix"),
+    ("description", "description"),
+];
+
+/// One rule as the API's rule object: v1's blocks write 0 for an unset port.
+fn rule(r: &Resource, values: &Map<String, Value>, id: &str, v2: bool) -> Result<ReadRule, Error> {
+    let mut api = api_object(values, API);
+    if !v2 {
+        api.retain(|k, v| !(k.starts_with("port_range") && v.as_u64() == Some(0)));
+    }
+    api.insert("id".into(), Value::String(id.to_owned()));
+    let read = if v2 {
+        serde_json::from_value::<Checked<V2>>(Value::Object(api)).map(|c| c.read)
+    } else {
+        serde_json::from_value::<Checked<V1>>(Value::Object(api)).map(|c| c.read)
+    };
+    read.map_err(|e| r.error("", &e.to_string()))
+}
+
+fn tags(g: &Resource, key: &str) -> Result<Vec<Tag>, Error> {
+    match g.values.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(map)) => Ok(map
+            .iter()
+            .map(|(k, v)| Tag {
+                key: k.clone(),
+                value: v.as_str().map(str::to_owned),
+            })
+            .collect()),
+        Some(_) => Err(g.error(key, "expected a map of strings")),
+    }
+}
+
+fn group_fields(g: &Resource, tag_key: &str) -> Result<SecurityGroup, Error> {
+    let mut group = SecurityGroup::empty();
+    group.id = Some(g.id());
+    group.name = g.str("name")?.map(str::to_owned);
+    group.description = g
+        .str("description")?
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    group.tags = tags(g, tag_key)?;
+    group.platform_blocks = Some(vec![SMTP_BLOCK]);
+    Ok(group)
+}
+
+/// The rule blocks of `key` (`security_group_rules`, `rules`) of a group, except those
+/// `managed` by rule resources (by id), each with `note`.
+fn listed(
+    g: &Resource,
+    key: &str,
+    v2: bool,
+    managed: &[String],
+    note: Option<&'static str>,
+    gi: usize,
+    report: &mut Report,
+) -> Result<Vec<ReadRule>, Error> {
+    if g.is_unknown(key) && g.blocks(key)?.is_empty() {
+        g.unknown_entry(gi, key, "its rules were not read", report);
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (i, item) in g.blocks(key)?.into_iter().enumerate() {
+        let at = format!("{key}[{i}]");
+        let rule_id = item.get("id").and_then(Value::as_str).unwrap_or_default();
+        if !rule_id.is_empty() && managed.iter().any(|m| m == rule_id) {
+            continue;
+        }
+        if let Some(field) = MEANING.iter().find(|k| g.is_unknown(&format!("{at}.{k}"))) {
+            g.unknown_entry(
+                gi,
+                &format!("{at}.{field}"),
+                "the rule was not read",
+                report,
+            );
+            continue;
+        }
+        for k in item.keys().filter(|k| !RULE_KEYS.contains(&k.as_str())) {
+            if item.get(k).is_some_and(crate::providers::terraform::is_set) {
+                report.unread(gi, format!("{}.{at}.{k}", g.address));
+            }
+        }
+        let mut read = rule(g, item, &format!("{}.{at}", g.address), v2)?;
+        if let Some(note) = note {
+            read.changes.push(Change::new(
+                Field::Rule,
+                Kind::Note,
+                Some(rule_id.to_owned()),
+                note,
+            ));
+        }
+        out.push(read);
+    }
+    Ok(out)
+}
+
+/// Read v1's groups, rules inline.
+pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+    let mut groups = Vec::with_capacity(resources.len());
+    for (gi, g) in resources.iter().enumerate() {
+        g.unread_keys(V1_GROUP_KEYS, gi, report);
+        g.metadata(
+            &["project_id", "project_name", "region_id", "region_name"],
+            gi,
+            report,
+        );
+        let mut group = group_fields(g, "metadata_map")?;
+        let reads = listed(g, "security_group_rules", false, &[], None, gi, report)?;
+        group.rules = read::place(reads, gi, report);
+        groups.push(group);
+    }
+    Ok(Document { groups })
+}
+
+/// Read v2's groups in order with their rule resources and the rules of their
+/// `security_group_rules` (else `rules`) no rule resource manages; rule resources of a group
+/// not in the document make a group per `group_id`.
+pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+    let (group_res, rules): (Vec<Resource>, Vec<Resource>) =
+        resources.into_iter().partition(|r| r.kind == V2_GROUP);
+    let ids = group_res.iter().map(Resource::id).collect();
+    let placed = place_rules(&rules, ids, "group_id", (RULE_KEYS, MEANING), report)?;
+    let mut groups = Vec::with_capacity(placed.ids.len());
+    for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
+        let mut list = resources
+            .iter()
+            .map(|r| rule(r, &r.values, &r.address, true))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut group = match group_res.get(gi) {
+            Some(g) => {
+                g.unread_keys(V2_GROUP_KEYS, gi, report);
+                g.metadata(&["project_id", "region_id", "region"], gi, report);
+                let managed = placed
+                    .managed
+                    .get(gi)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if g.values.contains_key("security_group_rules")
+                    || g.is_unknown("security_group_rules")
+                {
+                    let note = "a rule of the group's security_group_rules that no \
+                                gcore_cloud_security_group_rule manages (made outside this configuration)";
+                    // The read-only list is the API's response: `"any"` allowed.
+                    list.extend(listed(
+                        g,
+                        "security_group_rules",
+                        false,
+                        managed,
+                        Some(note),
+                        gi,
+                        report,
+                    )?);
+                } else {
+                    list.extend(listed(g, "rules", true, managed, None, gi, report)?);
+                }
+                group_fields(g, "tags")?
+            }
+            None => {
+                let mut group = SecurityGroup::empty();
+                group.id = Some(id.clone()).filter(|id| !id.is_empty());
+                group.platform_blocks = Some(vec![SMTP_BLOCK]);
+                group
+            }
+        };
+        group.rules = read::place(list, gi, report);
+        groups.push(group);
+    }
+    Ok(Document { groups })
+}
+
+/// A fitted document as `gcore_securitygroup` (v1) or `gcore_cloud_security_group` and its
+/// rule resources (v2).
+pub(super) fn blocks(
+    gcore: Gcore,
+    doc: &Document,
+    report: &mut Report,
+) -> Result<Vec<Block>, Error> {
+    let kind = match gcore {
+        Gcore::V1 => V1_GROUP,
+        Gcore::V2 => V2_GROUP,
+    };
+    let (group_names, mut names, refs) = group_names(doc, kind);
+    let mut out = Vec::new();
+    for (gi, (group, name)) in doc.groups.iter().zip(&group_names).enumerate() {
+        let mut g = resource(kind, name);
+        g.attribute("name", required_name(group, name, kind, gi, report))
+            .optional("description", group.description.clone().map(Hcl::from))
+            .optional(
+                if gcore == Gcore::V1 {
+                    "metadata_map"
+                } else {
+                    "tags"
+                },
+                tag_map(group),
+            );
+        let own = Hcl::Reference(vec![kind.into(), name.clone(), "id".into()]);
+        let mut egress = false;
+        let mut rule_blocks = Vec::new();
+        for rule in &group.rules {
+            let w = gcore.body(rule)?;
+            let mut b = match gcore {
+                Gcore::V1 => {
+                    if let Some(why) = v1_cannot(group, rule) {
+                        report
+                            .rule(gi, rule.origin())
+                            .push(Field::Rule, Kind::Narrowed, None, why);
+                        continue;
+                    }
+                    Block::new("security_group_rules", &[])
+                }
+                Gcore::V2 => {
+                    let mut b = resource(V2_RULE, &names.unique(V2_RULE, &rule_stem(name, rule)));
+                    b.attribute("group_id", own.clone());
+                    b
+                }
+            };
+            egress |= rule.direction() == Direction::Egress;
+            b.attribute("direction", rule.direction().name().into())
+                .attribute("ethertype", w.ethertype.into())
+                .optional("protocol", w.protocol.map(Hcl::from))
+                .optional("port_range_min", w.port_range_min.map(Hcl::from))
+                .optional("port_range_max", w.port_range_max.map(Hcl::from))
+                .optional(
+                    "remote_ip_prefix",
+                    w.remote_ip_prefix.map(|c| c.0.to_string().into()),
+                )
+                .optional("remote_group_id", refs.remote(rule.remote()))
+                .optional("description", w.description.map(Hcl::from));
+            match gcore {
+                Gcore::V1 => {
+                    g.block(b);
+                }
+                Gcore::V2 => rule_blocks.push(b),
+            }
+        }
+        if gcore == Gcore::V1 && !egress {
+            report.group(gi).push(
+                Field::Group,
+                Kind::Note,
+                None,
+                "gcore_securitygroup requires at least one egress rule and this group allows no egress: \
+                 Terraform will refuse it (gcore-v2's gcore_cloud_security_group has no such rule)",
+            );
+        }
+        out.push(g);
+        out.extend(rule_blocks);
+    }
+    Ok(out)
+}
+
+/// Why a fitted rule cannot be written in a `gcore_securitygroup` block: a rule naming its
+/// own group (a resource cannot refer to itself), or ICMP type or code 0 (0 means unset).
+fn v1_cannot(group: &SecurityGroup, rule: &crate::model::Rule) -> Option<&'static str> {
+    if matches!(rule.remote(), Remote::Group(id) if group.id.as_deref() == Some(id.as_str())) {
+        return Some(
+            "the rule names its own group, and gcore_securitygroup's rules are inside the group, \
+             which cannot refer to itself: left out (gcore-v2's rule resources can)",
+        );
+    }
+    if matches!(
+        rule.icmp(),
+        Icmp::Type(0) | Icmp::TypeCode(0, _) | Icmp::TypeCode(_, 0)
+    ) {
+        return Some(
+            "ICMP type or code 0: gcore_securitygroup reads port_range_min/max 0 as unset (all \
+             types or codes), so the rule is left out rather than widened",
+        );
+    }
+    None
+}
