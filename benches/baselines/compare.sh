@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Whole-process CPU time (user + system), user time and peak memory of `sgconv convert`
-# against the baselines, on one generated input, in the same run.
+# against the baselines, on one generated input, in the same run, in two orders:
+#
+# - interleaved: every measured run follows a run of a different program (the order a user
+#   meets: sgconv after an editor, jq or a build). This is the headline.
+# - after itself: every measured run follows an unmeasured run of the same command.
+#
+# The kernel's share of CPU time (zeroing and compacting the pages a process first touches)
+# depends on what ran just before, so the two orders differ mostly in system time; both are
+# printed. Output goes through a pipe, as in a shell pipeline. Ratios are medians of the
+# per-round ratios (paired), absolute figures medians over the rounds. The headline baseline
+# is the `Value` round trip built with the same allocator as sgconv (mimalloc).
 #
 #   bash benches/baselines/compare.sh [N] [RUNS]     # default 100000 rules, 5 rounds
-#
-# Each round runs every command in turn, so that a drift in the machine's speed hits them
-# alike; the ratios printed are medians of the per-round ratios (paired), the absolute figures
-# medians over the rounds. Each measured run follows an unmeasured run of the same command:
-# the kernel's share of CPU time (zeroing and compacting the pages a process first touches)
-# depends on what ran just before, and sgconv's allocator asks for huge pages, which cost the
-# most after a different program has fragmented memory (seen here: 0.04 s of system time
-# after a run of itself, 0.4 s after jq and Python). Both orders are real; this one measures
-# the work of each command rather than of the one before it.
 #
 # The input is an allow-only Huawei list of N rules from the shared generator
 # (SGCONV_GEN_RULES, default ../shared/tools/gen_rules.py), converted to Gcore v2 with
@@ -27,7 +28,7 @@ trap 'rm -rf "$dir"' EXIT
 python3 "$GEN" huawei "$N" 42 0 > "$dir/in.json"
 in="$dir/in.json"
 
-names=(sgconv value value_mimalloc jq python)
+names=(sgconv value_mimalloc value jq python)
 # sets cmd to the command line of a name
 command_of() {
   case "$1" in
@@ -39,36 +40,55 @@ command_of() {
   esac
 }
 
-# One line per round: for each command, "cpu user peak".
-: > "$dir/rounds"
-for _ in $(seq "$RUNS"); do
-  line=""
-  for name in "${names[@]}"; do
-    command_of "$name"
-    "${cmd[@]}" > /dev/null 2>&1
-    /usr/bin/time -f '%U %S %M' -o "$dir/t" "${cmd[@]}" > /dev/null 2>&1
-    line="$line $(awk '{ printf "%.3f %.3f %d", $1 + $2, $1, $3 }' "$dir/t")"
-  done
-  echo "$line" >> "$dir/rounds"
-done
-
-# median of column expression over the rounds
-median() {
-  awk "{ print $1 }" "$dir/rounds" | sort -g | awk -v n="$RUNS" '{ v[NR] = $1 } END { print v[int((n + 1) / 2)] }'
+# one measured run of cmd, output through a pipe: "cpu user peak"
+measure() {
+  /usr/bin/time -f '%U %S %M' -o "$dir/t" "${cmd[@]}" 2>/dev/null | cat > /dev/null
+  awk '{ printf "%.3f %.3f %d", $1 + $2, $1, $3 }' "$dir/t"
 }
 
-# columns: sgconv $1-$3, value $4-$6, value_mimalloc $7-$9, jq $10-$12, python $13-$15
-printf '%-28s %10s %10s %12s\n' "command ($N rules, $RUNS rounds)" "cpu s" "user s" "peak KiB"
-i=1
-for name in "${names[@]}"; do
-  printf '%-28s %10s %10s %12s\n' "$name" "$(median "\$$i")" "$(median "\$$((i + 1))")" "$(median "\$$((i + 2))")"
-  i=$((i + 3))
-done
-echo "paired ratios (median over rounds):"
-printf '  sgconv / Value cpu                   %.2f\n' "$(median '$1 / $4')"
-printf '  sgconv / Value cpu, both mimalloc    %.2f\n' "$(median '$1 / $7')"
-printf '  sgconv / jq cpu                      %.3f\n' "$(median '$1 / $10')"
-printf '  sgconv / python cpu                  %.2f\n' "$(median '$1 / $13')"
-printf '  sgconv / Value peak                  %.2f\n' "$(median '$3 / $6')"
-printf '  sgconv / Value peak, both mimalloc   %.2f\n' "$(median '$3 / $9')"
-printf '  sgconv / jq user                     %.3f\n' "$(median '$2 / $11')"
+# rounds ORDER FILE: one line per round, for each command "cpu user peak"
+rounds() {
+  : > "$2"
+  for _ in $(seq "$RUNS"); do
+    line=""
+    for name in "${names[@]}"; do
+      command_of "$name"
+      if [ "$1" = after-itself ]; then "${cmd[@]}" 2>/dev/null | cat > /dev/null; fi
+      line="$line $(measure)"
+    done
+    echo "$line" >> "$2"
+  done
+}
+
+# median FILE EXPR: the median over the rounds of an awk expression of the columns
+median() {
+  awk "{ print $2 }" "$1" | sort -g | awk -v n="$RUNS" '{ v[NR] = $1 } END { print v[int((n + 1) / 2)] }'
+}
+
+report() {
+  local f=$1
+  printf '%-28s %10s %10s %12s\n' "command ($N rules, $RUNS rounds)" "cpu s" "user s" "peak KiB"
+  local i=1
+  for name in "${names[@]}"; do
+    printf '%-28s %10s %10s %12s\n' "$name" "$(median "$f" "\$$i")" "$(median "$f" "\$$((i + 1))")" "$(median "$f" "\$$((i + 2))")"
+    i=$((i + 3))
+  done
+  # columns: sgconv $1-$3, value_mimalloc $4-$6, value $7-$9, jq $10-$12, python $13-$15
+  echo "paired ratios (median over rounds):"
+  printf '  sgconv / Value cpu, both mimalloc    %.2f   <- headline\n' "$(median "$f" '$1 / $4')"
+  printf '  sgconv / Value cpu, Value on glibc   %.2f\n' "$(median "$f" '$1 / $7')"
+  printf '  jq / sgconv cpu                      %.1f\n' "$(median "$f" '$10 / $1')"
+  printf '  python / sgconv cpu                  %.1f\n' "$(median "$f" '$13 / $1')"
+  printf '  sgconv / Value peak, both mimalloc   %.2f\n' "$(median "$f" '$3 / $6')"
+  printf '  sgconv / Value peak, Value on glibc  %.2f\n' "$(median "$f" '$3 / $9')"
+}
+
+echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+rounds interleaved "$dir/interleaved"
+rounds after-itself "$dir/after"
+echo
+echo "== interleaved (each run after a different program)"
+report "$dir/interleaved"
+echo
+echo "== after itself (each run after an unmeasured run of the same command)"
+report "$dir/after"
