@@ -236,7 +236,9 @@ impl Provider for OpenStack {
                 let list: Rules = read::decode(text, fmt, id, report)?;
                 flat_groups(list.security_group_rules, report)
             }
-            t if t.has("rules") || t.has("security_group_rules") => {
+            // The bare group as `openstack security group show -f json` prints it always has
+            // its id (which also tells it from Gcore's v2 body `{name, rules}`).
+            t if t.has("id") && (t.has("rules") || t.has("security_group_rules")) => {
                 vec![group(read::decode(text, fmt, id, report)?, None, 0, report)?]
             }
             TopLevel::Array => {
