@@ -15,6 +15,7 @@ macro_rules! registry {
             huawei { Huawei = "huawei" => huawei::Huawei },
             scaleway { Scaleway = "scaleway" => scaleway::Scaleway },
             aws_ec2 { AwsEc2 = "aws-ec2" => aws_ec2::AwsEc2 },
+            openstack { OpenStack = "openstack" => openstack::OpenStack },
         }
     };
 }

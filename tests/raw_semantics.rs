@@ -22,6 +22,15 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 const PROVIDERS: [&str; 5] = ["gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"];
+/// The targets: every source, and `openstack` (read by the raw evaluator, not yet generated).
+const TARGETS: [&str; 6] = [
+    "gcore-v1",
+    "gcore-v2",
+    "huawei",
+    "scaleway",
+    "aws-ec2",
+    "openstack",
+];
 const SAMPLES: usize = 300;
 
 fn cases() -> u32 {
@@ -861,7 +870,7 @@ fn judge(src: &Source, from: &str, to: &str, seed: u64, mode: Mode) -> Result<()
 
 fn check(from: &str, seed: u64, mode: Mode) -> Result<(), TestCaseError> {
     let src = gen_source(from, seed, mode);
-    for to in PROVIDERS {
+    for to in TARGETS {
         if to == from {
             continue;
         }
@@ -1171,7 +1180,7 @@ fn survey() {
         for from in PROVIDERS {
             for seed in 0..u64::from(cases()) {
                 let src = gen_source(from, seed, mode);
-                for to in PROVIDERS {
+                for to in TARGETS {
                     if to == from {
                         continue;
                     }

@@ -7,6 +7,7 @@
 //! another, and an exporter never learns where its document came from.
 
 pub(crate) mod envelope;
+mod neutron;
 mod read;
 mod readings;
 pub(crate) mod terraform;

@@ -39,6 +39,9 @@ VALIDATED = {"gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"}
 # Targets that write more than one document shape: the extra shapes, each exported too.
 SHAPES = {"aws-ec2": ["authorize"]}
 UNCHECKED = {"canonical"}  # sgconv's own format: no provider, no SDK
+# Not yet checked: no check_openstack.py (openstacksdk is not pinned in requirements.txt yet),
+# so no exported openstack document is validated against the SDK; remove when it exists.
+UNCHECKED |= {"openstack"}
 
 
 def validate_document(target: str, doc) -> list[str]:

@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use super::read;
+use super::{neutron, read};
 use super::{Dialect, Export, Input, Provider};
 use crate::caps::{
     BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota, TextLimit,
@@ -27,7 +27,7 @@ use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
-    CidrText, Direction, Document, Family, Icmp, Protocol, Remote, Rule, SecurityGroup, Tag,
+    CidrText, Direction, Document, Protocol, Remote, Rule, SecurityGroup, Tag,
 };
 use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
@@ -76,9 +76,6 @@ const NUMBERS: &[u8] = &[
     1, 2, 4, 6, 8, 17, 33, 41, 43, 44, 46, 47, 50, 51, 58, 59, 60, 89, 112, 113, 132, 136,
 ];
 
-/// Protocols Neutron accepts only with `ethertype: IPv6` (the `ipv6-*` names).
-const IPV6_ONLY: &[u8] = &[41, 43, 44, 58, 59, 60];
-
 static CAPS: Capabilities = Capabilities {
     deny: false,
     ordering: Ordering::None,
@@ -104,7 +101,7 @@ static CAPS: Capabilities = Capabilities {
     rule_ids: false,
     enabled_flag: false,
     quota: Some(Quota::per_group(250)),
-    v6_only_protocols: IPV6_ONLY,
+    v6_only_protocols: neutron::IPV6_ONLY,
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[BornWith {
         direction: Direction::Egress,
@@ -368,17 +365,7 @@ impl Gcore {
                 Error::Internal(format!("protocol {p} reached the Gcore exporter"))
             })?),
         };
-        let (port_range_min, port_range_max) = match (rule.ports().ranges(), rule.icmp()) {
-            (_, Icmp::Type(t)) => (Some(u16::from(t)), None),
-            (_, Icmp::TypeCode(t, c)) => (Some(u16::from(t)), Some(u16::from(c))),
-            (_, Icmp::Any) if rule.ports().is_any() => (None, None),
-            ([r], Icmp::Any) => (Some(r.from()), Some(r.to())),
-            _ => {
-                return Err(Error::Internal(
-                    "several port ranges reached the Gcore exporter".into(),
-                ));
-            }
-        };
+        let (port_range_min, port_range_max) = neutron::write_ports(rule, "Gcore")?;
         let (remote_ip_prefix, remote_group_id) = match rule.remote() {
             Remote::Any => (None, None),
             Remote::Cidr(net) => (Some(CidrText(*net)), None),
@@ -391,10 +378,7 @@ impl Gcore {
         };
         Ok(WireBody {
             direction: rule.direction(),
-            ethertype: match rule.family() {
-                Family::V4 => "IPv4",
-                Family::V6 => "IPv6",
-            },
+            ethertype: neutron::Ethertype::name(rule.family()),
             protocol,
             port_range_min,
             port_range_max,

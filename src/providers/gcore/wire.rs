@@ -8,19 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
-use super::{IPV6_ONLY, NAMES};
-use crate::model::{
-    CidrText, Direction, Family, Icmp, Origin, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec,
-};
+use super::NAMES;
+use crate::model::{CidrText, Direction, Origin, Protocol, Remote, Rule, RuleSpec};
+use crate::providers::neutron::{self, Ethertype, read_ports};
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
-
-pub(super) enum Ethertype {
-    IPv4,
-    IPv6,
-}
-
-crate::text_enum::text_enum!(Ethertype { "IPv4" => Ethertype::IPv4, "IPv6" => Ethertype::IPv6 });
 
 crate::providers::wire_struct::wire_struct! {
     /// One rule as Gcore writes it in bodies and responses.
@@ -175,28 +167,9 @@ pub(super) struct WireBody<'a> {
 
 pub(super) fn read_rule(w: WireRule<'_>, v2: bool) -> Result<ReadRule, String> {
     let mut changes = Vec::new();
-    let family = match w.ethertype {
-        None | Some(Ethertype::IPv4) => Family::V4,
-        Some(Ethertype::IPv6) => Family::V6,
-    };
-    let mut protocol = read_protocol(w.protocol.as_deref(), v2, &mut changes)?;
-    if let Protocol::Number(p) = protocol
-        && family == Family::V4
-        && IPV6_ONLY.contains(&p)
-    {
-        return Err(format!(
-            "protocol {protocol} needs ethertype IPv6 (an omitted ethertype means IPv4)"
-        ));
-    }
-    if protocol == Protocol::ICMP && family == Family::V6 {
-        changes.push(Change::new(
-            Field::Protocol,
-            Kind::Rewritten,
-            Some("icmp".into()),
-            "icmp with ethertype IPv6 means ipv6-icmp (Neutron rewrites it so)",
-        ));
-        protocol = Protocol::ICMPV6;
-    }
+    let family = Ethertype::family(w.ethertype.as_ref());
+    let protocol = read_protocol(w.protocol.as_deref(), v2, &mut changes)?;
+    let protocol = neutron::family_protocol(protocol, family, &mut changes)?;
     let (ports, icmp) = read_ports(protocol, w.port_range_min, w.port_range_max)?;
     let remote = match (w.remote_ip_prefix.as_ref(), w.remote_group_id) {
         (Some(_), Some(_)) => {
@@ -287,58 +260,4 @@ pub(super) fn read_protocol(
         "unknown protocol {text:?}: expected null, a lower-case Gcore protocol name ({}){numbers}",
         NAMES.join(", ")
     ))
-}
-
-pub(super) fn port_value(v: i64, what: &str) -> Result<u64, String> {
-    u64::try_from(v).map_err(|_| format!("{what} {v} is negative"))
-}
-
-/// Neutron's port rules: ranges on port protocols, type/code on ICMP, nothing otherwise.
-pub(super) fn read_ports(
-    protocol: Protocol,
-    min: Option<i64>,
-    max: Option<i64>,
-) -> Result<(PortSet, Icmp), String> {
-    if protocol.has_ports() {
-        return match (min, max) {
-            (None, None) => Ok((PortSet::any(), Icmp::Any)),
-            (Some(a), Some(b)) => {
-                let r = PortRange::new(
-                    port_value(a, "port_range_min")?,
-                    port_value(b, "port_range_max")?,
-                )
-                .map_err(|e| format!("{e} (port_range_min {a}, port_range_max {b})"))?;
-                Ok((PortSet::from_ranges([r]), Icmp::Any))
-            }
-            _ => Err(format!(
-                "port_range_min and port_range_max must both be given or both be null for protocol {protocol}"
-            )),
-        };
-    }
-    if protocol.is_icmp() {
-        let byte = |v: i64, what: &str| {
-            u8::try_from(v).map_err(|_| format!("ICMP {what} {v} is out of range (0-255)"))
-        };
-        let icmp = match (min, max) {
-            (None, None) => Icmp::Any,
-            (Some(t), None) => Icmp::Type(byte(t, "type (port_range_min)")?),
-            (Some(t), Some(c)) => Icmp::TypeCode(
-                byte(t, "type (port_range_min)")?,
-                byte(c, "code (port_range_max)")?,
-            ),
-            (None, Some(c)) => {
-                return Err(format!(
-                    "ICMP code (port_range_max) {c} is given but ICMP type (port_range_min) is missing"
-                ));
-            }
-        };
-        return Ok((PortSet::any(), icmp));
-    }
-    if min.is_some() || max.is_some() {
-        return Err(format!(
-            "ports cannot be given for protocol {protocol}; only dccp, sctp, tcp, udp and udplite have ports \
-             (and icmp/ipv6-icmp a type and code)"
-        ));
-    }
-    Ok((PortSet::any(), Icmp::Any))
 }

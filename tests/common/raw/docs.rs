@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::{Cidr, Dir, Evaluation, Group, Meaning, Proto, Remote, Rule};
 
 mod aws;
+mod openstack;
 
 /// What a test states about a document that cannot say it itself (a Scaleway rule list's
 /// default policies and statefulness; the default priority of a Huawei rule without one).
@@ -51,6 +52,7 @@ pub fn evaluate(text: &str, provider: &str, given: &Given) -> Meaning {
         "huawei" => huawei_doc,
         "scaleway" => scaleway_doc,
         "aws-ec2" => aws::aws_doc,
+        "openstack" => openstack::openstack_doc,
         other => return unknown("$", format!("no raw reading of provider {other}")),
     };
     match envelope_or(&v, given, doc) {

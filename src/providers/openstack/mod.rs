@@ -1,0 +1,305 @@
+//! OpenStack Neutron security groups, as the Networking API v2.0 describes them
+//! (<https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups>,
+//! <https://docs.openstack.org/api-ref/network/v2/#security-group-rules-security-group-rules>)
+//! and openstacksdk models them (`openstack/network/v2/security_group.py`,
+//! `security_group_rule.py`). The rule semantics Neutron shares with Gcore are in
+//! [`super::neutron`].
+//!
+//! A group is a union of allow rules, stateful unless `stateful` is false; a new group is
+//! born with two egress rules allowing everything, one per ethertype. Import shapes:
+//!
+//! | shape | top level |
+//! |---|---|
+//! | a group response or create body, `openstack security group show -f json` (rules as `rules`) | `{security_group: {...}}` or the bare group |
+//! | the group list | `{security_groups: [...]}` |
+//! | a rule list or bulk create body (grouped by `security_group_id`) | `{security_group_rules: [...]}` |
+//! | one rule response or create body | `{security_group_rule: {...}}` |
+//! | sgconv's export | `{security_group: {...}, security_group_rules: [...]}` |
+//!
+//! Export: the two create bodies of each group, `POST /v2.0/security-groups`
+//! (`{name, description, stateful}`) and the bulk `POST /v2.0/security-group-rules`; a rule
+//! names its group by the target id the user gave (`--target-group`), else by none.
+
+mod wire;
+
+use super::read::{self, ReadRule};
+use super::{Dialect, Export, Input, Provider, neutron};
+use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::codec::TopLevel;
+use crate::error::Error;
+use crate::id::ProviderId;
+use crate::model::{CidrText, Direction, Document, Protocol, Remote, Rule, SecurityGroup};
+use crate::report::{Field, Kind, Report};
+use std::borrow::Cow;
+use wire::{Checked, Groups, OneGroup, OneRule, OutDocument, OutGroup, OutRule, Rules, WireGroup};
+
+/// OpenStack Neutron.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenStack;
+
+/// The protocol names Neutron reads and writes (`neutron_lib.constants.IP_PROTOCOL_MAP`,
+/// as names of [`crate::model::NAMES`]; `hopopt` (0) is read and written as `"0"`).
+const NAMES: &[&str] = &[
+    "ah",
+    "dccp",
+    "egp",
+    "esp",
+    "gre",
+    "icmp",
+    "igmp",
+    "ipip",
+    "ipv6-encap",
+    "ipv6-frag",
+    "ipv6-icmp",
+    "ipv6-nonxt",
+    "ipv6-opts",
+    "ipv6-route",
+    "ospf",
+    "pgm",
+    "rsvp",
+    "sctp",
+    "tcp",
+    "udp",
+    "udplite",
+    "vrrp",
+];
+
+static CAPS: Capabilities = Capabilities {
+    deny: false,
+    ordering: Ordering::None,
+    default_allow: false,
+    // `stateful: false` makes a group stateless (the `stateful-security-group` extension).
+    stateless: true,
+    protocols: Protocols::All,
+    port_protocols: &Protocol::PORT_PROTOCOLS,
+    port_ranges_per_rule: 1,
+    icmp_type_code: true,
+    cloud: Some("openstack"),
+    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
+    // commit 26b8026cee, 2019).
+    full_port_range: false,
+    remote_group: true,
+    address_group: true,
+    remotes_span_families: false,
+    description: Some(TextLimit {
+        max_chars: 255,
+        forbidden: &[],
+        allowed: None,
+    }),
+    group_fields: GroupFields {
+        id: false,
+        name: true,
+        description: true,
+        tags: false,
+    },
+    rule_ids: false,
+    enabled_flag: false,
+    // neutron/conf/quota.py: DEFAULT_QUOTA_SG_RULE = 100.
+    quota: Some(Quota::per_group(100)),
+    v6_only_protocols: neutron::IPV6_ONLY,
+    platform_blocks: &[],
+    born_with: &[BornWith {
+        direction: Direction::Egress,
+        family: None,
+        about: "two egress rules allowing all IPv4 and all IPv6 traffic, which Neutron adds to every \
+                new group",
+    }],
+};
+
+static DIALECT: Dialect = Dialect {
+    id: ProviderId::OpenStack,
+    about: "OpenStack Neutron: security group and rule API bodies/responses, `openstack security \
+            group show -f json`; allow-only",
+    capabilities: &CAPS,
+    shapes: "a Neutron group ({security_group: {...}}, or the bare group as `openstack security \
+             group show -f json` prints it), a group list ({security_groups: [...]}), a rule list \
+             or bulk create body ({security_group_rules: [...]}) or one rule \
+             ({security_group_rule: {...}})",
+    export_shapes: &[],
+    shape_keys: &[
+        &[
+            "security_groups",
+            "security_group_rule",
+            "security_group",
+            "rules",
+        ],
+        &[
+            "security_groups",
+            "security_group_rule",
+            "security_group_rules",
+            "rules",
+        ],
+    ],
+    terraform: &[],
+};
+
+// ---------------------------------------------------------------------------------------
+// Reading documents
+
+fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Report) -> Result<SecurityGroup, Error> {
+    let mut group = SecurityGroup::empty();
+    group.id = w.id;
+    group.name = w.name.filter(|s| !s.is_empty());
+    group.description = w.description.filter(|s| !s.is_empty());
+    group.stateful = w.stateful.unwrap_or(true);
+    if let Some(tags) = w.tags.filter(|t| !t.is_empty()) {
+        report.group(gi).push(
+            Field::Tags,
+            Kind::Metadata,
+            Some(tags.join(",")),
+            "Neutron tags are set by a separate request (PUT .../tags); not carried",
+        );
+    }
+    for (name, value) in [
+        ("project_id", w.project_id),
+        ("tenant_id", w.tenant_id),
+        ("revision_number", w.revision_number),
+        ("created_at", w.created_at),
+        ("updated_at", w.updated_at),
+        ("shared", w.shared),
+    ] {
+        if let Some(v) = value.filter(|v| !v.is_null()) {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            report.group(gi).push(
+                Field::Wire(name.into()),
+                Kind::Metadata,
+                Some(text),
+                format!("group {name} is not carried"),
+            );
+        }
+    }
+    let lists = [w.security_group_rules, w.rules, extra];
+    if lists.iter().filter(|l| l.is_some()).count() > 1 {
+        return Err(DIALECT.shape_error(
+            "found a group with its rules in more than one of security_group_rules and rules",
+        ));
+    }
+    let reads: Vec<ReadRule> = lists
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|c| c.read)
+        .collect();
+    group.rules = read::place(reads, gi, report);
+    Ok(group)
+}
+
+/// One group per `security_group_id` of a flat rule list, in order of first appearance.
+fn flat_groups(rules: Vec<Checked>, report: &mut Report) -> Vec<SecurityGroup> {
+    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
+    for c in rules {
+        match buckets.iter_mut().find(|(id, _)| *id == c.group_id) {
+            Some((_, reads)) => reads.push(c.read),
+            None => buckets.push((c.group_id, vec![c.read])),
+        }
+    }
+    if buckets.is_empty() {
+        buckets.push((None, Vec::new()));
+    }
+    buckets
+        .into_iter()
+        .enumerate()
+        .map(|(gi, (id, reads))| {
+            let mut group = SecurityGroup::empty();
+            group.id = id;
+            group.rules = read::place(reads, gi, report);
+            group
+        })
+        .collect()
+}
+
+impl Provider for OpenStack {
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
+    }
+
+    fn read(&self, input: Input<'_>, report: &mut Report) -> Result<Document, Error> {
+        let (id, text, fmt) = (self.id(), input.text, input.format);
+        let groups = match &input.top {
+            t if t.has("security_group") => {
+                let one: OneGroup = read::decode(text, fmt, id, report)?;
+                vec![group(one.security_group, one.security_group_rules, 0, report)?]
+            }
+            t if t.has("security_groups") => {
+                let list: Groups = read::decode(text, fmt, id, report)?;
+                let mut groups = Vec::with_capacity(list.security_groups.len());
+                for (gi, g) in list.security_groups.into_iter().enumerate() {
+                    groups.push(group(g, None, gi, report)?);
+                }
+                groups
+            }
+            t if t.has("security_group_rule") => {
+                let one: OneRule = read::decode(text, fmt, id, report)?;
+                flat_groups(vec![one.security_group_rule], report)
+            }
+            t if t.has("security_group_rules") && !t.has("id") && !t.has("name") => {
+                let list: Rules = read::decode(text, fmt, id, report)?;
+                flat_groups(list.security_group_rules, report)
+            }
+            // The bare group as `openstack security group show -f json` prints it always has
+            // its id (which also tells it from Gcore's v2 body `{name, rules}`).
+            t if t.has("id") && (t.has("rules") || t.has("security_group_rules")) => {
+                vec![group(read::decode(text, fmt, id, report)?, None, 0, report)?]
+            }
+            TopLevel::Array => {
+                return Err(DIALECT.shape_error(
+                    "found a bare list; Neutron wraps lists as {security_groups: [...]} or \
+                     {security_group_rules: [...]}",
+                ));
+            }
+            top => return Err(DIALECT.unknown_shape(top)),
+        };
+        Ok(Document { groups })
+    }
+
+    fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
+        let Export { out, options, .. } = to;
+        let target = options.target_id(group);
+        let mut rules = Vec::with_capacity(group.rules.len());
+        for rule in &group.rules {
+            rules.push(body(rule, target)?);
+        }
+        out.value(&OutDocument {
+            security_group: OutGroup {
+                name: group.name.as_deref(),
+                description: group.description.as_deref(),
+                stateful: group.stateful,
+            },
+            security_group_rules: rules,
+        })
+    }
+}
+
+/// A protocol as Neutron takes it: null for all, a name of its table, else the number.
+fn protocol_text(p: Protocol) -> Option<Cow<'static, str>> {
+    match p {
+        Protocol::Any => None,
+        Protocol::Number(n) => Some(match p.name().filter(|name| NAMES.contains(name)) {
+            Some(name) => Cow::Borrowed(name),
+            None if n == 4 => Cow::Borrowed("ipip"),
+            None => Cow::Owned(n.to_string()),
+        }),
+    }
+}
+
+fn body<'a>(rule: &'a Rule, group: Option<&'a str>) -> Result<OutRule<'a>, Error> {
+    let (port_range_min, port_range_max) = neutron::write_ports(rule, "OpenStack")?;
+    let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
+        Remote::Any => (None, None, None),
+        Remote::Cidr(net) => (Some(CidrText(*net)), None, None),
+        Remote::Group(id) => (None, Some(id.as_str()), None),
+        Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
+    };
+    Ok(OutRule {
+        security_group_id: group,
+        direction: rule.direction(),
+        ethertype: neutron::Ethertype::name(rule.family()),
+        protocol: protocol_text(rule.protocol()),
+        port_range_min,
+        port_range_max,
+        remote_ip_prefix,
+        remote_group_id,
+        remote_address_group_id,
+        description: rule.description(),
+    })
+}

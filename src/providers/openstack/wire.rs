@@ -1,0 +1,293 @@
+//! Neutron's wire shapes as OpenStack returns them (openstacksdk's
+//! `openstack/network/v2/security_group_rule.py` and `security_group.py` field lists), and
+//! reading one rule into the canonical model with the checks Neutron's API makes.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CidrText, Direction, Origin, Protocol, Remote, Rule, RuleSpec};
+use crate::providers::neutron::{self, Ethertype};
+use crate::providers::read::{self, ReadRule};
+use crate::report::{Change, Field, Kind};
+
+crate::providers::wire_struct::wire_struct! {
+    /// One rule: a create body, a response, or an item of a list.
+    pub(super) struct WireRule<'a> {
+        pub(super) direction: Direction,
+        #[serde(default)]
+        pub(super) ethertype: Option<Ethertype>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) protocol: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub(super) port_range_min: Option<i64>,
+        #[serde(default)]
+        pub(super) port_range_max: Option<i64>,
+        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
+        pub(super) remote_ip_prefix: Option<read::Address<'a>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) normalized_cidr: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) remote_group_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) remote_address_group_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) description: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) security_group_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) project_id: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) tenant_id: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub(super) revision_number: Option<i64>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) created_at: Option<Cow<'a, str>>,
+        #[serde(default, borrow, deserialize_with = "read::opt_str")]
+        pub(super) updated_at: Option<Cow<'a, str>>,
+        #[serde(default)]
+        pub(super) tags: Option<Vec<String>>,
+        #[serde(default)]
+        pub(super) belongs_to_default_sg: Option<bool>,
+        #[serde(default)]
+        pub(super) standard_attr_id: Option<i64>,
+    }
+}
+
+/// A rule checked while it is read, so errors carry its path and line:column.
+pub(super) struct Checked {
+    pub(super) read: ReadRule,
+    pub(super) group_id: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = WireRule::deserialize(d)?;
+        let group_id = w.security_group_id.as_deref().map(str::to_owned);
+        let read = read_rule(w).map_err(serde::de::Error::custom)?;
+        Ok(Checked { read, group_id })
+    }
+}
+
+crate::providers::wire_struct::wire_struct! {
+    /// A group: a response, a create body, or `openstack security group show -f json`
+    /// (which names the rules `rules`).
+    pub(super) struct WireGroup {
+        #[serde(default)]
+        pub(super) id: Option<String>,
+        #[serde(default)]
+        pub(super) name: Option<String>,
+        #[serde(default)]
+        pub(super) description: Option<String>,
+        #[serde(default)]
+        pub(super) stateful: Option<bool>,
+        #[serde(default)]
+        pub(super) security_group_rules: Option<Vec<Checked>>,
+        #[serde(default)]
+        pub(super) rules: Option<Vec<Checked>>,
+        #[serde(default)]
+        pub(super) tags: Option<Vec<String>>,
+        #[serde(default)]
+        pub(super) project_id: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) tenant_id: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) revision_number: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) created_at: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) updated_at: Option<serde_json::Value>,
+        #[serde(default)]
+        pub(super) shared: Option<serde_json::Value>,
+    }
+}
+
+crate::providers::wire_struct::wire_struct! {
+    /// `{"security_group": {...}}`, alone or with the rules' bulk create body (sgconv's export).
+    pub(super) struct OneGroup {
+        pub(super) security_group: WireGroup,
+        #[serde(default)]
+        pub(super) security_group_rules: Option<Vec<Checked>>,
+    }
+}
+
+crate::providers::wire_struct::wire_struct! {
+    /// `GET /v2.0/security-groups`.
+    pub(super) struct Groups {
+        pub(super) security_groups: Vec<WireGroup>,
+    }
+}
+
+crate::providers::wire_struct::wire_struct! {
+    /// `GET /v2.0/security-group-rules`, or a bulk create body.
+    pub(super) struct Rules {
+        pub(super) security_group_rules: Vec<Checked>,
+    }
+}
+
+crate::providers::wire_struct::wire_struct! {
+    /// `{"security_group_rule": {...}}`: one create body or response.
+    pub(super) struct OneRule {
+        pub(super) security_group_rule: Checked,
+    }
+}
+
+/// The group create body written.
+#[derive(Serialize)]
+pub(super) struct OutGroup<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+    pub(super) stateful: bool,
+}
+
+/// One rule of the bulk create body written.
+#[derive(Serialize)]
+pub(super) struct OutRule<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) security_group_id: Option<&'a str>,
+    pub(super) direction: Direction,
+    pub(super) ethertype: &'static str,
+    pub(super) protocol: Option<Cow<'static, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) port_range_min: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) port_range_max: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remote_ip_prefix: Option<CidrText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remote_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remote_address_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) description: Option<&'a str>,
+}
+
+/// The whole export: both create bodies.
+#[derive(Serialize)]
+pub(super) struct OutDocument<'a> {
+    pub(super) security_group: OutGroup<'a>,
+    pub(super) security_group_rules: Vec<OutRule<'a>>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading one rule
+
+fn note(changes: &mut Vec<Change>, field: &'static str, value: String) {
+    changes.push(Change::new(
+        Field::Wire(field.into()),
+        Kind::Metadata,
+        Some(value),
+        format!("rule {field} is not carried"),
+    ));
+}
+
+fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
+    let mut changes = Vec::new();
+    let family = Ethertype::family(w.ethertype.as_ref());
+    let protocol = read_protocol(w.protocol.as_deref(), &mut changes)?;
+    let protocol = neutron::family_protocol(protocol, family, &mut changes)?;
+    let (ports, icmp) = neutron::read_ports(protocol, w.port_range_min, w.port_range_max)?;
+    let remote = match (
+        w.remote_ip_prefix.as_ref(),
+        w.remote_group_id,
+        w.remote_address_group_id,
+    ) {
+        (Some(prefix), None, None) => read::address(prefix, family, "ethertype", &mut changes)?,
+        (None, Some(group), None) if !group.is_empty() => Remote::Group(group.into_owned()),
+        (None, None, Some(set)) if !set.is_empty() => Remote::AddressGroup(set.into_owned()),
+        (None, None, None) => Remote::Any,
+        (None, Some(_), None) => return Err("remote_group_id is empty".into()),
+        (None, None, Some(_)) => return Err("remote_address_group_id is empty".into()),
+        _ => {
+            return Err("remote_ip_prefix, remote_group_id and remote_address_group_id are \
+                        mutually exclusive; give one"
+                .into());
+        }
+    };
+    if let Some(d) = &w.description
+        && d.chars().count() > 255
+    {
+        return Err(format!(
+            "description is {} characters long; Neutron allows 255",
+            d.chars().count()
+        ));
+    }
+    read::timestamps(
+        w.created_at.as_deref(),
+        w.updated_at.as_deref(),
+        &mut changes,
+    );
+    if let Some(rev) = w.revision_number {
+        changes.push(Change::new(
+            Field::Revision,
+            Kind::Metadata,
+            Some(rev.to_string()),
+            "rule revision_number is not carried",
+        ));
+    }
+    for (field, value) in [
+        ("normalized_cidr", w.normalized_cidr.map(Cow::into_owned)),
+        ("project_id", w.project_id.map(Cow::into_owned)),
+        ("tenant_id", w.tenant_id.map(Cow::into_owned)),
+        ("tags", w.tags.filter(|t| !t.is_empty()).map(|t| t.join(","))),
+        (
+            "belongs_to_default_sg",
+            w.belongs_to_default_sg.map(|b| b.to_string()),
+        ),
+        ("standard_attr_id", w.standard_attr_id.map(|n| n.to_string())),
+    ] {
+        if let Some(value) = value {
+            note(&mut changes, field, value);
+        }
+    }
+    let spec = RuleSpec {
+        protocol,
+        ports,
+        icmp,
+        remote,
+        description: w.description.map(Cow::into_owned).filter(|d| !d.is_empty()),
+        origin: Origin::with_id(w.id.as_deref().map(std::sync::Arc::from)),
+        ..RuleSpec::new(w.direction, family)
+    };
+    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
+    Ok(ReadRule { rule, changes })
+}
+
+/// Neutron's protocol: null, `any`, a name of its table, or a number `"0"`-`"255"`
+/// (`neutron_lib.constants.IP_PROTOCOL_MAP`, and `icmpv6` as the legacy alias of `ipv6-icmp`).
+fn read_protocol(text: Option<&str>, changes: &mut Vec<Change>) -> Result<Protocol, String> {
+    let Some(text) = text else {
+        return Ok(Protocol::Any);
+    };
+    if text == "any" {
+        return Ok(Protocol::Any);
+    }
+    if (super::NAMES.contains(&text) || text == "icmpv6")
+        && let Some((p, note)) = Protocol::from_name_with_note(text)
+    {
+        if let Some(note) = note {
+            changes.push(Change::new(
+                Field::Protocol,
+                Kind::Note,
+                Some(text.into()),
+                note,
+            ));
+        }
+        return Ok(p);
+    }
+    if !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && let Some(p) = Protocol::parse(text)
+    {
+        return Ok(p);
+    }
+    Err(format!(
+        "unknown protocol {text:?}: expected null, \"any\", a Neutron protocol name ({}) or a \
+         number \"0\"-\"255\"",
+        super::NAMES.join(", ")
+    ))
+}
