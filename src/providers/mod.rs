@@ -7,6 +7,7 @@
 //! another, and an exporter never learns where its document came from.
 
 pub(crate) mod envelope;
+pub(crate) mod plan;
 mod read;
 mod readings;
 pub(crate) mod terraform;
@@ -225,6 +226,19 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
+    /// The requests that make `exported` (one group as [`Provider::export_group`] wrote it,
+    /// parsed) on the target, named `name`, its new id bound as `bind`; `None` for a dialect
+    /// that declares no API to apply a plan with.
+    fn plan_group(
+        &self,
+        exported: serde_json::Value,
+        name: &str,
+        description: Option<&str>,
+        bind: &str,
+    ) -> Option<Result<plan::GroupRequests, Error>> {
+        let _ = (exported, name, description, bind);
+        None
+    }
     /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
     /// groups.
     fn read_terraform(

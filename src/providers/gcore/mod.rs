@@ -33,6 +33,7 @@ use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
 
 mod terraform;
+mod plan;
 mod wire;
 
 /// Gcore Cloud, by API version.
@@ -325,6 +326,16 @@ impl Provider for Gcore {
             group.platform_blocks = Some(vec![SMTP_BLOCK]);
         }
         Ok(Document { groups })
+    }
+
+    fn plan_group(
+        &self,
+        exported: serde_json::Value,
+        name: &str,
+        description: Option<&str>,
+        bind: &str,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(*self, exported, name, description, bind))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -26,6 +26,7 @@
 
 mod multiport;
 mod terraform;
+mod plan;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -419,6 +420,16 @@ impl Provider for Huawei {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn plan_group(
+        &self,
+        exported: serde_json::Value,
+        name: &str,
+        description: Option<&str>,
+        bind: &str,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(exported, name, description, bind))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -36,6 +36,7 @@
 
 mod export;
 mod terraform;
+mod plan;
 mod wire;
 
 use export::{default_security, out_rules, tags};
@@ -171,6 +172,16 @@ impl Provider for Scaleway {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn plan_group(
+        &self,
+        exported: serde_json::Value,
+        name: &str,
+        description: Option<&str>,
+        bind: &str,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(exported, name, description, bind))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
