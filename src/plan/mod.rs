@@ -142,6 +142,17 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Planned, Error> {
     let target = providers::get(to);
+    if !target.plans() {
+        let with: Vec<&str> = ProviderId::ALL
+            .iter()
+            .filter(|p| providers::get(**p).plans())
+            .map(|p| p.name())
+            .collect();
+        return Err(Error::Options(format!(
+            "{to} declares no API to plan with (those that do: {})",
+            with.join(", ")
+        )));
+    }
     let mut report = Report::new(from, to);
     let mut doc = Document::default();
     for text in inputs {

@@ -226,6 +226,10 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
+    /// Whether [`Provider::plan_group`] makes requests (the dialect declares its API).
+    fn plans(&self) -> bool {
+        false
+    }
     /// The requests that make `exported` (one group as [`Provider::export_group`] wrote it,
     /// parsed) on the target, named `name`, its new id bound as `bind`; `None` for a dialect
     /// that declares no API to apply a plan with.

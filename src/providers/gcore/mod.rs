@@ -328,6 +328,10 @@ impl Provider for Gcore {
         Ok(Document { groups })
     }
 
+    fn plans(&self) -> bool {
+        true
+    }
+
     fn plan_group(
         &self,
         exported: serde_json::Value,

@@ -422,6 +422,10 @@ impl Provider for Huawei {
         Ok(Document { groups })
     }
 
+    fn plans(&self) -> bool {
+        true
+    }
+
     fn plan_group(
         &self,
         exported: serde_json::Value,

@@ -174,6 +174,10 @@ impl Provider for Scaleway {
         Ok(Document { groups })
     }
 
+    fn plans(&self) -> bool {
+        true
+    }
+
     fn plan_group(
         &self,
         exported: serde_json::Value,
