@@ -81,7 +81,10 @@ fn bad_input_and_bad_maps_exit_1_with_nothing_on_stdout() {
             ],
             "group map",
         ),
-        (vec!["--to", "huawei", bad_input.to_str().unwrap()], "line 2, column 17"),
+        (
+            vec!["--to", "huawei", bad_input.to_str().unwrap()],
+            "line 2, column 17",
+        ),
         (
             vec!["--to", "aws-ec2", HUAWEI],
             "declares no API to plan with",

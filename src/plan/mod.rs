@@ -21,11 +21,11 @@ use serde_json::Value;
 
 pub use refs::{GroupMap, Mapped};
 
-use crate::convert::{Options, convert_document, import};
+use crate::convert::{Options, convert_document, decide, import};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::Document;
-use crate::providers::{self, plan::GroupRequests, plan::Request};
+use crate::providers::{self, plan::GroupRequests, plan::Request, plan::ToPlan};
 use crate::report::{Field, Kind, Refusal, Report};
 use crate::semantics::{self, Verdict};
 
@@ -208,7 +208,12 @@ pub fn plan(
         let bind = format!("group_{}", gi.saturating_add(1));
         let name = names.get(gi).map_or("", String::as_str);
         let made = target
-            .plan_group(exported, name, group.description.as_deref(), &bind)
+            .plan_group(ToPlan {
+                exported,
+                name,
+                description: group.description.as_deref(),
+                bind: &bind,
+            })
             .ok_or_else(|| Error::Options(format!("{to} declares no API to plan with")))??;
         requests.push(made);
         bound.push(format!("{{{{{bind}}}}}"));
@@ -227,17 +232,7 @@ pub fn plan(
     differences.truncate(crate::verify::MAX_DIFFERENCES);
     report.differences = differences;
     report.verdict = report.verdict.max(verdict);
-    let c = &options.convert;
-    let unread = report.count(Kind::Unread);
-    let refusal = if report.verdict == Verdict::Widened && !c.allow_widen {
-        Some(Refusal::Widened)
-    } else if unread > 0 && !c.allow_unread {
-        Some(Refusal::Unverified { count: unread })
-    } else if report.verdict == Verdict::Narrowed && c.strict {
-        Some(Refusal::Narrowed)
-    } else {
-        None
-    };
+    let refusal = decide(&report, &options.convert);
     if let Some(refusal) = refusal {
         return Ok(refused(refusal, report));
     }

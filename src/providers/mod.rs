@@ -230,17 +230,10 @@ pub(crate) trait Provider: Sync + AsProvider {
     fn plans(&self) -> bool {
         false
     }
-    /// The requests that make `exported` (one group as [`Provider::export_group`] wrote it,
-    /// parsed) on the target, named `name`, its new id bound as `bind`; `None` for a dialect
-    /// that declares no API to apply a plan with.
-    fn plan_group(
-        &self,
-        exported: serde_json::Value,
-        name: &str,
-        description: Option<&str>,
-        bind: &str,
-    ) -> Option<Result<plan::GroupRequests, Error>> {
-        let _ = (exported, name, description, bind);
+    /// The requests that make one converted group on the target; `None` for a dialect that
+    /// declares no API to apply a plan with.
+    fn plan_group(&self, group: plan::ToPlan<'_>) -> Option<Result<plan::GroupRequests, Error>> {
+        let _ = group;
         None
     }
     /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into

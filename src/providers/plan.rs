@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use crate::error::Error;
+
 /// One HTTP request of a plan.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Request {
@@ -40,6 +42,28 @@ pub(crate) struct GroupRequests {
     pub(crate) born_with: String,
     /// Requests that add the group's rules; each body is a document the dialect reads.
     pub(crate) rules: Vec<Request>,
+}
+
+/// One converted group, as [`crate::providers::Provider::plan_group`] gets it.
+pub(crate) struct ToPlan<'a> {
+    /// The group as the dialect's `export_group` wrote it, parsed.
+    pub(crate) exported: Value,
+    /// Its name on the target.
+    pub(crate) name: &'a str,
+    /// Its description.
+    pub(crate) description: Option<&'a str>,
+    /// The bind name of its new id.
+    pub(crate) bind: &'a str,
+}
+
+/// The rule bodies of an export that is a list of them (`dialect` names it in the error).
+pub(crate) fn rule_bodies(exported: Value, dialect: &str) -> Result<Vec<Value>, Error> {
+    match exported {
+        Value::Array(bodies) => Ok(bodies),
+        _ => Err(Error::Internal(format!(
+            "plan: a {dialect} group export is not a list of rule bodies"
+        ))),
+    }
 }
 
 /// A request without binds or note.

@@ -334,12 +334,9 @@ impl Provider for Gcore {
 
     fn plan_group(
         &self,
-        exported: serde_json::Value,
-        name: &str,
-        description: Option<&str>,
-        bind: &str,
+        group: super::plan::ToPlan<'_>,
     ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(*self, exported, name, description, bind))
+        Some(plan::group(*self, group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

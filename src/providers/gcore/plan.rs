@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::Gcore;
 use crate::error::Error;
-use crate::providers::plan::{GroupRequests, Request, name_fields, request};
+use crate::providers::plan::{GroupRequests, Request, ToPlan, name_fields, request, rule_bodies};
 
 /// v1 paths (deprecated in the API reference, still served).
 const V1_GROUPS: &str = "/cloud/v1/securitygroups/{project_id}/{region_id}";
@@ -19,21 +19,9 @@ const V1_DEFAULT_RULES: usize = 2;
 
 /// The requests for one group: `exported` is the group as [`Gcore`] exports it (a list of
 /// create-rule bodies).
-pub(super) fn group(
-    dialect: Gcore,
-    exported: Value,
-    name: &str,
-    description: Option<&str>,
-    bind: &str,
-) -> Result<GroupRequests, Error> {
-    let bodies = match exported {
-        Value::Array(bodies) => bodies,
-        _ => {
-            return Err(Error::Internal(
-                "plan: a Gcore group export is not a list of rule bodies".into(),
-            ));
-        }
-    };
+pub(super) fn group(dialect: Gcore, group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+    let (name, description, bind) = (group.name, group.description, group.bind);
+    let bodies = rule_bodies(group.exported, "Gcore")?;
     let fields = name_fields(name, description);
     let placeholder = format!("{{{{{bind}}}}}");
     Ok(match dialect {

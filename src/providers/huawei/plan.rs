@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::providers::plan::{GroupRequests, name_fields, request};
+use crate::providers::plan::{GroupRequests, ToPlan, name_fields, request, rule_bodies};
 
 /// Create a group (<https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html>).
 const GROUPS: &str = "/v3/{project_id}/vpc/security-groups";
@@ -19,20 +19,9 @@ const DEFAULT_RULES: usize = 4;
 
 /// The requests for one group: `exported` is the group as Huawei's exporter writes it (a
 /// list of `{"security_group_rule": {...}}` create bodies).
-pub(super) fn group(
-    exported: Value,
-    name: &str,
-    description: Option<&str>,
-    bind: &str,
-) -> Result<GroupRequests, Error> {
-    let bodies = match exported {
-        Value::Array(bodies) => bodies,
-        _ => {
-            return Err(Error::Internal(
-                "plan: a Huawei group export is not a list of rule bodies".into(),
-            ));
-        }
-    };
+pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+    let (name, description, bind) = (group.name, group.description, group.bind);
+    let bodies = rule_bodies(group.exported, "Huawei")?;
     let mut rules = Vec::with_capacity(bodies.len());
     for body in bodies {
         let Value::Object(mut outer) = body else {

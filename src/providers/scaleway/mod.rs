@@ -180,12 +180,9 @@ impl Provider for Scaleway {
 
     fn plan_group(
         &self,
-        exported: serde_json::Value,
-        name: &str,
-        description: Option<&str>,
-        bind: &str,
+        group: super::plan::ToPlan<'_>,
     ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(exported, name, description, bind))
+        Some(plan::group(group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -5,20 +5,16 @@
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::providers::plan::{GroupRequests, request};
+use crate::providers::plan::{GroupRequests, ToPlan, request};
 
 /// Create a group.
 const GROUPS: &str = "/instance/v1/zones/{zone}/security_groups";
 
 /// The requests for one group: `exported` is the group as Scaleway's exporter writes it
 /// (`{"security_group": {...}, "rules": [...]}`).
-pub(super) fn group(
-    exported: Value,
-    name: &str,
-    description: Option<&str>,
-    bind: &str,
-) -> Result<GroupRequests, Error> {
-    let Value::Object(mut doc) = exported else {
+pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+    let (name, description, bind) = (group.name, group.description, group.bind);
+    let Value::Object(mut doc) = group.exported else {
         return Err(Error::Internal("plan: a Scaleway group export is not an object".into()));
     };
     let (Some(Value::Object(mut group)), Some(rules)) =
