@@ -494,8 +494,17 @@ fn finish(
         verify::verify(doc, &output, target, &mut report, hook)?;
         stats.stage("verify", start);
     }
+    let refusal = decide(&report, options);
+    stats.entries = report.entries.len();
+    Ok((refusal.map_or(Ok(output), Err), report))
+}
+
+/// The refusal a result with `report` gets under `options`, if any: a widened result unless
+/// [`Options::allow_widen`], unread input unless [`Options::allow_unread`], a narrowed one
+/// under [`Options::strict`].
+pub(crate) fn decide(report: &Report, options: &Options) -> Option<Refusal> {
     let unread = report.count(Kind::Unread);
-    let refusal = if report.verdict == Verdict::Widened && !options.allow_widen {
+    if report.verdict == Verdict::Widened && !options.allow_widen {
         Some(Refusal::Widened)
     } else if unread > 0 && !options.allow_unread {
         Some(Refusal::Unverified { count: unread })
@@ -503,7 +512,5 @@ fn finish(
         Some(Refusal::Narrowed)
     } else {
         None
-    };
-    stats.entries = report.entries.len();
-    Ok((refusal.map_or(Ok(output), Err), report))
+    }
 }

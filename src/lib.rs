@@ -55,6 +55,7 @@ mod convert;
 mod detect;
 mod diff;
 pub mod lint;
+mod plan;
 mod verify;
 
 /// The README's examples, run as doctests so they stay true.
@@ -81,6 +82,9 @@ pub use ipnet;
 pub use lint::lint;
 pub use model::Document;
 pub use output::Output;
+pub use plan::{
+    GroupMap, Mapped, PLAN_VERSION, Plan, PlanOptions, Planned, PlannedGroup, Step, plan,
+};
 pub use providers::{CANONICAL_VERSION, ExportOptions, ImportOptions};
 pub use report::{Refusal, Report};
 pub use verify::MAX_DIFFERENCES;

@@ -49,7 +49,7 @@ const LAYERS: &[(u8, &[&str])] = &[
     (1, &["semantics"]),
     (2, &["codec", "error", "output", "progress", "report"]),
     (3, &["fit", "providers"]),
-    (4, &["convert", "detect", "diff", "lint", "verify"]),
+    (4, &["convert", "detect", "diff", "lint", "plan", "verify"]),
 ];
 
 /// The crate root (`lib.rs`): the facade, at the top of the pipeline layer.
@@ -122,6 +122,16 @@ const WITHIN_LAYER: &[(&str, &str, &str)] = &[
         "detect",
         "convert",
         "detection reads the document with convert's import, once per provider",
+    ),
+    (
+        "plan",
+        "convert",
+        "a plan reads its inputs and converts its groups with convert's pipeline",
+    ),
+    (
+        "plan",
+        "verify",
+        "a plan lists its end state's differences within verify's limit",
     ),
     (ROOT, "*", "the facade re-exports the pipeline"),
 ];

@@ -7,6 +7,7 @@ mod generated;
 mod infer;
 mod io;
 mod lint;
+mod plan;
 mod progress;
 mod providers;
 mod render;
@@ -63,6 +64,13 @@ Examples:
   sgconv lint --from huawei rules.json
   sgconv lint --fail-on high --format sarif group.json > findings.sarif")]
     Lint(lint::LintArgs),
+    /// Plan a whole account's groups as ordered, verified requests to another provider: exit
+    /// 0 planned, 1 bad input, 2 usage, 3 refused.
+    #[command(after_help = "\
+Examples:
+  sgconv plan --from huawei --to gcore-v2 rules.json -o plan.json
+  sgconv plan --from gcore-v2 --to huawei web.json db.json --group-map map.yaml")]
+    Plan(plan::PlanArgs),
     /// List the providers and what each can express.
     #[command(after_help = "\
 Examples:
@@ -111,6 +119,7 @@ pub fn run() -> ExitCode {
         Command::Convert(args) => convert(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Plan(args) => plan::run(&args),
         Command::Providers { json } => providers::run(json),
         Command::Completions { shell } => generated::completions(shell),
         Command::Man { command } => generated::man(command.as_deref()),
@@ -197,7 +206,7 @@ fn convert(args: &ConvertArgs) -> ExitCode {
 
 impl ImportArgs {
     /// The library's import options.
-    fn import_options(&self) -> sgconv::ImportOptions {
+    pub(crate) fn import_options(&self) -> sgconv::ImportOptions {
         sgconv::ImportOptions::default()
             .with_defaults(
                 self.inbound_default.map(Into::into),

@@ -8,6 +8,7 @@
 
 pub(crate) mod envelope;
 mod neutron;
+pub(crate) mod plan;
 mod read;
 mod readings;
 pub(crate) mod terraform;
@@ -226,6 +227,16 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
+    /// Whether [`Provider::plan_group`] makes requests (the dialect declares its API).
+    fn plans(&self) -> bool {
+        false
+    }
+    /// The requests that make one converted group on the target; `None` for a dialect that
+    /// declares no API to apply a plan with.
+    fn plan_group(&self, group: plan::ToPlan<'_>) -> Option<Result<plan::GroupRequests, Error>> {
+        let _ = group;
+        None
+    }
     /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
     /// groups.
     fn read_terraform(

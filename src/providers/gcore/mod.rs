@@ -33,6 +33,7 @@ use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
 
 mod terraform;
+mod plan;
 mod wire;
 
 /// Gcore Cloud, by API version.
@@ -322,6 +323,17 @@ impl Provider for Gcore {
             group.platform_blocks = Some(vec![SMTP_BLOCK]);
         }
         Ok(Document { groups })
+    }
+
+    fn plans(&self) -> bool {
+        true
+    }
+
+    fn plan_group(
+        &self,
+        group: super::plan::ToPlan<'_>,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(*self, group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

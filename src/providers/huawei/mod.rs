@@ -26,6 +26,7 @@
 
 mod multiport;
 mod terraform;
+mod plan;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -419,6 +420,17 @@ impl Provider for Huawei {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn plans(&self) -> bool {
+        true
+    }
+
+    fn plan_group(
+        &self,
+        group: super::plan::ToPlan<'_>,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

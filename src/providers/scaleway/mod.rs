@@ -36,6 +36,7 @@
 
 mod export;
 mod terraform;
+mod plan;
 mod wire;
 
 use export::{default_security, out_rules, tags};
@@ -171,6 +172,17 @@ impl Provider for Scaleway {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn plans(&self) -> bool {
+        true
+    }
+
+    fn plan_group(
+        &self,
+        group: super::plan::ToPlan<'_>,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -1,0 +1,422 @@
+//! `sgconv plan`: several groups of one provider, as the ordered requests that create them
+//! on another, verified.
+//!
+//! The input's groups are converted together (their references to each other kept), then
+//! the target dialect turns each converted group into requests: create the group, remove
+//! what it is born with, add its rules. A step may name an id that exists only once an
+//! earlier step has run: it writes `{{name}}`, and the step whose response holds the id says
+//! so in its `binds` (`name` → a JSON pointer into the response). The account's variables stay
+//! as written in the target's API reference: `{project_id}`, `{region_id}`, `{zone}`.
+//!
+//! The verdict is the comparison of the plan's end state (each group as created, every
+//! rule request applied, read with the target's own importer) with the source's groups.
+
+mod refs;
+mod simulate;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use refs::{GroupMap, Mapped};
+
+use crate::convert::{Options, convert_document, decide, import};
+use crate::error::Error;
+use crate::id::ProviderId;
+use crate::model::Document;
+use crate::providers::{self, plan::GroupRequests, plan::Request, plan::ToPlan};
+use crate::report::{Field, Kind, Refusal, Report};
+use crate::semantics::{self, Verdict};
+
+/// The plan format's version.
+pub const PLAN_VERSION: u32 = 1;
+
+/// The name Gcore, Huawei and AWS reserve for an account's own group.
+const RESERVED_NAME: &str = "default";
+
+/// What a plan may do: the conversion's options (refusal rules, import options) and the
+/// group map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlanOptions {
+    /// Refusal rules and import options, as for `convert` (export options are the plan's).
+    pub convert: Options,
+    /// What groups outside the input become on the target.
+    pub group_map: GroupMap,
+}
+
+impl PlanOptions {
+    /// Set [`PlanOptions::convert`].
+    pub fn with_convert(mut self, options: Options) -> PlanOptions {
+        self.convert = options;
+        self
+    }
+    /// Set [`PlanOptions::group_map`].
+    pub fn with_group_map(mut self, map: GroupMap) -> PlanOptions {
+        self.group_map = map;
+        self
+    }
+}
+
+/// A verified, ordered plan of requests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The format's version ([`PLAN_VERSION`]).
+    #[serde(rename = "sgconv_plan")]
+    pub version: u32,
+    /// The source provider.
+    pub from: ProviderId,
+    /// The target provider.
+    pub to: ProviderId,
+    /// The comparison of the plan's end state with the source.
+    pub verdict: Verdict,
+    /// The account's variables the paths and bodies hold (`{project_id}`, ...).
+    pub variables: Vec<String>,
+    /// The groups the plan creates, in input order.
+    pub groups: Vec<PlannedGroup>,
+    /// The requests, in an order where each comes after the steps it names.
+    pub steps: Vec<Step>,
+    /// What the conversion changed, and the differences of the end state.
+    pub report: Report,
+}
+
+/// A group the plan creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PlannedGroup {
+    /// Its id in the source, if it had one.
+    pub source_id: Option<String>,
+    /// Its name on the target.
+    pub name: String,
+    /// The bind that holds its new id (`{{bind}}` in later steps).
+    pub bind: String,
+    /// What it is born with on the target and what the plan does about it.
+    pub born_with: String,
+}
+
+/// One request of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Step {
+    /// The step's id.
+    pub id: String,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path, with the account's variables and `{{bind}}`s.
+    pub path: String,
+    /// The JSON body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The steps that must have run first.
+    pub after: Vec<String>,
+    /// Ids its response holds: bind name → JSON pointer.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub binds: BTreeMap<String, String>,
+    /// Something a client must know to run it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+/// A plan's result: the report, and the plan or why it was refused.
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Planned {
+    /// The plan, or why there is none.
+    pub outcome: Result<Plan, Refusal>,
+    /// What the conversion changed, and the verdict.
+    pub report: Report,
+}
+
+/// Plan the groups of `inputs` (documents of provider `from`) as requests to `to`.
+///
+/// Fails with [`Error`] when an input cannot be read, the options do not fit, or `to`
+/// declares no API to plan with. Otherwise the [`Planned`] holds the report and the plan, or
+/// the [`Refusal`] under `convert`'s rules.
+pub fn plan(
+    inputs: &[&str],
+    from: ProviderId,
+    to: ProviderId,
+    options: &PlanOptions,
+) -> Result<Planned, Error> {
+    let target = providers::get(to);
+    if !target.plans() {
+        let with: Vec<&str> = ProviderId::ALL
+            .iter()
+            .filter(|p| providers::get(**p).plans())
+            .map(|p| p.name())
+            .collect();
+        return Err(Error::Options(format!(
+            "{to} declares no API to plan with (those that do: {})",
+            with.join(", ")
+        )));
+    }
+    let mut report = Report::new(from, to);
+    let mut doc = Document::default();
+    for text in inputs {
+        let read = import(text, from, &options.convert)?;
+        let offset = doc.groups.len();
+        for mut entry in read.report.entries {
+            entry.group = entry.group.saturating_add(offset);
+            report.push(entry);
+        }
+        doc.groups.extend(read.document.groups);
+    }
+    let mut binds = BTreeMap::new();
+    let mut names: Vec<String> = Vec::with_capacity(doc.groups.len());
+    for (gi, group) in doc.groups.iter_mut().enumerate() {
+        let n = gi.saturating_add(1);
+        let id = group.id.get_or_insert_with(|| format!("group-{n}")).clone();
+        if binds
+            .insert(id.clone(), format!("{{{{group_{n}}}}}"))
+            .is_some()
+        {
+            return Err(Error::Options(format!(
+                "group id {id:?} appears twice in the input; give each group once"
+            )));
+        }
+        names.push(name(group.name.as_deref(), &id, gi, &names, &mut report));
+    }
+    let resolved = refs::resolve(&doc, &options.group_map, &mut report)?;
+    let mut target_ids = binds.clone();
+    target_ids.extend(resolved.existing.clone());
+    let mut export = options.convert.export.clone();
+    export.target_groups = target_ids.clone();
+    export.target_group = None;
+    export.terraform = false;
+    let convert_options = options
+        .convert
+        .clone()
+        .with_allow_widen(true)
+        .with_allow_unread(true)
+        .with_strict(false)
+        .with_export(export);
+    let converted = convert_document(&resolved.prepared, to, &convert_options)?;
+    for entry in converted.report.entries {
+        report.push(entry);
+    }
+    let output = match converted.outcome {
+        Ok(output) => output.to_value()?,
+        Err(refusal) => return Ok(refused(refusal, report)),
+    };
+    let documents = group_documents(output, doc.groups.len())?;
+    let mut requests = Vec::with_capacity(documents.len());
+    let mut bound = Vec::with_capacity(documents.len());
+    for (gi, (exported, group)) in documents.into_iter().zip(&doc.groups).enumerate() {
+        let bind = format!("group_{}", gi.saturating_add(1));
+        let name = names.get(gi).map_or("", String::as_str);
+        let made = target
+            .plan_group(ToPlan {
+                exported,
+                name,
+                description: group.description.as_deref(),
+                bind: &bind,
+            })
+            .ok_or_else(|| Error::Options(format!("{to} declares no API to plan with")))??;
+        requests.push(made);
+        bound.push(format!("{{{{{bind}}}}}"));
+    }
+    // The verdict: the end state against the source (asserted memberships in place).
+    let end = simulate::end_state(target, &requests, &bound)?;
+    let mut baseline = resolved.baseline;
+    refs::rename(&mut baseline, &target_ids)?;
+    let (verdict, mut differences) = semantics::compare_documents_limited(
+        &baseline,
+        &end,
+        crate::verify::MAX_DIFFERENCES.saturating_add(1),
+        |_, _| {},
+    );
+    report.differences_truncated = differences.len() > crate::verify::MAX_DIFFERENCES;
+    differences.truncate(crate::verify::MAX_DIFFERENCES);
+    report.differences = differences;
+    report.verdict = report.verdict.max(verdict);
+    let refusal = decide(&report, &options.convert);
+    if let Some(refusal) = refusal {
+        return Ok(refused(refusal, report));
+    }
+    let (groups, steps) = steps(&doc, &names, requests);
+    let variables = variables(&steps);
+    Ok(Planned {
+        outcome: Ok(Plan {
+            version: PLAN_VERSION,
+            from,
+            to,
+            verdict: report.verdict,
+            variables,
+            groups,
+            steps,
+            report: report.clone(),
+        }),
+        report,
+    })
+}
+
+fn refused(refusal: Refusal, mut report: Report) -> Planned {
+    report.verdict = report.verdict.max(refusal.verdict());
+    Planned {
+        outcome: Err(refusal),
+        report,
+    }
+}
+
+/// The group's name on the target: its own, else its source id; the reserved name and a
+/// name an earlier group took are changed, and reported.
+fn name(own: Option<&str>, id: &str, gi: usize, taken: &[String], report: &mut Report) -> String {
+    let mut name = own.unwrap_or(id).to_owned();
+    if name.eq_ignore_ascii_case(RESERVED_NAME) {
+        name = format!("{name}-migrated");
+        report.group(gi).push(
+            Field::Name,
+            Kind::Metadata,
+            own.map(str::to_owned),
+            format!("\"default\" is the name of the account's own group: created as {name:?}"),
+        );
+    }
+    if taken.contains(&name) {
+        let unique = format!("{name}-{}", gi.saturating_add(1));
+        report.group(gi).push(
+            Field::Name,
+            Kind::Metadata,
+            Some(name),
+            format!("an earlier group of the input has this name: created as {unique:?}"),
+        );
+        name = unique;
+    }
+    name
+}
+
+/// The exported document of each group: the envelope's, or the one document of one group.
+fn group_documents(output: Value, groups: usize) -> Result<Vec<Value>, Error> {
+    if groups == 1 {
+        return Ok(vec![output]);
+    }
+    let internal = || Error::Internal("plan: the export is not an envelope of groups".into());
+    let Value::Object(mut top) = output else {
+        return Err(internal());
+    };
+    let Some(Value::Array(list)) = top.remove("groups") else {
+        return Err(internal());
+    };
+    let docs: Vec<Value> = list
+        .into_iter()
+        .filter_map(|g| match g {
+            Value::Object(mut g) => g.remove("document"),
+            _ => None,
+        })
+        .collect();
+    if docs.len() == groups {
+        Ok(docs)
+    } else {
+        Err(internal())
+    }
+}
+
+/// The plan's groups and steps: every group created first, then per group the removal of
+/// what it is born with and its rules; each step comes after every step binding a name it
+/// uses.
+fn steps(
+    doc: &Document,
+    names: &[String],
+    requests: Vec<GroupRequests>,
+) -> (Vec<PlannedGroup>, Vec<Step>) {
+    let mut groups = Vec::with_capacity(requests.len());
+    let mut creates = Vec::with_capacity(requests.len());
+    let mut rest = Vec::new();
+    for (gi, (made, source)) in requests.into_iter().zip(&doc.groups).enumerate() {
+        let n = gi.saturating_add(1);
+        let bind = format!("group_{n}");
+        groups.push(PlannedGroup {
+            source_id: source.id.clone(),
+            name: names.get(gi).cloned().unwrap_or_default(),
+            bind,
+            born_with: made.born_with,
+        });
+        creates.push((format!("create-group-{n}"), made.create, Vec::new()));
+        // The born-with rules go first, so that the group never holds them beside its own.
+        let deletes: Vec<(String, Request)> = made
+            .born
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    format!("group-{n}-delete-default-{}", i.saturating_add(1)),
+                    r,
+                )
+            })
+            .collect();
+        let first: Vec<String> = deletes.iter().map(|(id, _)| id.clone()).collect();
+        rest.extend(deletes.into_iter().map(|(id, r)| (id, r, Vec::new())));
+        let rules = made.rules.into_iter().enumerate();
+        rest.extend(rules.map(|(i, r)| {
+            (
+                format!("group-{n}-rules-{}", i.saturating_add(1)),
+                r,
+                first.clone(),
+            )
+        }));
+    }
+    let mut binder: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::with_capacity(creates.len().saturating_add(rest.len()));
+    for (id, request, before) in creates.into_iter().chain(rest) {
+        let Request {
+            method,
+            path,
+            body,
+            binds,
+            note,
+        } = request;
+        let mut text = path.clone();
+        if let Some(body) = &body {
+            text.push_str(&body.to_string());
+        }
+        let mut after: Vec<String> = Vec::new();
+        for (name, step) in &binder {
+            // (Bind names are ordered; the group's own create binds before its deletes.)
+            if text.contains(&format!("{{{{{name}}}}}")) && !after.contains(step) {
+                after.push(step.clone());
+            }
+        }
+        after.extend(before);
+        for (name, _) in &binds {
+            binder.insert(name.clone(), id.clone());
+        }
+        out.push(Step {
+            id,
+            method,
+            path,
+            body,
+            after,
+            binds: binds.into_iter().collect(),
+            note,
+        });
+    }
+    (groups, out)
+}
+
+/// The account's variables (`{name}`, not `{{name}}`) in the steps' paths and bodies.
+fn variables(steps: &[Step]) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for step in steps {
+        let mut text = step.path.clone();
+        if let Some(body) = &step.body {
+            text.push_str(&body.to_string());
+        }
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find('{') {
+            let tail = rest.get(start..).unwrap_or_default();
+            if tail.starts_with("{{") {
+                rest = tail.get(2..).unwrap_or_default();
+                continue;
+            }
+            let Some(end) = tail.find('}') else { break };
+            let inner = tail.get(1..end).unwrap_or_default();
+            if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                found.insert(format!("{{{inner}}}"));
+            }
+            rest = tail.get(1..).unwrap_or_default();
+        }
+    }
+    found.into_iter().collect()
+}
