@@ -15,6 +15,7 @@ macro_rules! registry {
             huawei { Huawei = "huawei" => huawei::Huawei },
             scaleway { Scaleway = "scaleway" => scaleway::Scaleway },
             aws_ec2 { AwsEc2 = "aws-ec2" => aws_ec2::AwsEc2 },
+            azure_nsg { AzureNsg = "azure-nsg" => azure_nsg::AzureNsg },
         }
     };
 }
