@@ -174,8 +174,7 @@ fn huawei_and_scaleway_to_azure_are_exact_with_unique_priorities_and_closing_den
             assert!(prios.iter().all(|p| (100..=4096).contains(p)));
             let last = rules
                 .iter()
-                .filter(|r| r["properties"]["direction"] == direction)
-                .last()
+                .rfind(|r| r["properties"]["direction"] == direction)
                 .expect("a closing rule");
             assert_eq!(last["properties"]["access"], "Deny", "{stem} {direction}");
             assert_eq!(last["properties"]["sourceAddressPrefix"], "*");

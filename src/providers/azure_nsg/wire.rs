@@ -89,9 +89,12 @@ pub(super) struct Head {
     pub(super) priority: u16,
 }
 
+/// A rule's name, id and etag, and the struct holding its other fields.
+type Fields = (Option<String>, Option<String>, Option<String>, WireRule);
+
 impl WireRule {
     /// The rule's fields: `properties` when given (REST), else the rule itself (CLI).
-    fn fields(self) -> Result<(Option<String>, Option<String>, Option<String>, WireRule), String> {
+    fn fields(self) -> Result<Fields, String> {
         let (name, id, etag) = (self.name.clone(), self.id.clone(), self.etag.clone());
         match self.properties {
             Some(p) if p.properties.is_some() => Err("`properties` inside `properties`".into()),
