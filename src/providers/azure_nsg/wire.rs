@@ -181,6 +181,11 @@ fn ports(one: Option<String>, many: Option<Vec<String>>, name: &str) -> Result<P
     Ok(PortSet::from_ranges(ranges))
 }
 
+/// A text field for a message: quoted, or `missing`.
+fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "missing".to_owned(), |v| format!("{v:?}"))
+}
+
 /// Read one rule. `defaults`: it is one of `defaultSecurityRules` (priorities 65000-65500).
 pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), String> {
     let (name, id, etag, w) = w.fields()?;
@@ -190,19 +195,19 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
     let direction = match w.direction.as_deref() {
         Some(d) if d.eq_ignore_ascii_case("Inbound") => Direction::Ingress,
         Some(d) if d.eq_ignore_ascii_case("Outbound") => Direction::Egress,
-        other => return Err(format!("direction is {other:?}; expected \"Inbound\" or \"Outbound\"")),
+        other => return Err(format!("direction is {}; expected \"Inbound\" or \"Outbound\"", shown(other))),
     };
     let action = match w.access.as_deref() {
         Some(a) if a.eq_ignore_ascii_case("Allow") => Action::Allow,
         Some(a) if a.eq_ignore_ascii_case("Deny") => Action::Deny,
-        other => return Err(format!("access is {other:?}; expected \"Allow\" or \"Deny\"")),
+        other => return Err(format!("access is {}; expected \"Allow\" or \"Deny\"", shown(other))),
     };
     let range = if defaults { 100..=65500 } else { 100..=4096 };
     let priority = w
         .priority
         .filter(|p| range.contains(p))
         .and_then(|p| u16::try_from(p).ok())
-        .ok_or_else(|| format!("priority is {:?}; expected {}-{}", w.priority, range.start(), range.end()))?;
+        .ok_or_else(|| format!("priority is {}; expected {}-{}", w.priority.map_or_else(|| "missing".to_owned(), |p| p.to_string()), range.start(), range.end()))?;
     let protocols: Vec<(Protocol, Protocol)> = match w.protocol.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("*") => vec![(Protocol::Any, Protocol::Any)],
         Some("tcp") => vec![(Protocol::TCP, Protocol::TCP)],
@@ -210,7 +215,7 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
         Some("icmp") => vec![(Protocol::ICMP, Protocol::ICMPV6)],
         Some("esp") => vec![(Protocol::Number(50), Protocol::Number(50))],
         Some("ah") => vec![(Protocol::Number(51), Protocol::Number(51))],
-        other => return Err(format!("protocol is {other:?}; expected Tcp, Udp, Icmp, Esp, Ah or *")),
+        other => return Err(format!("protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *", shown(other))),
     };
     let dst_ports = ports(w.destination_port_range, w.destination_port_ranges, "destination port range")?;
     let src_ports = ports(w.source_port_range, w.source_port_ranges, "source port range")?;
