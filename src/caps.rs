@@ -231,6 +231,10 @@ pub struct Capabilities {
     /// families (AWS: a group pair or prefix list has no family). Such a target cannot name
     /// one family alone, except by protocol (ICMP is IPv4, ICMPv6 is IPv6).
     pub remotes_span_families: bool,
+    /// Whether no two rules of one direction may share a priority (Azure NSG: "You can't
+    /// create two security rules with the same priority and direction"). The fit pass then
+    /// numbers the rules of each direction one apart, in evaluation order.
+    pub unique_priorities: bool,
     /// Rule descriptions, and their limits (`None`: no descriptions).
     pub description: Option<TextLimit>,
     /// Group-level fields.
@@ -283,6 +287,7 @@ impl Capabilities {
         remote_group: true,
         address_group: true,
         remotes_span_families: false,
+        unique_priorities: false,
         description: Some(TextLimit {
             max_chars: usize::MAX,
             forbidden: &[],

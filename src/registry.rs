@@ -16,6 +16,7 @@ macro_rules! registry {
             scaleway { Scaleway = "scaleway" => scaleway::Scaleway },
             aws_ec2 { AwsEc2 = "aws-ec2" => aws_ec2::AwsEc2 },
             openstack { OpenStack = "openstack" => openstack::OpenStack },
+            azure_nsg { AzureNsg = "azure-nsg" => azure_nsg::AzureNsg },
         }
     };
 }

@@ -8,18 +8,28 @@ use crate::report::{Field, Kind, Report};
 /// family is not in `rules`: the target would write one rule matching both families, which
 /// allows the members' addresses of the family the source did not allow. Leaving the rule out
 /// narrows instead, and says so. ICMP and ICMPv6 rules are one family by protocol and need no
-/// twin. (Called after deny rules are lowered: every rule here allows.)
+/// twin. A lone deny rule (a target with deny rules, such as Azure) is kept: written for both
+/// families it denies more, which narrows, and says so.
 pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
     let needs_twin = |r: &Rule| {
-        matches!(r.remote(), Remote::Group(_) | Remote::AddressGroup(_))
-            && !r.protocol().is_icmp()
-            && r.action() == Action::Allow
+        matches!(r.remote(), Remote::Group(_) | Remote::AddressGroup(_)) && !r.protocol().is_icmp()
     };
     if !rules.iter().any(needs_twin) {
         return;
     }
     // The match of a rule without its family, to find its twin.
-    fn key(r: &Rule) -> (Direction, Protocol, &PortSet, Icmp, &Remote, Action) {
+    // The priority too: a twin at another level would be written at the wrong place.
+    fn key(
+        r: &Rule,
+    ) -> (
+        Direction,
+        Protocol,
+        &PortSet,
+        Icmp,
+        &Remote,
+        Action,
+        Option<u16>,
+    ) {
         let s = r.spec();
         (
             s.direction,
@@ -28,6 +38,7 @@ pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report
             s.icmp,
             &s.remote,
             s.action,
+            s.priority,
         )
     }
     let mut families: foldhash::HashMap<_, (bool, bool)> = foldhash::HashMap::default();
@@ -56,17 +67,28 @@ pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report
             Remote::Group(id) | Remote::AddressGroup(id) => Some(id.clone()),
             _ => None,
         };
-        report.rule(gi, r.origin()).push(
-            Field::Remote,
-            Kind::Narrowed,
-            value,
+        let message = if r.action() == Action::Deny {
+            format!(
+                "the target's rules naming {what} match its members of both families, and the \
+                 source denies only {this} here ({other} has no rule with the same match); the \
+                 deny rule also denies {other} (narrowed)"
+            )
+        } else {
             format!(
                 "the target's rules naming {what} match its members of both families, and the \
                  source allows only {this} here ({other} has no rule with the same match); the \
                  allow rule is left out rather than widened to {other}"
-            ),
-        );
+            )
+        };
+        report
+            .rule(gi, r.origin())
+            .push(Field::Remote, Kind::Narrowed, value, message);
     }
-    let mut it = lone.iter();
-    rules.retain(|_| !it.next().copied().unwrap_or(false));
+    let mut it = lone.iter().zip(
+        rules
+            .iter()
+            .map(|r| r.action() == Action::Allow)
+            .collect::<Vec<_>>(),
+    );
+    rules.retain(|_| !it.next().is_some_and(|(lone, allow)| *lone && allow));
 }

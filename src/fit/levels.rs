@@ -178,3 +178,72 @@ pub(super) fn report(
         }
     }
 }
+
+/// For a target whose priorities are unique per direction (`Capabilities::unique_priorities`):
+/// give the rules of each direction (`rules` in evaluation order, as the fit pass leaves
+/// them) priorities that rise one rule at a time. Priorities that already rise strictly
+/// inside the target's range are kept; otherwise the direction is numbered `min, min+1, ...`
+/// in order. First match in that order is the meaning the rules had: a level shared by a deny
+/// and an allow was already ordered deny first, and a split rule's parts match the same
+/// packets with the same action. A direction with more rules than the range has levels is
+/// left as it is and noted (the exporter refuses it).
+pub(super) fn unique(rules: &mut [Rule], gi: usize, caps: &Capabilities, report: &mut Report) {
+    let Ordering::Priority { min, max } = caps.ordering else {
+        return;
+    };
+    if !caps.unique_priorities {
+        return;
+    }
+    for direction in [Direction::Ingress, Direction::Egress] {
+        let mut previous: Option<u16> = None;
+        let rising = rules
+            .iter()
+            .filter(|r| r.direction() == direction)
+            .all(|r| {
+                let ok = r
+                    .priority()
+                    .is_some_and(|p| (min..=max).contains(&p) && previous.is_none_or(|q| p > q));
+                previous = r.priority();
+                ok
+            });
+        if rising {
+            continue;
+        }
+        let count = rules.iter().filter(|r| r.direction() == direction).count();
+        let span = usize::from(max.saturating_sub(min)).saturating_add(1);
+        if count > span {
+            report.group(gi).push(
+                Field::Priority,
+                Kind::Note,
+                Some(count.to_string()),
+                format!(
+                    "{count} {} rules need as many unique priorities; the target has {span} ({min}-{max})",
+                    direction.name()
+                ),
+            );
+            continue;
+        }
+        let mut next = min;
+        for rule in rules.iter_mut().filter(|r| r.direction() == direction) {
+            if rule.priority() != Some(next) {
+                let mut spec = rule.spec().clone();
+                spec.priority = Some(next);
+                if let Ok(r) = Rule::new(spec) {
+                    *rule = r;
+                }
+            }
+            next = next.saturating_add(1);
+        }
+        report.group(gi).push(
+            Field::Priority,
+            Kind::Rewritten,
+            None,
+            format!(
+                "{} rules numbered {min}-{} in evaluation order: the target needs a unique priority \
+                 per rule and direction (same meaning)",
+                direction.name(),
+                usize::from(min).saturating_add(count).saturating_sub(1)
+            ),
+        );
+    }
+}

@@ -163,6 +163,7 @@ fn fit_group(
     if caps.remotes_span_families {
         families::pair_remotes(&mut out.rules, gi, report);
     }
+    levels::unique(&mut out.rules, gi, caps, report);
     let blocks = platform::target_blocks(source, caps);
     platform::block_notes(source, &out, &blocks, gi, report);
     out.platform_blocks = Some(blocks);

@@ -100,6 +100,7 @@ static CAPS: Capabilities = Capabilities {
     remote_group: true,
     address_group: true,
     remotes_span_families: true,
+    unique_priorities: false,
     description: Some(TextLimit {
         max_chars: perm::DESCRIPTION_MAX,
         forbidden: &[],

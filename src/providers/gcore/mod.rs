@@ -93,6 +93,7 @@ static CAPS: Capabilities = Capabilities {
     remote_group: true,
     address_group: false,
     remotes_span_families: false,
+    unique_priorities: false,
     description: Some(TextLimit {
         max_chars: 255,
         forbidden: &[],

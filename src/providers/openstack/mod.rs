@@ -104,6 +104,7 @@ static CAPS: Capabilities = Capabilities {
         about: "two egress rules allowing all IPv4 and all IPv6 traffic, which Neutron adds to every \
                 new group",
     }],
+    unique_priorities: false,
 };
 
 static DIALECT: Dialect = Dialect {

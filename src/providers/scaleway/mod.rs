@@ -73,6 +73,7 @@ static CAPS: Capabilities = Capabilities {
     remote_group: false,
     address_group: false,
     remotes_span_families: false,
+    unique_priorities: false,
     description: None,
     group_fields: GroupFields {
         id: false,

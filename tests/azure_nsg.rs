@@ -1,0 +1,202 @@
+//! Azure NSG: default rules (read or added), service tags and application security groups as
+//! address groups, source-port restrictions (an allow rule left out, a deny rule read wider,
+//! both narrowed), unique priorities, the closing deny rules, and conversions with Huawei and
+//! Scaleway.
+
+mod common;
+
+use sgconv::model::{Action, Direction, Family, Remote};
+use sgconv::report::{Kind, Verdict};
+use sgconv::{Options, ProviderId};
+
+const AZURE: ProviderId = ProviderId::AzureNsg;
+
+fn fixture(provider: ProviderId, stem: &str) -> String {
+    let path = common::fixtures(provider)
+        .into_iter()
+        .find(|p| common::stem(p) == stem)
+        .expect("fixture");
+    std::fs::read_to_string(path).expect("read")
+}
+
+fn import(text: &str) -> sgconv::Document {
+    sgconv::import(text, AZURE, &Options::default())
+        .map(|i| i.document)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn convert(text: &str, from: ProviderId, to: ProviderId) -> sgconv::Converted {
+    common::convert(text, from, to, &Options::default())
+        .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"))
+}
+
+fn rules_json(c: &sgconv::Converted) -> Vec<serde_json::Value> {
+    let v = c.output().expect("output").to_value().expect("JSON");
+    v["properties"]["securityRules"]
+        .as_array()
+        .expect("securityRules")
+        .clone()
+}
+
+#[test]
+fn default_rules_are_added_when_the_document_omits_them() {
+    let doc = import(&fixture(AZURE, "nsg_create_with_rule_request"));
+    let rules = &doc.groups[0].rules;
+    let vnet: Vec<(Direction, Family)> = rules
+        .iter()
+        .filter(|r| *r.remote() == Remote::AddressGroup("VirtualNetwork".into()))
+        .map(|r| (r.direction(), r.family()))
+        .collect();
+    assert_eq!(
+        vnet.len(),
+        4,
+        "AllowVnetIn/OutBound in both families: {rules:#?}"
+    );
+    let last = rules.last().expect("rules");
+    assert_eq!(
+        (last.action(), last.priority()),
+        (Action::Deny, Some(65500))
+    );
+    // The same NSG with its defaultSecurityRules listed reads the same rules.
+    let listed = import(&fixture(AZURE, "nsg_get_testnsg"));
+    assert_eq!(listed.groups[0].rules.len(), rules.len());
+}
+
+#[test]
+fn source_ports_drop_an_allow_rule_and_widen_a_deny_rule_both_narrowed() {
+    let text = fixture(AZURE, "rule_list_source_ports");
+    let c = convert(&text, AZURE, ProviderId::Canonical);
+    assert_eq!(c.report.verdict, Verdict::Narrowed);
+    let narrowed: Vec<&str> = c
+        .report
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Narrowed)
+        .map(|e| e.message.as_ref())
+        .collect();
+    assert_eq!(narrowed.len(), 2, "{narrowed:#?}");
+    assert!(
+        narrowed
+            .iter()
+            .any(|m| m.contains("allow rule") && m.contains("left out"))
+    );
+    assert!(
+        narrowed
+            .iter()
+            .any(|m| m.contains("deny rule") && m.contains("source ports 137-139"))
+    );
+    let doc = import(&text);
+    let rules = &doc.groups[0].rules;
+    assert!(
+        !rules.iter().any(|r| r.priority() == Some(200)),
+        "the allow rule restricted to source port 53 is left out"
+    );
+    let deny: Vec<_> = rules.iter().filter(|r| r.priority() == Some(210)).collect();
+    assert_eq!(
+        deny.len(),
+        2,
+        "the deny rule, both families, without its source ports"
+    );
+    assert!(
+        deny.iter()
+            .all(|r| r.action() == Action::Deny && r.ports().is_any())
+    );
+}
+
+#[test]
+fn two_rules_of_one_priority_and_direction_are_refused() {
+    let text = r#"[
+      {"name": "a", "access": "Allow", "direction": "Inbound", "priority": 100, "protocol": "Tcp",
+       "sourcePortRange": "*", "destinationPortRange": "22", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*"},
+      {"name": "b", "access": "Deny", "direction": "Inbound", "priority": 100, "protocol": "Tcp",
+       "sourcePortRange": "*", "destinationPortRange": "23", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*"}
+    ]"#;
+    let err = sgconv::import(text, AZURE, &Options::default()).expect_err("duplicate priority");
+    assert!(err.to_string().contains("priority 100"), "{err}");
+}
+
+#[test]
+fn a_bad_priority_is_a_located_error() {
+    let text = r#"{"name": "a", "access": "Allow", "direction": "Inbound", "priority": 50, "protocol": "Tcp",
+       "sourcePortRange": "*", "destinationPortRange": "22", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*"}"#;
+    let err = sgconv::import(text, AZURE, &Options::default()).expect_err("priority 50");
+    let text = err.to_string();
+    assert!(
+        text.contains("line 1") && text.contains("100-4096"),
+        "{text}"
+    );
+}
+
+#[test]
+fn azure_to_huawei_is_exact() {
+    for stem in [
+        "nsg_get_testnsg",
+        "nsg_create_with_rule_request",
+        "rule_list_cli_tags_ports",
+    ] {
+        let c = convert(&fixture(AZURE, stem), AZURE, ProviderId::Huawei);
+        assert_eq!(
+            c.report.verdict,
+            Verdict::Exact,
+            "{stem}: {:#?}",
+            c.report.entries
+        );
+    }
+}
+
+#[test]
+fn huawei_and_scaleway_to_azure_are_exact_with_unique_priorities_and_closing_denies() {
+    for (from, stem) in [
+        (ProviderId::Huawei, "create_deny_tcp_priority"),
+        (ProviderId::Huawei, "create_tcp_single_port"),
+        (ProviderId::Huawei, "response_batch_create_201"),
+        (ProviderId::Scaleway, "wrapped_list_rules_ordered_mixed"),
+        (ProviderId::Scaleway, "wrapped_list_rules_ip_ranges"),
+    ] {
+        let c = convert(&fixture(from, stem), from, AZURE);
+        assert_eq!(
+            c.report.verdict,
+            Verdict::Exact,
+            "{from} {stem}: {:#?}",
+            c.report.entries
+        );
+        let rules = rules_json(&c);
+        for direction in ["Inbound", "Outbound"] {
+            let prios: Vec<u64> = rules
+                .iter()
+                .filter(|r| r["properties"]["direction"] == direction)
+                .map(|r| r["properties"]["priority"].as_u64().expect("priority"))
+                .collect();
+            assert!(
+                prios.windows(2).all(|w| w[0] < w[1]),
+                "{stem} {direction}: {prios:?}"
+            );
+            assert!(prios.iter().all(|p| (100..=4096).contains(p)));
+            let last = rules
+                .iter()
+                .rfind(|r| r["properties"]["direction"] == direction)
+                .expect("a closing rule");
+            assert_eq!(last["properties"]["access"], "Deny", "{stem} {direction}");
+            assert_eq!(last["properties"]["sourceAddressPrefix"], "*");
+            assert_eq!(last["properties"]["destinationAddressPrefix"], "*");
+        }
+    }
+}
+
+#[test]
+fn azure_round_trip_leaves_the_default_rules_to_the_platform() {
+    let c = convert(&fixture(AZURE, "nsg_get_testnsg"), AZURE, AZURE);
+    assert_eq!(c.report.verdict, Verdict::Exact);
+    let rules = rules_json(&c);
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["properties"]["priority"].as_u64() < Some(4097))
+    );
+    assert!(
+        !rules
+            .iter()
+            .any(|r| r["properties"]["destinationAddressPrefix"] == "Internet"),
+        "AllowInternetOutBound is not written: {rules:#?}"
+    );
+}
