@@ -229,12 +229,12 @@ pub(super) fn check(gi: usize, group: &SecurityGroup, config: &LintConfig) -> Ve
     // Packets from a public address that is in no remote group: rules naming a group match
     // none of them, so the set is the one of the group without those rules (and computing
     // it never cuts "not a member of G" pieces, which a list of many group rules multiplies).
+    // Outbound rules never decide an inbound packet: they are left out too.
     let kept: Vec<usize> = (0..group.rules.len())
         .filter(|i| {
-            group
-                .rules
-                .get(*i)
-                .is_some_and(|r| semantics::label_of(r.remote()).is_none())
+            group.rules.get(*i).is_some_and(|r| {
+                r.direction() == Direction::Ingress && semantics::label_of(r.remote()).is_none()
+            })
         })
         .collect();
     let pieces = if kept.len() == group.rules.len() {

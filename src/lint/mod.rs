@@ -59,6 +59,7 @@ mod exposure;
 mod locate;
 mod reach;
 pub mod sarif;
+mod walk;
 
 use std::borrow::Cow;
 use std::sync::Arc;

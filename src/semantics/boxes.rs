@@ -311,7 +311,13 @@ impl PacketBox {
 
     /// [`PacketBox::minus`] for a box that overlaps `other`, consuming it and appending the
     /// pieces to `out` (no allocation beyond the pieces themselves).
-    fn minus_into(self, other: &PacketBox, out: &mut Vec<PacketBox>) {
+    pub(super) fn minus_into(self, other: &PacketBox, out: &mut Vec<PacketBox>) {
+        self.minus_split(other, true, out);
+    }
+
+    /// [`PacketBox::minus_into`], with `labels` false ignoring `other`'s labels (as if it had
+    /// none: for boxes that all hold the same labels, cut by boxes of those labels or none).
+    pub(super) fn minus_split(self, other: &PacketBox, labels: bool, out: &mut Vec<PacketBox>) {
         let mut rest = self;
         macro_rules! split {
             ($dim:ident) => {{
@@ -330,6 +336,9 @@ impl PacketBox {
         split!(icmp_type);
         split!(icmp_code);
         split!(addresses);
+        if !labels {
+            return;
+        }
         for (label, member) in &other.labels {
             if rest.label(label).is_none() {
                 let mut piece = rest.clone();

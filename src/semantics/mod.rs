@@ -16,6 +16,7 @@ mod compare;
 mod display;
 mod minus;
 mod overlap;
+mod pieces;
 mod replies;
 mod rule;
 mod verdict;
@@ -34,5 +35,7 @@ pub(crate) use compare::compare_documents_limited;
 pub(crate) use display::cidrs;
 pub(crate) use minus::impossible;
 pub(crate) use overlap::OverlapIndex;
+pub(crate) use pieces::Pieces;
+
 pub(crate) use replies::added_by_statefulness;
 pub(crate) use rule::{label_of, net_span, rule_boxes};
