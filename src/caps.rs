@@ -227,10 +227,8 @@ pub struct Capabilities {
     /// Remote address groups: named address sets the provider keeps (Huawei address groups,
     /// AWS prefix lists).
     pub address_group: bool,
-    /// Whether a rule naming a remote group or address group matches its members of both
-    /// families (AWS: a group pair or prefix list has no family). Such a target cannot name
-    /// one family alone, except by protocol (ICMP is IPv4, ICMPv6 is IPv6).
-    pub remotes_span_families: bool,
+    /// Which families a rule naming a remote group or address group matches.
+    pub remote_families: RemoteFamilies,
     /// Whether no two rules of one direction may share a priority (Azure NSG: "You can't
     /// create two security rules with the same priority and direction"). The fit pass then
     /// numbers the rules of each direction one apart, in evaluation order.
@@ -286,7 +284,7 @@ impl Capabilities {
         full_port_range: true,
         remote_group: true,
         address_group: true,
-        remotes_span_families: false,
+        remote_families: RemoteFamilies::PerRule,
         unique_priorities: false,
         description: Some(TextLimit {
             max_chars: usize::MAX,
@@ -301,4 +299,17 @@ impl Capabilities {
         platform_blocks: &[],
         born_with: &[],
     };
+}
+
+/// Which families a target's rule naming a remote group or address group matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteFamilies {
+    /// The rule names one family (Huawei, Neutron, Scaleway).
+    PerRule,
+    /// Both families: a group pair or prefix list has no family (AWS). ICMP (IPv4) and
+    /// ICMPv6 (IPv6) still name one family by protocol.
+    BothExceptIcmp,
+    /// Both families whatever the protocol: Azure's `Icmp` matches ICMP in IPv4 and ICMPv6
+    /// in IPv6 packets.
+    Both,
 }

@@ -200,3 +200,40 @@ fn azure_round_trip_leaves_the_default_rules_to_the_platform() {
         "AllowInternetOutBound is not written: {rules:#?}"
     );
 }
+
+/// Azure's `Icmp` matches ICMP in IPv4 and ICMPv6 in IPv6 packets, and a service tag names
+/// both families: an ICMP rule naming one is left out unless its ICMPv6 twin is there too
+/// (the failure a generated case found in CI: it was written and reported widened).
+#[test]
+fn icmp_to_a_service_tag_needs_its_icmpv6_twin() {
+    let one = "sgconv: 1
+groups:
+- evaluation: allow_only
+  default_inbound: deny
+  default_outbound: deny
+  stateful: true
+  rules:
+  - {direction: egress, family: ipv4, protocol: icmp, remote: {address_group: a1}}
+";
+    let c = common::convert(one, ProviderId::Canonical, AZURE, &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.report.verdict, Verdict::Narrowed);
+    assert!(
+        !rules_json(&c)
+            .iter()
+            .any(|r| r["properties"]["protocol"] == "Icmp"),
+        "the lone ICMP rule is left out"
+    );
+    let both = format!(
+        "{one}  - {{direction: egress, family: ipv6, protocol: ipv6-icmp, remote: {{address_group: a1}}}}\n"
+    );
+    let c = common::convert(&both, ProviderId::Canonical, AZURE, &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.report.verdict, Verdict::Exact, "{:#?}", c.report.entries);
+    assert!(
+        rules_json(&c)
+            .iter()
+            .any(|r| r["properties"]["protocol"] == "Icmp"
+                && r["properties"]["destinationAddressPrefix"] == "a1")
+    );
+}

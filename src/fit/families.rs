@@ -1,6 +1,7 @@
 //! Targets whose remote groups and address sets match members of both families (AWS: a group
-//! pair or a prefix list names no family): see [`pair_remotes`].
+//! pair or a prefix list names no family; Azure: a service tag): see [`pair_remotes`].
 
+use crate::caps::RemoteFamilies;
 use crate::model::{Action, Direction, Family, Icmp, PortSet, Protocol, Remote, Rule};
 use crate::report::{Field, Kind, Report};
 
@@ -8,16 +9,28 @@ use crate::report::{Field, Kind, Report};
 /// family is not in `rules`: the target would write one rule matching both families, which
 /// allows the members' addresses of the family the source did not allow. Leaving the rule out
 /// narrows instead, and says so. ICMP and ICMPv6 rules are one family by protocol and need no
-/// twin. A lone deny rule (a target with deny rules, such as Azure) is kept: written for both
+/// twin, except on a target whose one ICMP protocol matches both (Azure): there the twin of
+/// an ICMP rule is the same rule for ICMPv6. A lone deny rule (a target with deny rules, such as Azure) is kept: written for both
 /// families it denies more, which narrows, and says so.
-pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report) {
+pub(super) fn pair_remotes(
+    rules: &mut Vec<Rule>,
+    families: RemoteFamilies,
+    gi: usize,
+    report: &mut Report,
+) {
+    let icmp_twins = match families {
+        RemoteFamilies::PerRule => return,
+        RemoteFamilies::BothExceptIcmp => false,
+        RemoteFamilies::Both => true,
+    };
     let needs_twin = |r: &Rule| {
-        matches!(r.remote(), Remote::Group(_) | Remote::AddressGroup(_)) && !r.protocol().is_icmp()
+        matches!(r.remote(), Remote::Group(_) | Remote::AddressGroup(_))
+            && (icmp_twins || !r.protocol().is_icmp())
     };
     if !rules.iter().any(needs_twin) {
         return;
     }
-    // The match of a rule without its family, to find its twin.
+    // The match of a rule without its family, to find its twin (ICMPv6 is ICMP's twin).
     // The priority too: a twin at another level would be written at the wrong place.
     fn key(
         r: &Rule,
@@ -31,9 +44,13 @@ pub(super) fn pair_remotes(rules: &mut Vec<Rule>, gi: usize, report: &mut Report
         Option<u16>,
     ) {
         let s = r.spec();
+        let protocol = match s.protocol {
+            Protocol::ICMPV6 => Protocol::ICMP,
+            p => p,
+        };
         (
             s.direction,
-            s.protocol,
+            protocol,
             &s.ports,
             s.icmp,
             &s.remote,

@@ -160,9 +160,7 @@ fn fit_group(
     ) {
         dedupe(&mut out.rules, gi, report);
     }
-    if caps.remotes_span_families {
-        families::pair_remotes(&mut out.rules, gi, report);
-    }
+    families::pair_remotes(&mut out.rules, caps.remote_families, gi, report);
     levels::unique(&mut out.rules, gi, caps, report);
     let blocks = platform::target_blocks(source, caps);
     platform::block_notes(source, &out, &blocks, gi, report);

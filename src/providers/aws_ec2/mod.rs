@@ -31,7 +31,7 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, ExportOptions, Input, Provider};
-use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -99,7 +99,7 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: true,
     remote_group: true,
     address_group: true,
-    remotes_span_families: true,
+    remote_families: RemoteFamilies::BothExceptIcmp,
     unique_priorities: false,
     description: Some(TextLimit {
         max_chars: perm::DESCRIPTION_MAX,

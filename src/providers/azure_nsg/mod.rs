@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, Input, Provider};
-use crate::caps::{Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{RemoteFamilies, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -94,7 +94,7 @@ static CAPS: Capabilities = Capabilities {
     remote_group: false,
     address_group: true,
     // A service tag or application security group names addresses of both families.
-    remotes_span_families: true,
+    remote_families: RemoteFamilies::Both,
     unique_priorities: true,
     description: Some(TextLimit {
         max_chars: 140,

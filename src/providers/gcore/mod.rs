@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use super::{neutron, read};
 use super::{Dialect, Export, Input, Provider};
-use crate::caps::{
+use crate::caps::{RemoteFamilies, 
     BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota, TextLimit,
 };
 use crate::codec::TopLevel;
@@ -92,7 +92,7 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: false,
     remote_group: true,
     address_group: false,
-    remotes_span_families: false,
+    remote_families: RemoteFamilies::PerRule,
     unique_priorities: false,
     description: Some(TextLimit {
         max_chars: 255,

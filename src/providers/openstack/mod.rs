@@ -24,7 +24,7 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, Input, Provider, neutron};
-use crate::caps::{BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -80,7 +80,7 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: false,
     remote_group: true,
     address_group: true,
-    remotes_span_families: false,
+    remote_families: RemoteFamilies::PerRule,
     description: Some(TextLimit {
         max_chars: 255,
         forbidden: &[],

@@ -47,7 +47,7 @@ use super::{Dialect, Export, ImportOptions, Input, Provider, ProviderId};
 use crate::error::Error;
 use std::borrow::Cow;
 
-use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
+use crate::caps::{RemoteFamilies, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::model::{Action, Direction, Document, Evaluation, Origin, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
@@ -72,7 +72,7 @@ static CAPS: Capabilities = Capabilities {
     full_port_range: true,
     remote_group: false,
     address_group: false,
-    remotes_span_families: false,
+    remote_families: RemoteFamilies::PerRule,
     unique_priorities: false,
     description: None,
     group_fields: GroupFields {
