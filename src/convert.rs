@@ -107,6 +107,11 @@ impl ImportOptions {
         self.default_priority = priority;
         self
     }
+    /// Set the order of rules a document gives by list and by position.
+    pub fn with_position_order(mut self, order: crate::providers::PositionOrder) -> ImportOptions {
+        self.position_order = order;
+        self
+    }
 }
 
 impl ExportOptions {
@@ -333,7 +338,15 @@ pub fn convert_document(
     };
     let mut stats = Stats::default();
     let report = Report::new(ProviderId::Canonical, to);
-    let (outcome, report) = finish(doc, ProviderId::Canonical, to, options, &mut stats, report)?;
+    let (outcome, report) = finish(
+        doc,
+        None,
+        ProviderId::Canonical,
+        to,
+        options,
+        &mut stats,
+        report,
+    )?;
     Ok(Converted {
         outcome,
         report,
@@ -362,7 +375,7 @@ fn convert_text(
     let doc = read(&text, from, options, &mut report)?;
     drop(text);
     stats.stage("import", start);
-    let (outcome, report) = finish(&doc, from, to, options, &mut stats, report)?;
+    let (outcome, report) = finish(&doc, None, from, to, options, &mut stats, report)?;
     Ok(Converted {
         outcome,
         report,
@@ -370,9 +383,25 @@ fn convert_text(
     })
 }
 
-/// Fit, export, verify and decide.
+/// Fit `smaller` (a document built to allow exactly what `source` allows, with fewer rules)
+/// to provider `to`, export it and verify the output against `source`, as [`convert`] does
+/// every conversion (the same refusals); `report` holds what reading `source` recorded.
+pub(crate) fn export_against(
+    source: &Document,
+    smaller: &Document,
+    to: ProviderId,
+    options: &Options,
+    report: Report,
+) -> Result<(Result<Output, Refusal>, Report, Stats), Error> {
+    let mut stats = Stats::default();
+    let (outcome, report) = finish(smaller, Some(source), to, to, options, &mut stats, report)?;
+    Ok((outcome, report, stats))
+}
+
+/// Fit, export, verify (against `against`, else `doc`) and decide.
 fn finish(
     doc: &Document,
+    against: Option<&Document>,
     from: ProviderId,
     to: ProviderId,
     options: &Options,
@@ -416,7 +445,7 @@ fn finish(
     stats.stage("export", start);
     if !options.no_verify {
         let start = std::time::Instant::now();
-        verify::verify(doc, &output, target, &mut report)?;
+        verify::verify(against.unwrap_or(doc), &output, target, &mut report)?;
         stats.stage("verify", start);
     }
     let unread = report.count(Kind::Unread);

@@ -5,6 +5,7 @@ mod args;
 mod diff;
 mod io;
 mod lint;
+mod minimize;
 mod providers;
 mod render;
 
@@ -35,6 +36,10 @@ enum Command {
     /// Findings about what groups allow (exposed ports, shadowed, redundant and conflicting
     /// rules, quotas): exit 0 none at or above --fail-on, 1 some, 2 usage or bad input.
     Lint(lint::LintArgs),
+    /// Write the same provider's document with the fewest rules sgconv finds (shadowed and
+    /// redundant rules removed, ports and networks merged), verified exact: exit 0 written,
+    /// 1 bad input or I/O, 2 usage, 3 refused.
+    Minimize(minimize::MinimizeArgs),
     /// List the providers and what each can express.
     Providers {
         /// Print JSON instead of a table.
@@ -57,6 +62,7 @@ pub fn run() -> ExitCode {
         Command::Convert(args) => convert(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Minimize(args) => minimize::run(&args),
         Command::Providers { json } => providers::run(json),
     }
 }
@@ -96,20 +102,9 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Err(_) => return ExitCode::from(3),
     };
     let start = std::time::Instant::now();
-    let yaml;
-    let text = match args.format.0 {
-        Format::Yaml => match output.render(Format::Yaml) {
-            Ok(t) => {
-                yaml = t;
-                yaml.as_str()
-            }
-            Err(e) => return fail(&e, exit_code(&e)),
-        },
-        _ => output.as_json(),
-    };
-    let written = match args.output.as_deref() {
-        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
-        _ => write_stdout(text.as_bytes()),
+    let written = match write_output(output, args.format.0, args.output.as_deref()) {
+        Ok(written) => written,
+        Err(e) => return fail(&e, exit_code(&e)),
     };
     let mut stats = converted.stats.clone();
     stats.stage("write", start);
@@ -123,6 +118,27 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e, 1),
     }
+}
+
+/// Write `output` in `format` to `path` (`-` or none: stdout). The outer error is the
+/// rendering's (a bug), the inner one the write's.
+fn write_output(
+    output: &sgconv::Output,
+    format: Format,
+    path: Option<&Path>,
+) -> Result<Result<(), String>, Error> {
+    let yaml;
+    let text = match format {
+        Format::Yaml => {
+            yaml = output.render(Format::Yaml)?;
+            yaml.as_str()
+        }
+        _ => output.as_json(),
+    };
+    Ok(match path {
+        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
+        _ => write_stdout(text.as_bytes()),
+    })
 }
 
 impl ImportArgs {
