@@ -25,11 +25,13 @@
 //! compare (README, "Performance").
 #![allow(missing_docs)] // criterion_group! generates an undocumented public function
 
-use std::path::PathBuf;
+mod generated;
+
 use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use generated::{env_count, generate};
 use sgconv::{ExportOptions, ImportOptions, Options, ProviderId, Report, stages};
 
 /// The generator's providers (its names are sgconv's).
@@ -39,48 +41,6 @@ const GENERATED: [ProviderId; 4] = [
     ProviderId::Huawei,
     ProviderId::Scaleway,
 ];
-
-fn generator() -> PathBuf {
-    std::env::var_os("SGCONV_GEN_RULES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/gen_rules.py"),
-        PathBuf::from,
-    )
-}
-
-fn env_count(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// `gen_rules.py PROVIDER N 42 DENY_FRACTION`, or `None` (with a note) when it cannot run.
-fn generate(provider: ProviderId, n: usize, deny_fraction: &str) -> Option<String> {
-    let script = generator();
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(provider.name())
-        .arg(n.to_string())
-        .arg("42")
-        .arg(deny_fraction)
-        .output();
-    match out {
-        // Its Gcore v2 flavour is a v1-style group response with v2 protocol names; v2 has
-        // no such read shape, so the bench reads the rule list (rule responses) inside it.
-        Ok(out) if out.status.success() && provider == ProviderId::GcoreV2 => {
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-            serde_json::to_string_pretty(doc.get("security_group_rules")?).ok()
-        }
-        Ok(out) if out.status.success() => String::from_utf8(out.stdout).ok(),
-        other => {
-            eprintln!(
-                "skipping: cannot run python3 {} ({other:?}); set SGCONV_GEN_RULES",
-                script.display()
-            );
-            None
-        }
-    }
-}
 
 /// Import options for rule lists without their group (Scaleway): drop both ways.
 fn import_options(from: ProviderId) -> ImportOptions {

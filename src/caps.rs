@@ -133,6 +133,20 @@ pub struct QuotaExcess {
     pub quota: usize,
 }
 
+impl QuotaExcess {
+    /// The count, for people: `ingress ipv4`, `egress`, or empty for the whole group.
+    pub fn scope(&self) -> String {
+        [
+            self.direction.map(|d| d.name()),
+            self.family.map(|f| f.name()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
 impl Quota {
     /// A quota of `rules` per group, directions and families counted together.
     pub const fn per_group(rules: usize) -> Quota {

@@ -120,6 +120,11 @@ impl ImportOptions {
         self.direction = direction;
         self
     }
+    /// Set the order of rules a document gives by list and by position.
+    pub fn with_position_order(mut self, order: crate::providers::PositionOrder) -> ImportOptions {
+        self.position_order = order;
+        self
+    }
 }
 
 impl ExportOptions {
@@ -358,7 +363,15 @@ pub fn convert_document(
     };
     let mut stats = Stats::default();
     let report = Report::new(ProviderId::Canonical, to);
-    let (outcome, report) = finish(doc, ProviderId::Canonical, to, options, &mut stats, report)?;
+    let (outcome, report) = finish(
+        doc,
+        None,
+        ProviderId::Canonical,
+        to,
+        options,
+        &mut stats,
+        report,
+    )?;
     Ok(Converted {
         outcome,
         report,
@@ -389,7 +402,7 @@ fn convert_text(
     let doc = read(&text, from, options, &mut report)?;
     drop(text);
     stats.stage("import", start);
-    let (outcome, report) = finish(&doc, from, to, options, &mut stats, report)?;
+    let (outcome, report) = finish(&doc, None, from, to, options, &mut stats, report)?;
     Ok(Converted {
         outcome,
         report,
@@ -397,9 +410,25 @@ fn convert_text(
     })
 }
 
-/// Fit, export, verify and decide.
+/// Fit `smaller` (a document built to allow exactly what `source` allows, with fewer rules)
+/// to provider `to`, export it and verify the output against `source`, as [`convert`] does
+/// every conversion (the same refusals); `report` holds what reading `source` recorded.
+pub(crate) fn export_against(
+    source: &Document,
+    smaller: &Document,
+    to: ProviderId,
+    options: &Options,
+    report: Report,
+) -> Result<(Result<Output, Refusal>, Report, Stats), Error> {
+    let mut stats = Stats::default();
+    let (outcome, report) = finish(smaller, Some(source), to, to, options, &mut stats, report)?;
+    Ok((outcome, report, stats))
+}
+
+/// Fit, export, verify (against `against`, else `doc`) and decide.
 fn finish(
     doc: &Document,
+    against: Option<&Document>,
     from: ProviderId,
     to: ProviderId,
     options: &Options,
@@ -491,7 +520,7 @@ fn finish(
     });
     if !options.no_verify {
         let start = std::time::Instant::now();
-        verify::verify(doc, &output, target, &mut report, hook)?;
+        verify::verify(against.unwrap_or(doc), &output, target, &mut report, hook)?;
         stats.stage("verify", start);
     }
     let refusal = decide(&report, options);

@@ -58,6 +58,15 @@ pub enum Error {
     /// groups, a map of target ids without one of its groups).
     #[error("options: {0}")]
     Options(String),
+    /// A lint configuration file (`sgconv lint --config`) is not valid: an unknown key, a
+    /// bad value.
+    #[error("lint config: {location}: {message}")]
+    Config {
+        /// Where.
+        location: Location,
+        /// What was found and what was expected.
+        message: String,
+    },
     /// A document built in code breaks a model invariant.
     #[error("invalid document: {0}")]
     Model(#[from] crate::model::ModelError),

@@ -79,13 +79,13 @@ pub use diff::{Diff, DiffBox, DiffSide, GroupPair, Pairing, diff, diff_documents
 pub use error::{Error, Location};
 pub use id::{ProviderId, UnknownProvider};
 pub use ipnet;
-pub use lint::lint;
+pub use lint::{lint, minimize};
 pub use model::Document;
 pub use output::Output;
 pub use plan::{
     GroupMap, Mapped, PLAN_VERSION, Plan, PlanOptions, Planned, PlannedGroup, Step, plan,
 };
-pub use providers::{CANONICAL_VERSION, ExportOptions, ImportOptions};
+pub use providers::{CANONICAL_VERSION, ExportOptions, ImportOptions, PositionOrder};
 pub use report::{Refusal, Report};
 pub use verify::MAX_DIFFERENCES;
 

@@ -537,6 +537,14 @@ pub enum Refusal {
         /// A lower bound of the rules needed.
         pieces: usize,
     },
+    /// A result that must allow exactly what the input allows (`sgconv minimize`) would
+    /// not: its verdict is `verdict` (an input read two ways, or not read in full, cannot
+    /// be shown exact either).
+    #[error("the result must allow exactly what the input allows, and its verdict is {verdict}")]
+    NotExact {
+        /// The verdict.
+        verdict: Verdict,
+    },
 }
 
 impl Refusal {
@@ -546,6 +554,7 @@ impl Refusal {
             Refusal::Widened => Verdict::Widened,
             Refusal::Narrowed | Refusal::RuleBudget { .. } => Verdict::Narrowed,
             Refusal::Unverified { .. } => Verdict::Unverified,
+            Refusal::NotExact { verdict } => *verdict,
         }
     }
 }

@@ -272,3 +272,185 @@ fn sarif_locates_the_rule() {
         "security_group_rules[1]"
     );
 }
+
+/// Writes `text` to a file of its own for one test, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!("sgconv-lint-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).expect("write");
+        TempFile(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// SSH and 8080 open to the world, DNS out.
+const OPEN: &str = r#"[
+ {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "0.0.0.0/0"},
+ {"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 8080, "port_range_max": 8080, "remote_ip_prefix": "0.0.0.0/0"},
+ {"direction": "egress", "ethertype": "IPv4", "protocol": "udp", "port_range_min": 53, "port_range_max": 53, "remote_ip_prefix": "0.0.0.0/0"}
+]"#;
+
+fn checks(linted: &sgconv::lint::Linted) -> Vec<(String, sgconv::lint::Severity)> {
+    linted
+        .findings
+        .iter()
+        .map(|f| (f.check.to_string(), f.severity))
+        .collect()
+}
+
+#[test]
+fn config_sets_ports_severities_and_fail_on() {
+    use sgconv::lint::{FailOn, Severity, read_config};
+    let yaml = "sensitive_ports: [tcp/8080, udp/53]\nchecks:\n  exposed-ssh: disabled\n  exposed-tcp-8080: critical\nfail_on: critical\n";
+    let config = read_config(yaml, None, LintConfig::default()).expect("config");
+    assert_eq!(config.fail_on, FailOn::Critical);
+    let linted = lint(OPEN, ProviderId::GcoreV2, &Options::default(), &config).expect("lint");
+    // SSH off; 8080 critical; DNS is outbound only, so not exposed.
+    assert_eq!(
+        checks(&linted),
+        [("exposed-tcp-8080".to_owned(), Severity::Critical)]
+    );
+    assert!(linted.fails(config.fail_on));
+    // The same in JSON; `default_ports: false` leaves only the file's ports.
+    let json = r#"{"sensitive_ports": ["tcp/8080"], "default_ports": false}"#;
+    let config = read_config(json, None, LintConfig::default()).expect("config");
+    let linted = lint(OPEN, ProviderId::GcoreV2, &Options::default(), &config).expect("lint");
+    assert_eq!(
+        checks(&linted),
+        [("exposed-tcp-8080".to_owned(), Severity::High)]
+    );
+}
+
+#[test]
+fn config_errors_have_a_path_and_a_line() {
+    use sgconv::lint::read_config;
+    let cases = [
+        ("{\n  \"fail-on\": \"high\"\n}", "fail-on (line 2, column"),
+        (
+            "quota:\n  rules: 5\n  per_famly: true\n",
+            "quota.per_famly (line 3, column",
+        ),
+        (
+            "checks:\n  exposd-ssh: low\n",
+            "checks.exposd-ssh (line 2, column 3)",
+        ),
+        (
+            "sensitive_ports: [tcp/22, gre/1]\n",
+            "sensitive_ports[1] (line 1, column 27)",
+        ),
+        (
+            "checks: {redundant: loud}\n",
+            "checks.redundant (line 1, column",
+        ),
+        ("trusted: [10.0.0.0/33]\n", "trusted[0] (line 1, column"),
+    ];
+    for (text, want) in cases {
+        let e = read_config(text, None, LintConfig::default()).expect_err(text);
+        assert!(e.to_string().contains(want), "{text:?}: {e}");
+    }
+}
+
+#[test]
+fn quota_is_counted_per_direction_and_per_family() {
+    use sgconv::Quota;
+    let per = |per_direction, per_family| {
+        let config = LintConfig::default().with_quota(Some(Quota {
+            rules: 1,
+            per_direction,
+            per_family,
+        }));
+        let linted = lint(OPEN, ProviderId::GcoreV2, &Options::default(), &config).expect("lint");
+        linted
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::OverQuota)
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+    };
+    // Three rules: over a quota of one per group; two inbound, one outbound; all IPv4.
+    assert_eq!(per(false, false).len(), 1);
+    let by_direction = per(true, false);
+    assert_eq!(by_direction.len(), 1);
+    assert!(
+        by_direction[0].starts_with("2 ingress rules, over gcore-v2's quota of 1 per direction")
+    );
+    let by_family = per(false, true);
+    assert!(by_family[0].starts_with("3 ipv4 rules, over gcore-v2's quota of 1 per family"));
+    let both = per(true, true);
+    assert_eq!(both.len(), 1);
+    assert!(
+        both[0].starts_with(
+            "2 ingress ipv4 rules, over gcore-v2's quota of 1 per direction and family"
+        )
+    );
+}
+
+#[test]
+fn config_and_ports_on_the_command_line() {
+    let doc = TempFile::new("open.json", OPEN);
+    let run = |args: &[&str]| {
+        sgconv()
+            .arg("lint")
+            .args(["--from", "gcore-v2", "--format", "json"])
+            .args(args)
+            .arg(doc.path())
+            .output()
+            .expect("runs")
+    };
+    let found = |out: &std::process::Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["check"].as_str().unwrap_or(""),
+                    f["severity"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let ports = run(&["--ports", "tcp/8080,udp/53"]);
+    assert_eq!(ports.status.code(), Some(1));
+    assert_eq!(found(&ports), ["exposed-ssh high", "exposed-tcp-8080 high"]);
+    let bad = run(&["--ports", "tcp/99999"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    // fail_on from the file; --fail-on overrides it.
+    let config = TempFile::new(
+        "config.yaml",
+        "fail_on: critical\nquota: {rules: 1, per_direction: true}\n",
+    );
+    let quiet = run(&["--config", config.path()]);
+    assert_eq!(
+        quiet.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    assert_eq!(found(&quiet), ["over-quota high", "exposed-ssh high"]);
+    let loud = run(&["--config", config.path(), "--fail-on", "high"]);
+    assert_eq!(loud.status.code(), Some(1));
+    // An unknown key: exit 2, its path and line on stderr, nothing on stdout.
+    let typo = TempFile::new("typo.yaml", "fail_on: high\nports: [tcp/1]\n");
+    let refused = run(&["--config", typo.path()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("lint config: ports (line 2, column 1): unknown field `ports`"),
+        "{stderr}"
+    );
+}

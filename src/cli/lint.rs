@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sgconv::lint::{LintConfig, Linted, Severity};
+use sgconv::lint::{LintConfig, Linted, PortCheck, Severity};
 use sgconv::{Options, ProviderId};
 
 use super::args::{ImportArgs, ProviderArg};
@@ -37,14 +37,14 @@ pub(crate) enum FailOn {
 }
 
 impl FailOn {
-    fn severity(self) -> Option<Severity> {
+    fn library(self) -> sgconv::lint::FailOn {
         match self {
-            FailOn::Info => Some(Severity::Info),
-            FailOn::Low => Some(Severity::Low),
-            FailOn::Medium => Some(Severity::Medium),
-            FailOn::High => Some(Severity::High),
-            FailOn::Critical => Some(Severity::Critical),
-            FailOn::Never => None,
+            FailOn::Info => sgconv::lint::FailOn::Info,
+            FailOn::Low => sgconv::lint::FailOn::Low,
+            FailOn::Medium => sgconv::lint::FailOn::Medium,
+            FailOn::High => sgconv::lint::FailOn::High,
+            FailOn::Critical => sgconv::lint::FailOn::Critical,
+            FailOn::Never => sgconv::lint::FailOn::Never,
         }
     }
 }
@@ -61,14 +61,22 @@ pub(crate) struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     format: LintFormat,
-    /// Exit 1 when a finding at or above this severity exists.
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Low)]
-    fail_on: FailOn,
+    /// Exit 1 when a finding at or above this severity exists [default: the config's
+    /// fail_on, else low].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
+    /// A JSON or YAML file: sensitive ports, trusted ranges, severities or off per check,
+    /// fail_on, quota (see the README's lint section); the flags add to it or override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More sensitive ports, comma-separated: `tcp/8080,udp/53,tcp/9000-9100`.
+    #[arg(long, value_name = "PORTS", value_delimiter = ',', value_parser = PortCheck::parse)]
+    ports: Vec<PortCheck>,
     /// A range that counts as not public (besides RFC 1918, RFC 4193, loopback and
     /// link-local); repeatable.
     #[arg(long, value_name = "CIDR")]
     trusted: Vec<sgconv::ipnet::IpNet>,
-    /// The quota of rules per group [default: the provider's].
+    /// The quota of rules per group [default: the config's, else the provider's].
     #[arg(long, value_name = "N")]
     max_rules: Option<usize>,
     /// The most pieces one rule may be cut into while judging shadowing and redundancy; a
@@ -84,10 +92,26 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
     let options = Options::default()
         .with_input_format(args.input.format.map(|f| f.0))
         .with_import(args.input.import_options());
-    let config = LintConfig::default()
-        .with_trusted(args.trusted.clone())
+    let mut config = LintConfig::default();
+    if let Some(path) = &args.config {
+        let text = match read_input(Some(path)) {
+            Ok(t) => t,
+            Err(e) => return fail(e, 2),
+        };
+        config = match sgconv::lint::read_config(&text, None, config) {
+            Ok(c) => c,
+            Err(e) => return fail(format!("{}: {e}", path.display()), 2),
+        };
+    }
+    let mut trusted = config.trusted.clone();
+    trusted.extend(args.trusted.iter().copied());
+    let fail_on = args.fail_on.map_or(config.fail_on, FailOn::library);
+    let config = config
+        .with_trusted(trusted)
+        .with_more_checks(args.ports.clone())
         .with_max_rules(args.max_rules)
-        .with_max_pieces(args.max_pieces);
+        .with_max_pieces(args.max_pieces)
+        .with_fail_on(fail_on);
     let mut done: Vec<(String, Linted)> = Vec::new();
     // The provider: given, or told by the first input (and then the same for the others).
     let mut from: Option<(ProviderId, String)> = None;
@@ -130,10 +154,10 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
     if let Err(e) = write_stdout(out.as_bytes()) {
         return fail(e, 2);
     }
-    let worst = done.iter().filter_map(|(_, l)| l.worst()).max();
-    match (worst, args.fail_on.severity()) {
-        (Some(w), Some(bar)) if w >= bar => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+    if done.iter().any(|(_, l)| l.fails(config.fail_on)) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -7,6 +7,7 @@ mod generated;
 mod infer;
 mod io;
 mod lint;
+mod minimize;
 mod plan;
 mod progress;
 mod providers;
@@ -71,6 +72,14 @@ Examples:
   sgconv plan --from huawei --to gcore-v2 rules.json -o plan.json
   sgconv plan --from gcore-v2 --to huawei web.json db.json --group-map map.yaml")]
     Plan(plan::PlanArgs),
+    /// Write the same provider's document with the fewest rules sgconv finds (shadowed and
+    /// redundant rules removed, ports and networks merged), verified exact: exit 0 written,
+    /// 1 bad input or I/O, 2 usage, 3 refused.
+    #[command(after_help = "\
+Examples:
+  sgconv minimize --from huawei rules.json -o smaller.json
+  sgconv minimize --report - group.json > smaller.json")]
+    Minimize(minimize::MinimizeArgs),
     /// List the providers and what each can express.
     #[command(after_help = "\
 Examples:
@@ -120,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Minimize(args) => minimize::run(&args),
         Command::Providers { json } => providers::run(json),
         Command::Completions { shell } => generated::completions(shell),
         Command::Man { command } => generated::man(command.as_deref()),
@@ -175,20 +185,9 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Err(_) => return ExitCode::from(3),
     };
     let start = std::time::Instant::now();
-    let yaml;
-    let text = match args.format.0 {
-        Format::Yaml => match output.render(Format::Yaml) {
-            Ok(t) => {
-                yaml = t;
-                yaml.as_str()
-            }
-            Err(e) => return fail(&e, exit_code(&e)),
-        },
-        _ => output.as_json(),
-    };
-    let written = match args.output.as_deref() {
-        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
-        _ => write_stdout(text.as_bytes()),
+    let written = match write_output(output, args.format.0, args.output.as_deref()) {
+        Ok(written) => written,
+        Err(e) => return fail(&e, exit_code(&e)),
     };
     let mut stats = converted.stats.clone();
     stats.stage("write", start);
@@ -202,6 +201,27 @@ fn convert(args: &ConvertArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e, 1),
     }
+}
+
+/// Write `output` in `format` to `path` (`-` or none: stdout). The outer error is the
+/// rendering's (a bug), the inner one the write's.
+fn write_output(
+    output: &sgconv::Output,
+    format: Format,
+    path: Option<&Path>,
+) -> Result<Result<(), String>, Error> {
+    let yaml;
+    let text = match format {
+        Format::Yaml => {
+            yaml = output.render(Format::Yaml)?;
+            yaml.as_str()
+        }
+        _ => output.as_json(),
+    };
+    Ok(match path {
+        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
+        _ => write_stdout(text.as_bytes()),
+    })
 }
 
 impl ImportArgs {

@@ -167,17 +167,11 @@ fn fit_group(
     out.platform_blocks = Some(blocks);
     platform::born_with_notes(&out, caps, gi, report);
     for over in caps.quota.map(|q| q.excess(&out.rules)).unwrap_or_default() {
-        let scope = [
-            over.direction.map(|d| d.name()),
-            over.family.map(|f| f.name()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>();
+        let scope = over.scope();
         let (counted, per) = if scope.is_empty() {
             (String::new(), "per group")
         } else {
-            (format!(" {}", scope.join(" ")), "per group and count")
+            (format!(" {scope}"), "per group and count")
         };
         report.group(gi).push(
             Field::Group,

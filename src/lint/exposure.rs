@@ -27,7 +27,56 @@ pub struct PortCheck {
     pub alias: Option<&'static str>,
 }
 
+/// The most ports one [`PortCheck::parse`] range may hold (each port is looked up).
+pub const MAX_PORTS_PER_CHECK: usize = 1024;
+
 impl PortCheck {
+    /// A check of one's own from `PROTOCOL/PORT` or `PROTOCOL/FROM-TO` (`tcp/8080`,
+    /// `udp/53`, `tcp/9000-9100`; a protocol that has ports, by name or number), with id
+    /// `exposed-tcp-8080` and severity high.
+    ///
+    /// ```
+    /// use sgconv::lint::PortCheck;
+    /// let check = PortCheck::parse("udp/53").unwrap();
+    /// assert_eq!((check.id.as_ref(), check.protocol, check.ports.as_slice()), ("exposed-udp-53", 17, &[53][..]));
+    /// assert!(PortCheck::parse("gre/1").is_err());
+    /// ```
+    pub fn parse(spec: &str) -> Result<PortCheck, String> {
+        let expected = "expected PROTOCOL/PORT or PROTOCOL/FROM-TO, like tcp/8080 or udp/5000-5010";
+        let Some((protocol, ports)) = spec.split_once('/') else {
+            return Err(format!("{spec:?}: {expected}"));
+        };
+        let number = match crate::model::Protocol::parse(protocol) {
+            Some(p @ crate::model::Protocol::Number(n)) if p.has_ports() => n,
+            _ => {
+                return Err(format!(
+                    "{spec:?}: {protocol:?} is not a protocol with ports (tcp, udp, dccp, sctp, \
+                     udplite, or their numbers)"
+                ));
+            }
+        };
+        let range: crate::model::PortRange = ports
+            .parse()
+            .map_err(|e| format!("{spec:?}: {e}; {expected}"))?;
+        let count = usize::from(range.to()).saturating_sub(usize::from(range.from()));
+        if count >= MAX_PORTS_PER_CHECK {
+            return Err(format!(
+                "{spec:?}: more than {MAX_PORTS_PER_CHECK} ports in one check (each is looked \
+                 up); split the range"
+            ));
+        }
+        // The table's name, however the protocol was written (`6` is `tcp`).
+        let protocol = crate::model::Protocol::Number(number)
+            .name()
+            .map_or_else(|| number.to_string(), str::to_owned);
+        Ok(PortCheck::new(
+            format!("exposed-{protocol}-{range}"),
+            "Sensitive port",
+            number,
+            (range.from()..=range.to()).collect(),
+        ))
+    }
+
     /// A check of one's own: `id`, a service name, a protocol and ports; severity high.
     pub fn new(
         id: impl Into<String>,
@@ -286,8 +335,22 @@ pub(super) fn check(gi: usize, group: &SecurityGroup, config: &LintConfig) -> Ve
             if all_tcp && check.protocol == TCP {
                 continue;
             }
+            // The pieces that hold any of the check's ports (a range of many ports is then
+            // looked up in these only).
+            let (lo, hi) = (
+                check.ports.iter().min().copied().unwrap_or(0),
+                check.ports.iter().max().copied().unwrap_or(0),
+            );
+            let near: Vec<&Piece> = mine
+                .iter()
+                .filter(|p| {
+                    p.packets.protocols.contains(check.protocol)
+                        && p.packets.ports.overlaps(Span::new(lo, hi))
+                })
+                .copied()
+                .collect();
             for port in &check.ports {
-                let Some(span) = open_port(&mine, check.protocol, *port, &public) else {
+                let Some(span) = open_port(&near, check.protocol, *port, &public) else {
                     continue;
                 };
                 let witness = query(family, check.protocol, Span::one(*port), span);

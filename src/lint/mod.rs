@@ -42,7 +42,11 @@
 //!   same fate from later rules or the default policy). Each finding is about that rule
 //!   alone: two rules that cover each other are both redundant, not both removable.
 //! - **over-quota**: more rules in a group than the provider's documented quota
-//!   ([`crate::Capabilities::max_rules`], or [`LintConfig::max_rules`]).
+//!   ([`crate::Capabilities::quota`], or [`LintConfig::quota`]), counted as the provider
+//!   counts (per group, per direction or per family: [`crate::Quota::excess`]); one finding
+//!   per count over.
+//! - **position-order**: a group whose meaning depends on its rules' positions, which
+//!   Terraform does not send (Scaleway: [`crate::PositionOrder`]).
 //! - **unread**: part of the input was not read, so the findings rest on the rest.
 //!
 //! Cost: one pass over the rules in evaluation order. Each rule is cut only by the rules whose
@@ -55,8 +59,11 @@
 //! more than [`LintConfig::max_pieces`] pieces is not judged (counted in
 //! [`Linted::skipped`]).
 
+mod config;
 mod exposure;
+mod fix;
 mod locate;
+mod order;
 mod reach;
 pub mod sarif;
 mod walk;
@@ -66,6 +73,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::caps::Quota;
 use crate::convert::{Options, import};
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -73,10 +81,14 @@ use crate::model::{Document, Origin, SecurityGroup};
 use crate::report::{Kind, Report};
 use crate::semantics::PacketBox;
 
-pub use exposure::{PortCheck, default_checks};
+pub use config::read_config;
+pub use exposure::{MAX_PORTS_PER_CHECK, PortCheck, default_checks};
+pub use fix::{Minimized, minimize, minimize_document};
 
 /// How bad a finding is, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Severity {
@@ -114,6 +126,40 @@ impl Severity {
     }
 }
 
+/// The severity at which findings fail a run (`--fail-on`, `fail_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailOn {
+    /// Any finding.
+    Info,
+    /// A finding of severity low or above (the default).
+    #[default]
+    Low,
+    /// Medium or above.
+    Medium,
+    /// High or above.
+    High,
+    /// Critical only.
+    Critical,
+    /// Never.
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails, `None` for never.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Never => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Severity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -138,6 +184,9 @@ pub enum FindingKind {
     Conflicting,
     /// More rules than the provider's quota.
     OverQuota,
+    /// The group's meaning depends on an order a tool that applies it does not keep
+    /// (Scaleway positions, which Terraform does not send).
+    Order,
     /// Part of the input was not read.
     Unread,
 }
@@ -152,6 +201,7 @@ impl FindingKind {
             FindingKind::Redundant => "redundant",
             FindingKind::Conflicting => "conflicting",
             FindingKind::OverQuota => "over_quota",
+            FindingKind::Order => "order",
             FindingKind::Unread => "unread",
         }
     }
@@ -241,10 +291,14 @@ pub struct LintConfig {
     pub checks: Vec<PortCheck>,
     /// Whether "every TCP/UDP port open" is checked.
     pub all_ports: bool,
-    /// The quota of rules per group (default: the provider's).
-    pub max_rules: Option<usize>,
+    /// The quota of rules (default: the provider's, [`crate::Capabilities::quota`]).
+    pub quota: Option<Quota>,
     /// The most pieces one rule's cut may make before the rule is skipped.
     pub max_pieces: usize,
+    /// Severities set per check id; `None` turns the check off.
+    pub severities: std::collections::BTreeMap<String, Option<Severity>>,
+    /// The severity at which findings fail a run ([`Linted::fails`]).
+    pub fail_on: FailOn,
 }
 
 impl Default for LintConfig {
@@ -253,8 +307,10 @@ impl Default for LintConfig {
             trusted: Vec::new(),
             checks: default_checks(),
             all_ports: true,
-            max_rules: None,
+            quota: None,
             max_pieces: 4096,
+            severities: std::collections::BTreeMap::new(),
+            fail_on: FailOn::default(),
         }
     }
 }
@@ -277,9 +333,31 @@ impl LintConfig {
         }
         self
     }
-    /// Set [`LintConfig::max_rules`].
+    /// Set [`LintConfig::quota`] to `max` rules per group (`None` keeps it).
     pub fn with_max_rules(mut self, max: Option<usize>) -> LintConfig {
-        self.max_rules = max;
+        if let Some(max) = max {
+            self.quota = Some(Quota::per_group(max));
+        }
+        self
+    }
+    /// Set [`LintConfig::quota`].
+    pub fn with_quota(mut self, quota: Option<Quota>) -> LintConfig {
+        self.quota = quota;
+        self
+    }
+    /// Add sensitive ports (checks of one's own, [`PortCheck::parse`]); a check already
+    /// there is not added twice.
+    pub fn with_more_checks(mut self, checks: Vec<PortCheck>) -> LintConfig {
+        for check in checks {
+            if !self.checks.iter().any(|c| c.id == check.id) {
+                self.checks.push(check);
+            }
+        }
+        self
+    }
+    /// Set [`LintConfig::fail_on`].
+    pub fn with_fail_on(mut self, fail_on: FailOn) -> LintConfig {
+        self.fail_on = fail_on;
         self
     }
 }
@@ -307,7 +385,28 @@ impl Linted {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// Whether a finding at or above `fail_on` exists.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        match (self.worst(), fail_on.severity()) {
+            (Some(worst), Some(bar)) => worst >= bar,
+            _ => false,
+        }
+    }
 }
+
+/// The ids of the checks other than the sensitive ports' (`exposed-ssh`, ...).
+pub const CHECKS: &[&str] = &[
+    "exposed-all-ports",
+    "shadowed",
+    "conflicting",
+    "deny-exception",
+    "unmatchable",
+    "redundant",
+    "over-quota",
+    "position-order",
+    "unread",
+];
 
 /// Lint `text`, a document of provider `from` (read with `options.import` and
 /// `options.input_format`, as [`crate::import`] reads it).
@@ -341,6 +440,19 @@ pub fn lint(
         extra.push(f);
     }
     linted.findings.splice(0..0, extra);
+    for f in order::check(text, from, options, &imported.document)? {
+        // After the group's other findings (before the next group's, where it has none).
+        let at = match linted.findings.iter().rposition(|g| g.group == f.group) {
+            Some(last) => last.saturating_add(1),
+            None => linted
+                .findings
+                .iter()
+                .position(|g| g.group > f.group)
+                .unwrap_or(linted.findings.len()),
+        };
+        linted.findings.insert(at, f);
+    }
+    settle(&mut linted.findings, config);
     let locator = locate::Locator::new(text, format, from, &imported.document);
     for f in &mut linted.findings {
         if f.path.is_none()
@@ -362,23 +474,35 @@ pub fn lint_document(doc: &Document, provider: ProviderId, config: &LintConfig) 
     let mut findings = Vec::new();
     let mut rules = 0usize;
     let mut skipped = 0usize;
-    let quota = config.max_rules.or(provider.capabilities().max_rules());
+    let quota = config.quota.or(provider.capabilities().quota);
     for (gi, group) in doc.groups.iter().enumerate() {
         rules = rules.saturating_add(group.rules.len());
         let label = group.id.clone().or_else(|| group.name.clone());
         let mut found = Vec::new();
-        if let Some(max) = quota
-            && group.rules.len() > max
-        {
+        // Counted as the provider counts (`caps::Quota::excess`): one finding per count over.
+        for over in quota.map(|q| q.excess(&group.rules)).unwrap_or_default() {
+            let scope = over.scope();
+            let per = match (over.direction, over.family) {
+                (None, None) => "per group",
+                (Some(_), None) => "per direction",
+                (None, Some(_)) => "per family",
+                (Some(_), Some(_)) => "per direction and family",
+            };
+            let counted = if scope.is_empty() {
+                String::new()
+            } else {
+                format!(" {scope}")
+            };
             let mut f = Finding::new(
                 "over-quota",
                 FindingKind::OverQuota,
                 Severity::High,
                 gi,
                 format!(
-                    "{} rules, over {}'s quota of {max} per group: the provider refuses the rules past it",
-                    group.rules.len(),
-                    provider.name()
+                    "{}{counted} rules, over {}'s quota of {} {per}: the provider refuses the rules past it",
+                    over.rules,
+                    provider.name(),
+                    over.quota
                 ),
             );
             f.alias = Some("ec2_securitygroup_with_many_ingress_egress_rules");
@@ -393,6 +517,7 @@ pub fn lint_document(doc: &Document, provider: ProviderId, config: &LintConfig) 
         }
         findings.extend(found);
     }
+    settle(&mut findings, config);
     Linted {
         findings,
         report: Report::new(provider, provider),
@@ -400,6 +525,21 @@ pub fn lint_document(doc: &Document, provider: ProviderId, config: &LintConfig) 
         rules,
         skipped,
     }
+}
+
+/// The severities [`LintConfig::severities`] sets, and the checks it turns off left out.
+fn settle(findings: &mut Vec<Finding>, config: &LintConfig) {
+    if config.severities.is_empty() {
+        return;
+    }
+    findings.retain_mut(|f| match config.severities.get(f.check.as_ref()) {
+        Some(Some(severity)) => {
+            f.severity = *severity;
+            true
+        }
+        Some(None) => false,
+        None => true,
+    });
 }
 
 /// The origins of rules `indices` of `group`, in that order.

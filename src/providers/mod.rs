@@ -75,6 +75,27 @@ pub struct ImportOptions {
     /// The direction of a document whose rules do not carry it (an AWS
     /// `authorize-security-group-ingress`/`-egress` request body: the operation says it).
     pub direction: Option<crate::model::Direction>,
+    /// The order of rules that a document gives both by list and by position (Scaleway).
+    pub position_order: PositionOrder,
+}
+
+/// Which order an importer reads rules in where a document gives them positions as well as
+/// a list order (Scaleway's `position`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PositionOrder {
+    /// By position, the API's order. Where positions leave it undefined (equal positions),
+    /// every reading is kept and the result holds under each.
+    #[default]
+    Positions,
+    /// By position, equal positions read accept rules first: the reading that allows the
+    /// most.
+    PositionsAcceptFirst,
+    /// The list's order, positions ignored: the order Terraform's
+    /// `scaleway_instance_security_group` applies, since it sends the `inbound_rule` and
+    /// `outbound_rule` blocks in list order without positions
+    /// (<https://github.com/scaleway/terraform-provider-scaleway/blob/master/docs/resources/instance_security_group.md>).
+    List,
 }
 
 /// What a dialect is, as data: its id, one line about it, what its export shape can

@@ -107,16 +107,20 @@ impl<'a> CutIndex<'a> {
         CutIndex { cut, index }
     }
 
-    /// Every cut box that overlaps `x`, by first address (then position in the cut list).
+    /// Every cut box that overlaps `x`: first those whose labels `x` already decides (they
+    /// cut it as a box without labels would), then those that would split it into members
+    /// and non-members of a group; each by first address, then position in the cut list.
+    /// Cutting by the first kind first leaves the second fewer pieces to split, or none.
     fn near(&self, x: &PacketBox) -> Vec<&'a PacketBox> {
-        let mut out: Vec<(usize, &'a PacketBox)> = Vec::new();
+        let mut out: Vec<(bool, usize, &'a PacketBox)> = Vec::new();
         self.index.candidates(x, |i| {
             if let Some(c) = self.cut.get(i).copied().filter(|c| c.overlaps(x)) {
-                out.push((i, c));
+                let splits = c.labels.iter().any(|(l, _)| x.label(l).is_none());
+                out.push((splits, i, c));
             }
         });
-        out.sort_by_key(|(i, c)| (c.addresses.lo, *i));
-        out.into_iter().map(|(_, c)| c).collect()
+        out.sort_by_key(|(splits, i, c)| (*splits, c.addresses.lo, *i));
+        out.into_iter().map(|(_, _, c)| c).collect()
     }
 }
 

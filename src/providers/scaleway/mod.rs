@@ -43,7 +43,7 @@ use export::{default_security, out_rules, tags};
 
 use super::read::{self, ReadRule};
 use super::readings;
-use super::{Dialect, Export, ImportOptions, Input, Provider, ProviderId};
+use super::{Dialect, Export, ImportOptions, Input, PositionOrder, Provider, ProviderId};
 use crate::error::Error;
 use std::borrow::Cow;
 
@@ -394,11 +394,19 @@ fn group(
             },
         ));
     }
+    if options.position_order == PositionOrder::List {
+        // As Terraform applies the group: list order, the positions not sent.
+        for (p, _) in &mut user {
+            *p = 0;
+        }
+    }
     let undefined = undefined_order(&user);
     // Only a group whose order is undefined needs a second reading of its rules.
     let (rules, ambiguous) = if undefined.is_empty() {
         user.sort_by_key(|(p, _)| *p);
         (user.into_iter().map(|(_, r)| r.rule).collect(), None)
+    } else if options.position_order == PositionOrder::PositionsAcceptFirst {
+        (in_order(&user, true), None)
     } else {
         (in_order(&user, false), Some(user))
     };
