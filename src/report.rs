@@ -537,6 +537,22 @@ pub enum Refusal {
         /// A lower bound of the rules needed.
         pieces: usize,
     },
+    /// A target whose priorities are unique per direction (Azure) has fewer priority levels
+    /// than group `group` has rules in one direction: no document of the target can hold it.
+    #[error(
+        "group {group}: {rules} {direction} rules need as many unique priorities and the target has {levels}; \
+         split the group"
+    )]
+    Priorities {
+        /// The group.
+        group: usize,
+        /// `ingress` or `egress`.
+        direction: Cow<'static, str>,
+        /// Its rules in that direction, after fitting.
+        rules: usize,
+        /// The target's priority levels.
+        levels: usize,
+    },
     /// A result that must allow exactly what the input allows (`sgconv minimize`) would
     /// not: its verdict is `verdict` (an input read two ways, or not read in full, cannot
     /// be shown exact either).
@@ -552,7 +568,9 @@ impl Refusal {
     pub fn verdict(&self) -> Verdict {
         match self {
             Refusal::Widened => Verdict::Widened,
-            Refusal::Narrowed | Refusal::RuleBudget { .. } => Verdict::Narrowed,
+            Refusal::Narrowed | Refusal::RuleBudget { .. } | Refusal::Priorities { .. } => {
+                Verdict::Narrowed
+            }
             Refusal::Unverified { .. } => Verdict::Unverified,
             Refusal::NotExact { verdict } => *verdict,
         }

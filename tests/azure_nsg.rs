@@ -237,3 +237,28 @@ groups:
                 && r["properties"]["destinationAddressPrefix"] == "a1")
     );
 }
+
+/// More rules in one direction than Azure has priorities (100-4096) cannot be written: the
+/// conversion is refused with the reason, not written with priorities used twice (which
+/// Azure rejects, and which verification would find as an internal error).
+#[test]
+fn more_rules_than_priorities_are_refused() {
+    let mut text = String::from(
+        "sgconv: 1\ngroups:\n- evaluation: priority\n  default_inbound: deny\n  default_outbound: deny\n  stateful: true\n  rules:\n",
+    );
+    for port in 1..=4000u32 {
+        text.push_str(&format!(
+            "  - {{direction: ingress, family: ipv4, protocol: tcp, ports: ['{port}'], remote: {{cidr: 10.0.0.0/8}}, priority: {}}}\n",
+            if port % 2 == 0 { 1 } else { 2 }
+        ));
+    }
+    let converted = sgconv::convert(&text, ProviderId::Canonical, AZURE, &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    match &converted.outcome {
+        Err(sgconv::Refusal::Priorities { rules, levels, .. }) => {
+            assert_eq!((*rules, *levels), (4000, 3997));
+        }
+        other => panic!("expected a refusal for priorities, got {other:?}"),
+    }
+    assert_eq!(converted.report.verdict, Verdict::Narrowed);
+}

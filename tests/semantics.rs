@@ -82,6 +82,31 @@ proptest! {
         }
     }
 
+    /// The walk verification falls back on for groups too large to build the allowed sets
+    /// of finds, between any two groups, exactly the packets the evaluator says they
+    /// disagree on, each in a difference of the right kind.
+    #[test]
+    fn walking_comparison_agrees_with_the_evaluator(
+        a in arb_group(),
+        b in arb_group(),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = seeded_rng(seed);
+        let diffs = sgconv::semantics::compare_walking(0, &a, &b);
+        let c = candidates(&[&a, &b]);
+        for _ in 0..400 {
+            let p = sample(&c, &mut rng);
+            let (before, after) = (allows(&a, &p), allows(&b, &p));
+            let in_kind = |change: Verdict| {
+                diffs.iter().any(|d| {
+                    d.change == change && d.packet_box.as_ref().is_some_and(|x| in_box(x, &p))
+                })
+            };
+            prop_assert_eq!(in_kind(Verdict::Narrowed), before && !after, "narrowed {:?}", p);
+            prop_assert_eq!(in_kind(Verdict::Widened), after && !before, "widened {:?}", p);
+        }
+    }
+
     /// The engine's own set of a group agrees with the evaluator, through `sgconv diff`'s
     /// comparison against an empty group: every allowed packet lies in a reported box and
     /// every denied one in none.

@@ -2,7 +2,7 @@
 
 use super::{Capabilities, Ordering};
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
-use crate::report::{Field, Kind, Report};
+use crate::report::{Field, Kind, Refusal, Report};
 
 /// The priorities of a group's rules in the target (see [`priority_levels`]).
 pub(super) struct Levels {
@@ -186,13 +186,18 @@ pub(super) fn report(
 /// in order. First match in that order is the meaning the rules had: a level shared by a deny
 /// and an allow was already ordered deny first, and a split rule's parts match the same
 /// packets with the same action. A direction with more rules than the range has levels is
-/// left as it is and noted (the exporter refuses it).
-pub(super) fn unique(rules: &mut [Rule], gi: usize, caps: &Capabilities, report: &mut Report) {
+/// refused: no document of the target can hold it.
+pub(super) fn unique(
+    rules: &mut [Rule],
+    gi: usize,
+    caps: &Capabilities,
+    report: &mut Report,
+) -> Result<(), Refusal> {
     let Ordering::Priority { min, max } = caps.ordering else {
-        return;
+        return Ok(());
     };
     if !caps.unique_priorities {
-        return;
+        return Ok(());
     }
     for direction in [Direction::Ingress, Direction::Egress] {
         let mut previous: Option<u16> = None;
@@ -212,16 +217,19 @@ pub(super) fn unique(rules: &mut [Rule], gi: usize, caps: &Capabilities, report:
         let count = rules.iter().filter(|r| r.direction() == direction).count();
         let span = usize::from(max.saturating_sub(min)).saturating_add(1);
         if count > span {
+            let refusal = Refusal::Priorities {
+                group: gi,
+                direction: direction.name().into(),
+                rules: count,
+                levels: span,
+            };
             report.group(gi).push(
                 Field::Priority,
                 Kind::Note,
                 Some(count.to_string()),
-                format!(
-                    "{count} {} rules need as many unique priorities; the target has {span} ({min}-{max})",
-                    direction.name()
-                ),
+                refusal.to_string(),
             );
-            continue;
+            return Err(refusal);
         }
         let mut next = min;
         for rule in rules.iter_mut().filter(|r| r.direction() == direction) {
@@ -246,4 +254,5 @@ pub(super) fn unique(rules: &mut [Rule], gi: usize, caps: &Capabilities, report:
             ),
         );
     }
+    Ok(())
 }

@@ -161,7 +161,7 @@ fn fit_group(
         dedupe(&mut out.rules, gi, report);
     }
     families::pair_remotes(&mut out.rules, caps.remote_families, gi, report);
-    levels::unique(&mut out.rules, gi, caps, report);
+    levels::unique(&mut out.rules, gi, caps, report)?;
     let blocks = platform::target_blocks(source, caps);
     platform::block_notes(source, &out, &blocks, gi, report);
     out.platform_blocks = Some(blocks);

@@ -55,14 +55,24 @@ pub(crate) fn allow_only(
     // A piece becomes at least one rule unless it is left out; give up early on sets far
     // past the budget instead of building them.
     let max_pieces = limit.saturating_mul(4).saturating_add(10_000);
-    let Some(pieces) = semantics::allowed_bounded(group, max_pieces) else {
+    let Some((pieces, unwritable)) = semantics::allowed_writable(group, max_pieces, &writable)
+    else {
         return Err(over_budget(gi, limit, max_pieces, report));
     };
+    let mut losses = Losses::default();
+    for piece in unwritable {
+        let why = cover(&piece.packets, caps).err().unwrap_or_default();
+        losses.add(
+            piece.source,
+            format!("{why}; these packets are left out"),
+            &piece.packets,
+        );
+    }
     let mut rules: Vec<Rule> = Vec::new();
     let mut seen: HashSet<RuleSpec> = HashSet::new();
     let mut ids: HashSet<std::sync::Arc<str>> = HashSet::new();
     for piece in &pieces {
-        let (template, origin) = match piece.source {
+        let template = match piece.source {
             Source::Rule(i) => {
                 let Some(rule) = group.rules.get(i) else {
                     continue;
@@ -70,35 +80,19 @@ pub(crate) fn allow_only(
                 let mut spec = RuleSpec::new(rule.direction(), rule.family());
                 spec.description = rule.description().map(str::to_owned);
                 spec.origin = rule.origin().clone();
-                (spec, Some(rule.origin().clone()))
+                spec
             }
             Source::Default(d) => {
                 let mut spec = RuleSpec::new(d, piece.packets.family);
                 spec.origin = Origin::unset();
-                (spec, None)
+                spec
             }
         };
         let cover = cover(&piece.packets, caps);
-        let mut lost = |message: String| match &origin {
-            Some(o) => report.rule(gi, o).push(
-                Field::Rule,
-                Kind::Narrowed,
-                Some(piece.packets.to_string()),
-                message,
-            ),
-            None => report.group(gi).push(
-                Field::DefaultPolicy,
-                Kind::Narrowed,
-                Some(piece.packets.to_string()),
-                message,
-            ),
-        };
+        let mut lost = |message: String| losses.add(piece.source, message, &piece.packets);
         let specs = match cover {
             Err(why) => {
-                lost(format!(
-                    "{why}; these packets ({}) are left out",
-                    piece.packets
-                ));
+                lost(format!("{why}; these packets are left out"));
                 continue;
             }
             Ok(c) => {
@@ -119,6 +113,7 @@ pub(crate) fn allow_only(
             }
         };
         if rules.len().saturating_add(specs.len()) > limit {
+            losses.report(group, gi, report);
             return Err(over_budget(gi, limit, pieces.len(), report));
         }
         for fields in specs {
@@ -150,6 +145,7 @@ pub(crate) fn allow_only(
             }
         }
     }
+    losses.report(group, gi, report);
     note_lowering(group, gi, rules.len(), report);
     let covered: HashSet<usize> = pieces
         .iter()
@@ -175,6 +171,70 @@ pub(crate) fn allow_only(
         default_outbound: Action::Deny,
         ..group.with_rules(rules)
     })
+}
+
+/// Whether a lowered rule can say exactly `b`'s remotes: no group constraint, or membership
+/// of one group (or address group) with every address.
+fn writable(b: &PacketBox) -> bool {
+    match b.labels.as_slice() {
+        [] => true,
+        [(_, true)] => b.addresses == all_addresses(b.family),
+        _ => false,
+    }
+}
+
+/// The packets a lowering leaves out, by where they come from and why: one report entry for
+/// each, with the first box and how many more (a deny rule with a group can cut an allow rule
+/// into many pieces no allow-only rule can say).
+#[derive(Default)]
+struct Losses {
+    /// In the order first seen: source, message, first box, number of boxes.
+    list: Vec<(Source, String, String, usize)>,
+    at: std::collections::HashMap<(Source, String), usize>,
+}
+
+impl Losses {
+    fn add(&mut self, source: Source, message: String, packets: &PacketBox) {
+        let key = (source, message);
+        if let Some(entry) = self.at.get(&key).and_then(|&i| self.list.get_mut(i)) {
+            entry.3 = entry.3.saturating_add(1);
+            return;
+        }
+        let (source, message) = key.clone();
+        self.at.insert(key, self.list.len());
+        self.list.push((source, message, packets.to_string(), 1));
+    }
+
+    fn report(&mut self, group: &SecurityGroup, gi: usize, report: &mut Report) {
+        self.at.clear();
+        for (source, message, first, count) in self.list.drain(..) {
+            let value = match count {
+                1 => first,
+                n => format!("{first} (and {} more like it)", n.saturating_sub(1)),
+            };
+            match source {
+                Source::Rule(i) => {
+                    let Some(rule) = group.rules.get(i) else {
+                        continue;
+                    };
+                    report.rule(gi, rule.origin()).push(
+                        Field::Rule,
+                        Kind::Narrowed,
+                        Some(value),
+                        message,
+                    );
+                }
+                Source::Default(_) => {
+                    report.group(gi).push(
+                        Field::DefaultPolicy,
+                        Kind::Narrowed,
+                        Some(value),
+                        message,
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn over_budget(gi: usize, limit: usize, pieces: usize, report: &mut Report) -> Refusal {

@@ -11,7 +11,7 @@ use super::rule::for_each_rule_box;
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
 
 /// Where an allowed piece comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Source {
     /// The allow rule at this index of the group's `rules`.
@@ -54,10 +54,34 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
 /// [`allowed`], giving up (`None`) as soon as there are more than `max_pieces` pieces, so a
 /// caller with a budget never builds a huge set.
 pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<Piece>> {
-    allowed_with(group, max_pieces, Dedup::Always, |source, packets| Piece {
-        source,
-        packets,
-    })
+    let mut dropped = Vec::new();
+    allowed_with(group, max_pieces, Dedup::Always, None, &mut dropped, piece)
+}
+
+/// [`allowed_bounded`] for a target that can write only some boxes: a piece a deny rule's
+/// cut makes that `writable` refuses is set aside as soon as it is made (every part of it
+/// would be refused too: cuts only add label constraints and narrow intervals), rather than
+/// cut further by every later deny rule. Returns the pieces and those set aside, each with
+/// its source; together they are [`allowed_bounded`]'s set.
+pub(crate) fn allowed_writable(
+    group: &SecurityGroup,
+    max_pieces: usize,
+    writable: &dyn Fn(&PacketBox) -> bool,
+) -> Option<(Vec<Piece>, Vec<Piece>)> {
+    let mut dropped = Vec::new();
+    let pieces = allowed_with(
+        group,
+        max_pieces,
+        Dedup::Always,
+        Some(writable),
+        &mut dropped,
+        piece,
+    )?;
+    Some((pieces, dropped))
+}
+
+fn piece(source: Source, packets: PacketBox) -> Piece {
+    Piece { source, packets }
 }
 
 /// Whether [`allowed_with`] drops exact duplicates of earlier allow boxes from the start or
@@ -103,11 +127,14 @@ struct Ranked {
     end: usize,
 }
 
-/// [`allowed_bounded`], each piece made by `make`.
+/// [`allowed_bounded`], each piece made by `make`; with `writable`, the pieces a cut makes
+/// that it refuses go to `dropped` instead (see [`allowed_writable`]).
 fn allowed_with<P: Listed>(
     group: &SecurityGroup,
     max_pieces: usize,
     dedup: Dedup,
+    writable: Option<&dyn Fn(&PacketBox) -> bool>,
+    dropped: &mut Vec<P>,
     make: impl Fn(Source, PacketBox) -> P,
 ) -> Option<Vec<P>> {
     // Room for one box per rule and a quarter more (rules with several port ranges): growing
@@ -187,8 +214,9 @@ fn allowed_with<P: Listed>(
             wide: &wide,
             dedup,
             max_pieces,
+            writable,
         };
-        order.run(&make, &mut denies, &mut out);
+        order.run(&make, &mut denies, &mut out, dropped);
     }
     if out.len() > max_pieces {
         return None;
@@ -196,10 +224,13 @@ fn allowed_with<P: Listed>(
     for direction in [Direction::Ingress, Direction::Egress] {
         if group.default_action(direction) == Action::Allow {
             let all = Family::BOTH.map(|f| PacketBox::universe(direction, f));
+            let source = Source::Default(direction);
             out.extend(
-                subtract(all, &denies)
-                    .into_iter()
-                    .map(|packets| make(Source::Default(direction), packets)),
+                cut(all, &denies, writable, &mut |p| {
+                    dropped.push(make(source, p))
+                })
+                .into_iter()
+                .map(|packets| make(source, packets)),
             );
         }
     }
@@ -259,15 +290,19 @@ struct Walk<'a> {
     dedup: Dedup,
     /// Stop once there are more pieces.
     max_pieces: usize,
+    /// The pieces a lowering can write (see [`allowed_writable`]).
+    writable: Option<&'a dyn Fn(&PacketBox) -> bool>,
 }
 
 impl Walk<'_> {
-    /// Append the pieces to `out`, leaving the deny boxes in `denies`.
+    /// Append the pieces to `out` (those `writable` refuses to `dropped`), leaving the deny
+    /// boxes in `denies`.
     fn run<P: Listed>(
         &self,
         make: &impl Fn(Source, PacketBox) -> P,
         denies: &mut Vec<PacketBox>,
         out: &mut Vec<P>,
+        dropped: &mut Vec<P>,
     ) {
         // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
         // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
@@ -318,10 +353,13 @@ impl Walk<'_> {
                                 .map(|packets| make(Source::Rule(i), packets)),
                         );
                     } else {
+                        let source = Source::Rule(i);
                         out.extend(
-                            subtract(fresh.drain(..), denies)
-                                .into_iter()
-                                .map(|packets| make(Source::Rule(i), packets)),
+                            cut(fresh.drain(..), denies, self.writable, &mut |p| {
+                                dropped.push(make(source, p));
+                            })
+                            .into_iter()
+                            .map(|packets| make(source, packets)),
                         );
                     }
                 }
@@ -330,6 +368,26 @@ impl Walk<'_> {
                 return;
             }
         }
+    }
+}
+
+/// `boxes` minus `denies`; with `writable`, each piece a cut makes that it refuses goes to
+/// `drop` rather than on.
+fn cut(
+    boxes: impl IntoIterator<Item = PacketBox>,
+    denies: &[PacketBox],
+    writable: Option<&dyn Fn(&PacketBox) -> bool>,
+    drop: &mut dyn FnMut(PacketBox),
+) -> Vec<PacketBox> {
+    match writable {
+        None => subtract(boxes, denies),
+        Some(writable) => boxes::subtract_pruned(boxes, denies, &mut |p| {
+            if writable(p) {
+                return false;
+            }
+            drop(p.clone());
+            true
+        }),
     }
 }
 
@@ -428,11 +486,22 @@ impl<'a> WideIndex<'a> {
 
 /// What a group allows as sorted, distinct boxes.
 pub(super) fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
+    allowed_set_bounded(g, usize::MAX).unwrap_or_default()
+}
+
+/// [`allowed_set`], or `None` past `max_pieces` pieces (before deduplication).
+pub(super) fn allowed_set_bounded(g: &SecurityGroup, max_pieces: usize) -> Option<Vec<PacketBox>> {
     // The boxes of `allowed` without their sources (duplicates go with the dedup below).
-    let mut s: Vec<PacketBox> =
-        allowed_with(g, usize::MAX, Dedup::FromFirstDeny, |_, packets| packets).unwrap_or_default();
+    let mut s: Vec<PacketBox> = allowed_with(
+        g,
+        max_pieces,
+        Dedup::FromFirstDeny,
+        None,
+        &mut Vec::new(),
+        |_, packets| packets,
+    )?;
     // Equal boxes are identical: an unstable sort gives the same list.
     boxes::sort_boxes(&mut s);
     s.dedup();
-    s
+    Some(s)
 }

@@ -366,15 +366,16 @@ pub(super) fn subtract_each<C: Borrow<PacketBox>>(
     boxes: impl IntoIterator<Item = PacketBox>,
     cut: &[C],
 ) -> Vec<PacketBox> {
-    subtract_pruned(boxes, cut, &|_| false)
+    subtract_pruned(boxes, cut, &mut |_| false)
 }
 
 /// [`subtract_each`], dropping along the way every piece `useless` says nothing of it can
-/// matter to the caller (its parts are parts of it).
+/// matter to the caller (its parts are parts of it). `useless` sees each piece a cut makes
+/// once, and may keep what it drops.
 pub(super) fn subtract_pruned<C: Borrow<PacketBox>>(
     boxes: impl IntoIterator<Item = PacketBox>,
     cut: &[C],
-    useless: &dyn Fn(&PacketBox) -> bool,
+    useless: &mut dyn FnMut(&PacketBox) -> bool,
 ) -> Vec<PacketBox> {
     let mut out = Vec::new();
     let mut pieces: Vec<PacketBox> = Vec::new();
@@ -402,7 +403,7 @@ pub(super) fn subtract_pruned<C: Borrow<PacketBox>>(
                     // Pieces are cut independently, so their order does not change the result.
                     let mut at = from;
                     while at < next.len() {
-                        if next.get(at).is_some_and(useless) {
+                        if next.get(at).is_some_and(&mut *useless) {
                             next.swap_remove(at);
                         } else {
                             at = at.saturating_add(1);

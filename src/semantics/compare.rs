@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use super::allowed::allowed_set;
-use super::boxes::PacketBox;
+use super::allowed::{allowed_set, allowed_set_bounded};
+use super::boxes::{PacketBox, subtract};
 use super::display::describe;
-use super::minus::set_minus_limited;
+use super::minus::{impossible, set_minus_limited};
 use super::verdict::Verdict;
+use super::walk::Decisions;
 use crate::model::{Document, SecurityGroup};
 
 /// One box of packets that two groups treat differently.
@@ -92,12 +93,94 @@ pub fn compare_documents_limited(
     let mut out = Vec::new();
     let mut verdict = Verdict::Exact;
     for i in 0..n {
-        let a = allowed_set(a.groups.get(i).unwrap_or(&empty));
-        let b = allowed_set(b.groups.get(i).unwrap_or(&empty));
-        verdict = verdict.max(compare_sets_into(i, &a, &b, true, limit, &mut out));
+        let a = a.groups.get(i).unwrap_or(&empty);
+        let b = b.groups.get(i).unwrap_or(&empty);
+        verdict = verdict.max(compare_groups_limited(i, a, b, limit, &mut out));
         compared(i.saturating_add(1), n);
     }
     (verdict, out)
+}
+
+/// One pair of groups for [`compare_documents_limited`]. Groups that decide alike rule box
+/// by rule box are equal without more. Otherwise their allowed sets are compared, unless
+/// either would hold more than a few pieces per rule box (deny rules naming remote groups
+/// cut later allow rules into many pieces): then each allow box of one is walked through the
+/// other's rules ([`Decisions::minus`]), stopping once `limit` differences are listed and
+/// the verdict is known. The two ways find the same packets, cut into other boxes.
+fn compare_groups_limited(
+    index: usize,
+    a: &SecurityGroup,
+    b: &SecurityGroup,
+    limit: usize,
+    out: &mut Vec<Difference>,
+) -> Verdict {
+    let (da, db) = (Decisions::new(a), Decisions::new(b));
+    if da.same(&db) {
+        return Verdict::Exact;
+    }
+    let budget = da
+        .len()
+        .max(db.len())
+        .saturating_mul(4)
+        .saturating_add(10_000);
+    if let Some(sa) = allowed_set_bounded(a, budget)
+        && let Some(sb) = allowed_set_bounded(b, budget)
+    {
+        return compare_sets_into(index, &sa, &sb, true, limit, out);
+    }
+    walk_into(index, &da, &db, limit, out)
+}
+
+/// [`compare`] the way verification compares groups whose allowed sets are too large to
+/// build (see [`compare_documents_limited`]): the same packets, in other boxes. For tests
+/// that hold the two ways to the same answer.
+#[doc(hidden)]
+pub fn compare_walking(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Difference> {
+    let mut out = Vec::new();
+    walk_into(
+        index,
+        &Decisions::new(a),
+        &Decisions::new(b),
+        usize::MAX,
+        &mut out,
+    );
+    out
+}
+
+/// The walk of [`compare_groups_limited`].
+fn walk_into(
+    index: usize,
+    da: &Decisions,
+    db: &Decisions,
+    limit: usize,
+    out: &mut Vec<Difference>,
+) -> Verdict {
+    let impossible = impossible();
+    let mut verdict = Verdict::Exact;
+    for (change, (from, to)) in [(Verdict::Narrowed, (da, db)), (Verdict::Widened, (db, da))] {
+        let room = limit.saturating_sub(out.len());
+        let mut any = false;
+        let mut listed = 0usize;
+        from.minus(to, |piece| {
+            for packet_box in subtract([piece], &impossible) {
+                any = true;
+                if listed < room {
+                    listed = listed.saturating_add(1);
+                    out.push(Difference {
+                        group: index,
+                        change,
+                        packets: describe(&packet_box),
+                        packet_box: Some(packet_box),
+                    });
+                }
+            }
+            !(any && listed >= room)
+        });
+        if any {
+            verdict = verdict.max(change);
+        }
+    }
+    verdict
 }
 
 /// Compare two documents group by group (a group missing on one side allows nothing).

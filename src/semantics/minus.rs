@@ -162,7 +162,7 @@ fn subtract_indexed(a: &[PacketBox], b: &[PacketBox], sorted: bool, out: &mut dy
         if near.iter().any(|c| c.covers(x)) {
             continue;
         }
-        let pieces = boxes::subtract_pruned([x.clone()], &near, &|p| out.useless(p));
+        let pieces = boxes::subtract_pruned([x.clone()], &near, &mut |p| out.useless(p));
         for piece in pieces {
             out.piece(piece);
         }

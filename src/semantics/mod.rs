@@ -20,16 +20,17 @@ mod pieces;
 mod replies;
 mod rule;
 mod verdict;
+mod walk;
 
 // The public surface: what a group allows, the boxes it is made of, and how two groups differ.
 pub use allowed::{Piece, Source, allowed};
 pub use boxes::{ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, Label, LabelKind, PacketBox, Span};
-pub use compare::{Difference, compare, compare_documents};
+pub use compare::{Difference, compare, compare_documents, compare_walking};
 pub use display::describe;
 pub use verdict::Verdict;
 
 // The engine's other parts, for the fit pass, verification and diff.
-pub(crate) use allowed::{allowed_bounded, evaluation_order};
+pub(crate) use allowed::{allowed_writable, evaluation_order};
 pub(crate) use boxes::{all_addresses, subtract};
 pub(crate) use compare::compare_documents_limited;
 pub(crate) use display::cidrs;

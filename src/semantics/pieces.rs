@@ -196,6 +196,21 @@ impl Pieces {
         !hit.is_empty()
     }
 
+    /// [`Pieces::cut`] (with labels), appending to `taken` the packets of the pieces `c` takes.
+    pub(crate) fn cut_keeping(&mut self, c: &PacketBox, taken: &mut Vec<PacketBox>) {
+        let hit = self.overlapping(c);
+        let mut made = Vec::new();
+        for slot in &hit {
+            if let Some(p) = self.take(*slot) {
+                taken.extend(p.intersect(c));
+                p.minus_split(c, true, &mut made);
+            }
+        }
+        for p in made {
+            self.insert(p);
+        }
+    }
+
     /// The pieces, each given `labels` if it has none, in [`super::boxes::sort_boxes`]
     /// order (the same whatever order the cuts left them in).
     pub(crate) fn into_sorted(self, labels: &[(Label, bool)]) -> Vec<PacketBox> {

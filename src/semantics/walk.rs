@@ -1,0 +1,192 @@
+//! Two groups compared without building either's allowed set, for groups whose sets would be
+//! too large to build (a long list of deny rules naming remote groups cuts every later allow
+//! rule into many pieces, most of them the same few packets "not in group G").
+//!
+//! A box's packets that a group does not allow are found by walking the box through the
+//! group's rules that overlap it, in evaluation order ([`Decisions::not_allowed`]): an allow
+//! rule takes its part away, a deny rule takes its part away and keeps it, and what is left
+//! at the end goes by the default. Then `a − b` is the union, over the allow boxes `x` of
+//! `a`, of `(x − allowed(b)) − (the deny boxes of a before x)`: the two subtractions
+//! commute, and taking `allowed(b)` first leaves only the few packets the groups disagree
+//! on to cut by `a`'s deny rules.
+
+use super::allowed::evaluation_order;
+use super::boxes::{PacketBox, subtract_each};
+use super::overlap::OverlapIndex;
+use super::pieces::Pieces;
+use super::rule::for_each_rule_box;
+use crate::model::{Action, Direction, Evaluation, Family, SecurityGroup};
+
+/// A group's boxes in evaluation order, indexed.
+pub(super) struct Decisions {
+    /// (action, box), in evaluation order (deny rules of an allow-only group left out: they
+    /// decide nothing).
+    boxes: Vec<(Action, PacketBox)>,
+    index: OverlapIndex,
+    /// The default action, ingress then egress.
+    defaults: [Action; 2],
+}
+
+impl Decisions {
+    pub(super) fn new(group: &SecurityGroup) -> Decisions {
+        let mut boxes = Vec::with_capacity(group.rules.len());
+        for (_, rule) in evaluation_order(group) {
+            let action = rule.action();
+            if group.evaluation == Evaluation::AllowOnly && action == Action::Deny {
+                continue;
+            }
+            for_each_rule_box(rule, |b| boxes.push((action, b)));
+        }
+        let index = OverlapIndex::new(boxes.iter().map(|(_, b)| b));
+        Decisions {
+            boxes,
+            index,
+            defaults: [
+                group.default_action(Direction::Ingress),
+                group.default_action(Direction::Egress),
+            ],
+        }
+    }
+
+    /// Whether the two groups decide every packet alike rule box by rule box: the same
+    /// boxes with the same actions in the same evaluation order, and the same defaults (then
+    /// they allow the same packets, whatever the boxes).
+    pub(super) fn same(&self, other: &Decisions) -> bool {
+        self.defaults == other.defaults && self.boxes == other.boxes
+    }
+
+    /// How many boxes.
+    pub(super) fn len(&self) -> usize {
+        self.boxes.len()
+    }
+
+    fn default(&self, direction: Direction) -> Action {
+        match direction {
+            Direction::Ingress => self.defaults[0],
+            Direction::Egress => self.defaults[1],
+        }
+    }
+
+    /// The boxes overlapping `x`, by place in evaluation order, before place `before`.
+    fn near(&self, x: &PacketBox, before: usize) -> Vec<usize> {
+        let mut near = Vec::new();
+        self.index.candidates(x, |i| {
+            if i < before && self.boxes.get(i).is_some_and(|(_, b)| b.overlaps(x)) {
+                near.push(i);
+            }
+        });
+        near.sort_unstable();
+        near.dedup();
+        near
+    }
+
+    /// The packets of `x` this group does not allow, appended to `out`. What is left of `x`
+    /// is held in [`Pieces`], so that each rule cuts only the pieces it meets (a box from a
+    /// remote group meets nearly every rule).
+    ///
+    /// Not `exact`: a rule naming a group `x` says nothing of is taken as if the group were
+    /// empty (an allow rule) or held every address (a deny rule), which can only add packets
+    /// to `out`; the pieces are then never split by membership, which is what makes the
+    /// exact walk costly. An empty answer is then exact too.
+    fn not_allowed(&self, x: &PacketBox, exact: bool, out: &mut Vec<PacketBox>) {
+        let mut rest = Pieces::new(vec![x.clone()]);
+        for i in self.near(x, usize::MAX) {
+            let Some((action, b)) = self.boxes.get(i) else {
+                continue;
+            };
+            let free = !exact && b.labels.iter().any(|(l, _)| x.label(l).is_none());
+            match (action, free) {
+                (Action::Deny, false) => rest.cut_keeping(b, out),
+                (Action::Deny, true) => {
+                    let mut all = b.clone();
+                    all.labels.retain(|(l, _)| x.label(l).is_some());
+                    rest.cut_keeping(&all, out);
+                }
+                (Action::Allow, false) => {
+                    rest.cut(b, true);
+                }
+                (Action::Allow, true) => {}
+            }
+            if rest.is_empty() {
+                return;
+            }
+        }
+        if self.default(x.direction) == Action::Deny {
+            out.extend(rest.into_sorted(&[]));
+        }
+    }
+
+    /// The packets of `x` this group does not allow less `keep`'s deny boxes before
+    /// `before`: first without splitting by membership (see [`Decisions::not_allowed`]),
+    /// and only when that leaves something, exactly.
+    fn not_allowed_less(
+        &self,
+        x: &PacketBox,
+        keep: &Decisions,
+        before: usize,
+        scratch: &mut Vec<PacketBox>,
+    ) -> Vec<PacketBox> {
+        scratch.clear();
+        self.not_allowed(x, false, scratch);
+        if scratch.is_empty()
+            || keep
+                .less_denies_before(std::mem::take(scratch), before)
+                .is_empty()
+        {
+            return Vec::new();
+        }
+        scratch.clear();
+        self.not_allowed(x, true, scratch);
+        keep.less_denies_before(std::mem::take(scratch), before)
+    }
+
+    /// `pieces` less the deny boxes evaluated before place `before`: each piece less the
+    /// deny boxes that overlap it.
+    fn less_denies_before(&self, pieces: Vec<PacketBox>, before: usize) -> Vec<PacketBox> {
+        let mut out = Vec::new();
+        for p in pieces {
+            let denies: Vec<&PacketBox> = self
+                .near(&p, before)
+                .into_iter()
+                .filter_map(|j| self.boxes.get(j))
+                .filter(|(action, _)| *action == Action::Deny)
+                .map(|(_, b)| b)
+                .collect();
+            if denies.is_empty() {
+                out.push(p);
+            } else {
+                out.extend(subtract_each([p], &denies));
+            }
+        }
+        out
+    }
+
+    /// Call `found` with the packets `self` allows and `other` does not, allow box by allow
+    /// box in evaluation order (an accept default last), until it returns false.
+    pub(super) fn minus(&self, other: &Decisions, mut found: impl FnMut(PacketBox) -> bool) {
+        let mut scratch = Vec::new();
+        for (place, (action, x)) in self.boxes.iter().enumerate() {
+            if *action != Action::Allow {
+                continue;
+            }
+            for piece in other.not_allowed_less(x, self, place, &mut scratch) {
+                if !found(piece) {
+                    return;
+                }
+            }
+        }
+        for direction in [Direction::Ingress, Direction::Egress] {
+            if self.default(direction) != Action::Allow {
+                continue;
+            }
+            for family in Family::BOTH {
+                let all = PacketBox::universe(direction, family);
+                for piece in other.not_allowed_less(&all, self, usize::MAX, &mut scratch) {
+                    if !found(piece) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
