@@ -17,6 +17,8 @@ pub(crate) enum PlanFormat {
     Json,
     /// The plan as YAML.
     Yaml,
+    /// A bash script that runs the plan with curl and jq (its header says what it needs).
+    Sh,
 }
 
 #[derive(clap::Args)]
@@ -133,6 +135,7 @@ pub(crate) fn run(args: &PlanArgs) -> ExitCode {
             })
             .map_err(|e| e.to_string()),
         PlanFormat::Yaml => serde_saphyr::to_string(plan).map_err(|e| e.to_string()),
+        PlanFormat::Sh => Ok(plan.shell_script()),
     };
     let text = match text {
         Ok(text) => text,

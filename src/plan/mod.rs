@@ -12,20 +12,24 @@
 //! rule request applied, read with the target's own importer) with the source's groups.
 
 mod refs;
+mod sh;
 mod simulate;
+mod steps;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::providers::plan::{Api, Auth, Expect, Rerun, Wait};
 pub use refs::{GroupMap, Mapped};
+pub use sh::BASE_URL_VARIABLE;
 
 use crate::convert::{Options, convert_document, decide, import};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::Document;
-use crate::providers::{self, plan::GroupRequests, plan::Request, plan::ToPlan};
+use crate::providers::{self, plan::ToPlan};
 use crate::report::{Field, Kind, Refusal, Report};
 use crate::semantics::{self, Verdict};
 
@@ -70,6 +74,8 @@ pub struct Plan {
     pub from: ProviderId,
     /// The target provider.
     pub to: ProviderId,
+    /// Where the target's API is and how requests are authenticated.
+    pub api: Api,
     /// The comparison of the plan's end state with the source.
     pub verdict: Verdict,
     /// The account's variables the paths and bodies hold (`{project_id}`, ...).
@@ -111,9 +117,18 @@ pub struct Step {
     pub body: Option<Value>,
     /// The steps that must have run first.
     pub after: Vec<String>,
-    /// Ids its response holds: bind name → JSON pointer.
+    /// Ids its response holds: bind name → JSON pointer (into the finished task's report,
+    /// when the step waits for one).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub binds: BTreeMap<String, String>,
+    /// The task the request starts, to wait for before going on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+    /// What a check expects of the response; the plan stops otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+    /// What sending the request a second time does (a plan run twice).
+    pub rerun: Rerun,
     /// Something a client must know to run it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
@@ -142,17 +157,17 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Planned, Error> {
     let target = providers::get(to);
-    if !target.plans() {
+    let Some(api) = target.plan_api() else {
         let with: Vec<&str> = ProviderId::ALL
             .iter()
-            .filter(|p| providers::get(**p).plans())
+            .filter(|p| providers::get(**p).plan_api().is_some())
             .map(|p| p.name())
             .collect();
         return Err(Error::Options(format!(
             "{to} declares no API to plan with (those that do: {})",
             with.join(", ")
         )));
-    }
+    };
     let mut report = Report::new(from, to);
     let mut doc = Document::default();
     for text in inputs {
@@ -186,6 +201,7 @@ pub fn plan(
     export.target_groups = target_ids.clone();
     export.target_group = None;
     export.terraform = false;
+    export.shape = api.export_shape.map(str::to_owned);
     let convert_options = options
         .convert
         .clone()
@@ -236,13 +252,14 @@ pub fn plan(
     if let Some(refusal) = refusal {
         return Ok(refused(refusal, report));
     }
-    let (groups, steps) = steps(&doc, &names, requests);
-    let variables = variables(&steps);
+    let (groups, steps) = steps::steps(&doc, &names, requests, target.capabilities());
+    let variables = steps::variables(&steps);
     Ok(Planned {
         outcome: Ok(Plan {
             version: PLAN_VERSION,
             from,
             to,
+            api: *api,
             verdict: report.verdict,
             variables,
             groups,
@@ -311,112 +328,4 @@ fn group_documents(output: Value, groups: usize) -> Result<Vec<Value>, Error> {
     } else {
         Err(internal())
     }
-}
-
-/// The plan's groups and steps: every group created first, then per group the removal of
-/// what it is born with and its rules; each step comes after every step binding a name it
-/// uses.
-fn steps(
-    doc: &Document,
-    names: &[String],
-    requests: Vec<GroupRequests>,
-) -> (Vec<PlannedGroup>, Vec<Step>) {
-    let mut groups = Vec::with_capacity(requests.len());
-    let mut creates = Vec::with_capacity(requests.len());
-    let mut rest = Vec::new();
-    for (gi, (made, source)) in requests.into_iter().zip(&doc.groups).enumerate() {
-        let n = gi.saturating_add(1);
-        let bind = format!("group_{n}");
-        groups.push(PlannedGroup {
-            source_id: source.id.clone(),
-            name: names.get(gi).cloned().unwrap_or_default(),
-            bind,
-            born_with: made.born_with,
-        });
-        creates.push((format!("create-group-{n}"), made.create, Vec::new()));
-        // The born-with rules go first, so that the group never holds them beside its own.
-        let deletes: Vec<(String, Request)> = made
-            .born
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    format!("group-{n}-delete-default-{}", i.saturating_add(1)),
-                    r,
-                )
-            })
-            .collect();
-        let first: Vec<String> = deletes.iter().map(|(id, _)| id.clone()).collect();
-        rest.extend(deletes.into_iter().map(|(id, r)| (id, r, Vec::new())));
-        let rules = made.rules.into_iter().enumerate();
-        rest.extend(rules.map(|(i, r)| {
-            (
-                format!("group-{n}-rules-{}", i.saturating_add(1)),
-                r,
-                first.clone(),
-            )
-        }));
-    }
-    let mut binder: BTreeMap<String, String> = BTreeMap::new();
-    let mut out = Vec::with_capacity(creates.len().saturating_add(rest.len()));
-    for (id, request, before) in creates.into_iter().chain(rest) {
-        let Request {
-            method,
-            path,
-            body,
-            binds,
-            note,
-        } = request;
-        let mut text = path.clone();
-        if let Some(body) = &body {
-            text.push_str(&body.to_string());
-        }
-        let mut after: Vec<String> = Vec::new();
-        for (name, step) in &binder {
-            // (Bind names are ordered; the group's own create binds before its deletes.)
-            if text.contains(&format!("{{{{{name}}}}}")) && !after.contains(step) {
-                after.push(step.clone());
-            }
-        }
-        after.extend(before);
-        for (name, _) in &binds {
-            binder.insert(name.clone(), id.clone());
-        }
-        out.push(Step {
-            id,
-            method,
-            path,
-            body,
-            after,
-            binds: binds.into_iter().collect(),
-            note,
-        });
-    }
-    (groups, out)
-}
-
-/// The account's variables (`{name}`, not `{{name}}`) in the steps' paths and bodies.
-fn variables(steps: &[Step]) -> Vec<String> {
-    let mut found = std::collections::BTreeSet::new();
-    for step in steps {
-        let mut text = step.path.clone();
-        if let Some(body) = &step.body {
-            text.push_str(&body.to_string());
-        }
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find('{') {
-            let tail = rest.get(start..).unwrap_or_default();
-            if tail.starts_with("{{") {
-                rest = tail.get(2..).unwrap_or_default();
-                continue;
-            }
-            let Some(end) = tail.find('}') else { break };
-            let inner = tail.get(1..end).unwrap_or_default();
-            if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                found.insert(format!("{{{inner}}}"));
-            }
-            rest = tail.get(1..).unwrap_or_default();
-        }
-    }
-    found.into_iter().collect()
 }

@@ -248,9 +248,10 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
-    /// Whether [`Provider::plan_group`] makes requests (the dialect declares its API).
-    fn plans(&self) -> bool {
-        false
+    /// The API [`Provider::plan_group`]'s requests go to; `None` for a dialect that declares
+    /// none.
+    fn plan_api(&self) -> Option<&'static plan::Api> {
+        None
     }
     /// The requests that make one converted group on the target; `None` for a dialect that
     /// declares no API to apply a plan with.

@@ -36,6 +36,7 @@
 //! balancer, Internet outbound) add nothing the source denied.
 
 mod out;
+mod plan;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -367,6 +368,17 @@ impl Provider for AzureNsg {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups: vec![g] })
+    }
+
+    fn plan_api(&self) -> Option<&'static super::plan::Api> {
+        Some(&plan::API)
+    }
+
+    fn plan_group(
+        &self,
+        group: super::plan::ToPlan<'_>,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

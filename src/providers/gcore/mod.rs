@@ -108,6 +108,7 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: None,
+        own_group: false,
         about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
                 group is created without egress rules)",
     }],
@@ -326,8 +327,8 @@ impl Provider for Gcore {
         Ok(Document { groups })
     }
 
-    fn plans(&self) -> bool {
-        true
+    fn plan_api(&self) -> Option<&'static super::plan::Api> {
+        Some(&plan::API)
     }
 
     fn plan_group(

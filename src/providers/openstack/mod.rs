@@ -20,6 +20,7 @@
 //! (`{name, description, stateful}`) and the bulk `POST /v2.0/security-group-rules`; a rule
 //! names its group by the target id the user gave (`--target-group`), else by none.
 
+mod plan;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -101,6 +102,7 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: None,
+        own_group: false,
         about: "two egress rules allowing all IPv4 and all IPv6 traffic, which Neutron adds to every \
                 new group",
     }],
@@ -251,6 +253,17 @@ impl Provider for OpenStack {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn plan_api(&self) -> Option<&'static super::plan::Api> {
+        Some(&plan::API)
+    }
+
+    fn plan_group(
+        &self,
+        group: super::plan::ToPlan<'_>,
+    ) -> Option<Result<super::plan::GroupRequests, Error>> {
+        Some(plan::group(group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

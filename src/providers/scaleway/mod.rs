@@ -175,8 +175,8 @@ impl Provider for Scaleway {
         Ok(Document { groups })
     }
 
-    fn plans(&self) -> bool {
-        true
+    fn plan_api(&self) -> Option<&'static super::plan::Api> {
+        Some(&plan::API)
     }
 
     fn plan_group(
