@@ -101,14 +101,22 @@ pub(crate) fn run(args: &PlanArgs) -> ExitCode {
         Ok(map) => map.unwrap_or_default(),
         Err(e) => return fail(e, 1),
     };
-    let options = PlanOptions::default().with_group_map(map).with_convert(
-        Options::default()
-            .with_input_format(args.input.format.map(|f| f.0))
-            .with_allow_widen(args.allow_widen)
-            .with_allow_unread(args.allow_unread)
-            .with_strict(args.strict)
-            .with_import(args.input.import_options()),
-    );
+    let names = args
+        .inputs
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let options = PlanOptions::default()
+        .with_group_map(map)
+        .with_names(names)
+        .with_convert(
+            Options::default()
+                .with_input_format(args.input.format.map(|f| f.0))
+                .with_allow_widen(args.allow_widen)
+                .with_allow_unread(args.allow_unread)
+                .with_strict(args.strict)
+                .with_import(args.input.import_options()),
+        );
     let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let planned = match sgconv::plan(&inputs, args.from.0, args.to.0, &options) {
         Ok(planned) => planned,

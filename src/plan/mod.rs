@@ -25,11 +25,12 @@ pub use crate::providers::plan::{Api, Auth, Expect, Rerun, Wait};
 pub use refs::{GroupMap, Mapped};
 pub use sh::BASE_URL_VARIABLE;
 
+use crate::codec::Format;
 use crate::convert::{Options, convert_document, decide, import};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::Document;
-use crate::providers::{self, plan::ToPlan};
+use crate::providers::{self, plan::Part, plan::ToPlan};
 use crate::report::{Field, Kind, Refusal, Report};
 use crate::semantics::{self, Verdict};
 
@@ -48,6 +49,10 @@ pub struct PlanOptions {
     pub convert: Options,
     /// What groups outside the input become on the target.
     pub group_map: GroupMap,
+    /// The inputs' names (their files' paths), in input order: a dialect whose groups and
+    /// rules come from separate calls (Scaleway) pairs a rule list with its group by the
+    /// group's id in the rule list's file name.
+    pub names: Vec<String>,
 }
 
 impl PlanOptions {
@@ -59,6 +64,11 @@ impl PlanOptions {
     /// Set [`PlanOptions::group_map`].
     pub fn with_group_map(mut self, map: GroupMap) -> PlanOptions {
         self.group_map = map;
+        self
+    }
+    /// Set [`PlanOptions::names`].
+    pub fn with_names(mut self, names: Vec<String>) -> PlanOptions {
+        self.names = names;
         self
     }
 }
@@ -169,16 +179,7 @@ pub fn plan(
         )));
     };
     let mut report = Report::new(from, to);
-    let mut doc = Document::default();
-    for text in inputs {
-        let read = import(text, from, &options.convert)?;
-        let offset = doc.groups.len();
-        for mut entry in read.report.entries {
-            entry.group = entry.group.saturating_add(offset);
-            report.push(entry);
-        }
-        doc.groups.extend(read.document.groups);
-    }
+    let mut doc = read_account(inputs, from, options, &mut report)?;
     let mut binds = BTreeMap::new();
     let mut names: Vec<String> = Vec::with_capacity(doc.groups.len());
     for (gi, group) in doc.groups.iter_mut().enumerate() {
@@ -202,6 +203,7 @@ pub fn plan(
     export.target_group = None;
     export.terraform = false;
     export.shape = api.export_shape.map(str::to_owned);
+    export.planned = true;
     let convert_options = options
         .convert
         .clone()
@@ -211,7 +213,16 @@ pub fn plan(
         .with_export(export);
     let converted = convert_document(&resolved.prepared, to, &convert_options)?;
     for entry in converted.report.entries {
-        report.push(entry);
+        // The create request carries what the export shape may have no place for.
+        let group_level = entry.rule.is_none() && entry.rules.is_empty();
+        let carried = match entry.field {
+            Field::Name => api.names,
+            Field::Description => api.describes,
+            _ => false,
+        };
+        if !(group_level && carried && entry.kind == Kind::Metadata) {
+            report.push(entry);
+        }
     }
     let output = match converted.outcome {
         Ok(output) => output.to_value()?,
@@ -270,6 +281,43 @@ pub fn plan(
     })
 }
 
+/// The groups of every input: each read by itself, unless the dialect pairs inputs that
+/// hold parts of groups.
+fn read_account(
+    inputs: &[&str],
+    from: ProviderId,
+    options: &PlanOptions,
+    report: &mut Report,
+) -> Result<Document, Error> {
+    let parts: Vec<Part<'_>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Part {
+            name: options.names.get(i).map(String::as_str),
+            text,
+            format: options
+                .convert
+                .input_format
+                .unwrap_or_else(|| Format::detect(text)),
+        })
+        .collect();
+    let source = providers::get(from);
+    if let Some(doc) = source.import_parts(&parts, &options.convert.import, report) {
+        return doc;
+    }
+    let mut doc = Document::default();
+    for text in inputs {
+        let read = import(text, from, &options.convert)?;
+        let offset = doc.groups.len();
+        for mut entry in read.report.entries {
+            entry.group = entry.group.saturating_add(offset);
+            report.push(entry);
+        }
+        doc.groups.extend(read.document.groups);
+    }
+    Ok(doc)
+}
+
 fn refused(refusal: Refusal, mut report: Report) -> Planned {
     report.verdict = report.verdict.max(refusal.verdict());
     Planned {
@@ -291,7 +339,9 @@ fn name(own: Option<&str>, id: &str, gi: usize, taken: &[String], report: &mut R
             format!("\"default\" is the name of the account's own group: created as {name:?}"),
         );
     }
-    if taken.contains(&name) {
+    // Compared ignoring case: whether a target tells `Web` from `web` is not everywhere
+    // documented, and a renamed group is reported either way.
+    if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
         let unique = format!("{name}-{}", gi.saturating_add(1));
         report.group(gi).push(
             Field::Name,

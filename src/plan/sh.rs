@@ -30,15 +30,17 @@ safe() { # WHAT VALUE: a value for paths and bodies, of a few characters only
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-subst='{}'
+subst='{}' keys=() values=()
 let_() { # PLACEHOLDER VALUE
   subst=$(jq -c --arg k "$1" --arg v "$2" '. + {($k): $v}' <<<"$subst")
+  keys+=("$1")
+  values+=("$2")
 }
 fill_path() { # PATH: with every placeholder replaced
-  local text=$1 key
-  while IFS= read -r key; do
-    text=${text//"$key"/"$(jq -r --arg k "$key" '.[$k]' <<<"$subst")"}
-  done < <(jq -r 'keys[]' <<<"$subst")
+  local text=$1 i
+  for i in "${!keys[@]}"; do
+    text=${text//"${keys[$i]}"/"${values[$i]}"}
+  done
   [[ $text != *'{'* ]] || fail "a placeholder is not filled: $text"
   printf '%s' "$text"
 }
@@ -50,11 +52,11 @@ pointer() { # FILE POINTER: the string or number there
 n=0
 send() { # ID METHOD PATH BODY: the response in $tmp/response, its status in $status
   local args=(--silent --show-error -X "$2" -H "@$tmp/auth" -H 'Accept: application/json'
-    -o "$tmp/response" -w '%{http_code}')
+    -H 'Expect:' -o "$tmp/response" -w '%{http_code}')
   if [[ -n $4 ]]; then
     jq --argjson s "$subst" 'def fill: if type == "object" then map_values(fill)
       elif type == "array" then map(fill)
-      elif type == "string" and ($s | has(.)) then $s[.] else . end; fill' <<<"$4" >"$tmp/body" \
+      elif type == "string" then . as $x | ($s[$x] // $x) else . end; fill' <<<"$4" >"$tmp/body" \
       || fail "$1: the body is not JSON"
     args+=(-H 'Content-Type: application/json' --data-binary "@$tmp/body")
   fi

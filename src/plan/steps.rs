@@ -108,7 +108,7 @@ fn born_with(caps: &Capabilities, born: &Born, n: usize) -> String {
     let about = about.join("; ");
     match born {
         Born::Nothing => "nothing".to_owned(),
-        Born::Avoided => format!("none of {about}: the create request asks for no rules"),
+        Born::Avoided => format!("{about}: not made (the create request asks for no rules)"),
         Born::Deleted(_) => format!("{about}: deleted (steps group-{n}-delete-default-*)"),
     }
 }

@@ -27,6 +27,13 @@ pub struct Api {
     /// The export shape whose groups `plan_group` takes (`ExportOptions::shape`).
     #[serde(skip)]
     pub(crate) export_shape: Option<&'static str>,
+    /// Whether the create request carries the group's name and description (where the
+    /// export shape may have no place for them).
+    #[serde(skip)]
+    pub(crate) names: bool,
+    /// Whether it carries the description.
+    #[serde(skip)]
+    pub(crate) describes: bool,
 }
 
 /// How a target's requests are authenticated.
@@ -290,4 +297,16 @@ pub(crate) fn born_rules(caps: &Capabilities, own_id: &str) -> Result<Vec<Rule>,
         }
     }
     Ok(rules)
+}
+
+/// One document of an account given to a plan, with the name it was read from (a file's
+/// path), for a dialect that pairs documents holding parts of one group
+/// ([`crate::providers::Provider::import_parts`]).
+pub(crate) struct Part<'a> {
+    /// Where it was read from, if anywhere.
+    pub(crate) name: Option<&'a str>,
+    /// Its text.
+    pub(crate) text: &'a str,
+    /// Its format.
+    pub(crate) format: crate::codec::Format,
 }

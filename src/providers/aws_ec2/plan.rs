@@ -25,6 +25,8 @@ pub(super) static API: Api = Api {
     },
     docs: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
     export_shape: Some("authorize"),
+    names: true,
+    describes: true,
 };
 
 /// The path of an action.

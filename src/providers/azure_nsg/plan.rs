@@ -19,6 +19,8 @@ pub(super) static API: Api = Api {
     },
     docs: "https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-security-groups",
     export_shape: None,
+    names: true,
+    describes: false,
 };
 
 /// An NSG, by name (`{name}`).
@@ -43,7 +45,7 @@ pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     created.insert("name".into(), Value::from(name));
     // Create or update: sent again, the PUT sets the same NSG.
     let mut create = request("PUT", path, Some(Value::Object(body)));
-    create.binds.push((bind.to_owned(), "/id".to_owned()));
+    create.binds.push((bind.to_owned(), "/name".to_owned()));
     create.rerun = Rerun::Same;
     Ok(GroupRequests {
         check: Some(check),

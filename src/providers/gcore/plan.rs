@@ -24,6 +24,8 @@ pub(super) static API: Api = Api {
     },
     docs: "https://api.gcore.com/docs/cloud#tag/Security-Groups",
     export_shape: None,
+    names: true,
+    describes: true,
 };
 
 /// v1 group paths (deprecated in the API reference, still served); also the list to look

@@ -25,6 +25,8 @@ pub(super) static API: Api = Api {
     },
     docs: "https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html",
     export_shape: None,
+    names: true,
+    describes: true,
 };
 
 /// Create and list groups (<https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html>;

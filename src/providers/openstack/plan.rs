@@ -23,6 +23,8 @@ pub(super) static API: Api = Api {
     },
     docs: "https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups",
     export_shape: None,
+    names: true,
+    describes: true,
 };
 
 /// Create and list groups (the list's `name` filters by exact name).

@@ -36,6 +36,7 @@
 
 mod export;
 mod terraform;
+mod parts;
 mod plan;
 mod wire;
 
@@ -177,6 +178,15 @@ impl Provider for Scaleway {
 
     fn plan_api(&self) -> Option<&'static super::plan::Api> {
         Some(&plan::API)
+    }
+
+    fn import_parts(
+        &self,
+        parts: &[super::plan::Part<'_>],
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Option<Result<Document, Error>> {
+        parts::import(parts, options, report)
     }
 
     fn plan_group(

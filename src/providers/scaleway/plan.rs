@@ -21,6 +21,8 @@ pub(super) static API: Api = Api {
     },
     docs: "https://www.scaleway.com/en/developers/api/instance/#path-security-groups",
     export_shape: None,
+    names: true,
+    describes: true,
 };
 
 /// Create and list groups.
