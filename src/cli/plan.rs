@@ -150,11 +150,33 @@ pub(crate) fn run(args: &PlanArgs) -> ExitCode {
         Err(e) => return fail(format!("internal error (please report): {e}"), 70),
     };
     let written = match args.output.as_deref() {
-        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
+        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()).and_then(|()| {
+            if matches!(args.format, PlanFormat::Sh) {
+                executable(path)
+            } else {
+                Ok(())
+            }
+        }),
         _ => write_stdout(text.as_bytes()),
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e, 1),
     }
+}
+
+/// Let whoever may read the script run it.
+fn executable(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let failed = |e: std::io::Error| format!("making {} executable: {e}", path.display());
+        let mut perms = std::fs::metadata(path).map_err(failed)?.permissions();
+        let mode = perms.mode();
+        perms.set_mode(mode | ((mode & 0o444) >> 2));
+        std::fs::set_permissions(path, perms).map_err(failed)?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

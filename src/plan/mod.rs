@@ -195,6 +195,7 @@ pub fn plan(
         }
         names.push(name(group.name.as_deref(), &id, gi, &names, &mut report));
     }
+    placeholders_in_text(&doc)?;
     let resolved = refs::resolve(&doc, &options.group_map, &mut report)?;
     let mut target_ids = binds.clone();
     target_ids.extend(resolved.existing.clone());
@@ -316,6 +317,27 @@ fn read_account(
         doc.groups.extend(read.document.groups);
     }
     Ok(doc)
+}
+
+/// Refuse a name or description that is one placeholder whole (`{zone}`, `{{group_1}}`): in
+/// a body, such a string is filled in by whoever runs the plan.
+fn placeholders_in_text(doc: &Document) -> Result<(), Error> {
+    for (gi, group) in doc.groups.iter().enumerate() {
+        let rules = group.rules.iter().map(|r| r.description());
+        let texts = [group.name.as_deref(), group.description.as_deref()];
+        if let Some(text) = texts
+            .into_iter()
+            .chain(rules)
+            .flatten()
+            .find(|t| steps::is_token(t))
+        {
+            return Err(Error::Options(format!(
+                "group {gi}: the text {text:?} is written as a plan's placeholders are, and would be \
+                 filled in when the plan runs; change it in the input"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn refused(refusal: Refusal, mut report: Report) -> Planned {
