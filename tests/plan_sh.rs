@@ -432,3 +432,81 @@ fn names_and_descriptions_from_the_input_reach_the_api_unchanged() {
         assert_eq!(fake_api::decode(query), name, "{to}");
     }
 }
+
+/// The README's migration, run as written (the fixture path made absolute, the script
+/// pointed at the stub): its summary line, its review command, its script.
+#[test]
+fn the_readme_migration_runs_as_written() {
+    tools();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("## Plans: a whole account").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section.find("\n```\n").unwrap()];
+    let lines: Vec<&str> = section.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Arc::new(Mutex::new(Fake::new("huawei")));
+    let url = serve(fake.clone(), Arc::new(Mutex::new(Vec::new())));
+    let mut commands = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(command) = line.strip_prefix("$ ") else {
+            continue;
+        };
+        commands += 1;
+        let out = if let Some(args) = command.strip_prefix("sgconv ") {
+            let args: Vec<String> = args
+                .split_whitespace()
+                .map(|a| {
+                    if a.starts_with("tests/") {
+                        root.join(a).to_string_lossy().into_owned()
+                    } else {
+                        a.to_owned()
+                    }
+                })
+                .collect();
+            Command::new(env!("CARGO_BIN_EXE_sgconv"))
+                .current_dir(dir.path())
+                .args(&args)
+                .output()
+                .unwrap()
+        } else if command.contains("./plan.sh") {
+            // `VAR=value ... ./plan.sh > ids.json`, the values filled in here.
+            let mut cmd = Command::new("bash");
+            cmd.current_dir(dir.path())
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap());
+            for assignment in command.split_whitespace().take_while(|w| w.contains('=')) {
+                let (k, v) = assignment.split_once('=').unwrap();
+                cmd.env(k, if v == "..." { "test-value" } else { v });
+            }
+            cmd.env("SGCONV_BASE_URL", &url);
+            cmd.args(["-c", "./plan.sh > ids.json"]).output().unwrap()
+        } else {
+            Command::new("bash")
+                .current_dir(dir.path())
+                .args(["-c", command])
+                .output()
+                .unwrap()
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{command}: {stderr}");
+        // A line after a command that is not a comment or another command is its output.
+        if let Some(next) = lines
+            .get(i + 1)
+            .filter(|l| !l.is_empty() && !l.starts_with(['$', '#']))
+        {
+            let printed = format!("{}{stderr}", String::from_utf8_lossy(&out.stdout));
+            assert_eq!(printed.trim_end(), *next, "{command}");
+        }
+    }
+    assert_eq!(commands, 4);
+    let ids: BTreeMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("ids.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        ids.len(),
+        3 * 5,
+        "three groups, four default rules each: {ids:?}"
+    );
+    assert_eq!(fake.lock().unwrap().ids().len(), 3);
+}

@@ -219,10 +219,16 @@ impl Plan {
             None => "the API's base URL (required: the cloud's endpoint of the service)".into(),
         };
         comment(out, &format!("  {BASE_URL_VARIABLE}: {base}"));
+        if self.steps.iter().any(|s| s.wait.is_some()) {
+            comment(
+                out,
+                "  SGCONV_POLL_SECONDS, SGCONV_POLL_TRIES: how often and how long to wait for \
+                 a task (5, 120)",
+            );
+        }
         comment(
             out,
-            "  SGCONV_POLL_SECONDS, SGCONV_POLL_TRIES: how often and how long to wait for a \
-             task (5, 120)\nNeeds bash 4 or later, curl 7.55 or later, and jq 1.5 or later.\n",
+            "Needs bash 4 or later, curl 7.55 or later, and jq 1.5 or later.\n",
         );
         comment(out, &self.rerun_summary());
     }
