@@ -8,6 +8,8 @@ mod common;
 mod fake_api;
 #[path = "plan/judge.rs"]
 mod judge;
+#[path = "plan/run.rs"]
+mod run;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -176,30 +178,13 @@ fn expected(
         let value = &env.iter().find(|(k, _)| *k == name).unwrap().1;
         values.insert(v.to_owned(), value.clone());
     }
-    fn fill(v: &Value, values: &BTreeMap<String, String>) -> Value {
-        match v {
-            Value::String(s) => values
-                .get(s)
-                .map_or_else(|| v.clone(), |x| Value::String(x.clone())),
-            Value::Array(a) => Value::Array(a.iter().map(|x| fill(x, values)).collect()),
-            Value::Object(o) => Value::Object(
-                o.iter()
-                    .map(|(k, x)| (k.clone(), fill(x, values)))
-                    .collect(),
-            ),
-            _ => v.clone(),
-        }
-    }
     plan["steps"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| {
-            let mut path = s["path"].as_str().unwrap().to_owned();
-            for (k, v) in &values {
-                path = path.replace(k.as_str(), v);
-            }
-            let body = s.get("body").map(|b| fill(b, &values));
+            let path = run::fill_path(s["path"].as_str().unwrap(), &values);
+            let body = s.get("body").map(|b| run::fill_body(b, &values));
             (s["method"].as_str().unwrap().to_owned(), path, body)
         })
         .collect()

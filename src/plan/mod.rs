@@ -167,10 +167,10 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Planned, Error> {
     let target = providers::get(to);
-    let Some(api) = target.plan_api() else {
+    let Some(planner) = target.planner() else {
         let with: Vec<&str> = ProviderId::ALL
             .iter()
-            .filter(|p| providers::get(**p).plan_api().is_some())
+            .filter(|p| providers::get(**p).planner().is_some())
             .map(|p| p.name())
             .collect();
         return Err(Error::Options(format!(
@@ -178,6 +178,7 @@ pub fn plan(
             with.join(", ")
         )));
     };
+    let api = &planner.api;
     let mut report = Report::new(from, to);
     let mut doc = read_account(inputs, from, options, &mut report)?;
     let mut binds = BTreeMap::new();
@@ -235,14 +236,12 @@ pub fn plan(
     for (gi, (exported, group)) in documents.into_iter().zip(&doc.groups).enumerate() {
         let bind = format!("group_{}", gi.saturating_add(1));
         let name = names.get(gi).map_or("", String::as_str);
-        let made = target
-            .plan_group(ToPlan {
-                exported,
-                name,
-                description: group.description.as_deref(),
-                bind: &bind,
-            })
-            .ok_or_else(|| Error::Options(format!("{to} declares no API to plan with")))??;
+        let made = (planner.group)(ToPlan {
+            exported,
+            name,
+            description: group.description.as_deref(),
+            bind: &bind,
+        })?;
         requests.push(made);
         bound.push(format!("{{{{{bind}}}}}"));
     }

@@ -331,48 +331,31 @@ fn write_step(out: &mut String, step: &Step) {
         serde_json::to_string_pretty(b).unwrap_or_else(|_| b.to_string())
     });
     if step.expect == Some(Expect::NotFound) {
-        let _ = writeln!(out, "absent {} {}", quote(&step.id), quote(&step.path));
+        line(out, "absent", &[&step.id, &step.path]);
         return;
     }
-    let _ = writeln!(
-        out,
-        "step {} {} {} {}",
-        quote(&step.id),
-        step.method,
-        quote(&step.path),
-        quote(&body)
-    );
-    match &step.expect {
-        Some(Expect::NoneNamed { list, name }) => {
-            let _ = writeln!(
-                out,
-                "none_named {} {} {}",
-                quote(&step.id),
-                quote(list),
-                quote(name)
-            );
-        }
-        Some(Expect::NotFound) | None => {}
+    line(out, "step", &[&step.id, step.method, &step.path, &body]);
+    if let Some(Expect::NoneNamed { list, name }) = &step.expect {
+        line(out, "none_named", &[&step.id, list, name]);
     }
-    if let Some(wait) = &step.wait {
-        let _ = writeln!(
+    if let Some(w) = &step.wait {
+        line(
             out,
-            "wait_task {} {} {} {} {} {}",
-            quote(&step.id),
-            quote(wait.task),
-            quote(wait.poll),
-            quote(wait.state),
-            quote(wait.done),
-            quote(wait.failed)
+            "wait_task",
+            &[&step.id, w.task, w.poll, w.state, w.done, w.failed],
         );
     }
     for (name, pointer) in &step.binds {
-        let _ = writeln!(
-            out,
-            "bind {} {} {}",
-            quote(&step.id),
-            quote(name),
-            quote(pointer)
-        );
+        line(out, "bind", &[&step.id, name, pointer]);
     }
+}
+
+/// One call of a script function, every argument quoted.
+fn line(out: &mut String, function: &str, args: &[&str]) {
+    out.push_str(function);
+    for arg in args {
+        out.push(' ');
+        out.push_str(&quote(arg));
+    }
+    out.push('\n');
 }

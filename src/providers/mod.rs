@@ -254,9 +254,9 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
-    /// The API [`Provider::plan_group`]'s requests go to; `None` for a dialect that declares
-    /// none.
-    fn plan_api(&self) -> Option<&'static plan::Api> {
+    /// How the dialect's groups are applied through its API, for `sgconv plan`; `None` for a
+    /// dialect that declares no API.
+    fn planner(&self) -> Option<&'static plan::Planner> {
         None
     }
     /// Read an account given as several documents where a group may come in parts (Scaleway:
@@ -270,12 +270,6 @@ pub(crate) trait Provider: Sync + AsProvider {
         report: &mut Report,
     ) -> Option<Result<Document, Error>> {
         let _ = (parts, options, report);
-        None
-    }
-    /// The requests that make one converted group on the target; `None` for a dialect that
-    /// declares no API to apply a plan with.
-    fn plan_group(&self, group: plan::ToPlan<'_>) -> Option<Result<plan::GroupRequests, Error>> {
-        let _ = group;
         None
     }
     /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into

@@ -36,6 +36,14 @@ pub struct Api {
     pub(crate) describes: bool,
 }
 
+/// How a dialect's groups are applied through its API.
+pub(crate) struct Planner {
+    /// The API.
+    pub(crate) api: Api,
+    /// The requests that make one converted group.
+    pub(crate) group: fn(ToPlan<'_>) -> Result<GroupRequests, Error>,
+}
+
 /// How a target's requests are authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -106,6 +106,18 @@ impl Fake {
         }
     }
 
+    /// Keep a new group: its id and its object as the provider returns it.
+    fn add(&mut self, id: &str, fields: Value) {
+        let Value::Object(fields) = fields else {
+            panic!("a group object")
+        };
+        self.groups.push(Group {
+            id: id.to_owned(),
+            fields,
+            rules: Vec::new(),
+        });
+    }
+
     fn group_mut(&mut self, id: &str) -> Option<&mut Group> {
         self.groups.iter_mut().find(|g| g.id == id)
     }
@@ -192,14 +204,7 @@ impl Fake {
         let fields = json!({ "id": gid, "name": body["name"], "description": body.get("description").cloned().unwrap_or(Value::Null),
             "project_id": 1, "region_id": 1, "region": "Luxembourg-2", "revision_number": 0,
             "created_at": NOW, "updated_at": NOW, "tags_v2": [] });
-        let Value::Object(fields) = fields else {
-            unreachable!()
-        };
-        self.groups.push(Group {
-            id: gid.clone(),
-            fields,
-            rules: Vec::new(),
-        });
+        self.add(&gid, fields);
         gid
     }
 
@@ -323,14 +328,7 @@ impl Fake {
                 let g = &body["security_group"];
                 let fields = json!({ "id": gid, "name": g["name"],
                     "description": g.get("description").cloned().unwrap_or(json!("")) });
-                let Value::Object(fields) = fields else {
-                    unreachable!()
-                };
-                self.groups.push(Group {
-                    id: gid.clone(),
-                    fields,
-                    rules: Vec::new(),
-                });
+                self.add(&gid, fields);
                 for e in ["IPv4", "IPv6"] {
                     let own =
                         json!({ "direction": "ingress", "ethertype": e, "remote_group_id": gid });
@@ -404,11 +402,7 @@ impl Fake {
                     .entry("enable_default_security")
                     .or_insert(json!(true));
                 fields.entry("tags").or_insert(json!([]));
-                self.groups.push(Group {
-                    id: gid,
-                    fields: fields.clone(),
-                    rules: Vec::new(),
-                });
+                self.add(&gid, Value::Object(fields.clone()));
                 (201, json!({ "security_group": fields }))
             }
             (
@@ -474,11 +468,7 @@ impl Fake {
                     .unwrap_or_default();
                 fields.insert("id".into(), json!(gid));
                 fields.entry("stateful").or_insert(json!(true));
-                self.groups.push(Group {
-                    id: gid.clone(),
-                    fields,
-                    rules: Vec::new(),
-                });
+                self.add(&gid, Value::Object(fields));
                 for e in ["IPv4", "IPv6"] {
                     let r = self.openstack_rule(
                         &json!({ "direction": "egress", "ethertype": e, "security_group_id": gid }),
@@ -548,11 +538,7 @@ impl Fake {
                     json!("Microsoft.Network/networkSecurityGroups"),
                 );
                 self.groups.retain(|g| g.id != id);
-                self.groups.push(Group {
-                    id,
-                    fields: fields.clone(),
-                    rules: Vec::new(),
-                });
+                self.add(&id, Value::Object(fields.clone()));
                 (201, Value::Object(fields))
             }
             _ => error(405, "method"),
@@ -570,15 +556,9 @@ impl Fake {
             let gid = self.id("sg");
             let fields = json!({ "GroupId": gid, "GroupName": body["GroupName"], "Description": body["Description"],
                 "VpcId": body["VpcId"], "OwnerId": "123456789012" });
-            let Value::Object(fields) = fields else {
-                unreachable!()
-            };
             let born = json!({ "egress": true, "perm": { "IpProtocol": "-1", "IpRanges": [{ "CidrIp": "0.0.0.0/0" }] } });
-            self.groups.push(Group {
-                id: gid.clone(),
-                fields,
-                rules: vec![born],
-            });
+            self.add(&gid, fields);
+            self.group_mut(&gid).unwrap().rules.push(born);
             return (200, json!({ "GroupId": gid }));
         }
         let gid = body["GroupId"].as_str().unwrap_or_default().to_owned();

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::fake_api::Fake;
 
-fn fill_path(path: &str, values: &BTreeMap<String, String>) -> String {
+/// `path` with every placeholder in `values` replaced.
+pub fn fill_path(path: &str, values: &BTreeMap<String, String>) -> String {
     let mut out = path.to_owned();
     // Binds (`{{name}}`) first: a variable's `{name}` is inside them.
     for (k, v) in values.iter().filter(|(k, _)| k.starts_with("{{")) {
@@ -23,7 +24,8 @@ fn fill_path(path: &str, values: &BTreeMap<String, String>) -> String {
     out
 }
 
-fn fill_body(body: &Value, values: &BTreeMap<String, String>) -> Value {
+/// `body` with every string value that is a placeholder of `values` replaced.
+pub fn fill_body(body: &Value, values: &BTreeMap<String, String>) -> Value {
     match body {
         Value::String(s) => values
             .get(s)

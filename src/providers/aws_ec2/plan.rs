@@ -12,21 +12,26 @@ use serde_json::{Value, json};
 
 use super::CAPS;
 use crate::error::Error;
-use crate::providers::plan::{Api, Auth, Born, GroupRequests, ToPlan, born_count, create, request};
+use crate::providers::plan::{
+    Api, Auth, Born, GroupRequests, Planner, ToPlan, born_count, create, request,
+};
 
 /// EC2's regional endpoint; every request is signed.
-pub(super) static API: Api = Api {
-    base_url: Some("https://ec2.{region}.amazonaws.com"),
-    auth: Auth::Signed {
-        about: "AWS Signature Version 4 \
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: Some("https://ec2.{region}.amazonaws.com"),
+        auth: Auth::Signed {
+            about: "AWS Signature Version 4 \
                 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html); run the \
                 steps with the AWS CLI (aws ec2 <action> --cli-input-json BODY) or an SDK, \
                 which sign them",
+        },
+        docs: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
+        export_shape: Some("authorize"),
+        names: true,
+        describes: true,
     },
-    docs: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
-    export_shape: Some("authorize"),
-    names: true,
-    describes: true,
+    group,
 };
 
 /// The path of an action.
@@ -36,10 +41,12 @@ fn action(name: &str) -> String {
 
 /// The requests for one group: `exported` is the group in the `authorize` shape
 /// (`{AuthorizeSecurityGroupIngress: {GroupId, IpPermissions}, AuthorizeSecurityGroupEgress?}`).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, bind) = (group.name, group.bind);
     let Value::Object(mut doc) = group.exported else {
-        return Err(Error::Internal("plan: an AWS EC2 group export is not an object".into()));
+        return Err(Error::Internal(
+            "plan: an AWS EC2 group export is not an object".into(),
+        ));
     };
     // CreateSecurityGroup requires a description.
     let description = group.description.unwrap_or(name);
@@ -50,7 +57,9 @@ pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let id = format!("{{{{{bind}}}}}");
     // The one rule a new group is born with: all outbound IPv4 traffic.
     if born_count(&CAPS) != 1 {
-        return Err(Error::Internal("plan: AWS EC2 revokes one born rule".into()));
+        return Err(Error::Internal(
+            "plan: AWS EC2 revokes one born rule".into(),
+        ));
     }
     let revoke = request(
         "POST",
@@ -60,8 +69,13 @@ pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
         ] })),
     );
     let mut rules = Vec::with_capacity(2);
-    for key in ["AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress"] {
-        let Some(body) = doc.remove(key) else { continue };
+    for key in [
+        "AuthorizeSecurityGroupIngress",
+        "AuthorizeSecurityGroupEgress",
+    ] {
+        let Some(body) = doc.remove(key) else {
+            continue;
+        };
         let empty = body
             .get("IpPermissions")
             .and_then(Value::as_array)

@@ -370,15 +370,8 @@ impl Provider for AzureNsg {
         Ok(Document { groups: vec![g] })
     }
 
-    fn plan_api(&self) -> Option<&'static super::plan::Api> {
-        Some(&plan::API)
-    }
-
-    fn plan_group(
-        &self,
-        group: super::plan::ToPlan<'_>,
-    ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(group))
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -5,22 +5,27 @@
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::providers::plan::{Api, Auth, Born, Expect, GroupRequests, Rerun, ToPlan, encode, request};
+use crate::providers::plan::{
+    Api, Auth, Born, Expect, GroupRequests, Planner, Rerun, ToPlan, encode, request,
+};
 
 /// Azure Resource Manager: an Entra ID access token for it, as a bearer token.
-pub(super) static API: Api = Api {
-    base_url: Some("https://management.azure.com"),
-    auth: Auth::Header {
-        name: "Authorization",
-        prefix: "Bearer ",
-        variable: "AZURE_ACCESS_TOKEN",
-        how: "az account get-access-token --resource https://management.azure.com \
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: Some("https://management.azure.com"),
+        auth: Auth::Header {
+            name: "Authorization",
+            prefix: "Bearer ",
+            variable: "AZURE_ACCESS_TOKEN",
+            how: "az account get-access-token --resource https://management.azure.com \
               --query accessToken -o tsv",
+        },
+        docs: "https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-security-groups",
+        export_shape: None,
+        names: true,
+        describes: false,
     },
-    docs: "https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-security-groups",
-    export_shape: None,
-    names: true,
-    describes: false,
+    group,
 };
 
 /// An NSG, by name (`{name}`).
@@ -29,10 +34,12 @@ const NSG: &str = "/subscriptions/{subscription_id}/resourceGroups/{resource_gro
 
 /// The requests for one group: `exported` is the NSG as Azure's exporter writes it
 /// (`{name, tags, properties: {securityRules}}`).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, bind) = (group.name, group.bind);
     let Value::Object(mut body) = group.exported else {
-        return Err(Error::Internal("plan: an Azure NSG export is not an object".into()));
+        return Err(Error::Internal(
+            "plan: an Azure NSG export is not an object".into(),
+        ));
     };
     // The name is the path's; the body says where the NSG lives.
     body.remove("name");

@@ -327,15 +327,11 @@ impl Provider for Gcore {
         Ok(Document { groups })
     }
 
-    fn plan_api(&self) -> Option<&'static super::plan::Api> {
-        Some(&plan::API)
-    }
-
-    fn plan_group(
-        &self,
-        group: super::plan::ToPlan<'_>,
-    ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(*self, group))
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(match self {
+            Gcore::V1 => &plan::V1,
+            Gcore::V2 => &plan::V2,
+        })
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

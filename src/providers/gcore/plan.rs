@@ -7,14 +7,14 @@ use serde_json::{Value, json};
 use super::{CAPS, Gcore};
 use crate::error::Error;
 use crate::providers::plan::{
-    Api, Auth, Born, GroupRequests, Request, Rerun, ToPlan, Wait, check_name, create,
+    Api, Auth, Born, GroupRequests, Planner, Request, Rerun, ToPlan, Wait, check_name, create,
     delete_born, name_fields, request, rule_bodies,
 };
 
 /// Gcore's API: "Authorization: APIKey <token>"
 /// (<https://gcore.com/docs/cloud/networking/add-and-configure-a-firewall>,
 /// <https://api.gcore.com/docs/iam#section/Authentication>).
-pub(super) static API: Api = Api {
+static API: Api = Api {
     base_url: Some("https://api.gcore.com"),
     auth: Auth::Header {
         name: "Authorization",
@@ -26,6 +26,18 @@ pub(super) static API: Api = Api {
     export_shape: None,
     names: true,
     describes: true,
+};
+
+/// Plans with API v1 (deprecated writes).
+pub(super) static V1: Planner = Planner {
+    api: API,
+    group: |group| group_of(Gcore::V1, group),
+};
+
+/// Plans with API v2.
+pub(super) static V2: Planner = Planner {
+    api: API,
+    group: |group| group_of(Gcore::V2, group),
 };
 
 /// v1 group paths (deprecated in the API reference, still served); also the list to look
@@ -48,7 +60,7 @@ const TASK: Wait = Wait {
 
 /// The requests for one group: `exported` is the group as [`Gcore`] exports it (a list of
 /// create-rule bodies).
-pub(super) fn group(dialect: Gcore, group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group_of(dialect: Gcore, group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, description, bind) = (group.name, group.description, group.bind);
     let bodies = rule_bodies(group.exported, "Gcore")?;
     let fields = name_fields(name, description);

@@ -7,26 +7,29 @@ use serde_json::{Value, json};
 use super::CAPS;
 use crate::error::Error;
 use crate::providers::plan::{
-    Api, Auth, GroupRequests, Rerun, ToPlan, check_name, create, delete_born, name_fields,
+    Api, Auth, GroupRequests, Planner, Rerun, ToPlan, check_name, create, delete_born, name_fields,
     request, rule_bodies,
 };
 
 /// Huawei's VPC endpoint of a region, with token authentication: a project-scoped IAM token
 /// in `X-Auth-Token` (<https://support.huaweicloud.com/api-vpc/vpc_api00_0010.html>), which
 /// needs no request signing (AK/SK is the other way, and signs every request).
-pub(super) static API: Api = Api {
-    base_url: Some("https://vpc.{region}.myhuaweicloud.com"),
-    auth: Auth::Header {
-        name: "X-Auth-Token",
-        prefix: "",
-        variable: "HUAWEI_AUTH_TOKEN",
-        how: "a project-scoped IAM token: the X-Subject-Token header of POST \
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: Some("https://vpc.{region}.myhuaweicloud.com"),
+        auth: Auth::Header {
+            name: "X-Auth-Token",
+            prefix: "",
+            variable: "HUAWEI_AUTH_TOKEN",
+            how: "a project-scoped IAM token: the X-Subject-Token header of POST \
               https://iam.{region}.myhuaweicloud.com/v3/auth/tokens",
+        },
+        docs: "https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html",
+        export_shape: None,
+        names: true,
+        describes: true,
     },
-    docs: "https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html",
-    export_shape: None,
-    names: true,
-    describes: true,
+    group,
 };
 
 /// Create and list groups (<https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html>;
@@ -41,13 +44,15 @@ const BATCH: usize = 200;
 
 /// The requests for one group: `exported` is the group as Huawei's exporter writes it (a
 /// list of `{"security_group_rule": {...}}` create bodies).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, description, bind) = (group.name, group.description, group.bind);
     let bodies = rule_bodies(group.exported, "Huawei")?;
     let mut rules = Vec::with_capacity(bodies.len());
     for body in bodies {
         let Value::Object(mut outer) = body else {
-            return Err(Error::Internal("plan: a Huawei rule body is not an object".into()));
+            return Err(Error::Internal(
+                "plan: a Huawei rule body is not an object".into(),
+            ));
         };
         let Some(Value::Object(mut rule)) = outer.remove("security_group_rule") else {
             return Err(Error::Internal(

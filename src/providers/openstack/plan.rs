@@ -8,23 +8,26 @@ use serde_json::{Value, json};
 use super::CAPS;
 use crate::error::Error;
 use crate::providers::plan::{
-    Api, Auth, GroupRequests, ToPlan, check_name, create, delete_born, request,
+    Api, Auth, GroupRequests, Planner, ToPlan, check_name, create, delete_born, request,
 };
 
 /// Neutron's API: a Keystone token in `X-Auth-Token`; the base URL is the network endpoint
 /// of the cloud's service catalog, which only the user knows.
-pub(super) static API: Api = Api {
-    base_url: None,
-    auth: Auth::Header {
-        name: "X-Auth-Token",
-        prefix: "",
-        variable: "OS_TOKEN",
-        how: "a Keystone token: openstack token issue -f value -c id",
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: None,
+        auth: Auth::Header {
+            name: "X-Auth-Token",
+            prefix: "",
+            variable: "OS_TOKEN",
+            how: "a Keystone token: openstack token issue -f value -c id",
+        },
+        docs: "https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups",
+        export_shape: None,
+        names: true,
+        describes: true,
     },
-    docs: "https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups",
-    export_shape: None,
-    names: true,
-    describes: true,
+    group,
 };
 
 /// Create and list groups (the list's `name` filters by exact name).
@@ -35,14 +38,17 @@ const RULES: &str = "/v2.0/security-group-rules";
 /// The requests for one group: `exported` is the group as OpenStack's exporter writes it
 /// (`{"security_group": {...}, "security_group_rules": [...]}`, each rule naming its group
 /// by the bind).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, bind) = (group.name, group.bind);
     let Value::Object(mut doc) = group.exported else {
-        return Err(Error::Internal("plan: an OpenStack group export is not an object".into()));
+        return Err(Error::Internal(
+            "plan: an OpenStack group export is not an object".into(),
+        ));
     };
-    let (Some(Value::Object(mut fields)), Some(Value::Array(rules))) =
-        (doc.remove("security_group"), doc.remove("security_group_rules"))
-    else {
+    let (Some(Value::Object(mut fields)), Some(Value::Array(rules))) = (
+        doc.remove("security_group"),
+        doc.remove("security_group_rules"),
+    ) else {
         return Err(Error::Internal(
             "plan: an OpenStack group export has no security_group or security_group_rules".into(),
         ));

@@ -176,8 +176,8 @@ impl Provider for Scaleway {
         Ok(Document { groups })
     }
 
-    fn plan_api(&self) -> Option<&'static super::plan::Api> {
-        Some(&plan::API)
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
     fn import_parts(
@@ -187,13 +187,6 @@ impl Provider for Scaleway {
         report: &mut Report,
     ) -> Option<Result<Document, Error>> {
         parts::import(parts, options, report)
-    }
-
-    fn plan_group(
-        &self,
-        group: super::plan::ToPlan<'_>,
-    ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(group))
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -87,7 +87,11 @@ fn join(
     let id = ProviderId::Scaleway;
     let mut wires: Vec<WireGroup> = Vec::new();
     let mut read_report = Report::new(id, id);
-    for (part, _) in parts.iter().zip(shapes).filter(|(_, s)| **s == Holds::Groups) {
+    for (part, _) in parts
+        .iter()
+        .zip(shapes)
+        .filter(|(_, s)| **s == Holds::Groups)
+    {
         let mut scratch = Report::new(id, id);
         let top = read::probe(part.text, part.format, id)?;
         if top.has("security_groups") {
@@ -110,7 +114,11 @@ fn join(
         }
     }
     let mut rules: Vec<Option<Vec<Checked>>> = wires.iter().map(|_| None).collect();
-    for (part, _) in parts.iter().zip(shapes).filter(|(_, s)| **s == Holds::Rules) {
+    for (part, _) in parts
+        .iter()
+        .zip(shapes)
+        .filter(|(_, s)| **s == Holds::Rules)
+    {
         let gi = owner(part, &wires)?;
         let mut scratch = Report::new(id, id);
         let doc: WireDoc = read::decode(part.text, part.format, id, &mut scratch)?;
@@ -151,7 +159,11 @@ fn join(
     for entry in read_report.entries {
         report.push(entry);
     }
-    for (part, _) in parts.iter().zip(shapes).filter(|(_, s)| **s == Holds::Whole) {
+    for (part, _) in parts
+        .iter()
+        .zip(shapes)
+        .filter(|(_, s)| **s == Holds::Whole)
+    {
         let mut scratch = Report::new(id, id);
         let doc = Scaleway.import(part.text, part.format, options, &mut scratch)?;
         adopt(scratch, groups.len(), report);
@@ -175,7 +187,10 @@ fn owner(part: &Part<'_>, wires: &[WireGroup]) -> Result<usize, Error> {
     let found: Vec<usize> = wires
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.id.as_deref().is_some_and(|id| !id.is_empty() && file.contains(id)))
+        .filter(|(_, w)| {
+            w.id.as_deref()
+                .is_some_and(|id| !id.is_empty() && file.contains(id))
+        })
         .map(|(gi, _)| gi)
         .collect();
     match found.as_slice() {

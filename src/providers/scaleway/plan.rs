@@ -6,23 +6,26 @@ use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::providers::plan::{
-    Api, Auth, Born, GroupRequests, Rerun, ToPlan, check_name, create, request,
+    Api, Auth, Born, GroupRequests, Planner, Rerun, ToPlan, check_name, create, request,
 };
 
 /// Scaleway's API: a secret key in `X-Auth-Token`
 /// (<https://www.scaleway.com/en/developers/api/#authentication>).
-pub(super) static API: Api = Api {
-    base_url: Some("https://api.scaleway.com"),
-    auth: Auth::Header {
-        name: "X-Auth-Token",
-        prefix: "",
-        variable: "SCW_SECRET_KEY",
-        how: "the secret key of an API key (Scaleway console, IAM, API keys)",
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: Some("https://api.scaleway.com"),
+        auth: Auth::Header {
+            name: "X-Auth-Token",
+            prefix: "",
+            variable: "SCW_SECRET_KEY",
+            how: "the secret key of an API key (Scaleway console, IAM, API keys)",
+        },
+        docs: "https://www.scaleway.com/en/developers/api/instance/#path-security-groups",
+        export_shape: None,
+        names: true,
+        describes: true,
     },
-    docs: "https://www.scaleway.com/en/developers/api/instance/#path-security-groups",
-    export_shape: None,
-    names: true,
-    describes: true,
+    group,
 };
 
 /// Create and list groups.
@@ -30,10 +33,12 @@ const GROUPS: &str = "/instance/v1/zones/{zone}/security_groups";
 
 /// The requests for one group: `exported` is the group as Scaleway's exporter writes it
 /// (`{"security_group": {...}, "rules": [...]}`).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, description, bind) = (group.name, group.description, group.bind);
     let Value::Object(mut doc) = group.exported else {
-        return Err(Error::Internal("plan: a Scaleway group export is not an object".into()));
+        return Err(Error::Internal(
+            "plan: a Scaleway group export is not an object".into(),
+        ));
     };
     let (Some(Value::Object(mut group)), Some(rules)) =
         (doc.remove("security_group"), doc.remove("rules"))
