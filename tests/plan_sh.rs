@@ -6,6 +6,8 @@
 mod common;
 #[path = "plan/fake_api.rs"]
 mod fake_api;
+#[path = "plan/fake_api_more.rs"]
+mod fake_api_more;
 #[path = "plan/judge.rs"]
 mod judge;
 #[path = "plan/run.rs"]
