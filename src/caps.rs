@@ -96,7 +96,8 @@ impl GroupFields {
 }
 
 /// Rules a group is born with when created on a provider (its API adds them), which the
-/// user must delete where the source group does not have them.
+/// user must delete where the source group does not have them: per family, one rule
+/// allowing everything in the direction (from any address, or from the group's own members).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BornWith {
     /// The direction of the rules.
@@ -105,6 +106,9 @@ pub struct BornWith {
     /// the group already allows all of that family. `None`: noted unless the group allows all
     /// traffic of the direction in some family.
     pub family: Option<Family>,
+    /// Whether they allow only the group's own members (Huawei's ingress rules), not any
+    /// address.
+    pub own_group: bool,
     /// What they allow, for people.
     pub about: &'static str,
 }

@@ -83,7 +83,8 @@ pub use lint::{lint, minimize};
 pub use model::Document;
 pub use output::Output;
 pub use plan::{
-    GroupMap, Mapped, PLAN_VERSION, Plan, PlanOptions, Planned, PlannedGroup, Step, plan,
+    Api, Auth, BASE_URL_VARIABLE, Expect, GroupMap, Mapped, PLAN_VERSION, Plan, PlanOptions,
+    Planned, PlannedGroup, Rerun, Step, Wait, plan,
 };
 pub use providers::{CANONICAL_VERSION, ExportOptions, ImportOptions, PositionOrder};
 pub use report::{Refusal, Report};

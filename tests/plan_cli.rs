@@ -86,7 +86,7 @@ fn bad_input_and_bad_maps_exit_1_with_nothing_on_stdout() {
             "line 2, column 17",
         ),
         (
-            vec!["--to", "aws-ec2", HUAWEI],
+            vec!["--to", "canonical", HUAWEI],
             "declares no API to plan with",
         ),
     ] {
@@ -123,5 +123,76 @@ fn the_plan_goes_to_the_file_given() {
     assert_eq!(
         plan["variables"],
         serde_json::json!(["{project_id}", "{zone}"])
+    );
+}
+
+#[test]
+fn a_plan_as_a_script() {
+    common::settings().bind(|| {
+        assert_cmd_snapshot!(
+            "plan_cli@huawei_to_gcore_v2_sh",
+            sgconv().args([
+                "plan",
+                "--from",
+                "huawei",
+                "--to",
+                "gcore-v2",
+                HUAWEI,
+                "--group-map",
+                MAP,
+                "--format",
+                "sh",
+                "--color",
+                "never"
+            ])
+        );
+    });
+    // Written to a file, it can be run.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.sh");
+    let out = plan(&[
+        "--to",
+        "huawei",
+        HUAWEI,
+        "--format",
+        "sh",
+        "-q",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o100, 0o100, "{mode:o}");
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("#!/usr/bin/env bash\n"));
+    assert!(text.contains("HUAWEI_AUTH_TOKEN"));
+}
+
+#[test]
+fn a_name_written_as_a_placeholder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("g.json");
+    std::fs::write(&input, r#"{"name": "{zone}", "rules": []}"#).unwrap();
+    let out = sgconv()
+        .args([
+            "plan",
+            "--from",
+            "gcore-v2",
+            "--to",
+            "scaleway",
+            input.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("written as a plan's placeholders are"),
+        "{err}"
     );
 }

@@ -17,6 +17,8 @@ pub(crate) enum PlanFormat {
     Json,
     /// The plan as YAML.
     Yaml,
+    /// A bash script that runs the plan with curl and jq (its header says what it needs).
+    Sh,
 }
 
 #[derive(clap::Args)]
@@ -99,14 +101,22 @@ pub(crate) fn run(args: &PlanArgs) -> ExitCode {
         Ok(map) => map.unwrap_or_default(),
         Err(e) => return fail(e, 1),
     };
-    let options = PlanOptions::default().with_group_map(map).with_convert(
-        Options::default()
-            .with_input_format(args.input.format.map(|f| f.0))
-            .with_allow_widen(args.allow_widen)
-            .with_allow_unread(args.allow_unread)
-            .with_strict(args.strict)
-            .with_import(args.input.import_options()),
-    );
+    let names = args
+        .inputs
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let options = PlanOptions::default()
+        .with_group_map(map)
+        .with_names(names)
+        .with_convert(
+            Options::default()
+                .with_input_format(args.input.format.map(|f| f.0))
+                .with_allow_widen(args.allow_widen)
+                .with_allow_unread(args.allow_unread)
+                .with_strict(args.strict)
+                .with_import(args.input.import_options()),
+        );
     let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let planned = match sgconv::plan(&inputs, args.from.0, args.to.0, &options) {
         Ok(planned) => planned,
@@ -133,17 +143,40 @@ pub(crate) fn run(args: &PlanArgs) -> ExitCode {
             })
             .map_err(|e| e.to_string()),
         PlanFormat::Yaml => serde_saphyr::to_string(plan).map_err(|e| e.to_string()),
+        PlanFormat::Sh => Ok(plan.shell_script()),
     };
     let text = match text {
         Ok(text) => text,
         Err(e) => return fail(format!("internal error (please report): {e}"), 70),
     };
     let written = match args.output.as_deref() {
-        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()),
+        Some(path) if path != Path::new("-") => write_file(path, text.as_bytes()).and_then(|()| {
+            if matches!(args.format, PlanFormat::Sh) {
+                executable(path)
+            } else {
+                Ok(())
+            }
+        }),
         _ => write_stdout(text.as_bytes()),
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e, 1),
     }
+}
+
+/// Let whoever may read the script run it.
+fn executable(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let failed = |e: std::io::Error| format!("making {} executable: {e}", path.display());
+        let mut perms = std::fs::metadata(path).map_err(failed)?.permissions();
+        let mode = perms.mode();
+        perms.set_mode(mode | ((mode & 0o444) >> 2));
+        std::fs::set_permissions(path, perms).map_err(failed)?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -12,20 +12,25 @@
 //! rule request applied, read with the target's own importer) with the source's groups.
 
 mod refs;
+mod sh;
 mod simulate;
+mod steps;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::providers::plan::{Api, Auth, Expect, Rerun, Wait};
 pub use refs::{GroupMap, Mapped};
+pub use sh::BASE_URL_VARIABLE;
 
+use crate::codec::Format;
 use crate::convert::{Options, convert_document, decide, import};
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::Document;
-use crate::providers::{self, plan::GroupRequests, plan::Request, plan::ToPlan};
+use crate::providers::{self, plan::Part, plan::ToPlan};
 use crate::report::{Field, Kind, Refusal, Report};
 use crate::semantics::{self, Verdict};
 
@@ -44,6 +49,10 @@ pub struct PlanOptions {
     pub convert: Options,
     /// What groups outside the input become on the target.
     pub group_map: GroupMap,
+    /// The inputs' names (their files' paths), in input order: a dialect whose groups and
+    /// rules come from separate calls (Scaleway) pairs a rule list with its group by the
+    /// group's id in the rule list's file name.
+    pub names: Vec<String>,
 }
 
 impl PlanOptions {
@@ -55,6 +64,11 @@ impl PlanOptions {
     /// Set [`PlanOptions::group_map`].
     pub fn with_group_map(mut self, map: GroupMap) -> PlanOptions {
         self.group_map = map;
+        self
+    }
+    /// Set [`PlanOptions::names`].
+    pub fn with_names(mut self, names: Vec<String>) -> PlanOptions {
+        self.names = names;
         self
     }
 }
@@ -70,6 +84,8 @@ pub struct Plan {
     pub from: ProviderId,
     /// The target provider.
     pub to: ProviderId,
+    /// Where the target's API is and how requests are authenticated.
+    pub api: Api,
     /// The comparison of the plan's end state with the source.
     pub verdict: Verdict,
     /// The account's variables the paths and bodies hold (`{project_id}`, ...).
@@ -111,9 +127,18 @@ pub struct Step {
     pub body: Option<Value>,
     /// The steps that must have run first.
     pub after: Vec<String>,
-    /// Ids its response holds: bind name → JSON pointer.
+    /// Ids its response holds: bind name → JSON pointer (into the finished task's report,
+    /// when the step waits for one).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub binds: BTreeMap<String, String>,
+    /// The task the request starts, to wait for before going on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+    /// What a check expects of the response; the plan stops otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+    /// What sending the request a second time does (a plan run twice).
+    pub rerun: Rerun,
     /// Something a client must know to run it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
@@ -142,28 +167,20 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Planned, Error> {
     let target = providers::get(to);
-    if !target.plans() {
+    let Some(planner) = target.planner() else {
         let with: Vec<&str> = ProviderId::ALL
             .iter()
-            .filter(|p| providers::get(**p).plans())
+            .filter(|p| providers::get(**p).planner().is_some())
             .map(|p| p.name())
             .collect();
         return Err(Error::Options(format!(
             "{to} declares no API to plan with (those that do: {})",
             with.join(", ")
         )));
-    }
+    };
+    let api = &planner.api;
     let mut report = Report::new(from, to);
-    let mut doc = Document::default();
-    for text in inputs {
-        let read = import(text, from, &options.convert)?;
-        let offset = doc.groups.len();
-        for mut entry in read.report.entries {
-            entry.group = entry.group.saturating_add(offset);
-            report.push(entry);
-        }
-        doc.groups.extend(read.document.groups);
-    }
+    let mut doc = read_account(inputs, from, options, &mut report)?;
     let mut binds = BTreeMap::new();
     let mut names: Vec<String> = Vec::with_capacity(doc.groups.len());
     for (gi, group) in doc.groups.iter_mut().enumerate() {
@@ -179,6 +196,7 @@ pub fn plan(
         }
         names.push(name(group.name.as_deref(), &id, gi, &names, &mut report));
     }
+    placeholders_in_text(&doc)?;
     let resolved = refs::resolve(&doc, &options.group_map, &mut report)?;
     let mut target_ids = binds.clone();
     target_ids.extend(resolved.existing.clone());
@@ -186,6 +204,8 @@ pub fn plan(
     export.target_groups = target_ids.clone();
     export.target_group = None;
     export.terraform = false;
+    export.shape = api.export_shape.map(str::to_owned);
+    export.planned = true;
     let convert_options = options
         .convert
         .clone()
@@ -195,7 +215,16 @@ pub fn plan(
         .with_export(export);
     let converted = convert_document(&resolved.prepared, to, &convert_options)?;
     for entry in converted.report.entries {
-        report.push(entry);
+        // The create request carries what the export shape may have no place for.
+        let group_level = entry.rule.is_none() && entry.rules.is_empty();
+        let carried = match entry.field {
+            Field::Name => api.names,
+            Field::Description => api.describes,
+            _ => false,
+        };
+        if !(group_level && carried && entry.kind == Kind::Metadata) {
+            report.push(entry);
+        }
     }
     let output = match converted.outcome {
         Ok(output) => output.to_value()?,
@@ -207,14 +236,12 @@ pub fn plan(
     for (gi, (exported, group)) in documents.into_iter().zip(&doc.groups).enumerate() {
         let bind = format!("group_{}", gi.saturating_add(1));
         let name = names.get(gi).map_or("", String::as_str);
-        let made = target
-            .plan_group(ToPlan {
-                exported,
-                name,
-                description: group.description.as_deref(),
-                bind: &bind,
-            })
-            .ok_or_else(|| Error::Options(format!("{to} declares no API to plan with")))??;
+        let made = (planner.group)(ToPlan {
+            exported,
+            name,
+            description: group.description.as_deref(),
+            bind: &bind,
+        })?;
         requests.push(made);
         bound.push(format!("{{{{{bind}}}}}"));
     }
@@ -236,13 +263,14 @@ pub fn plan(
     if let Some(refusal) = refusal {
         return Ok(refused(refusal, report));
     }
-    let (groups, steps) = steps(&doc, &names, requests);
-    let variables = variables(&steps);
+    let (groups, steps) = steps::steps(&doc, &names, requests, target.capabilities());
+    let variables = steps::variables(&steps);
     Ok(Planned {
         outcome: Ok(Plan {
             version: PLAN_VERSION,
             from,
             to,
+            api: *api,
             verdict: report.verdict,
             variables,
             groups,
@@ -251,6 +279,64 @@ pub fn plan(
         }),
         report,
     })
+}
+
+/// The groups of every input: each read by itself, unless the dialect pairs inputs that
+/// hold parts of groups.
+fn read_account(
+    inputs: &[&str],
+    from: ProviderId,
+    options: &PlanOptions,
+    report: &mut Report,
+) -> Result<Document, Error> {
+    let parts: Vec<Part<'_>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Part {
+            name: options.names.get(i).map(String::as_str),
+            text,
+            format: options
+                .convert
+                .input_format
+                .unwrap_or_else(|| Format::detect(text)),
+        })
+        .collect();
+    let source = providers::get(from);
+    if let Some(doc) = source.import_parts(&parts, &options.convert.import, report) {
+        return doc;
+    }
+    let mut doc = Document::default();
+    for text in inputs {
+        let read = import(text, from, &options.convert)?;
+        let offset = doc.groups.len();
+        for mut entry in read.report.entries {
+            entry.group = entry.group.saturating_add(offset);
+            report.push(entry);
+        }
+        doc.groups.extend(read.document.groups);
+    }
+    Ok(doc)
+}
+
+/// Refuse a name or description that is one placeholder whole (`{zone}`, `{{group_1}}`): in
+/// a body, such a string is filled in by whoever runs the plan.
+fn placeholders_in_text(doc: &Document) -> Result<(), Error> {
+    for (gi, group) in doc.groups.iter().enumerate() {
+        let rules = group.rules.iter().map(|r| r.description());
+        let texts = [group.name.as_deref(), group.description.as_deref()];
+        if let Some(text) = texts
+            .into_iter()
+            .chain(rules)
+            .flatten()
+            .find(|t| steps::is_token(t))
+        {
+            return Err(Error::Options(format!(
+                "group {gi}: the text {text:?} is written as a plan's placeholders are, and would be \
+                 filled in when the plan runs; change it in the input"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn refused(refusal: Refusal, mut report: Report) -> Planned {
@@ -274,7 +360,9 @@ fn name(own: Option<&str>, id: &str, gi: usize, taken: &[String], report: &mut R
             format!("\"default\" is the name of the account's own group: created as {name:?}"),
         );
     }
-    if taken.contains(&name) {
+    // Compared ignoring case: whether a target tells `Web` from `web` is not everywhere
+    // documented, and a renamed group is reported either way.
+    if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
         let unique = format!("{name}-{}", gi.saturating_add(1));
         report.group(gi).push(
             Field::Name,
@@ -311,112 +399,4 @@ fn group_documents(output: Value, groups: usize) -> Result<Vec<Value>, Error> {
     } else {
         Err(internal())
     }
-}
-
-/// The plan's groups and steps: every group created first, then per group the removal of
-/// what it is born with and its rules; each step comes after every step binding a name it
-/// uses.
-fn steps(
-    doc: &Document,
-    names: &[String],
-    requests: Vec<GroupRequests>,
-) -> (Vec<PlannedGroup>, Vec<Step>) {
-    let mut groups = Vec::with_capacity(requests.len());
-    let mut creates = Vec::with_capacity(requests.len());
-    let mut rest = Vec::new();
-    for (gi, (made, source)) in requests.into_iter().zip(&doc.groups).enumerate() {
-        let n = gi.saturating_add(1);
-        let bind = format!("group_{n}");
-        groups.push(PlannedGroup {
-            source_id: source.id.clone(),
-            name: names.get(gi).cloned().unwrap_or_default(),
-            bind,
-            born_with: made.born_with,
-        });
-        creates.push((format!("create-group-{n}"), made.create, Vec::new()));
-        // The born-with rules go first, so that the group never holds them beside its own.
-        let deletes: Vec<(String, Request)> = made
-            .born
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    format!("group-{n}-delete-default-{}", i.saturating_add(1)),
-                    r,
-                )
-            })
-            .collect();
-        let first: Vec<String> = deletes.iter().map(|(id, _)| id.clone()).collect();
-        rest.extend(deletes.into_iter().map(|(id, r)| (id, r, Vec::new())));
-        let rules = made.rules.into_iter().enumerate();
-        rest.extend(rules.map(|(i, r)| {
-            (
-                format!("group-{n}-rules-{}", i.saturating_add(1)),
-                r,
-                first.clone(),
-            )
-        }));
-    }
-    let mut binder: BTreeMap<String, String> = BTreeMap::new();
-    let mut out = Vec::with_capacity(creates.len().saturating_add(rest.len()));
-    for (id, request, before) in creates.into_iter().chain(rest) {
-        let Request {
-            method,
-            path,
-            body,
-            binds,
-            note,
-        } = request;
-        let mut text = path.clone();
-        if let Some(body) = &body {
-            text.push_str(&body.to_string());
-        }
-        let mut after: Vec<String> = Vec::new();
-        for (name, step) in &binder {
-            // (Bind names are ordered; the group's own create binds before its deletes.)
-            if text.contains(&format!("{{{{{name}}}}}")) && !after.contains(step) {
-                after.push(step.clone());
-            }
-        }
-        after.extend(before);
-        for (name, _) in &binds {
-            binder.insert(name.clone(), id.clone());
-        }
-        out.push(Step {
-            id,
-            method,
-            path,
-            body,
-            after,
-            binds: binds.into_iter().collect(),
-            note,
-        });
-    }
-    (groups, out)
-}
-
-/// The account's variables (`{name}`, not `{{name}}`) in the steps' paths and bodies.
-fn variables(steps: &[Step]) -> Vec<String> {
-    let mut found = std::collections::BTreeSet::new();
-    for step in steps {
-        let mut text = step.path.clone();
-        if let Some(body) = &step.body {
-            text.push_str(&body.to_string());
-        }
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find('{') {
-            let tail = rest.get(start..).unwrap_or_default();
-            if tail.starts_with("{{") {
-                rest = tail.get(2..).unwrap_or_default();
-                continue;
-            }
-            let Some(end) = tail.find('}') else { break };
-            let inner = tail.get(1..end).unwrap_or_default();
-            if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-                found.insert(format!("{{{inner}}}"));
-            }
-            rest = tail.get(1..).unwrap_or_default();
-        }
-    }
-    found.into_iter().collect()
 }

@@ -42,6 +42,9 @@ pub struct ExportOptions {
     /// Write a Terraform configuration (the target's Terraform resources, one file for all
     /// groups) instead of the target's API documents.
     pub terraform: bool,
+    /// Groups are created by a plan, whose steps remove what they are born with: the fit
+    /// notes nothing about it.
+    pub(crate) planned: bool,
 }
 
 impl ExportOptions {
@@ -204,6 +207,9 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// with `delete_default_rules = true`, Gcore v1's get the rules of their block).
     fn export_capabilities(&self, options: &ExportOptions) -> Capabilities {
         let mut caps = *self.capabilities();
+        if options.planned {
+            caps.born_with = &[];
+        }
         if options.terraform {
             caps.born_with = &[];
             caps.group_fields = crate::caps::GroupFields {
@@ -248,14 +254,22 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// Write one group, already fitted to [`Provider::capabilities`], into `out`; `index` is
     /// its position in the document, for the report.
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error>;
-    /// Whether [`Provider::plan_group`] makes requests (the dialect declares its API).
-    fn plans(&self) -> bool {
-        false
+    /// How the dialect's groups are applied through its API, for `sgconv plan`; `None` for a
+    /// dialect that declares no API.
+    fn planner(&self) -> Option<&'static plan::Planner> {
+        None
     }
-    /// The requests that make one converted group on the target; `None` for a dialect that
-    /// declares no API to apply a plan with.
-    fn plan_group(&self, group: plan::ToPlan<'_>) -> Option<Result<plan::GroupRequests, Error>> {
-        let _ = group;
+    /// Read an account given as several documents where a group may come in parts (Scaleway:
+    /// a group object and its rule list, from two calls), paired by the dialect; `None` when
+    /// the dialect has no such parts or none of `parts` is one (each document is then read by
+    /// itself).
+    fn import_parts(
+        &self,
+        parts: &[plan::Part<'_>],
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Option<Result<Document, Error>> {
+        let _ = (parts, options, report);
         None
     }
     /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into

@@ -27,6 +27,7 @@
 
 mod out;
 mod perm;
+mod plan;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -120,6 +121,7 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: Some(Family::V4),
+        own_group: false,
         about: "an outbound rule allowing all IPv4 traffic (0.0.0.0/0), which AWS adds to every new group",
     }],
 };
@@ -345,6 +347,10 @@ impl Provider for AwsEc2 {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -36,6 +36,7 @@
 //! balancer, Internet outbound) add nothing the source denied.
 
 mod out;
+mod plan;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -367,6 +368,10 @@ impl Provider for AzureNsg {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups: vec![g] })
+    }
+
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

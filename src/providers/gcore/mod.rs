@@ -108,6 +108,7 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: None,
+        own_group: false,
         about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
                 group is created without egress rules)",
     }],
@@ -326,15 +327,11 @@ impl Provider for Gcore {
         Ok(Document { groups })
     }
 
-    fn plans(&self) -> bool {
-        true
-    }
-
-    fn plan_group(
-        &self,
-        group: super::plan::ToPlan<'_>,
-    ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(*self, group))
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(match self {
+            Gcore::V1 => &plan::V1,
+            Gcore::V2 => &plan::V2,
+        })
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -106,11 +106,13 @@ static CAPS: Capabilities = Capabilities {
         BornWith {
             direction: Direction::Ingress,
             family: None,
+            own_group: true,
             about: "Huawei's default rules (all ingress from the group's own members)",
         },
         BornWith {
             direction: Direction::Egress,
             family: None,
+            own_group: false,
             about: "Huawei's default rules (all egress, IPv4 and IPv6)",
         },
     ],
@@ -423,15 +425,8 @@ impl Provider for Huawei {
         Ok(Document { groups })
     }
 
-    fn plans(&self) -> bool {
-        true
-    }
-
-    fn plan_group(
-        &self,
-        group: super::plan::ToPlan<'_>,
-    ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(group))
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

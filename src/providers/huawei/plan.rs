@@ -1,31 +1,58 @@
-//! Huawei's requests for a plan: create the group, delete the default rules it is born
-//! with, then batch-create its rules, at most 200 per call
-//! (<https://support.huaweicloud.com/api-vpc/BatchCreateSecurityGroupRules.html>).
+//! Huawei's requests for a plan: check that no group has the name yet, create the group,
+//! delete the default rules it is born with, then batch-create its rules, at most 200 per
+//! call (<https://support.huaweicloud.com/api-vpc/BatchCreateSecurityGroupRules.html>).
 
 use serde_json::{Value, json};
 
+use super::CAPS;
 use crate::error::Error;
-use crate::providers::plan::{GroupRequests, ToPlan, name_fields, request, rule_bodies};
+use crate::providers::plan::{
+    Api, Auth, GroupRequests, Planner, Rerun, ToPlan, check_name, create, delete_born, name_fields,
+    request, rule_bodies,
+};
 
-/// Create a group (<https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html>).
+/// Huawei's VPC endpoint of a region, with token authentication: a project-scoped IAM token
+/// in `X-Auth-Token` (<https://support.huaweicloud.com/api-vpc/vpc_api00_0010.html>), which
+/// needs no request signing (AK/SK is the other way, and signs every request).
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: Some("https://vpc.{region}.myhuaweicloud.com"),
+        auth: Auth::Header {
+            name: "X-Auth-Token",
+            prefix: "",
+            variable: "HUAWEI_AUTH_TOKEN",
+            how: "a project-scoped IAM token: the X-Subject-Token header of POST \
+              https://iam.{region}.myhuaweicloud.com/v3/auth/tokens",
+        },
+        docs: "https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html",
+        export_shape: None,
+        names: true,
+        describes: true,
+    },
+    group,
+};
+
+/// Create and list groups (<https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html>;
+/// the list's `name` filters by exact name:
+/// <https://support.huaweicloud.com/api-vpc/vpc_apiv3_0011.html>).
 const GROUPS: &str = "/v3/{project_id}/vpc/security-groups";
-/// Delete a rule (<https://support.huaweicloud.com/api-vpc/DeleteSecurityGroupRule.html>).
-const RULES: &str = "/v3/{project_id}/vpc/security-group-rules";
+/// Delete a rule, by id (`{rule}`)
+/// (<https://support.huaweicloud.com/api-vpc/DeleteSecurityGroupRule.html>).
+const RULE: &str = "/v3/{project_id}/vpc/security-group-rules/{rule}";
 /// Rules per batch-create call.
 const BATCH: usize = 200;
-/// The default rules of a new group: ingress from its own members and all egress, each for
-/// IPv4 and IPv6.
-const DEFAULT_RULES: usize = 4;
 
 /// The requests for one group: `exported` is the group as Huawei's exporter writes it (a
 /// list of `{"security_group_rule": {...}}` create bodies).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, description, bind) = (group.name, group.description, group.bind);
     let bodies = rule_bodies(group.exported, "Huawei")?;
     let mut rules = Vec::with_capacity(bodies.len());
     for body in bodies {
         let Value::Object(mut outer) = body else {
-            return Err(Error::Internal("plan: a Huawei rule body is not an object".into()));
+            return Err(Error::Internal(
+                "plan: a Huawei rule body is not an object".into(),
+            ));
         };
         let Some(Value::Object(mut rule)) = outer.remove("security_group_rule") else {
             return Err(Error::Internal(
@@ -37,32 +64,31 @@ pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
         rules.push(Value::Object(rule));
     }
     let fields = name_fields(name, description);
-    let mut create = request(
-        "POST",
-        GROUPS.to_owned(),
-        Some(json!({ "security_group": fields })),
+    let body = json!({ "security_group": fields });
+    let mut create = create(GROUPS, body, bind, "/security_group/id");
+    let born = delete_born(
+        &CAPS,
+        bind,
+        &mut create,
+        ("/security_group/security_group_rules", RULE),
     );
-    create.binds.push((bind.to_owned(), "/security_group/id".to_owned()));
-    let mut born = Vec::with_capacity(DEFAULT_RULES);
-    for i in 0..DEFAULT_RULES {
-        let rule = format!("{bind}_default_{i}");
-        create
-            .binds
-            .push((rule.clone(), format!("/security_group/security_group_rules/{i}/id")));
-        born.push(request("DELETE", format!("{RULES}/{{{{{rule}}}}}"), None));
-    }
     let path = format!("{GROUPS}/{{{{{bind}}}}}/security-group-rules/batch-create");
     let rules = rules
         .chunks(BATCH)
-        .map(|chunk| request("POST", path.clone(), Some(json!({ "security_group_rules": chunk }))))
+        .map(|chunk| {
+            // "ignore_duplicate": rules that exist already are skipped, so a second call
+            // changes nothing.
+            let body = json!({ "security_group_rules": chunk, "ignore_duplicate": true });
+            let mut r = request("POST", path.clone(), Some(body));
+            r.rerun = Rerun::Same;
+            r
+        })
         .collect();
     Ok(GroupRequests {
+        check: Some(check_name(GROUPS, "/security_groups", name)),
         create,
         created: json!({ "security_group": fields }),
         born,
-        born_with: "Huawei's default rules (ingress from the group's own members, all egress; \
-                    IPv4 and IPv6): deleted"
-            .into(),
         rules,
     })
 }

@@ -20,6 +20,7 @@
 //! (`{name, description, stateful}`) and the bulk `POST /v2.0/security-group-rules`; a rule
 //! names its group by the target id the user gave (`--target-group`), else by none.
 
+mod plan;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -101,6 +102,7 @@ static CAPS: Capabilities = Capabilities {
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: None,
+        own_group: false,
         about: "two egress rules allowing all IPv4 and all IPv6 traffic, which Neutron adds to every \
                 new group",
     }],
@@ -251,6 +253,10 @@ impl Provider for OpenStack {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
+    }
+
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

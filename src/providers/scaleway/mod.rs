@@ -36,6 +36,7 @@
 
 mod export;
 mod terraform;
+mod parts;
 mod plan;
 mod wire;
 
@@ -175,15 +176,17 @@ impl Provider for Scaleway {
         Ok(Document { groups })
     }
 
-    fn plans(&self) -> bool {
-        true
+    fn planner(&self) -> Option<&'static super::plan::Planner> {
+        Some(&plan::PLANNER)
     }
 
-    fn plan_group(
+    fn import_parts(
         &self,
-        group: super::plan::ToPlan<'_>,
-    ) -> Option<Result<super::plan::GroupRequests, Error>> {
-        Some(plan::group(group))
+        parts: &[super::plan::Part<'_>],
+        options: &ImportOptions,
+        report: &mut Report,
+    ) -> Option<Result<Document, Error>> {
+        parts::import(parts, options, report)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -1,21 +1,44 @@
-//! Scaleway's requests for a plan: create the group with its policies, then one PUT that
-//! sets all its rules
+//! Scaleway's requests for a plan: check that the project has no group of the name yet,
+//! create the group with its policies, then one PUT that sets all its rules
 //! (<https://www.scaleway.com/en/developers/api/instance/#path-security-groups-update-all-the-rules-of-a-security-group>).
 
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::providers::plan::{GroupRequests, ToPlan, request};
+use crate::providers::plan::{
+    Api, Auth, Born, GroupRequests, Planner, Rerun, ToPlan, check_name, create, request,
+};
 
-/// Create a group.
+/// Scaleway's API: a secret key in `X-Auth-Token`
+/// (<https://www.scaleway.com/en/developers/api/#authentication>).
+pub(super) static PLANNER: Planner = Planner {
+    api: Api {
+        base_url: Some("https://api.scaleway.com"),
+        auth: Auth::Header {
+            name: "X-Auth-Token",
+            prefix: "",
+            variable: "SCW_SECRET_KEY",
+            how: "the secret key of an API key (Scaleway console, IAM, API keys)",
+        },
+        docs: "https://www.scaleway.com/en/developers/api/instance/#path-security-groups",
+        export_shape: None,
+        names: true,
+        describes: true,
+    },
+    group,
+};
+
+/// Create and list groups.
 const GROUPS: &str = "/instance/v1/zones/{zone}/security_groups";
 
 /// The requests for one group: `exported` is the group as Scaleway's exporter writes it
 /// (`{"security_group": {...}, "rules": [...]}`).
-pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
+fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     let (name, description, bind) = (group.name, group.description, group.bind);
     let Value::Object(mut doc) = group.exported else {
-        return Err(Error::Internal("plan: a Scaleway group export is not an object".into()));
+        return Err(Error::Internal(
+            "plan: a Scaleway group export is not an object".into(),
+        ));
     };
     let (Some(Value::Object(mut group)), Some(rules)) =
         (doc.remove("security_group"), doc.remove("rules"))
@@ -30,23 +53,29 @@ pub(super) fn group(group: ToPlan<'_>) -> Result<GroupRequests, Error> {
     }
     group.insert("project".into(), Value::from("{project_id}"));
     let created = json!({ "security_group": group.clone(), "rules": [] });
-    let mut create = request("POST", GROUPS.to_owned(), Some(Value::Object(group)));
-    create.binds.push((bind.to_owned(), "/security_group/id".to_owned()));
+    let create = create(GROUPS, Value::Object(group), bind, "/security_group/id");
+    // The list's `name` filter may match parts of names: the check compares whole names.
+    let mut check = check_name(GROUPS, "/security_groups", name);
+    check.path.push_str("&project={project_id}");
     let empty = rules.as_array().is_none_or(Vec::is_empty);
     let rules = if empty {
         Vec::new()
     } else {
-        vec![request(
+        // The PUT replaces every editable rule: sent again, it sets the same list.
+        let mut put = request(
             "PUT",
             format!("{GROUPS}/{{{{{bind}}}}}/rules"),
             Some(json!({ "rules": rules })),
-        )]
+        );
+        put.rerun = Rerun::Same;
+        vec![put]
     };
     Ok(GroupRequests {
+        check: Some(check),
         create,
         created,
-        born: Vec::new(),
-        born_with: "no rules (its default policies are set in the create request)".into(),
+        // Scaleway adds no rules to a new group (its policies are set on create).
+        born: Born::Nothing,
         rules,
     })
 }
