@@ -15,22 +15,27 @@
 
 #[path = "raw_semantics/aws.rs"]
 mod aws;
+#[path = "raw_semantics/azure.rs"]
+mod azure;
 mod common;
+#[path = "raw_semantics/openstack.rs"]
+mod openstack;
 
 use common::raw::{self, Dir, Given, Meaning, Packet, RunOutcome};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const PROVIDERS: [&str; 5] = ["gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"];
-/// The targets: every source, and `openstack` (read by the raw evaluator, not yet generated).
-const TARGETS: [&str; 6] = [
+const PROVIDERS: [&str; 7] = [
     "gcore-v1",
     "gcore-v2",
     "huawei",
     "scaleway",
     "aws-ec2",
     "openstack",
+    "azure-nsg",
 ];
+/// The targets: every source.
+const TARGETS: [&str; 7] = PROVIDERS;
 const SAMPLES: usize = 300;
 
 fn cases() -> u32 {
@@ -645,8 +650,11 @@ fn perturb(doc: &mut Value, provider: &str, rng: &mut Rng) {
 /// A spec for `provider` (AWS's adapted to what AWS holds).
 fn spec_for(rng: &mut Rng, provider: &str, mode: Mode, index: usize) -> Spec {
     let mut s = gen_spec(rng, provider, mode, index);
-    if provider == "aws-ec2" {
-        aws::adapt(&mut s, rng);
+    match provider {
+        "aws-ec2" => aws::adapt(&mut s, rng),
+        "openstack" => openstack::adapt(&mut s, rng),
+        "azure-nsg" => azure::adapt(&mut s, rng),
+        _ => {}
     }
     s
 }
@@ -667,6 +675,8 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
         "gcore-v2" => gcore_doc(&specs, false, &mut rng),
         "huawei" => huawei_doc(&specs, &mut rng),
         "aws-ec2" => aws::doc(&specs, mode, &mut rng, &mut src),
+        "openstack" => openstack::doc(&specs, mode, &mut rng, &mut src),
+        "azure-nsg" => azure::doc(&specs, mode, &mut rng, &mut src),
         _ => scaleway_doc(&specs, mode, &mut rng, &mut src),
     };
     if src.args.is_empty() && rng.below(5) == 0 {
@@ -680,6 +690,8 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
             "gcore-v2" => gcore_doc(&more, false, &mut rng),
             "huawei" => huawei_doc(&more, &mut rng),
             "aws-ec2" => aws::doc(&more, mode, &mut rng, &mut src),
+            "openstack" => openstack::doc(&more, mode, &mut rng, &mut src),
+            "azure-nsg" => azure::doc(&more, mode, &mut rng, &mut src),
             _ => scaleway_doc(&more, Mode::Clean, &mut rng, &mut src),
         };
         doc = json!({"groups": [
@@ -701,6 +713,10 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
         }
         if provider == "aws-ec2" && rng.below(4) != 0 {
             aws::perturb(&mut doc, &mut rng);
+        } else if provider == "openstack" && rng.below(3) != 0 {
+            openstack::perturb(&mut doc, &mut rng);
+        } else if provider == "azure-nsg" && rng.below(4) != 0 {
+            azure::perturb(&mut doc, &mut rng);
         } else {
             perturb(&mut doc, provider, &mut rng);
         }
@@ -915,6 +931,20 @@ proptest! {
     fn hard_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Hard)?; }
     #[test]
     fn perturbed_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Perturbed)?; }
+
+    #[test]
+    fn clean_openstack(seed in any::<u64>()) { check("openstack", seed, Mode::Clean)?; }
+    #[test]
+    fn hard_openstack(seed in any::<u64>()) { check("openstack", seed, Mode::Hard)?; }
+    #[test]
+    fn perturbed_openstack(seed in any::<u64>()) { check("openstack", seed, Mode::Perturbed)?; }
+
+    #[test]
+    fn clean_azure_nsg(seed in any::<u64>()) { check("azure-nsg", seed, Mode::Clean)?; }
+    #[test]
+    fn hard_azure_nsg(seed in any::<u64>()) { check("azure-nsg", seed, Mode::Hard)?; }
+    #[test]
+    fn perturbed_azure_nsg(seed in any::<u64>()) { check("azure-nsg", seed, Mode::Perturbed)?; }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -40,7 +40,9 @@ import loopback
 
 _SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 _NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$")
-_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+# A service tag's name; an address set id of another cloud carried in its place has the shape
+# of an id (sgconv reports it for the user to map), so only the shape is checked (see is_id).
+_TAG = re.compile(r"^(?![0-9.]*$)[^\s/:*]+$")
 _ASG = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
                   r"Microsoft\.Network/applicationSecurityGroups/[^/]+$", re.IGNORECASE)
 _PORT = re.compile(r"^(0|[1-9][0-9]{0,4})(-(0|[1-9][0-9]{0,4}))?$")

@@ -1,0 +1,233 @@
+//! OpenStack Neutron documents for the raw-semantics properties: a group response
+//! (`{security_group: {...}}`), `openstack security group show -f json`'s bare group, a group
+//! list, a rule list grouped by `security_group_id`, or one rule, from generated specs. The hard
+//! mode adds what Neutron documents but is easy to misread (stateless groups, `icmp` with IPv6,
+//! protocol numbers and `any`, address groups, an explicit 1-65535, ICMP type without code,
+//! `normalized_cidr` beside a prefix with host bits); the perturbed mode a next page and what
+//! Neutron does not document.
+
+use super::{Mode, Rng, Source, Spec};
+use serde_json::{Map, Value, json};
+
+const GROUP_ID: &str = "3addc7a1-e926-46da-b5a2-eb4b2f935230";
+const ADDRESS_GROUP: &str = "a3b1f5c2-1d2e-4f60-9a7b-8c9d0e1f2a3b";
+
+/// A spec Neutron can hold: allow only, ICMP type/code on ICMP rules, sometimes an address group.
+pub(super) fn adapt(s: &mut Spec, rng: &mut Rng) {
+    s.allow = true;
+    s.priority = None;
+    if matches!(s.proto, 1 | 58) {
+        s.icmp = match rng.below(3) {
+            0 => None,
+            1 => Some((8, None)),
+            _ => Some((3, Some(4))),
+        };
+    }
+    if matches!(s.remote, Some(Err(_))) && rng.below(3) == 0 {
+        s.remote = Some(Err(format!("ag:{ADDRESS_GROUP}")));
+    }
+}
+
+fn protocol(s: &Spec, mode: Mode, rng: &mut Rng) -> Value {
+    let hard = mode == Mode::Hard;
+    match s.proto {
+        0 if hard && rng.below(2) == 0 => json!("any"),
+        0 => Value::Null,
+        6 if hard && rng.below(3) == 0 => json!("6"),
+        6 => json!("tcp"),
+        17 => json!("udp"),
+        1 => json!("icmp"),
+        58 if hard && rng.below(2) == 0 => json!("icmp"), // Neutron reads it as ipv6-icmp
+        58 => json!("ipv6-icmp"),
+        47 => json!("gre"),
+        132 => json!("sctp"),
+        n => json!(n.to_string()),
+    }
+}
+
+fn rule(s: &Spec, i: usize, mode: Mode, response: bool, rng: &mut Rng) -> Value {
+    let hard = mode == Mode::Hard;
+    let mut o = Map::new();
+    o.insert(
+        "direction".into(),
+        json!(if s.ingress { "ingress" } else { "egress" }),
+    );
+    if s.v6 || response || rng.below(3) != 0 {
+        o.insert(
+            "ethertype".into(),
+            json!(if s.v6 { "IPv6" } else { "IPv4" }),
+        );
+    }
+    let proto = protocol(s, mode, rng);
+    if !proto.is_null() || response || rng.below(2) == 0 {
+        o.insert("protocol".into(), proto);
+    }
+    let (lo, hi) = match (s.ports, s.icmp) {
+        (Some((a, b)), _) => (json!(a), json!(b)),
+        (None, Some((t, c))) => (json!(t), c.map_or(Value::Null, |c| json!(c))),
+        _ => (Value::Null, Value::Null),
+    };
+    if !lo.is_null() || response {
+        o.insert("port_range_min".into(), lo);
+        o.insert("port_range_max".into(), hi);
+    }
+    match &s.remote {
+        Some(Ok(c)) => {
+            o.insert("remote_ip_prefix".into(), json!(c));
+            if response && hard && c.contains('/') {
+                o.insert("normalized_cidr".into(), json!(c));
+            }
+        }
+        Some(Err(g)) if g.starts_with("ag:") => {
+            o.insert("remote_address_group_id".into(), json!(&g[3..]));
+        }
+        Some(Err(g)) => {
+            o.insert("remote_group_id".into(), json!(g));
+        }
+        None => {}
+    }
+    if response {
+        for k in [
+            "remote_ip_prefix",
+            "remote_group_id",
+            "remote_address_group_id",
+        ] {
+            o.entry(k).or_insert(Value::Null);
+        }
+        o.insert(
+            "id".into(),
+            json!(format!("00000000-0000-4000-8000-{i:012}")),
+        );
+        o.insert("security_group_id".into(), json!(GROUP_ID));
+        o.insert(
+            "project_id".into(),
+            json!("e4f50856753b4dc6afee5fa6b9b6c550"),
+        );
+        o.insert(
+            "tenant_id".into(),
+            json!("e4f50856753b4dc6afee5fa6b9b6c550"),
+        );
+        o.insert("description".into(), json!(""));
+        o.insert("revision_number".into(), json!(0));
+        o.insert("created_at".into(), json!("2024-03-05T10:21:53Z"));
+        o.insert("updated_at".into(), json!("2024-03-05T10:21:53Z"));
+        o.insert("tags".into(), json!([]));
+        if hard {
+            o.insert("belongs_to_default_sg".into(), json!(false));
+        }
+    } else {
+        o.insert("security_group_id".into(), json!(GROUP_ID));
+    }
+    Value::Object(o)
+}
+
+/// A document for `specs`.
+pub(super) fn doc(specs: &[Spec], mode: Mode, rng: &mut Rng, _src: &mut Source) -> Value {
+    let shape = rng.below(if specs.len() == 1 { 5 } else { 4 });
+    let response = shape <= 2 || rng.below(2) == 0;
+    let rules: Vec<Value> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| rule(s, i, mode, response, rng))
+        .collect();
+    let stateful = mode != Mode::Hard || rng.below(3) != 0;
+    let group = |rules: Vec<Value>, key: &str| {
+        let mut g = json!({"id": GROUP_ID, "name": "web", "description": "generated",
+            "stateful": stateful, "project_id": "e4f50856753b4dc6afee5fa6b9b6c550",
+            "revision_number": 4, "created_at": "2024-03-05T10:21:50Z",
+            "updated_at": "2024-03-05T10:21:53Z", "tags": [], "shared": false});
+        g[key] = Value::Array(rules);
+        g
+    };
+    match shape {
+        0 => json!({"security_group": group(rules, "security_group_rules")}),
+        1 => group(rules, "rules"),
+        2 => json!({"security_groups": [group(rules, "security_group_rules")]}),
+        3 => json!({"security_group_rules": rules}),
+        _ => json!({"security_group_rule": rules.into_iter().next().unwrap_or_default()}),
+    }
+}
+
+/// One hostile change.
+pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
+    let text = serde_json::to_string(doc).unwrap_or_default();
+    let edits: [(&str, &str); 6] = [
+        ("\"ethertype\":\"IPv4\"", "\"ethertype\":\"ipv4\""),
+        ("\"protocol\":\"tcp\"", "\"protocol\":\"TCP\""),
+        ("\"port_range_max\"", "\"port_range_mx\""),
+        ("\"remote_group_id\"", "\"remote_groups_id\""),
+        ("\"direction\":\"egress\"", "\"direction\":\"outbound\""),
+        ("\"10.1.2.0/24\"", "\"10.01.2.0/24\""),
+    ];
+    let start = rng.below(edits.len());
+    for k in 0..edits.len() {
+        let (from, to) = edits[(start + k) % edits.len()];
+        if text.contains(from) {
+            *doc = serde_json::from_str(&text.replacen(from, to, 1)).unwrap_or_default();
+            return;
+        }
+    }
+    if let Some(o) = doc.as_object_mut() {
+        // Neutron's pagination: a `<resources>_links` list with a `next` link
+        let key = if o.contains_key("security_groups") {
+            "security_groups_links"
+        } else {
+            "security_group_rules_links"
+        };
+        o.insert(
+            key.into(),
+            json!([{"href": "https://network.example.com/v2.0/security-group-rules?marker=x", "rel": "next"}]),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the evaluator's OpenStack reading, on hand-written documents
+
+#[cfg(test)]
+mod evaluator {
+    use super::super::{one, pkt};
+    use crate::common::raw::{self, Dir, Given};
+
+    #[test]
+    fn evaluator_openstack_rules_statefulness_and_pages() {
+        let text = r#"{"security_group": {"id": "g", "stateful": false, "security_group_rules": [
+            {"direction": "ingress", "ethertype": "IPv6", "protocol": "icmp", "port_range_min": 128},
+            {"direction": "ingress", "protocol": "6", "port_range_min": 20, "port_range_max": 22,
+             "remote_ip_prefix": "10.0.0.0/8"},
+            {"direction": "egress", "protocol": null, "remote_address_group_id": "set-1"}]}}"#;
+        let g = one(text, "openstack", &Given::default());
+        assert_eq!(g.stateful, Some(false));
+        let mut echo = pkt(Dir::In, 58, 0, "2001:db8::1");
+        echo.icmp = (128, 5);
+        assert!(
+            g.eval(&echo).min,
+            "icmp with IPv6 is ipv6-icmp; type 128, any code"
+        );
+        assert!(g.eval(&pkt(Dir::In, 6, 21, "10.9.9.9")).min);
+        assert!(!g.eval(&pkt(Dir::In, 6, 23, "10.9.9.9")).max);
+        assert!(
+            !g.eval(&pkt(Dir::In, 6, 21, "2001:db8::1")).max,
+            "IPv4 when not given"
+        );
+        let mut out = pkt(Dir::Out, 47, 0, "1.2.3.4");
+        assert!(!g.eval(&out).max);
+        out.groups.insert("ag:set-1".into());
+        assert!(g.eval(&out).min, "an address group");
+        for bad in [
+            r#"{"security_group_rules": [], "security_group_rules_links": [{"href": "x", "rel": "next"}]}"#,
+            r#"{"security_groups": [], "security_groups_links": [{"href": "x", "rel": "next"}]}"#,
+            r#"{"security_group_rule": {"direction": "ingress", "ethertype": "ipv4"}}"#,
+            r#"{"security_group_rule": {"direction": "ingress", "protocol": "ipv6-icmp"}}"#,
+        ] {
+            let m = raw::evaluate(bad, "openstack", &Given::default());
+            assert!(m.groups().is_none(), "{bad}: {m:?}");
+        }
+        let last = raw::evaluate(
+            r#"{"security_group_rules": [], "security_group_rules_links": [{"href": "x", "rel": "previous"}]}"#,
+            "openstack",
+            &Given::default(),
+        );
+        assert!(last.groups().is_some(), "the last page: {last:?}");
+    }
+}
