@@ -237,3 +237,46 @@ groups:
                 && r["properties"]["destinationAddressPrefix"] == "a1")
     );
 }
+
+#[test]
+fn a_source_rule_id_is_the_rule_name_only_where_azure_takes_it() {
+    let text = r#"sgconv: 1
+groups:
+  - evaluation: allow_only
+    default_inbound: deny
+    default_outbound: deny
+    stateful: true
+    rules:
+      - direction: ingress
+        family: ipv4
+        protocol: tcp
+        ports: ["22"]
+        origin: {index: 0, id: "module.web.rule[0]"}
+      - direction: ingress
+        family: ipv4
+        protocol: tcp
+        ports: ["443"]
+        origin: {index: 1, id: "allow-https"}
+      - direction: ingress
+        family: ipv4
+        protocol: tcp
+        ports: ["80"]
+        origin: {index: 2, id: "ALLOW-HTTPS"}
+"#;
+    let c = convert(text, ProviderId::Canonical, AZURE);
+    let names: Vec<String> = rules_json(&c)
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "sgconv-in-100",
+            "allow-https",
+            "sgconv-in-102",
+            "sgconv-deny-all-in",
+            "sgconv-deny-all-out"
+        ],
+        "a Terraform address is no Azure name; names are unique without regard to case"
+    );
+}

@@ -229,7 +229,7 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
         Some("icmp") => vec![(Protocol::ICMP, Protocol::ICMPV6)],
         Some("esp") => vec![(Protocol::Number(50), Protocol::Number(50))],
         Some("ah") => vec![(Protocol::Number(51), Protocol::Number(51))],
-        other => return Err(format!("protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *", shown(other))),
+        _ => return Err(format!("protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *", shown(w.protocol.as_deref()))),
     };
     let dst_ports = ports(w.destination_port_range, w.destination_port_ranges, "destination port range")?;
     let src_ports = ports(w.source_port_range, w.source_port_ranges, "source port range")?;
