@@ -457,6 +457,21 @@ fn scaleway_doc(specs: &[Spec], mode: Mode, rng: &mut Rng, src: &mut Source) -> 
            "outbound_default_policy": outbound, "enable_default_security": smtp}, "rules": rules})
 }
 
+/// Apply the first of `edits` (text replacements), from a random start, that the document's
+/// JSON text holds; whether one did.
+fn edit_text(doc: &mut Value, edits: &[(&str, &str)], rng: &mut Rng) -> bool {
+    let text = serde_json::to_string(doc).unwrap_or_default();
+    let start = rng.below(edits.len());
+    for k in 0..edits.len() {
+        let (from, to) = edits[(start + k) % edits.len()];
+        if text.contains(from) {
+            *doc = serde_json::from_str(&text.replacen(from, to, 1)).unwrap_or_default();
+            return true;
+        }
+    }
+    false
+}
+
 /// Apply one hostile change to a document.
 fn perturb(doc: &mut Value, provider: &str, rng: &mut Rng) {
     fn rules_of(doc: &mut Value) -> Option<&mut Vec<Value>> {
@@ -647,7 +662,24 @@ fn perturb(doc: &mut Value, provider: &str, rng: &mut Rng) {
     }
 }
 
-/// A spec for `provider` (AWS's adapted to what AWS holds).
+/// Adapt a spec to an allow-only dialect with ICMP type/code: a third of its remote groups
+/// become the named address set `set` names.
+fn allow_only_spec(s: &mut Spec, rng: &mut Rng, set: fn(&mut Rng) -> String) {
+    s.allow = true;
+    s.priority = None;
+    if matches!(s.proto, 1 | 58) {
+        s.icmp = match rng.below(3) {
+            0 => None,
+            1 => Some((8, None)),
+            _ => Some((3, Some(4))),
+        };
+    }
+    if matches!(s.remote, Some(Err(_))) && rng.below(3) == 0 {
+        s.remote = Some(Err(set(rng)));
+    }
+}
+
+/// A spec for `provider` (adapted to what the dialect holds).
 fn spec_for(rng: &mut Rng, provider: &str, mode: Mode, index: usize) -> Spec {
     let mut s = gen_spec(rng, provider, mode, index);
     match provider {

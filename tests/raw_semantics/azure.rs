@@ -260,7 +260,6 @@ pub(super) fn doc(specs: &[Spec], mode: Mode, rng: &mut Rng, _src: &mut Source) 
 
 /// One hostile change.
 pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
-    let text = serde_json::to_string(doc).unwrap_or_default();
     let edits: [(&str, &str); 8] = [
         ("\"destinationPortRange\"", "\"destinationPortRnage\""),
         ("\"sourceAddressPrefix\"", "\"sourceAdressPrefix\""),
@@ -277,13 +276,8 @@ pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
             "\"sourcePortRange\":\"*\",\"sourcePortRanges\":[\"22\"]",
         ),
     ];
-    let start = rng.below(edits.len());
-    for k in 0..edits.len() {
-        let (from, to) = edits[(start + k) % edits.len()];
-        if text.contains(from) {
-            *doc = serde_json::from_str(&text.replacen(from, to, 1)).unwrap_or_default();
-            return;
-        }
+    if super::edit_text(doc, &edits, rng) {
+        return;
     }
     match doc {
         Value::Object(o) if o.contains_key("value") => {
@@ -344,66 +338,81 @@ mod evaluator {
     fn evaluator_azure_priorities_defaults_and_partial_rules() {
         let g = one(NSG, "azure-nsg", &Given::default());
         assert_eq!(g.stateful, Some(true));
-        assert!(
-            !g.eval(&pkt(Dir::In, 6, 22, "10.1.2.3")).max,
-            "the deny at 100 first"
-        );
-        assert!(g.eval(&pkt(Dir::In, 6, 22, "1.2.3.4")).min);
-        assert!(
-            g.eval(&pkt(Dir::In, 6, 8080, "2001:db8::1")).min,
-            "`*` is both families"
-        );
-        assert!(!g.eval(&pkt(Dir::In, 6, 8081, "1.2.3.4")).max);
-        let web = |proto| member(pkt(Dir::In, proto, 443, "1.2.3.4"), "ag:Internet");
-        assert!(g.eval(&web(17)).min, "`*` with ports: UDP on them");
-        assert!(
-            !g.eval(&pkt(Dir::In, 17, 443, "1.2.3.4")).max,
-            "outside the tag"
-        );
-        let mut esp = web(50);
-        esp.port = 0;
-        assert!(!g.eval(&esp).max, "`*` with ports: no portless protocol");
-        let dns = g.eval(&pkt(Dir::In, 17, 53, "1.2.3.4"));
-        assert_eq!(
-            (dns.min, dns.max),
-            (false, true),
-            "source ports: some packets only"
-        );
-        let ping = g.eval(&pkt(Dir::In, 1, 0, "1.2.3.4"));
-        assert_eq!(
-            (ping.min, ping.max),
-            (false, true),
-            "a deny of some local addresses"
-        );
-        assert!(
-            g.eval(&pkt(Dir::In, 58, 0, "2001:db8::1")).min,
-            "Icmp in IPv6 is ICMPv6; the IPv4-only deny does not apply"
-        );
-        assert!(
-            g.eval(&member(pkt(Dir::In, 47, 0, "1.2.3.4"), "ag:VirtualNetwork"))
-                .min,
-            "AllowVnetInBound"
-        );
-        assert!(
-            g.eval(&member(
-                pkt(Dir::In, 47, 0, "1.2.3.4"),
-                "ag:AzureLoadBalancer"
-            ))
-            .min
-        );
-        assert!(
-            !g.eval(&pkt(Dir::In, 47, 0, "1.2.3.4")).max,
-            "DenyAllInBound"
-        );
-        assert!(
-            g.eval(&member(pkt(Dir::Out, 6, 80, "1.2.3.4"), "ag:Internet"))
-                .min,
-            "AllowInternetOutBound"
-        );
-        assert!(
-            !g.eval(&pkt(Dir::Out, 6, 80, "1.2.3.4")).max,
-            "DenyAllOutBound"
-        );
+        let i = |proto, port, addr| pkt(Dir::In, proto, port, addr);
+        let web = |proto| member(i(proto, 443, "1.2.3.4"), "ag:Internet");
+        let gre = |dir, tag: &str| member(pkt(dir, 47, 0, "1.2.3.4"), tag);
+        // (packet, allowed under every reading, under some reading, why)
+        let cases = [
+            (i(6, 22, "10.1.2.3"), false, false, "the deny at 100 first"),
+            (i(6, 22, "1.2.3.4"), true, true, "then the allow at 200"),
+            (
+                i(6, 8080, "2001:db8::1"),
+                true,
+                true,
+                "`*` is both families",
+            ),
+            (
+                i(6, 8081, "1.2.3.4"),
+                false,
+                false,
+                "outside the port ranges",
+            ),
+            (web(17), true, true, "`*` with ports: UDP on them"),
+            (i(17, 443, "1.2.3.4"), false, false, "outside the tag"),
+            (
+                web(50),
+                false,
+                false,
+                "`*` with ports: no portless protocol",
+            ),
+            (
+                i(17, 53, "1.2.3.4"),
+                false,
+                true,
+                "source ports: some packets only",
+            ),
+            (
+                i(1, 0, "1.2.3.4"),
+                false,
+                true,
+                "a deny of some local addresses",
+            ),
+            (
+                i(58, 0, "2001:db8::1"),
+                true,
+                true,
+                "Icmp in IPv6 is ICMPv6",
+            ),
+            (
+                gre(Dir::In, "ag:VirtualNetwork"),
+                true,
+                true,
+                "AllowVnetInBound",
+            ),
+            (
+                gre(Dir::In, "ag:AzureLoadBalancer"),
+                true,
+                true,
+                "load balancer",
+            ),
+            (i(47, 0, "1.2.3.4"), false, false, "DenyAllInBound"),
+            (
+                gre(Dir::Out, "ag:Internet"),
+                true,
+                true,
+                "AllowInternetOutBound",
+            ),
+            (
+                pkt(Dir::Out, 6, 80, "1.2.3.4"),
+                false,
+                false,
+                "DenyAllOutBound",
+            ),
+        ];
+        for (p, min, max, why) in cases {
+            let r = g.eval(&p);
+            assert_eq!((r.min, r.max), (min, max), "{why}: {p:?}");
+        }
     }
 
     #[test]

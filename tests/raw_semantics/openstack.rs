@@ -14,18 +14,7 @@ const ADDRESS_GROUP: &str = "a3b1f5c2-1d2e-4f60-9a7b-8c9d0e1f2a3b";
 
 /// A spec Neutron can hold: allow only, ICMP type/code on ICMP rules, sometimes an address group.
 pub(super) fn adapt(s: &mut Spec, rng: &mut Rng) {
-    s.allow = true;
-    s.priority = None;
-    if matches!(s.proto, 1 | 58) {
-        s.icmp = match rng.below(3) {
-            0 => None,
-            1 => Some((8, None)),
-            _ => Some((3, Some(4))),
-        };
-    }
-    if matches!(s.remote, Some(Err(_))) && rng.below(3) == 0 {
-        s.remote = Some(Err(format!("ag:{ADDRESS_GROUP}")));
-    }
+    super::allow_only_spec(s, rng, |_| format!("ag:{ADDRESS_GROUP}"));
 }
 
 fn protocol(s: &Spec, mode: Mode, rng: &mut Rng) -> Value {
@@ -150,7 +139,6 @@ pub(super) fn doc(specs: &[Spec], mode: Mode, rng: &mut Rng, _src: &mut Source) 
 
 /// One hostile change.
 pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
-    let text = serde_json::to_string(doc).unwrap_or_default();
     let edits: [(&str, &str); 6] = [
         ("\"ethertype\":\"IPv4\"", "\"ethertype\":\"ipv4\""),
         ("\"protocol\":\"tcp\"", "\"protocol\":\"TCP\""),
@@ -159,13 +147,8 @@ pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
         ("\"direction\":\"egress\"", "\"direction\":\"outbound\""),
         ("\"10.1.2.0/24\"", "\"10.01.2.0/24\""),
     ];
-    let start = rng.below(edits.len());
-    for k in 0..edits.len() {
-        let (from, to) = edits[(start + k) % edits.len()];
-        if text.contains(from) {
-            *doc = serde_json::from_str(&text.replacen(from, to, 1)).unwrap_or_default();
-            return;
-        }
+    if super::edit_text(doc, &edits, rng) {
+        return;
     }
     if let Some(o) = doc.as_object_mut() {
         // Neutron's pagination: a `<resources>_links` list with a `next` link

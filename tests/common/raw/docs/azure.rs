@@ -73,15 +73,6 @@ const RULE_PROPS: &[&str] = &[
     "direction",
     "provisioningState",
 ];
-const ASG: &[&str] = &[
-    "id",
-    "name",
-    "type",
-    "location",
-    "tags",
-    "etag",
-    "properties",
-];
 
 /// The overview's default rules: name, direction, priority, remote (`None` = any), allow.
 const DEFAULTS: [(&str, Dir, u32, Option<&str>, bool); 6] = [
@@ -364,7 +355,8 @@ fn side(o: &Map<String, Value>, side: &str, path: &str) -> R<Vec<Address>> {
         for (i, a) in array(list, &lp)?.iter().enumerate() {
             let ap = format!("{lp}[{i}]");
             let ao = object(a, &ap)?;
-            check_keys(ao, ASG, &ap)?;
+            // an application security group is a resource with the NSG's resource fields
+            check_keys(ao, NSG, &ap)?;
             let id = opt_str(ao, "id", &ap)?
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| unknown(&ap, "an application security group without id"))?;
