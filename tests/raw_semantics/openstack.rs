@@ -110,8 +110,59 @@ fn rule(s: &Spec, i: usize, mode: Mode, response: bool, rng: &mut Rng) -> Value 
     Value::Object(o)
 }
 
+/// One row of `openstack security group rule list -f json`, as python-openstackclient 10.5
+/// formats a rule (`format_network_port_range`, `format_remote_ip_prefix`).
+fn row(s: &Spec, i: usize) -> Value {
+    let proto = match s.proto {
+        0 => Value::Null,
+        6 => json!("tcp"),
+        17 => json!("udp"),
+        1 => json!("icmp"),
+        58 => json!("ipv6-icmp"),
+        47 => json!("gre"),
+        132 => json!("sctp"),
+        n => json!(n.to_string()),
+    };
+    let truthy = |v: Option<u8>| v.filter(|&v| v != 0);
+    let ports = match (s.ports, s.icmp) {
+        (Some((a, b)), _) => format!("{a}:{b}"),
+        (None, Some((t, c))) => {
+            let mut text = truthy(Some(t)).map_or(String::new(), |t| format!("type={t}"));
+            if let Some(c) = truthy(c) {
+                text += &format!(":code={c}");
+            }
+            text
+        }
+        _ => String::new(),
+    };
+    let any = if s.v6 { "::/0" } else { "0.0.0.0/0" };
+    let (range, group, set) = match &s.remote {
+        None => (any.to_owned(), Value::Null, Value::Null),
+        Some(Ok(c)) if c.contains('/') => (c.clone(), Value::Null, Value::Null),
+        Some(Ok(c)) => (
+            format!("{c}/{}", if s.v6 { 128 } else { 32 }),
+            Value::Null,
+            Value::Null,
+        ),
+        Some(Err(g)) if g.starts_with("ag:") => (any.to_owned(), Value::Null, json!(&g[3..])),
+        Some(Err(g)) => (any.to_owned(), json!(g), Value::Null),
+    };
+    json!({"ID": format!("00000000-0000-4000-8000-{i:012}"), "IP Protocol": proto,
+        "Ethertype": if s.v6 { "IPv6" } else { "IPv4" }, "IP Range": range, "Port Range": ports,
+        "Direction": if s.ingress { "ingress" } else { "egress" },
+        "Remote Security Group": group, "Remote Address Group": set, "Security Group": GROUP_ID})
+}
+
 /// A document for `specs`.
-pub(super) fn doc(specs: &[Spec], mode: Mode, rng: &mut Rng, _src: &mut Source) -> Value {
+pub(super) fn doc(specs: &[Spec], mode: Mode, rng: &mut Rng, src: &mut Source) -> Value {
+    if rng.below(5) == 0 {
+        // the client's table: it does not say whether the group is stateful
+        if src.given.stateful.is_none() && (mode == Mode::Clean || rng.below(3) != 0) {
+            src.given.stateful = Some(true);
+            src.args.extend(["--stateful".into(), "true".into()]);
+        }
+        return Value::Array(specs.iter().enumerate().map(|(i, s)| row(s, i)).collect());
+    }
     let shape = rng.below(if specs.len() == 1 { 5 } else { 4 });
     let response = shape <= 2 || rng.below(2) == 0;
     let rules: Vec<Value> = specs
@@ -212,5 +263,75 @@ mod evaluator {
             &Given::default(),
         );
         assert!(last.groups().is_some(), "the last page: {last:?}");
+    }
+
+    #[test]
+    fn evaluator_openstack_table_readings() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/openstack/cli_rule_list_table.json"
+        );
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let given = Given {
+            stateful: Some(true),
+            ..Given::default()
+        };
+        let g = one(&text, "openstack", &given);
+        let icmp = |addr: &str, t, c| {
+            let mut p = pkt(Dir::In, 1, 0, addr);
+            p.icmp = (t, c);
+            p
+        };
+        // (packet, allowed under every reading, under some reading, why)
+        let cases = [
+            (
+                icmp("203.0.113.9", 8, 0),
+                true,
+                true,
+                "type=8: code 0 in every reading",
+            ),
+            (
+                icmp("203.0.113.9", 8, 5),
+                false,
+                true,
+                "type=8: every code in one",
+            ),
+            (
+                icmp("198.51.100.9", 0, 0),
+                true,
+                true,
+                "\"\": type 0 code 0",
+            ),
+            (
+                icmp("198.51.100.9", 3, 1),
+                false,
+                true,
+                "\"\": every type in one",
+            ),
+            (icmp("192.0.2.1", 3, 4), true, true, "type=3:code=4"),
+            (
+                icmp("192.0.2.1", 3, 5),
+                false,
+                false,
+                "type=3:code=4, no other code",
+            ),
+            (pkt(Dir::In, 6, 8000, "192.0.2.1"), true, true, "8000:8080"),
+            (
+                pkt(Dir::In, 6, 22, "192.0.2.1"),
+                false,
+                false,
+                "22:22 from 192.168.10.0/24",
+            ),
+        ];
+        for (p, min, max, why) in cases {
+            let r = g.eval(&p);
+            assert_eq!((r.min, r.max), (min, max), "{why}: {p:?}");
+        }
+        let old = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/malformed/openstack/rule_table_without_direction.json"
+        );
+        let old = std::fs::read_to_string(old).expect("malformed case");
+        assert!(raw::evaluate(&old, "openstack", &given).groups().is_none());
     }
 }

@@ -9,6 +9,7 @@ use super::{Cidr, Dir, Evaluation, Group, Meaning, Proto, Remote, Rule};
 mod aws;
 mod azure;
 mod openstack;
+mod openstack_table;
 
 /// What a test states about a document that cannot say it itself (a Scaleway rule list's
 /// default policies and statefulness; the default priority of a Huawei rule without one).

@@ -15,7 +15,8 @@
 //! Shapes: `{security_group: {...}}` (with `security_group_rules` inside or beside it), the
 //! bare group with `id` and `rules` (`openstack security group show -f json`),
 //! `{security_groups: [...]}`, `{security_group_rules: [...]}`, `{security_group_rule: {...}}`;
-//! a list with a `next` link in its `*_links` (pagination) is incomplete.
+//! a list with a `next` link in its `*_links` (pagination) is incomplete; a bare list is
+//! `openstack security group rule list -f json` (`openstack_table.rs`).
 
 use serde_json::{Map, Value};
 
@@ -63,7 +64,10 @@ const GROUP: &[&str] = &[
     "shared",
 ];
 
-pub fn openstack_doc(v: &Value, path: &str, _given: &super::Given) -> R<Vec<Group>> {
+pub fn openstack_doc(v: &Value, path: &str, given: &super::Given) -> R<Vec<Group>> {
+    if let Value::Array(rows) = v {
+        return super::openstack_table::table(rows, path, given);
+    }
     let o = object(v, path)?;
     if let Some(g) = o.get("security_group") {
         check_keys(o, &["security_group", "security_group_rules"], path)?;
@@ -228,7 +232,7 @@ fn proto(name: &str, v6: bool, path: &str) -> R<Proto> {
     Ok(Proto::Num(n))
 }
 
-fn rule(v: &Value, path: &str) -> R<Rule> {
+pub(super) fn rule(v: &Value, path: &str) -> R<Rule> {
     let o = object(v, path)?;
     check_keys(o, RULE, path)?;
     let dir: Dir = dir_of(o.get("direction"), "ingress", "egress", path)?;
