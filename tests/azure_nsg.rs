@@ -30,6 +30,14 @@ fn convert(text: &str, from: ProviderId, to: ProviderId) -> sgconv::Converted {
         .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"))
 }
 
+/// A one-group, allow-only, stateful canonical document with these rule lines.
+fn canonical(rules: &str) -> String {
+    format!(
+        "sgconv: 1\ngroups:\n- evaluation: allow_only\n  default_inbound: deny\n  \
+         default_outbound: deny\n  stateful: true\n  rules:\n{rules}"
+    )
+}
+
 fn rules_json(c: &sgconv::Converted) -> Vec<serde_json::Value> {
     let v = c.output().expect("output").to_value().expect("JSON");
     v["properties"]["securityRules"]
@@ -206,16 +214,10 @@ fn azure_round_trip_leaves_the_default_rules_to_the_platform() {
 /// (the failure a generated case found in CI: it was written and reported widened).
 #[test]
 fn icmp_to_a_service_tag_needs_its_icmpv6_twin() {
-    let one = "sgconv: 1
-groups:
-- evaluation: allow_only
-  default_inbound: deny
-  default_outbound: deny
-  stateful: true
-  rules:
-  - {direction: egress, family: ipv4, protocol: icmp, remote: {address_group: a1}}
-";
-    let c = common::convert(one, ProviderId::Canonical, AZURE, &Options::default())
+    let one = canonical(
+        "  - {direction: egress, family: ipv4, protocol: icmp, remote: {address_group: a1}}\n",
+    );
+    let c = common::convert(&one, ProviderId::Canonical, AZURE, &Options::default())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.report.verdict, Verdict::Narrowed);
     assert!(
@@ -261,4 +263,33 @@ fn more_rules_than_priorities_are_refused() {
         other => panic!("expected a refusal for priorities, got {other:?}"),
     }
     assert_eq!(converted.report.verdict, Verdict::Narrowed);
+}
+
+#[test]
+fn a_source_rule_id_is_the_rule_name_only_where_azure_takes_it() {
+    let text = canonical(
+        "  - {direction: ingress, family: ipv4, protocol: tcp, ports: [\"22\"], \
+         origin: {index: 0, id: \"module.web.rule[0]\"}}
+  - {direction: ingress, family: ipv4, protocol: tcp, ports: [\"443\"], \
+         origin: {index: 1, id: allow-https}}
+  - {direction: ingress, family: ipv4, protocol: tcp, ports: [\"80\"], \
+         origin: {index: 2, id: ALLOW-HTTPS}}
+",
+    );
+    let c = convert(&text, ProviderId::Canonical, AZURE);
+    let names: Vec<String> = rules_json(&c)
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "sgconv-in-100",
+            "allow-https",
+            "sgconv-in-102",
+            "sgconv-deny-all-in",
+            "sgconv-deny-all-out"
+        ],
+        "a Terraform address is no Azure name; names are unique without regard to case"
+    );
 }

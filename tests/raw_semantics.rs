@@ -15,22 +15,27 @@
 
 #[path = "raw_semantics/aws.rs"]
 mod aws;
+#[path = "raw_semantics/azure.rs"]
+mod azure;
 mod common;
+#[path = "raw_semantics/openstack.rs"]
+mod openstack;
 
 use common::raw::{self, Dir, Given, Meaning, Packet, RunOutcome};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const PROVIDERS: [&str; 5] = ["gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"];
-/// The targets: every source, and `openstack` (read by the raw evaluator, not yet generated).
-const TARGETS: [&str; 6] = [
+const PROVIDERS: [&str; 7] = [
     "gcore-v1",
     "gcore-v2",
     "huawei",
     "scaleway",
     "aws-ec2",
     "openstack",
+    "azure-nsg",
 ];
+/// The targets: every source.
+const TARGETS: [&str; 7] = PROVIDERS;
 const SAMPLES: usize = 300;
 
 fn cases() -> u32 {
@@ -452,6 +457,21 @@ fn scaleway_doc(specs: &[Spec], mode: Mode, rng: &mut Rng, src: &mut Source) -> 
            "outbound_default_policy": outbound, "enable_default_security": smtp}, "rules": rules})
 }
 
+/// Apply the first of `edits` (text replacements), from a random start, that the document's
+/// JSON text holds; whether one did.
+fn edit_text(doc: &mut Value, edits: &[(&str, &str)], rng: &mut Rng) -> bool {
+    let text = serde_json::to_string(doc).unwrap_or_default();
+    let start = rng.below(edits.len());
+    for k in 0..edits.len() {
+        let (from, to) = edits[(start + k) % edits.len()];
+        if text.contains(from) {
+            *doc = serde_json::from_str(&text.replacen(from, to, 1)).unwrap_or_default();
+            return true;
+        }
+    }
+    false
+}
+
 /// Apply one hostile change to a document.
 fn perturb(doc: &mut Value, provider: &str, rng: &mut Rng) {
     fn rules_of(doc: &mut Value) -> Option<&mut Vec<Value>> {
@@ -642,11 +662,31 @@ fn perturb(doc: &mut Value, provider: &str, rng: &mut Rng) {
     }
 }
 
-/// A spec for `provider` (AWS's adapted to what AWS holds).
+/// Adapt a spec to an allow-only dialect with ICMP type/code: a third of its remote groups
+/// become the named address set `set` names.
+fn allow_only_spec(s: &mut Spec, rng: &mut Rng, set: fn(&mut Rng) -> String) {
+    s.allow = true;
+    s.priority = None;
+    if matches!(s.proto, 1 | 58) {
+        s.icmp = match rng.below(3) {
+            0 => None,
+            1 => Some((8, None)),
+            _ => Some((3, Some(4))),
+        };
+    }
+    if matches!(s.remote, Some(Err(_))) && rng.below(3) == 0 {
+        s.remote = Some(Err(set(rng)));
+    }
+}
+
+/// A spec for `provider` (adapted to what the dialect holds).
 fn spec_for(rng: &mut Rng, provider: &str, mode: Mode, index: usize) -> Spec {
     let mut s = gen_spec(rng, provider, mode, index);
-    if provider == "aws-ec2" {
-        aws::adapt(&mut s, rng);
+    match provider {
+        "aws-ec2" => aws::adapt(&mut s, rng),
+        "openstack" => openstack::adapt(&mut s, rng),
+        "azure-nsg" => azure::adapt(&mut s, rng),
+        _ => {}
     }
     s
 }
@@ -667,6 +707,8 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
         "gcore-v2" => gcore_doc(&specs, false, &mut rng),
         "huawei" => huawei_doc(&specs, &mut rng),
         "aws-ec2" => aws::doc(&specs, mode, &mut rng, &mut src),
+        "openstack" => openstack::doc(&specs, mode, &mut rng, &mut src),
+        "azure-nsg" => azure::doc(&specs, mode, &mut rng, &mut src),
         _ => scaleway_doc(&specs, mode, &mut rng, &mut src),
     };
     if src.args.is_empty() && rng.below(5) == 0 {
@@ -680,6 +722,8 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
             "gcore-v2" => gcore_doc(&more, false, &mut rng),
             "huawei" => huawei_doc(&more, &mut rng),
             "aws-ec2" => aws::doc(&more, mode, &mut rng, &mut src),
+            "openstack" => openstack::doc(&more, mode, &mut rng, &mut src),
+            "azure-nsg" => azure::doc(&more, mode, &mut rng, &mut src),
             _ => scaleway_doc(&more, Mode::Clean, &mut rng, &mut src),
         };
         doc = json!({"groups": [
@@ -701,6 +745,10 @@ fn gen_source(provider: &str, seed: u64, mode: Mode) -> Source {
         }
         if provider == "aws-ec2" && rng.below(4) != 0 {
             aws::perturb(&mut doc, &mut rng);
+        } else if provider == "openstack" && rng.below(3) != 0 {
+            openstack::perturb(&mut doc, &mut rng);
+        } else if provider == "azure-nsg" && rng.below(4) != 0 {
+            azure::perturb(&mut doc, &mut rng);
         } else {
             perturb(&mut doc, provider, &mut rng);
         }
@@ -915,6 +963,20 @@ proptest! {
     fn hard_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Hard)?; }
     #[test]
     fn perturbed_aws_ec2(seed in any::<u64>()) { check("aws-ec2", seed, Mode::Perturbed)?; }
+
+    #[test]
+    fn clean_openstack(seed in any::<u64>()) { check("openstack", seed, Mode::Clean)?; }
+    #[test]
+    fn hard_openstack(seed in any::<u64>()) { check("openstack", seed, Mode::Hard)?; }
+    #[test]
+    fn perturbed_openstack(seed in any::<u64>()) { check("openstack", seed, Mode::Perturbed)?; }
+
+    #[test]
+    fn clean_azure_nsg(seed in any::<u64>()) { check("azure-nsg", seed, Mode::Clean)?; }
+    #[test]
+    fn hard_azure_nsg(seed in any::<u64>()) { check("azure-nsg", seed, Mode::Hard)?; }
+    #[test]
+    fn perturbed_azure_nsg(seed in any::<u64>()) { check("azure-nsg", seed, Mode::Perturbed)?; }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -61,8 +61,8 @@ pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<P
 /// [`allowed_bounded`] for a target that can write only some boxes: a piece a deny rule's
 /// cut makes that `writable` refuses is set aside as soon as it is made (every part of it
 /// would be refused too: cuts only add label constraints and narrow intervals), rather than
-/// cut further by every later deny rule. Returns the pieces and those set aside, each with
-/// its source; together they are [`allowed_bounded`]'s set.
+/// cut further by every later deny rule. Returns the pieces, and for each piece set aside
+/// that the deny rules do not cover, one part of it they leave (a witness), with its source.
 pub(crate) fn allowed_writable(
     group: &SecurityGroup,
     max_pieces: usize,
@@ -381,11 +381,15 @@ fn cut(
 ) -> Vec<PacketBox> {
     match writable {
         None => subtract(boxes, denies),
+        // A piece set aside may still lie inside later deny rules: only what none of them
+        // holds is left out (one such part, as its witness).
         Some(writable) => boxes::subtract_pruned(boxes, denies, &mut |p| {
             if writable(p) {
                 return false;
             }
-            drop(p.clone());
+            if let Some(left) = boxes::first_left(p.clone(), denies) {
+                drop(left);
+            }
             true
         }),
     }

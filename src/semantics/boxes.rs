@@ -423,6 +423,26 @@ pub(super) fn subtract_pruned<C: Borrow<PacketBox>>(
     out
 }
 
+/// A part of `p` that no box of `cut` holds, found depth first (the first piece that
+/// survives every cut, without cutting the rest), or `None` when `cut` covers `p`.
+pub(crate) fn first_left(p: PacketBox, cut: &[PacketBox]) -> Option<PacketBox> {
+    let mut stack = vec![(p, 0usize)];
+    let mut made = Vec::new();
+    while let Some((piece, from)) = stack.pop() {
+        let rest = cut.get(from..).unwrap_or_default();
+        let Some(k) = rest.iter().position(|c| piece.overlaps(c)) else {
+            return Some(piece);
+        };
+        let at = from.saturating_add(k);
+        if let Some(c) = cut.get(at) {
+            made.clear();
+            piece.minus_into(c, &mut made);
+            stack.extend(made.drain(..).rev().map(|m| (m, at.saturating_add(1))));
+        }
+    }
+    None
+}
+
 impl Serialize for PacketBox {
     /// As a readable phrase (see the `Display` impl in `display.rs`).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

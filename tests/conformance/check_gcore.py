@@ -4,9 +4,7 @@ SDK layer: the request types are TypedDicts; validated strict (no coercion) with
 extra="forbid" (the SDK would silently drop unknown keys). v2 bodies are `RuleCreateParams`
 (POST /cloud/v2/.../rules); the SDK has no v1 create type any more, and the v1 create body
 shares its schema with the v1 PUT body, `RuleReplaceParams`.
-What the types do not check, Neutron does behind the API (neutron/db/securitygroups_db.py in
-https://github.com/openstack/neutron): port and ICMP ranges per protocol, ethertype against
-protocol and prefix, remote exclusivity, description length, duplicates.
+What the types do not check, Neutron does behind the API (`neutron.py`).
 """
 
 import json
@@ -17,17 +15,13 @@ from gcore import Gcore
 from gcore.types.cloud import SecurityGroup
 from gcore.types.cloud.security_groups import RuleCreateParams, RuleReplaceParams
 
-from common import is_id, is_int, network
 import loopback
+import neutron
 
 for _td in (RuleCreateParams, RuleReplaceParams):
     _td.__pydantic_config__ = ConfigDict(extra="forbid", strict=True)
 _BODY = {"gcore-v1": TypeAdapter(RuleReplaceParams), "gcore-v2": TypeAdapter(RuleCreateParams)}
 _PATH_PARAMS = {"project_id", "region_id"}
-
-PORT_PROTOCOLS = {"tcp", "udp", "sctp", "dccp", "udplite"}
-ICMP_PROTOCOLS = {"icmp", "ipv6-icmp"}
-IPV6_ONLY = {"ipv6-encap", "ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"}
 
 
 def sdk_errors(target: str, rule) -> list[str]:
@@ -41,63 +35,6 @@ def sdk_errors(target: str, rule) -> list[str]:
     return out
 
 
-def neutron_errors(rule: dict) -> list[str]:
-    out = []
-    proto = rule.get("protocol")
-    proto = None if proto == "any" else proto
-    eth = rule.get("ethertype", "IPv4")
-    lo, hi = rule.get("port_range_min"), rule.get("port_range_max")
-    for name, v in (("port_range_min", lo), ("port_range_max", hi)):
-        if v is not None and not (is_int(v) and 0 <= v <= 65535):
-            return [f"{name} {v!r} is not an integer 0..65535"]
-    if proto in PORT_PROTOCOLS:
-        if (lo is None) != (hi is None):
-            out.append(f"{proto} needs both port_range_min and port_range_max, or neither")
-        elif lo is not None:
-            if lo == 0 or hi == 0:
-                out.append("port 0 is invalid (SecurityGroupInvalidPortValue)")
-            elif lo > hi:
-                out.append(f"port_range_min {lo} > port_range_max {hi}")
-            elif (lo, hi) == (1, 65535):
-                out.append("1-65535 must be written as null/null (Neutron stores it so)")
-    elif proto in ICMP_PROTOCOLS:
-        for what, v in (("type", lo), ("code", hi)):
-            if v is not None and v > 255:
-                out.append(f"ICMP {what} {v} is not in 0..255")
-        if lo is None and hi is not None:
-            out.append("ICMP code without ICMP type (SecurityGroupMissingIcmpType)")
-    elif lo is not None or hi is not None:
-        out.append(f"ports are not allowed for protocol {proto or 'all'}")
-    if proto in IPV6_ONLY and eth != "IPv6":
-        out.append(f"{proto} needs ethertype IPv6")
-    if proto == "icmp" and eth == "IPv6":
-        out.append("icmp with IPv6 is silently rewritten to ipv6-icmp: write ipv6-icmp")
-    prefix = rule.get("remote_ip_prefix")
-    if prefix is not None:
-        _, err = network(prefix, eth)
-        if err:
-            out.append(f"remote_ip_prefix: {err}")
-        if "remote_group_id" in rule:
-            out.append("remote_ip_prefix and remote_group_id are mutually exclusive")
-    if "remote_group_id" in rule and not is_id(rule["remote_group_id"]):
-        out.append(f"remote_group_id {rule['remote_group_id']!r} is not an id")
-    d = rule.get("description")
-    if isinstance(d, str) and len(d) > 255:
-        out.append("description longer than 255 characters")
-    return out
-
-
-def _identity(rule: dict):
-    """Neutron's duplicate key: everything but the description; 0.0.0.0/0, ::/0 = null."""
-    prefix = rule.get("remote_ip_prefix")
-    if prefix in ("0.0.0.0/0", "::/0"):
-        prefix = None
-    proto = None if rule.get("protocol") == "any" else rule.get("protocol")
-    return (rule.get("direction"), rule.get("ethertype", "IPv4"), proto,
-            rule.get("port_range_min"), rule.get("port_range_max"), prefix,
-            rule.get("remote_group_id"))
-
-
 def validate(target: str, doc) -> list[str]:
     """Errors of one group's export: an array of create-rule bodies."""
     if not isinstance(doc, list):
@@ -106,8 +43,8 @@ def validate(target: str, doc) -> list[str]:
     for i, rule in enumerate(doc):
         errs = sdk_errors(target, rule)
         if not errs:
-            errs = neutron_errors(rule)
-            key = _identity(rule)
+            errs = neutron.rule_errors(rule)
+            key = neutron.identity(rule)
             if key in seen:
                 errs.append(f"duplicate of [{seen[key]}] (SecurityGroupRuleExists)")
             seen.setdefault(key, i)

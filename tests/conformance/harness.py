@@ -16,11 +16,15 @@ import sys
 from pathlib import Path
 
 import check_aws_ec2
+import check_azure_nsg
 import check_gcore
 import check_huawei
+import check_openstack
 import check_scaleway
 
-TARGET_GROUP = "0552091e-b83a-49dd-88a7-4a5c86fd9ec3"  # --target-group for Huawei exports
+TARGET_GROUP = "0552091e-b83a-49dd-88a7-4a5c86fd9ec3"  # --target-group for Huawei/OpenStack
+# Targets whose rule bodies name their group (Neutron's security_group_id): given one.
+NAMES_GROUP = {"huawei", "openstack"}
 
 
 def validate(target: str, doc, group_id: str = TARGET_GROUP) -> list[str]:
@@ -32,18 +36,17 @@ def validate(target: str, doc, group_id: str = TARGET_GROUP) -> list[str]:
         return check_scaleway.validate(doc)
     if target == "aws-ec2":
         return check_aws_ec2.validate(doc)
+    if target == "openstack":
+        return check_openstack.validate(doc)
+    if target == "azure-nsg":
+        return check_azure_nsg.validate(doc)
     raise KeyError(target)
 
 
-VALIDATED = {"gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2"}
+VALIDATED = {"gcore-v1", "gcore-v2", "huawei", "scaleway", "aws-ec2", "openstack", "azure-nsg"}
 # Targets that write more than one document shape: the extra shapes, each exported too.
 SHAPES = {"aws-ec2": ["authorize"]}
 UNCHECKED = {"canonical"}  # sgconv's own format: no provider, no SDK
-# Not yet checked: no check_openstack.py (openstacksdk is not pinned in requirements.txt yet),
-# so no exported openstack document is validated against the SDK; remove when it exists.
-UNCHECKED |= {"openstack"}
-# Likewise azure-nsg: no check_azure_nsg.py (azure-mgmt-network not pinned yet).
-UNCHECKED |= {"azure-nsg"}
 
 
 def validate_document(target: str, doc) -> list[str]:
@@ -114,7 +117,7 @@ class Run:
         variants += [(t, ["--shape", shape]) for t in targets for shape in SHAPES.get(t, [])]
         for source, path, flags in sources(fixtures):
             for target, shape in variants:
-                args = flags + shape + (["--target-group", TARGET_GROUP] if target == "huawei" else [])
+                args = flags + shape + (["--target-group", TARGET_GROUP] if target in NAMES_GROUP else [])
                 label = f"{source}__{path.stem}" + "".join(f"__{s}" for s in shape[1:])
                 if flags:
                     label += f"__in-{flags[1]}_out-{flags[3]}"
@@ -153,7 +156,9 @@ class Run:
     def imports(self):
         samples = []
         for label, provider, text in (check_gcore.sdk_documents() + check_huawei.sdk_documents()
-                                      + check_aws_ec2.sdk_documents()):
+                                      + check_aws_ec2.sdk_documents()
+                                      + check_openstack.sdk_documents()
+                                      + check_azure_nsg.sdk_documents()):
             samples.append((label, provider, text, []))
         samples += check_scaleway.sdk_documents()
         for i, (label, provider, text, args) in enumerate(samples):
@@ -170,7 +175,8 @@ class Run:
             self.result(f"import {provider} {file.name} ({label})", errors)
 
     def negatives(self):
-        for module in (check_gcore, check_huawei, check_scaleway, check_aws_ec2):
+        for module in (check_gcore, check_huawei, check_scaleway, check_aws_ec2, check_openstack,
+                       check_azure_nsg):
             for target, label, doc in module.NEGATIVES:
                 rejected = validate_document(target, doc)
                 self.result(f"negative {target} {label}",

@@ -12,18 +12,7 @@ const PREFIX_LISTS: [&str; 2] = ["pl-0721453c7ac4ec009", "pl-002dc3ec097de1514"]
 
 /// A spec AWS can hold: allow only, ICMP type/code on ICMP rules, sometimes a prefix list.
 pub(super) fn adapt(s: &mut Spec, rng: &mut Rng) {
-    s.allow = true;
-    s.priority = None;
-    if matches!(s.proto, 1 | 58) {
-        s.icmp = match rng.below(3) {
-            0 => None,
-            1 => Some((8, None)),
-            _ => Some((3, Some(4))),
-        };
-    }
-    if matches!(s.remote, Some(Err(_))) && rng.below(3) == 0 {
-        s.remote = Some(Err(format!("pl:{}", rng.pick(&PREFIX_LISTS))));
-    }
+    super::allow_only_spec(s, rng, |rng| format!("pl:{}", rng.pick(&PREFIX_LISTS)));
 }
 
 fn protocol(s: &Spec, mode: Mode, rng: &mut Rng) -> Value {
@@ -199,7 +188,6 @@ pub(super) fn doc(specs: &[Spec], mode: Mode, rng: &mut Rng, _src: &mut Source) 
 
 /// One hostile change.
 pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
-    let text = serde_json::to_string(doc).unwrap_or_default();
     let edits: [(&str, &str); 8] = [
         ("\"IpRanges\"", "\"IpRange\""),
         ("\"FromPort\"", "\"FromPrt\""),
@@ -213,13 +201,8 @@ pub(super) fn perturb(doc: &mut Value, rng: &mut Rng) {
         ("\"192.168.1.7/32\"", "\"192.168.01.7/32\""),
         ("\"UserIdGroupPairs\"", "\"UserIdGroupPair\""),
     ];
-    let start = rng.below(edits.len());
-    for k in 0..edits.len() {
-        let (from, to) = edits[(start + k) % edits.len()];
-        if text.contains(from) {
-            *doc = serde_json::from_str(&text.replacen(from, to, 1)).unwrap_or_default();
-            return;
-        }
+    if super::edit_text(doc, &edits, rng) {
+        return;
     }
     if let Some(o) = doc.as_object_mut() {
         if o.contains_key("SecurityGroups") || o.contains_key("SecurityGroupRules") {

@@ -162,9 +162,21 @@ fn platform_tail(rules: &[&Rule], direction: Direction) -> Result<bool, Error> {
         && tail.iter().zip(&defaults).all(|(r, d)| same(r, &d.rule)))
 }
 
+/// Whether Azure takes `id` as a rule's name: 1-80 letters, digits, `.`, `_` and `-`, starting
+/// with a letter or digit and ending with one or `_`
+/// (<https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules#microsoftnetwork>).
+fn is_rule_name(id: &str) -> bool {
+    let inner = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    id.chars().count() <= 80
+        && id.chars().all(inner)
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id.chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 pub(super) fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -> Result<Vec<OutRule>, Error> {
     let mut out: Vec<OutRule> = Vec::new();
-    let mut names: std::collections::HashSet<String> = DEFAULTS.iter().map(|d| d.0.to_owned()).collect();
+    let mut names: std::collections::HashSet<String> =
+        DEFAULTS.iter().map(|d| d.0.to_ascii_lowercase()).collect();
     for direction in [Direction::Ingress, Direction::Egress] {
         let mut rules: Vec<&Rule> = group
             .rules
@@ -209,10 +221,12 @@ pub(super) fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -
             let properties = props(rule)?;
             priority = Some(properties.priority);
             let name = match rule.origin().id.as_deref() {
-                Some(id) if !names.contains(id) => id.to_owned(),
+                Some(id) if is_rule_name(id) && !names.contains(&id.to_ascii_lowercase()) => {
+                    id.to_owned()
+                }
                 _ => format!("sgconv-{dir}-{}", properties.priority),
             };
-            names.insert(name.clone());
+            names.insert(name.to_ascii_lowercase());
             out.push(OutRule { name, properties });
             last = Some(rule);
         }

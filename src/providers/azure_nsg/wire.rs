@@ -135,7 +135,21 @@ fn addresses(text: &str, side: &str, changes: &mut Vec<Change>) -> Result<Vec<(F
     Err(format!("{side} {text:?} is neither *, an IPv4/IPv6 network nor a service tag"))
 }
 
-/// The addresses of one side: prefix, prefixes and application security groups together.
+/// The texts of a singular field (`field`) or its plural (`field` + `es`/`s`): Azure takes
+/// one or the other; a document giving both (neither empty) has no documented reading.
+fn one_or_many(one: Option<String>, many: Option<Vec<String>>, field: &str) -> Result<Vec<String>, String> {
+    let one = one.filter(|p| !p.is_empty());
+    let many = many.unwrap_or_default();
+    match one {
+        Some(_) if !many.is_empty() => Err(format!(
+            "both {field} and its plural are given; Azure takes one or the other"
+        )),
+        Some(one) => Ok(vec![one]),
+        None => Ok(many),
+    }
+}
+
+/// The addresses of one side: prefix or prefixes, and application security groups.
 fn side(
     prefix: Option<String>,
     prefixes: Option<Vec<String>>,
@@ -144,8 +158,7 @@ fn side(
     changes: &mut Vec<Change>,
 ) -> Result<Vec<(Family, Remote)>, String> {
     let mut out = Vec::new();
-    let texts = prefix.into_iter().filter(|p| !p.is_empty()).chain(prefixes.unwrap_or_default());
-    for t in texts {
+    for t in one_or_many(prefix, prefixes, &format!("{name}AddressPrefix"))? {
         out.extend(addresses(&t, name, changes)?);
     }
     for asg in asgs.unwrap_or_default() {
@@ -164,7 +177,8 @@ fn side(
 /// Ports of one side: `*`, `N`, `N-M`, from the singular and the plural field.
 fn ports(one: Option<String>, many: Option<Vec<String>>, name: &str) -> Result<PortSet, String> {
     let mut ranges = Vec::new();
-    let texts: Vec<String> = one.into_iter().filter(|p| !p.is_empty()).chain(many.unwrap_or_default()).collect();
+    let field = if name.starts_with("source") { "sourcePortRange" } else { "destinationPortRange" };
+    let texts = one_or_many(one, many, field)?;
     if texts.is_empty() {
         return Err(format!("the rule gives no {name} (expected *, a port or a range such as 1000-2000)"));
     }
@@ -215,7 +229,7 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
         Some("icmp") => vec![(Protocol::ICMP, Protocol::ICMPV6)],
         Some("esp") => vec![(Protocol::Number(50), Protocol::Number(50))],
         Some("ah") => vec![(Protocol::Number(51), Protocol::Number(51))],
-        other => return Err(format!("protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *", shown(other))),
+        _ => return Err(format!("protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *", shown(w.protocol.as_deref()))),
     };
     let dst_ports = ports(w.destination_port_range, w.destination_port_ranges, "destination port range")?;
     let src_ports = ports(w.source_port_range, w.source_port_ranges, "source port range")?;

@@ -15,12 +15,14 @@
 //! | a rule list or bulk create body (grouped by `security_group_id`) | `{security_group_rules: [...]}` |
 //! | one rule response or create body | `{security_group_rule: {...}}` |
 //! | sgconv's export | `{security_group: {...}, security_group_rules: [...]}` |
+//! | `openstack security group rule list -f json` (lossy: see [`table`]) | `[{"ID": ..., "IP Protocol": ..., ...}]` |
 //!
 //! Export: the two create bodies of each group, `POST /v2.0/security-groups`
 //! (`{name, description, stateful}`) and the bulk `POST /v2.0/security-group-rules`; a rule
 //! names its group by the target id the user gave (`--target-group`), else by none.
 
 mod plan;
+mod table;
 mod wire;
 
 use super::read::{self, ReadRule};
@@ -117,7 +119,8 @@ static DIALECT: Dialect = Dialect {
     shapes: "a Neutron group ({security_group: {...}}, or the bare group as `openstack security \
              group show -f json` prints it), a group list ({security_groups: [...]}), a rule list \
              or bulk create body ({security_group_rules: [...]}) or one rule \
-             ({security_group_rule: {...}})",
+             ({security_group_rule: {...}}), or `openstack security group rule list -f json` \
+             ([{\"ID\", \"IP Protocol\", ...}])",
     export_shapes: &[],
     shape_keys: &[
         &[
@@ -245,10 +248,10 @@ impl Provider for OpenStack {
                 vec![group(read::decode(text, fmt, id, report)?, None, 0, report)?]
             }
             TopLevel::Array => {
-                return Err(DIALECT.shape_error(
-                    "found a bare list; Neutron wraps lists as {security_groups: [...]} or \
-                     {security_group_rules: [...]}",
-                ));
+                let rows: Vec<table::TableRow> = read::decode(text, fmt, id, report)?;
+                let mut groups = flat_groups(rows.into_iter().map(|r| r.0).collect(), report);
+                table::losses(&mut groups, input.options.stateful, report);
+                groups
             }
             top => return Err(DIALECT.unknown_shape(top)),
         };

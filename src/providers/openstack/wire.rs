@@ -259,7 +259,7 @@ fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
 
 /// Neutron's protocol: null, `any`, a name of its table, or a number `"0"`-`"255"`
 /// (`neutron_lib.constants.IP_PROTOCOL_MAP`, and `icmpv6` as the legacy alias of `ipv6-icmp`).
-fn read_protocol(text: Option<&str>, changes: &mut Vec<Change>) -> Result<Protocol, String> {
+pub(super) fn read_protocol(text: Option<&str>, changes: &mut Vec<Change>) -> Result<Protocol, String> {
     let Some(text) = text else {
         return Ok(Protocol::Any);
     };

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 use super::{Cidr, Dir, Evaluation, Group, Meaning, Proto, Remote, Rule};
 
 mod aws;
+mod azure;
 mod openstack;
+mod openstack_table;
 
 /// What a test states about a document that cannot say it itself (a Scaleway rule list's
 /// default policies and statefulness; the default priority of a Huawei rule without one).
@@ -35,7 +37,7 @@ fn incomplete(why: impl Into<String>) -> Meaning {
 }
 
 /// Read `text` as a document of `provider` ("gcore-v1", "gcore-v2", "huawei", "scaleway",
-/// "aws-ec2").
+/// "aws-ec2", "openstack", "azure-nsg").
 pub fn evaluate(text: &str, provider: &str, given: &Given) -> Meaning {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -53,6 +55,7 @@ pub fn evaluate(text: &str, provider: &str, given: &Given) -> Meaning {
         "scaleway" => scaleway_doc,
         "aws-ec2" => aws::aws_doc,
         "openstack" => openstack::openstack_doc,
+        "azure-nsg" => azure::azure_doc,
         other => return unknown("$", format!("no raw reading of provider {other}")),
     };
     match envelope_or(&v, given, doc) {

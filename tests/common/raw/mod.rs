@@ -244,6 +244,19 @@ pub enum Evaluation {
         inbound_accept: Option<bool>,
         outbound_accept: Option<bool>,
     },
+    /// Azure: first match by ascending priority (unique per direction, so never a tie between
+    /// rules that can match one packet), default deny. `partial` = the rule matches only some
+    /// of the packets its fields name here (it also restricts source ports or the local
+    /// address, which a [`Packet`] does not carry): matching under one reading, not the other.
+    Ordered(Vec<Ordered>),
+}
+
+/// One rule of an [`Evaluation::Ordered`] group.
+#[derive(Clone, Debug)]
+pub struct Ordered {
+    pub rule: Rule,
+    pub priority: u32,
+    pub partial: bool,
 }
 
 /// One group of a document.
@@ -265,6 +278,7 @@ impl Group {
             Evaluation::AllowOnly(r) => r.iter().collect(),
             Evaluation::Priority { rules, .. } => rules.iter().map(|(r, _)| r).collect(),
             Evaluation::FirstMatch { rules, .. } => rules.iter().map(|(r, _)| r).collect(),
+            Evaluation::Ordered(rules) => rules.iter().map(|o| &o.rule).collect(),
         }
     }
 
@@ -307,8 +321,27 @@ impl Group {
                     max: first_match(rules, p, false, default.unwrap_or(true)),
                 }
             }
+            Evaluation::Ordered(rules) => Readings {
+                min: ordered(rules, p, true),
+                max: ordered(rules, p, false),
+            },
         }
     }
+}
+
+/// First match by priority, a partial rule matching (`restrictive`: the denies, else the
+/// allows) under the reading asked for; nothing matched is denied.
+fn ordered(rules: &[Ordered], p: &Packet, restrictive: bool) -> bool {
+    let mut best: Option<(u32, bool)> = None;
+    for o in rules {
+        if !o.rule.matches(p) || (o.partial && restrictive == o.rule.allow) {
+            continue;
+        }
+        if best.is_none_or(|(priority, _)| o.priority < priority) {
+            best = Some((o.priority, o.rule.allow));
+        }
+    }
+    best.is_some_and(|(_, allow)| allow)
 }
 
 fn priority_eval(rules: &[(Rule, Option<u16>)], default: u16, p: &Packet) -> bool {

@@ -14,12 +14,16 @@
 //!
 //! Shapes: `{security_group: {...}}` (with `security_group_rules` inside or beside it), the
 //! bare group with `id` and `rules` (`openstack security group show -f json`),
-//! `{security_groups: [...]}`, `{security_group_rules: [...]}`, `{security_group_rule: {...}}`.
+//! `{security_groups: [...]}`, `{security_group_rules: [...]}`, `{security_group_rule: {...}}`;
+//! a list with a `next` link in its `*_links` (pagination) is incomplete; a bare list is
+//! `openstack security group rule list -f json` (`openstack_table.rs`).
 
 use serde_json::{Map, Value};
 
 use super::super::{Dir, Evaluation, Group, Proto, Remote, Rule};
-use super::{R, array, check_keys, dir_of, object, opt_int, opt_str, parse_cidr, port, unknown};
+use super::{
+    R, array, check_keys, dir_of, incomplete, object, opt_int, opt_str, parse_cidr, port, unknown,
+};
 
 const RULE: &[&str] = &[
     "direction",
@@ -60,7 +64,10 @@ const GROUP: &[&str] = &[
     "shared",
 ];
 
-pub fn openstack_doc(v: &Value, path: &str, _given: &super::Given) -> R<Vec<Group>> {
+pub fn openstack_doc(v: &Value, path: &str, given: &super::Given) -> R<Vec<Group>> {
+    if let Value::Array(rows) = v {
+        return super::openstack_table::table(rows, path, given);
+    }
     let o = object(v, path)?;
     if let Some(g) = o.get("security_group") {
         check_keys(o, &["security_group", "security_group_rules"], path)?;
@@ -75,7 +82,8 @@ pub fn openstack_doc(v: &Value, path: &str, _given: &super::Given) -> R<Vec<Grou
         return Ok(vec![group]);
     }
     if let Some(list) = o.get("security_groups") {
-        check_keys(o, &["security_groups"], path)?;
+        check_keys(o, &["security_groups", "security_groups_links"], path)?;
+        more_pages(o, "security_groups_links", path)?;
         let p = format!("{path}.security_groups");
         return array(list, &p)?
             .iter()
@@ -95,7 +103,12 @@ pub fn openstack_doc(v: &Value, path: &str, _given: &super::Given) -> R<Vec<Grou
         return Ok(vec![group(o, path)?]);
     }
     if let Some(list) = o.get("security_group_rules") {
-        check_keys(o, &["security_group_rules"], path)?;
+        check_keys(
+            o,
+            &["security_group_rules", "security_group_rules_links"],
+            path,
+        )?;
+        more_pages(o, "security_group_rules_links", path)?;
         let p = format!("{path}.security_group_rules");
         // Rules of several groups: one group each, by security_group_id.
         let mut groups: Vec<(Option<String>, Vec<Rule>)> = Vec::new();
@@ -121,6 +134,24 @@ pub fn openstack_doc(v: &Value, path: &str, _given: &super::Given) -> R<Vec<Grou
             .collect());
     }
     Err(unknown(path, "no Neutron shape"))
+}
+
+/// A list's `<resources>_links` (the API reference's pagination): a `next` link means more
+/// pages.
+fn more_pages(o: &Map<String, Value>, key: &str, path: &str) -> R<()> {
+    let Some(links) = o.get(key) else {
+        return Ok(());
+    };
+    let p = format!("{path}.{key}");
+    for (i, l) in array(links, &p)?.iter().enumerate() {
+        let lp = format!("{p}[{i}]");
+        let lo = object(l, &lp)?;
+        check_keys(lo, &["href", "rel"], &lp)?;
+        if opt_str(lo, "rel", &lp)?.as_deref() == Some("next") {
+            return Err(incomplete(format!("{p}: a next page")));
+        }
+    }
+    Ok(())
 }
 
 fn allow_only(rules: Vec<Rule>, stateful: bool) -> Group {
@@ -201,7 +232,7 @@ fn proto(name: &str, v6: bool, path: &str) -> R<Proto> {
     Ok(Proto::Num(n))
 }
 
-fn rule(v: &Value, path: &str) -> R<Rule> {
+pub(super) fn rule(v: &Value, path: &str) -> R<Rule> {
     let o = object(v, path)?;
     check_keys(o, RULE, path)?;
     let dir: Dir = dir_of(o.get("direction"), "ingress", "egress", path)?;
