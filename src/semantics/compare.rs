@@ -101,10 +101,15 @@ pub fn compare_documents_limited(
     (verdict, out)
 }
 
+/// How many rule boxes (both groups) make [`compare_groups_limited`] walk rather than build
+/// the allowed sets of groups that name different remote groups.
+const WALK_FROM: usize = 4_000;
+
 /// One pair of groups for [`compare_documents_limited`]. Groups that decide alike rule box
 /// by rule box are equal without more. Otherwise their allowed sets are compared, unless
-/// either would hold more than a few pieces per rule box (deny rules naming remote groups
-/// cut later allow rules into many pieces): then each allow box of one is walked through the
+/// large groups name different remote groups, or either set would hold more than a few
+/// pieces per rule box (deny rules naming remote groups cut later allow rules into many
+/// pieces): then each allow box of one is walked through the
 /// other's rules ([`Decisions::minus`]), stopping once `limit` differences are listed and
 /// the verdict is known. The two ways find the same packets, cut into other boxes.
 fn compare_groups_limited(
@@ -117,6 +122,12 @@ fn compare_groups_limited(
     let (da, db) = (Decisions::new(a), Decisions::new(b));
     if da.same(&db) {
         return Verdict::Exact;
+    }
+    // A large group naming remote groups the other does not (a target without them leaves
+    // those rules out): describing what was lost cuts each such box by every rule the
+    // other has on its ports, and the walk stops once the list is full.
+    if da.len().saturating_add(db.len()) > WALK_FROM && da.labels() != db.labels() {
+        return walk_into(index, &da, &db, limit, out);
     }
     let budget = da
         .len()

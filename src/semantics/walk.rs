@@ -11,7 +11,7 @@
 //! on to cut by `a`'s deny rules.
 
 use super::allowed::evaluation_order;
-use super::boxes::{PacketBox, subtract_each};
+use super::boxes::{Label, PacketBox, subtract_each};
 use super::overlap::OverlapIndex;
 use super::pieces::Pieces;
 use super::rule::for_each_rule_box;
@@ -55,6 +55,14 @@ impl Decisions {
         self.defaults == other.defaults && self.boxes == other.boxes
     }
 
+    /// The remote groups and address groups the boxes name.
+    pub(super) fn labels(&self) -> std::collections::BTreeSet<&Label> {
+        self.boxes
+            .iter()
+            .flat_map(|(_, b)| b.labels.iter().map(|(l, _)| l))
+            .collect()
+    }
+
     /// How many boxes.
     pub(super) fn len(&self) -> usize {
         self.boxes.len()
@@ -89,8 +97,23 @@ impl Decisions {
     /// to `out`; the pieces are then never split by membership, which is what makes the
     /// exact walk costly. An empty answer is then exact too.
     fn not_allowed(&self, x: &PacketBox, exact: bool, out: &mut Vec<PacketBox>) {
+        let near = self.near(x, usize::MAX);
+        // An allow box before every deny box that meets `x` and holding all of it decides
+        // it (a rule read back as it was written holds its own packets).
+        let first_deny = near
+            .iter()
+            .position(|&i| self.boxes.get(i).is_some_and(|(a, _)| *a == Action::Deny))
+            .unwrap_or(near.len());
+        if near
+            .get(..first_deny)
+            .unwrap_or_default()
+            .iter()
+            .any(|&i| self.boxes.get(i).is_some_and(|(_, b)| b.covers(x)))
+        {
+            return;
+        }
         let mut rest = Pieces::new(vec![x.clone()]);
-        for i in self.near(x, usize::MAX) {
+        for i in near {
             let Some((action, b)) = self.boxes.get(i) else {
                 continue;
             };
