@@ -4,12 +4,28 @@
 //! writes them back. Neutron API reference:
 //! <https://docs.openstack.org/api-ref/network/v2/#security-group-rules-security-group-rules>.
 
+use crate::caps::{Capabilities, TextLimit};
 use crate::error::Error;
 use crate::model::{Family, Icmp, PortRange, PortSet, Protocol, Rule};
 use crate::report::{Change, Field, Kind};
 
 /// Protocols Neutron accepts only with `ethertype: IPv6` (the `ipv6-*` names).
 pub(crate) const IPV6_ONLY: &[u8] = &[41, 43, 44, 58, 59, 60];
+
+/// What Neutron's rule shape can express, which each Neutron dialect extends with its own
+/// (`Capabilities { cloud: ..., ..neutron::CAPS }`): unordered allow rules, each with one
+/// port range or an ICMP type and code, a remote CIDR or group, and a description.
+pub(crate) const CAPS: Capabilities = Capabilities {
+    port_protocols: &Protocol::PORT_PROTOCOLS,
+    icmp_type_code: true,
+    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
+    // commit 26b8026cee, 2019).
+    full_port_range: false,
+    remote_group: true,
+    description: Some(TextLimit::chars(255)),
+    v6_only_protocols: IPV6_ONLY,
+    ..Capabilities::MINIMAL
+};
 
 /// Neutron's `ethertype`.
 pub(crate) enum Ethertype {

@@ -31,7 +31,9 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, ExportOptions, Input, Provider};
-use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{
+    BornWith, Capabilities, GroupFields, Protocols, Quota, RemoteFamilies, TextLimit,
+};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -84,15 +86,10 @@ static DIALECT: Dialect = Dialect {
 };
 
 static CAPS: Capabilities = Capabilities {
-    deny: false,
-    ordering: Ordering::None,
-    default_allow: false,
-    stateless: false,
     protocols: Protocols::All,
     // Ports apply to tcp and udp only: "a protocol number other than tcp, udp, icmp, or
     // icmpv6 allows traffic on all ports" (IpPermission).
     port_protocols: &[6, 17],
-    port_ranges_per_rule: 1,
     icmp_type_code: true,
     cloud: Some("aws"),
     // FromPort 1, ToPort 65535 leaves port 0 out; 0-65535 is every port.
@@ -100,28 +97,23 @@ static CAPS: Capabilities = Capabilities {
     remote_group: true,
     address_group: true,
     remote_families: RemoteFamilies::BothExceptIcmp,
-    unique_priorities: false,
     description: Some(TextLimit {
-        max_chars: perm::DESCRIPTION_MAX,
-        forbidden: &[],
         allowed: Some(perm::DESCRIPTION_CHARS),
+        ..TextLimit::chars(perm::DESCRIPTION_MAX)
     }),
     group_fields: GroupFields::ALL,
-    rule_ids: false,
-    enabled_flag: false,
     // 60 inbound and 60 outbound rules, counted apart for IPv4 and IPv6 (VPC quotas).
     quota: Some(Quota {
         rules: 60,
         per_direction: true,
         per_family: true,
     }),
-    v6_only_protocols: &[],
-    platform_blocks: &[],
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: Some(Family::V4),
         about: "an outbound rule allowing all IPv4 traffic (0.0.0.0/0), which AWS adds to every new group",
     }],
+    ..Capabilities::MINIMAL
 };
 
 // ---------------------------------------------------------------------------------------

@@ -20,9 +20,7 @@ use std::borrow::Cow;
 
 use super::{neutron, read};
 use super::{Dialect, Export, Input, Provider};
-use crate::caps::{RemoteFamilies, 
-    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota, TextLimit,
-};
+use crate::caps::{BornWith, Capabilities, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -78,32 +76,9 @@ const NUMBERS: &[u8] = &[
 ];
 
 static CAPS: Capabilities = Capabilities {
-    deny: false,
-    ordering: Ordering::None,
-    default_allow: false,
-    stateless: false,
     protocols: Protocols::Only(NUMBERS),
-    port_protocols: &Protocol::PORT_PROTOCOLS,
-    port_ranges_per_rule: 1,
-    icmp_type_code: true,
     cloud: Some("gcore"),
-    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
-    // commit 26b8026cee, 2019).
-    full_port_range: false,
-    remote_group: true,
-    address_group: false,
-    remote_families: RemoteFamilies::PerRule,
-    unique_priorities: false,
-    description: Some(TextLimit {
-        max_chars: 255,
-        forbidden: &[],
-        allowed: None,
-    }),
-    group_fields: GroupFields::NONE,
-    rule_ids: false,
-    enabled_flag: false,
     quota: Some(Quota::per_group(250)),
-    v6_only_protocols: neutron::IPV6_ONLY,
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[BornWith {
         direction: Direction::Egress,
@@ -111,6 +86,7 @@ static CAPS: Capabilities = Capabilities {
         about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
                 group is created without egress rules)",
     }],
+    ..neutron::CAPS
 };
 
 /// Gcore blocks outbound TCP/UDP port 25 whatever the rules say.

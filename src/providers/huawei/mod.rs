@@ -32,7 +32,7 @@ mod wire;
 use super::read::{self, ReadRule};
 use super::readings;
 use super::{Dialect, Export, ImportOptions, Input, Provider};
-use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{BornWith, Capabilities, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -77,31 +77,20 @@ static CAPS: Capabilities = Capabilities {
         min: PRIORITIES.0,
         max: PRIORITIES.1,
     },
-    default_allow: false,
-    stateless: false,
     protocols: Protocols::All,
     // multiport: Huawei's documentation shows ports with tcp and udp only and says nothing of
     // ports on other protocols, so only those two get them.
     port_protocols: &[6, 17],
     port_ranges_per_rule: multiport::MAX_GROUPS,
-    icmp_type_code: false,
     cloud: Some("huawei"),
-    full_port_range: false,
     remote_group: true,
     address_group: true,
-    remote_families: RemoteFamilies::PerRule,
-    unique_priorities: false,
     description: Some(TextLimit {
-        max_chars: 255,
         forbidden: &['<', '>'],
-        allowed: None,
+        ..TextLimit::chars(255)
     }),
-    group_fields: GroupFields::NONE,
-    rule_ids: false,
     enabled_flag: true,
     quota: Some(Quota::per_group(50)),
-    v6_only_protocols: &[],
-    platform_blocks: &[],
     born_with: &[
         BornWith {
             direction: Direction::Ingress,
@@ -114,6 +103,7 @@ static CAPS: Capabilities = Capabilities {
             about: "Huawei's default rules (all egress, IPv4 and IPv6)",
         },
     ],
+    ..Capabilities::MINIMAL
 };
 
 // ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, Input, Provider, neutron};
-use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{BornWith, Capabilities, GroupFields, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -65,46 +65,25 @@ const NAMES: &[&str] = &[
 ];
 
 static CAPS: Capabilities = Capabilities {
-    deny: false,
-    ordering: Ordering::None,
-    default_allow: false,
     // `stateful: false` makes a group stateless (the `stateful-security-group` extension).
     stateless: true,
     protocols: Protocols::All,
-    port_protocols: &Protocol::PORT_PROTOCOLS,
-    port_ranges_per_rule: 1,
-    icmp_type_code: true,
     cloud: Some("openstack"),
-    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
-    // commit 26b8026cee, 2019).
-    full_port_range: false,
-    remote_group: true,
     address_group: true,
-    remote_families: RemoteFamilies::PerRule,
-    description: Some(TextLimit {
-        max_chars: 255,
-        forbidden: &[],
-        allowed: None,
-    }),
     group_fields: GroupFields {
-        id: false,
         name: true,
         description: true,
-        tags: false,
+        ..GroupFields::NONE
     },
-    rule_ids: false,
-    enabled_flag: false,
     // neutron/conf/quota.py: DEFAULT_QUOTA_SG_RULE = 100.
     quota: Some(Quota::per_group(100)),
-    v6_only_protocols: neutron::IPV6_ONLY,
-    platform_blocks: &[],
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: None,
         about: "two egress rules allowing all IPv4 and all IPv6 traffic, which Neutron adds to every \
                 new group",
     }],
-    unique_priorities: false,
+    ..neutron::CAPS
 };
 
 static DIALECT: Dialect = Dialect {

@@ -47,7 +47,7 @@ use super::{Dialect, Export, ImportOptions, Input, PositionOrder, Provider, Prov
 use crate::error::Error;
 use std::borrow::Cow;
 
-use crate::caps::{RemoteFamilies, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
+use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::model::{Action, Direction, Document, Evaluation, Origin, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
@@ -66,29 +66,17 @@ static CAPS: Capabilities = Capabilities {
     stateless: true,
     protocols: Protocols::Only(&[1, 6, 17, 58]),
     port_protocols: &[6, 17],
-    port_ranges_per_rule: 1,
-    icmp_type_code: false,
     cloud: Some("scaleway"),
     full_port_range: true,
-    remote_group: false,
-    address_group: false,
-    remote_families: RemoteFamilies::PerRule,
-    unique_priorities: false,
-    description: None,
     group_fields: GroupFields {
         id: false,
-        name: true,
-        description: true,
-        tags: true,
+        ..GroupFields::ALL
     },
-    rule_ids: false,
-    enabled_flag: false,
     // "Security Rules: 500" is an organisation quota; a group above it certainly cannot be
     // applied.
     quota: Some(Quota::per_group(500)),
-    v6_only_protocols: &[],
     platform_blocks: &[SMTP_BLOCK],
-    born_with: &[],
+    ..Capabilities::MINIMAL
 };
 
 /// `enable_default_security` (true by default, read-only; false needs a verified account):
