@@ -115,8 +115,9 @@ pub(crate) struct Dialect {
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
-    /// The Terraform resource types the dialect reads and writes (none: no Terraform).
-    pub(crate) terraform: &'static [&'static str],
+    /// The dialect's Terraform resources and how it reads and writes them (`None`: no
+    /// Terraform).
+    pub(crate) terraform: Option<terraform::Terraform>,
 }
 
 impl Dialect {
@@ -195,7 +196,7 @@ pub(crate) trait Provider: Sync + AsProvider {
     }
     /// Whether the dialect has Terraform resources.
     fn has_terraform(&self) -> bool {
-        !self.dialect().terraform.is_empty()
+        self.dialect().terraform.is_some()
     }
     /// What the dialect's export can express with `options`: a Terraform configuration also
     /// names, describes and tags its groups (every schema has `name`, `description` and
@@ -257,31 +258,6 @@ pub(crate) trait Provider: Sync + AsProvider {
     fn plan_group(&self, group: plan::ToPlan<'_>) -> Option<Result<plan::GroupRequests, Error>> {
         let _ = group;
         None
-    }
-    /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
-    /// groups.
-    fn read_terraform(
-        &self,
-        resources: Vec<terraform::Resource>,
-        _options: &ImportOptions,
-        _report: &mut Report,
-    ) -> Result<Document, Error> {
-        let _ = resources;
-        Err(Error::Shape {
-            provider: self.id(),
-            message: "this dialect has no Terraform resources".into(),
-        })
-    }
-    /// Write a fitted document as the dialect's Terraform resources.
-    fn terraform_blocks(
-        &self,
-        _doc: &Document,
-        _report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        Err(Error::Options(format!(
-            "{} has no Terraform resources to write",
-            self.id()
-        )))
     }
     /// Write a fitted document: one group as [`Provider::export_group`] writes it; several
     /// as `{"groups": [{"name", "id", "document"}, ...]}` in input order; with

@@ -82,7 +82,7 @@ static DIALECT: Dialect = Dialect {
         &["IpPermissions", "AuthorizeSecurityGroupEgress"],
         &["IpPermissionsEgress", "AuthorizeSecurityGroupIngress"],
     ],
-    terraform: &[],
+    terraform: None,
 };
 
 static CAPS: Capabilities = Capabilities {

@@ -72,7 +72,7 @@ static DIALECT: Dialect = Dialect {
         &["value", "securityRules", "properties", "access"],
         &["value", "defaultSecurityRules", "properties", "direction"],
     ],
-    terraform: &[],
+    terraform: None,
 };
 
 /// Priorities of custom rules (the default rules use 65000-65500).

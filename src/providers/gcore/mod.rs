@@ -187,7 +187,7 @@ static V1_DIALECT: Dialect = Dialect {
              ({security_group_rules: [...]}) or a group list ({count, results})",
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
-    terraform: terraform::V1_TYPES,
+    terraform: Some(terraform::V1_TERRAFORM),
 };
 
 static V2_DIALECT: Dialect = Dialect {
@@ -197,7 +197,7 @@ static V2_DIALECT: Dialect = Dialect {
     shapes: "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})",
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
-    terraform: terraform::V2_TYPES,
+    terraform: Some(terraform::V2_TERRAFORM),
 };
 
 impl Provider for Gcore {
@@ -320,26 +320,6 @@ impl Provider for Gcore {
             bodies.push(self.body(rule)?);
         }
         out.value(&bodies)
-    }
-
-    fn read_terraform(
-        &self,
-        resources: Vec<super::terraform::Resource>,
-        _options: &super::ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        match self {
-            Gcore::V1 => terraform::read_v1(resources, report),
-            Gcore::V2 => terraform::read_v2(resources, report),
-        }
-    }
-
-    fn terraform_blocks(
-        &self,
-        doc: &Document,
-        report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        terraform::blocks(*self, doc, report)
     }
 }
 

@@ -21,14 +21,22 @@ use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup, Tag};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Resource, api_object, place_rules, required_name, resource, tag_map,
+    Resource, Terraform, api_object, place_rules, required_name, resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
-/// The resource types of v1.
-pub(super) const V1_TYPES: &[&str] = &[V1_GROUP];
-/// The resource types of v2.
-pub(super) const V2_TYPES: &[&str] = &[V2_GROUP, V2_RULE];
+/// v1's resources.
+pub(super) const V1_TERRAFORM: Terraform = Terraform {
+    types: &[V1_GROUP],
+    read: |resources, _, report| read_v1(resources, report),
+    blocks: |doc, report| blocks(Gcore::V1, doc, report),
+};
+/// v2's resources.
+pub(super) const V2_TERRAFORM: Terraform = Terraform {
+    types: &[V2_GROUP, V2_RULE],
+    read: |resources, _, report| read_v2(resources, report),
+    blocks: |doc, report| blocks(Gcore::V2, doc, report),
+};
 const V1_GROUP: &str = "gcore_securitygroup";
 const V2_GROUP: &str = "gcore_cloud_security_group";
 const V2_RULE: &str = "gcore_cloud_security_group_rule";
@@ -198,7 +206,7 @@ fn listed(
 }
 
 /// Read v1's groups, rules inline.
-pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let mut groups = Vec::with_capacity(resources.len());
     for (gi, g) in resources.iter().enumerate() {
         g.unread_keys(V1_GROUP_KEYS, gi, report);
@@ -218,7 +226,7 @@ pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<D
 /// Read v2's groups in order with their rule resources and the rules of their
 /// `security_group_rules` (else `rules`) no rule resource manages; rule resources of a group
 /// not in the document make a group per `group_id`.
-pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let (group_res, rules): (Vec<Resource>, Vec<Resource>) =
         resources.into_iter().partition(|r| r.kind == V2_GROUP);
     let ids = group_res.iter().map(Resource::id).collect();
@@ -273,11 +281,7 @@ pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<D
 
 /// A fitted document as `gcore_securitygroup` (v1) or `gcore_cloud_security_group` and its
 /// rule resources (v2).
-pub(super) fn blocks(
-    gcore: Gcore,
-    doc: &Document,
-    report: &mut Report,
-) -> Result<Vec<Block>, Error> {
+fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
     let kind = match gcore {
         Gcore::V1 => V1_GROUP,
         Gcore::V2 => V2_GROUP,

@@ -62,7 +62,7 @@ static DIALECT: Dialect = Dialect {
         "security_groups",
         "direction",
     ]],
-    terraform: terraform::TYPES,
+    terraform: Some(terraform::TERRAFORM),
 };
 
 /// The lowest and highest priority (1 is evaluated first).
@@ -454,23 +454,6 @@ impl Provider for Huawei {
             });
         }
         out.value(&bodies)
-    }
-
-    fn read_terraform(
-        &self,
-        resources: Vec<super::terraform::Resource>,
-        _options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        terraform::read(resources, report)
-    }
-
-    fn terraform_blocks(
-        &self,
-        doc: &Document,
-        report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        terraform::blocks(doc, report)
     }
 
     fn dialect(&self) -> &'static Dialect {

@@ -22,12 +22,16 @@ use crate::model::{Document, SecurityGroup, Tag};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Resource, api_object, place_rules, required_name, resource, tag_map,
+    Resource, Terraform, api_object, place_rules, required_name, resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
-/// The resource types read and written.
-pub(super) const TYPES: &[&str] = &[GROUP, RULE];
+/// The resources read and written.
+pub(super) const TERRAFORM: Terraform = Terraform {
+    types: &[GROUP, RULE],
+    read: |resources, _, report| read(resources, report),
+    blocks,
+};
 const GROUP: &str = "huaweicloud_networking_secgroup";
 const RULE: &str = "huaweicloud_networking_secgroup_rule";
 
@@ -94,7 +98,7 @@ const API: &[(&str, &str)] = &[
 /// Read the groups in order, each with its rule resources and the rules of its own `rules`
 /// list that no rule resource manages; rule resources of a group not in the document make a
 /// group per `security_group_id`, in order of appearance.
-pub(super) fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let (groups, rules): (Vec<Resource>, Vec<Resource>) =
         resources.into_iter().partition(|r| r.kind == GROUP);
     let ids = groups.iter().map(Resource::id).collect();
@@ -252,7 +256,7 @@ fn tags(g: &Resource) -> Result<Vec<Tag>, Error> {
 }
 
 /// A fitted document as groups (`delete_default_rules = true`) and one rule resource each.
-pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
+fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
     let (group_names, mut names, refs) = group_names(doc, GROUP);
     let mut out = Vec::new();
     for (gi, (group, name)) in doc.groups.iter().zip(&group_names).enumerate() {

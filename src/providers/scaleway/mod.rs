@@ -111,7 +111,7 @@ static DIALECT: Dialect = Dialect {
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],
     ],
-    terraform: terraform::TYPES,
+    terraform: Some(terraform::TERRAFORM),
 };
 
 impl Provider for Scaleway {
@@ -190,23 +190,6 @@ impl Provider for Scaleway {
             rules,
         };
         out.value(&doc)
-    }
-
-    fn read_terraform(
-        &self,
-        resources: Vec<crate::providers::terraform::Resource>,
-        options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        terraform::read(resources, options, report)
-    }
-
-    fn terraform_blocks(
-        &self,
-        doc: &Document,
-        report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        terraform::blocks(doc, report)
     }
 
     fn dialect(&self) -> &'static Dialect {

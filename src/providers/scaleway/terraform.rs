@@ -20,11 +20,15 @@ use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
 use crate::model::Document;
 use crate::providers::terraform::names::{Names, group_stem};
-use crate::providers::terraform::{Resource, resource};
+use crate::providers::terraform::{Resource, Terraform, resource};
 use crate::report::Report;
 
-/// The resource types read and written.
-pub(super) const TYPES: &[&str] = &[GROUP, RULES];
+/// The resources read and written.
+pub(super) const TERRAFORM: Terraform = Terraform {
+    types: &[GROUP, RULES],
+    read,
+    blocks,
+};
 const GROUP: &str = "scaleway_instance_security_group";
 const RULES: &str = "scaleway_instance_security_group_rules";
 
@@ -66,7 +70,7 @@ const DIRECTIONS: [(&str, &str); 2] = [("inbound_rule", "inbound"), ("outbound_r
 /// Read the groups (in order) with their inline rules or their rules resource; a rules
 /// resource of a group not in the document makes a group of its own, whose settings come
 /// from the import options as for an API rule list.
-pub(super) fn read(
+fn read(
     resources: Vec<Resource>,
     options: &ImportOptions,
     report: &mut Report,
@@ -262,7 +266,7 @@ fn port_range(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// A fitted document as `scaleway_instance_security_group` resources with inline rules.
-pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
+fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
     let mut names = Names::default();
     let mut out = Vec::with_capacity(doc.groups.len());
     for (gi, group) in doc.groups.iter().enumerate() {

@@ -23,6 +23,18 @@ use crate::model::{Document, SecurityGroup};
 use crate::output::Output;
 use crate::report::{Field, Kind, Report};
 
+/// A dialect's Terraform resources: their types, and how the dialect reads and writes them
+/// (in its own `terraform.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct Terraform {
+    /// The resource types the dialect reads and writes.
+    pub(crate) types: &'static [&'static str],
+    /// Read resources of those types into groups.
+    pub(crate) read: fn(Vec<Resource>, &ImportOptions, &mut Report) -> Result<Document, Error>,
+    /// Write a fitted document as resources (names and references from [`names`]).
+    pub(crate) blocks: fn(&Document, &mut Report) -> Result<Vec<Block>, Error>,
+}
+
 /// One resource instance read from Terraform.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Resource {
@@ -243,13 +255,13 @@ pub(crate) fn import(
     report: &mut Report,
 ) -> Result<Document, Error> {
     let id = provider.id();
-    let types = provider.dialect().terraform;
-    if types.is_empty() {
+    let Some(terraform) = provider.dialect().terraform else {
         return Err(Error::Shape {
             provider: id,
             message: "this dialect has no Terraform resources".into(),
         });
-    }
+    };
+    let types = terraform.types;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let is_json = trimmed.starts_with('{');
     let resources = if is_json {
@@ -299,29 +311,27 @@ pub(crate) fn import(
             None => known.push(r),
         }
     }
-    provider
-        .read_terraform(known, options, report)
-        .map_err(|e| match e {
-            // An attribute's error names its JSON path: place it in the text.
+    (terraform.read)(known, options, report).map_err(|e| match e {
+        // An attribute's error names its JSON path: place it in the text.
+        Error::Input {
+            provider,
+            location,
+            message,
+        } if is_json && location.line == 0 => {
+            let path = location.path.trim_end_matches('.');
+            let (line, column) = crate::codec::position(text, path).unwrap_or((0, 0));
             Error::Input {
                 provider,
-                location,
+                location: Location {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                },
                 message,
-            } if is_json && location.line == 0 => {
-                let path = location.path.trim_end_matches('.');
-                let (line, column) = crate::codec::position(text, path).unwrap_or((0, 0));
-                Error::Input {
-                    provider,
-                    location: Location {
-                        path: path.to_owned(),
-                        line,
-                        column,
-                    },
-                    message,
-                }
             }
-            other => other,
-        })
+        }
+        other => other,
+    })
 }
 
 /// Write a fitted document as a Terraform configuration with `provider`'s resources.
@@ -330,7 +340,13 @@ pub(crate) fn export(
     doc: &Document,
     report: &mut Report,
 ) -> Result<Output, Error> {
-    let blocks = provider.terraform_blocks(doc, report)?;
+    let Some(terraform) = provider.dialect().terraform else {
+        return Err(Error::Options(format!(
+            "{} has no Terraform resources to write",
+            provider.id()
+        )));
+    };
+    let blocks = (terraform.blocks)(doc, report)?;
     let text = hcl::encode(&blocks).map_err(|e| Error::Internal(format!("terraform: {e}")))?;
     Ok(Output::terraform(text))
 }
