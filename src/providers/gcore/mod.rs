@@ -43,32 +43,19 @@ pub enum Gcore {
     V2,
 }
 
-/// Gcore's protocol enum (both versions, without `any`), as names of [`crate::model::PROTOCOL_NAMES`].
-const NAMES: &[&str] = &[
-    "ah",
-    "dccp",
-    "egp",
-    "esp",
-    "gre",
-    "icmp",
-    "igmp",
-    "ipencap",
-    "ipip",
-    "ipv6-encap",
-    "ipv6-frag",
-    "ipv6-icmp",
-    "ipv6-nonxt",
-    "ipv6-opts",
-    "ipv6-route",
-    "ospf",
-    "pgm",
-    "rsvp",
-    "sctp",
-    "tcp",
-    "udp",
-    "udplite",
-    "vrrp",
-];
+/// Whether `text` is in Gcore's protocol enum (both versions, without `any`): Neutron's names
+/// and `ipencap`, the model's name of 4 (Neutron's `ipip`).
+fn is_name(text: &str) -> bool {
+    text == "ipencap" || neutron::NAMES.contains(&text)
+}
+
+/// Gcore's protocol enum, in order.
+fn names() -> Vec<&'static str> {
+    let mut names = neutron::NAMES.to_vec();
+    names.push("ipencap");
+    names.sort_unstable();
+    names
+}
 
 /// The numbers those names stand for: what a Gcore request can name.
 const NUMBERS: &[u8] = &[
@@ -330,7 +317,7 @@ impl Gcore {
                 Gcore::V1 => Some("any"),
                 Gcore::V2 => None,
             },
-            p => Some(p.name().filter(|n| NAMES.contains(n)).ok_or_else(|| {
+            p => Some(p.name().filter(|n| is_name(n)).ok_or_else(|| {
                 Error::Internal(format!("protocol {p} reached the Gcore exporter"))
             })?),
         };

@@ -37,33 +37,6 @@ use wire::{Checked, Groups, OneGroup, OneRule, OutDocument, OutGroup, OutRule, R
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenStack;
 
-/// The protocol names Neutron reads and writes (`neutron_lib.constants.IP_PROTOCOL_MAP`,
-/// as names of [`crate::model::NAMES`]; `hopopt` (0) is read and written as `"0"`).
-const NAMES: &[&str] = &[
-    "ah",
-    "dccp",
-    "egp",
-    "esp",
-    "gre",
-    "icmp",
-    "igmp",
-    "ipip",
-    "ipv6-encap",
-    "ipv6-frag",
-    "ipv6-icmp",
-    "ipv6-nonxt",
-    "ipv6-opts",
-    "ipv6-route",
-    "ospf",
-    "pgm",
-    "rsvp",
-    "sctp",
-    "tcp",
-    "udp",
-    "udplite",
-    "vrrp",
-];
-
 static CAPS: Capabilities = Capabilities {
     // `stateful: false` makes a group stateless (the `stateful-security-group` extension).
     stateless: true,
@@ -254,11 +227,13 @@ impl Provider for OpenStack {
 fn protocol_text(p: Protocol) -> Option<Cow<'static, str>> {
     match p {
         Protocol::Any => None,
-        Protocol::Number(n) => Some(match p.name().filter(|name| NAMES.contains(name)) {
-            Some(name) => Cow::Borrowed(name),
-            None if n == 4 => Cow::Borrowed("ipip"),
-            None => Cow::Owned(n.to_string()),
-        }),
+        Protocol::Number(n) => Some(
+            match p.name().filter(|name| neutron::NAMES.contains(name)) {
+                Some(name) => Cow::Borrowed(name),
+                None if n == 4 => Cow::Borrowed("ipip"),
+                None => Cow::Owned(n.to_string()),
+            },
+        ),
     }
 }
 
