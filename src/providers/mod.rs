@@ -13,6 +13,7 @@ mod read;
 mod readings;
 pub(crate) mod terraform;
 mod wire_struct;
+mod write;
 
 use crate::caps::Capabilities;
 use crate::codec::{Format, TopLevel};

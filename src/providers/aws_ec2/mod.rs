@@ -428,9 +428,6 @@ fn described<'a>(
     })
 }
 
-/// What `GroupId` holds in a request body when no target group is given.
-const PLACEHOLDER_GROUP: &str = "REPLACE-WITH-TARGET-SECURITY-GROUP-ID";
-
 /// A group's two authorize request bodies.
 fn authorize<'a>(
     group: &'a SecurityGroup,
@@ -438,19 +435,13 @@ fn authorize<'a>(
     options: &'a ExportOptions,
     report: &mut Report,
 ) -> Result<OutAuthorizeBoth<'a>, Error> {
-    let group_id = match options.target_id(group) {
-        Some(id) => id,
-        None => {
-            report.group(gi).push(
-                Field::Wire("GroupId".into()),
-                Kind::Note,
-                Some(PLACEHOLDER_GROUP.into()),
-                "no target group given (ExportOptions::target_group): GroupId is a placeholder \
-                 to replace with the id create-security-group returns",
-            );
-            PLACEHOLDER_GROUP
-        }
-    };
+    let group_id = super::write::target_group(
+        options,
+        group,
+        ("GroupId", "with the id create-security-group returns"),
+        gi,
+        report,
+    );
     let described = described(group, gi, options, report)?;
     Ok(OutAuthorizeBoth {
         authorize_security_group_ingress: OutAuthorize {

@@ -31,14 +31,14 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::readings;
+use super::write::{self, RemoteFields};
 use super::{Dialect, Export, ImportOptions, Input, Provider};
 use crate::caps::{BornWith, Capabilities, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
-    Action, CidrText, Direction, Document, Evaluation, Family, Protocol, Remote, Rule,
-    SecurityGroup, Tag,
+    Action, Direction, Document, Evaluation, Family, Protocol, Rule, SecurityGroup, Tag,
 };
 use crate::report::{Field, Kind, Report};
 use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
@@ -67,9 +67,6 @@ static DIALECT: Dialect = Dialect {
 
 /// The lowest and highest priority (1 is evaluated first).
 const PRIORITIES: (u16, u16) = (1, 100);
-
-/// What `security_group_id` holds when no `--target-group` is given.
-const PLACEHOLDER_GROUP: &str = "REPLACE-WITH-TARGET-SECURITY-GROUP-ID";
 
 static CAPS: Capabilities = Capabilities {
     deny: true,
@@ -426,19 +423,13 @@ impl Provider for Huawei {
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
         let (gi, options, report, out) = (to.index, to.options, to.report, to.out);
-        let group_id = match options.target_id(group) {
-            Some(id) => id,
-            None => {
-                report.group(gi).push(
-                    Field::Wire("security_group_id".into()),
-                    Kind::Note,
-                    Some(PLACEHOLDER_GROUP.into()),
-                    "no target group given (ExportOptions::target_group): security_group_id is a \
-                     placeholder to replace before sending",
-                );
-                PLACEHOLDER_GROUP
-            }
-        };
+        let group_id = write::target_group(
+            options,
+            group,
+            ("security_group_id", "before sending"),
+            gi,
+            report,
+        );
         let mut bodies = Vec::with_capacity(group.rules.len());
         for rule in &group.rules {
             if !rule.enabled() {
@@ -476,21 +467,8 @@ fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
             "a rule Huawei v3 cannot hold reached its exporter".into(),
         ));
     }
-    let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
-        Remote::Any => (None, None, None),
-        Remote::Cidr(net) => (Some(CidrText(*net)), None, None),
-        Remote::Group(id) => (None, Some(id.as_str()), None),
-        Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
-    };
-    let priority = rule
-        .priority()
-        .filter(|p| (PRIORITIES.0..=PRIORITIES.1).contains(p))
-        .ok_or_else(|| {
-            Error::Internal(format!(
-                "a rule without a priority in 1-100 ({:?}) reached the Huawei exporter",
-                rule.priority()
-            ))
-        })?;
+    let remote = RemoteFields::of(rule.remote());
+    let priority = write::priority(rule, PRIORITIES, "Huawei")?;
     Ok(WireOut {
         security_group_id: group_id,
         description: rule.description(),
@@ -501,9 +479,9 @@ fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
         },
         protocol,
         multiport: (!ports.is_any()).then(|| multiport::print(ports)),
-        remote_ip_prefix,
-        remote_group_id,
-        remote_address_group_id,
+        remote_ip_prefix: remote.cidr,
+        remote_group_id: remote.group,
+        remote_address_group_id: remote.address_group,
         action: match rule.action() {
             Action::Allow => "allow",
             Action::Deny => "deny",
