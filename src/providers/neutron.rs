@@ -7,10 +7,15 @@
 
 use std::borrow::Cow;
 
+use serde::Serialize;
+
 use crate::caps::{Capabilities, TextLimit};
 use crate::error::Error;
-use crate::model::{Family, Icmp, Origin, PortRange, PortSet, Protocol, Rule, RuleSpec};
+use crate::model::{
+    CidrText, Direction, Family, Icmp, Origin, PortRange, PortSet, Protocol, Rule, RuleSpec,
+};
 use crate::providers::read::{self, ReadRule};
+use crate::providers::write::RemoteFields;
 use crate::report::{Change, Field, Kind};
 
 /// Define a Neutron dialect's wire rule (`wire_rule! { pub(super) struct WireRule<'a> { ... } }`,
@@ -304,12 +309,59 @@ pub(crate) fn read_ports(
     Ok((PortSet::any(), Icmp::Any))
 }
 
+/// A rule's create body, as Neutron's API takes it (`POST /v2.0/security-group-rules`; Gcore's
+/// the same without `security_group_id` and address groups). Fields in the API's order;
+/// those left out are `None`.
+#[derive(Serialize)]
+pub(crate) struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) security_group_id: Option<&'a str>,
+    pub(crate) direction: Direction,
+    pub(crate) ethertype: &'static str,
+    pub(crate) protocol: Option<Cow<'static, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) port_range_min: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) port_range_max: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_ip_prefix: Option<CidrText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_address_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<&'a str>,
+}
+
+impl<'a> Body<'a> {
+    /// The body of a rule the target can express, naming no group; `protocol` is the
+    /// dialect's name for the rule's protocol, and `exporter` names the dialect in the
+    /// internal error for a rule it cannot write.
+    pub(crate) fn of(
+        rule: &'a Rule,
+        protocol: Option<Cow<'static, str>>,
+        exporter: &str,
+    ) -> Result<Body<'a>, Error> {
+        let (port_range_min, port_range_max) = write_ports(rule, exporter)?;
+        let remote = RemoteFields::of(rule.remote());
+        Ok(Body {
+            security_group_id: None,
+            direction: rule.direction(),
+            ethertype: Ethertype::name(rule.family()),
+            protocol,
+            port_range_min,
+            port_range_max,
+            remote_ip_prefix: remote.cidr,
+            remote_group_id: remote.group,
+            remote_address_group_id: remote.address_group,
+            description: rule.description(),
+        })
+    }
+}
+
 /// `port_range_min` and `port_range_max` of a rule the target can express (one range, or an
 /// ICMP type and code); `exporter` names the caller in the internal error for anything else.
-pub(crate) fn write_ports(
-    rule: &Rule,
-    exporter: &str,
-) -> Result<(Option<u16>, Option<u16>), Error> {
+fn write_ports(rule: &Rule, exporter: &str) -> Result<(Option<u16>, Option<u16>), Error> {
     match (rule.ports().ranges(), rule.icmp()) {
         (_, Icmp::Type(t)) => Ok((Some(u16::from(t)), None)),
         (_, Icmp::TypeCode(t, c)) => Ok((Some(u16::from(t)), Some(u16::from(c)))),

@@ -24,11 +24,9 @@ use crate::caps::{BornWith, Capabilities, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{
-    CidrText, Direction, Document, Protocol, Remote, Rule, SecurityGroup, Tag,
-};
+use crate::model::{Direction, Document, Protocol, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
-use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
+use wire::{Checked, V1, V2, Version, WireGroup, WireList, WireTag, WireV2Group};
 
 mod terraform;
 mod plan;
@@ -311,7 +309,7 @@ impl Provider for Gcore {
 }
 
 impl Gcore {
-    fn body<'a>(&self, rule: &'a Rule) -> Result<WireBody<'a>, Error> {
+    fn body<'a>(&self, rule: &'a Rule) -> Result<neutron::Body<'a>, Error> {
         let protocol = match rule.protocol() {
             Protocol::Any => match self {
                 Gcore::V1 => Some("any"),
@@ -321,26 +319,12 @@ impl Gcore {
                 Error::Internal(format!("protocol {p} reached the Gcore exporter"))
             })?),
         };
-        let (port_range_min, port_range_max) = neutron::write_ports(rule, "Gcore")?;
-        let (remote_ip_prefix, remote_group_id) = match rule.remote() {
-            Remote::Any => (None, None),
-            Remote::Cidr(net) => (Some(CidrText(*net)), None),
-            Remote::Group(id) => (None, Some(id.as_str())),
-            Remote::AddressGroup(_) => {
-                return Err(Error::Internal(
-                    "an address group reached the Gcore exporter".into(),
-                ));
-            }
-        };
-        Ok(WireBody {
-            direction: rule.direction(),
-            ethertype: neutron::Ethertype::name(rule.family()),
-            protocol,
-            port_range_min,
-            port_range_max,
-            remote_ip_prefix,
-            remote_group_id,
-            description: rule.description(),
-        })
+        let body = neutron::Body::of(rule, protocol.map(Cow::Borrowed), "Gcore")?;
+        if body.remote_address_group_id.is_some() {
+            return Err(Error::Internal(
+                "an address group reached the Gcore exporter".into(),
+            ));
+        }
+        Ok(body)
     }
 }

@@ -324,7 +324,7 @@ fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Result<Vec<Block
             egress |= rule.direction() == Direction::Egress;
             b.attribute("direction", rule.direction().name().into())
                 .attribute("ethertype", w.ethertype.into())
-                .optional("protocol", w.protocol.map(Hcl::from))
+                .optional("protocol", w.protocol.map(|p| Hcl::from(p.as_ref())))
                 .optional("port_range_min", w.port_range_min.map(Hcl::from))
                 .optional("port_range_max", w.port_range_max.map(Hcl::from))
                 .optional(

@@ -3,11 +3,11 @@
 
 use std::marker::PhantomData;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use std::collections::BTreeMap;
 
-use crate::model::{CidrText, Direction, Protocol, Remote};
+use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
 use crate::providers::read::{self, ReadRule};
 use crate::report::Change;
@@ -114,24 +114,6 @@ crate::providers::wire_struct::wire_struct! {
         #[serde(default)]
         pub(super) tags: Option<BTreeMap<String, Option<String>>>,
     }
-}
-
-/// One create-rule body as written.
-#[derive(Serialize)]
-pub(super) struct WireBody<'a> {
-    pub(super) direction: Direction,
-    pub(super) ethertype: &'static str,
-    pub(super) protocol: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_min: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_max: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_ip_prefix: Option<CidrText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) description: Option<&'a str>,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -28,10 +28,10 @@ use crate::caps::{BornWith, Capabilities, GroupFields, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{CidrText, Direction, Document, Protocol, Remote, Rule, SecurityGroup};
+use crate::model::{Direction, Document, Protocol, Rule, SecurityGroup};
 use crate::report::{Field, Kind, Report};
 use std::borrow::Cow;
-use wire::{Checked, Groups, OneGroup, OneRule, OutDocument, OutGroup, OutRule, Rules, WireGroup};
+use wire::{Checked, Groups, OneGroup, OneRule, OutDocument, OutGroup, Rules, WireGroup};
 
 /// OpenStack Neutron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,24 +237,9 @@ fn protocol_text(p: Protocol) -> Option<Cow<'static, str>> {
     }
 }
 
-fn body<'a>(rule: &'a Rule, group: Option<&'a str>) -> Result<OutRule<'a>, Error> {
-    let (port_range_min, port_range_max) = neutron::write_ports(rule, "OpenStack")?;
-    let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
-        Remote::Any => (None, None, None),
-        Remote::Cidr(net) => (Some(CidrText(*net)), None, None),
-        Remote::Group(id) => (None, Some(id.as_str()), None),
-        Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
-    };
-    Ok(OutRule {
+fn body<'a>(rule: &'a Rule, group: Option<&'a str>) -> Result<neutron::Body<'a>, Error> {
+    Ok(neutron::Body {
         security_group_id: group,
-        direction: rule.direction(),
-        ethertype: neutron::Ethertype::name(rule.family()),
-        protocol: protocol_text(rule.protocol()),
-        port_range_min,
-        port_range_max,
-        remote_ip_prefix,
-        remote_group_id,
-        remote_address_group_id,
-        description: rule.description(),
+        ..neutron::Body::of(rule, protocol_text(rule.protocol()), "OpenStack")?
     })
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CidrText, Direction, Protocol, Remote};
+use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
@@ -120,33 +120,11 @@ pub(super) struct OutGroup<'a> {
     pub(super) stateful: bool,
 }
 
-/// One rule of the bulk create body written.
-#[derive(Serialize)]
-pub(super) struct OutRule<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) security_group_id: Option<&'a str>,
-    pub(super) direction: Direction,
-    pub(super) ethertype: &'static str,
-    pub(super) protocol: Option<Cow<'static, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_min: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_max: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_ip_prefix: Option<CidrText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_address_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) description: Option<&'a str>,
-}
-
 /// The whole export: both create bodies.
 #[derive(Serialize)]
 pub(super) struct OutDocument<'a> {
     pub(super) security_group: OutGroup<'a>,
-    pub(super) security_group_rules: Vec<OutRule<'a>>,
+    pub(super) security_group_rules: Vec<neutron::Body<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------
