@@ -1,5 +1,6 @@
-//! What every importer needs once: reading a remote CIDR against the rule's family, and
-//! placing rules read from a document into a group with their report entries.
+//! What every importer needs once: reading a remote CIDR against the rule's family, placing
+//! rules read from a document into a group with their report entries, and reporting the
+//! fields the model has no place for.
 
 use crate::codec::{self, Format, TopLevel};
 use crate::error::Error;
@@ -96,6 +97,34 @@ pub(crate) fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> V
             rule
         })
         .collect()
+}
+
+/// A field's value as the report shows it: a string as it is, any other value as JSON; `None`
+/// for none or null.
+pub(crate) fn shown(value: Option<&serde_json::Value>) -> Option<String> {
+    value
+        .filter(|v| !v.is_null())
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+}
+
+/// Report the fields of group `gi` the model has no place for, by wire name, each one given
+/// as "`{what}{name}` is not carried" (`what`: `"group "`, or empty).
+pub(crate) fn not_carried(
+    report: &mut Report,
+    gi: usize,
+    what: &str,
+    fields: impl IntoIterator<Item = (&'static str, Option<String>)>,
+) {
+    for (name, value) in fields {
+        if let Some(value) = value {
+            report.group(gi).push(
+                Field::Wire(name.into()),
+                Kind::Metadata,
+                Some(value),
+                format!("{what}{name} is not carried"),
+            );
+        }
+    }
 }
 
 /// Deserialise an optional string borrowing it from the input where the input allows

@@ -119,17 +119,6 @@ static CAPS: Capabilities = Capabilities {
 // ---------------------------------------------------------------------------------------
 // Reading documents
 
-fn metadata(report: &mut Report, gi: usize, name: &'static str, value: Option<String>) {
-    if let Some(v) = value {
-        report.group(gi).push(
-            Field::Wire(name.into()),
-            Kind::Metadata,
-            Some(v),
-            format!("{name} is not carried"),
-        );
-    }
-}
-
 /// The rules of permissions read as ingress, turned to `direction`.
 fn directed(perms: Vec<wire::Checked>, direction: Direction) -> Vec<ReadRule> {
     let mut rules: Vec<ReadRule> = perms.into_iter().flat_map(|p| p.rules).collect();
@@ -152,9 +141,16 @@ fn described_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGrou
     if let Some(owner) = &w.owner_id {
         perm::own_account(&mut rules, owner);
     }
-    metadata(report, gi, "OwnerId", w.owner_id);
-    metadata(report, gi, "VpcId", w.vpc_id);
-    metadata(report, gi, "SecurityGroupArn", w.security_group_arn);
+    read::not_carried(
+        report,
+        gi,
+        "",
+        [
+            ("OwnerId", w.owner_id),
+            ("VpcId", w.vpc_id),
+            ("SecurityGroupArn", w.security_group_arn),
+        ],
+    );
     group.rules = read::place(rules, gi, report);
     group
 }

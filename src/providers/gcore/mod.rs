@@ -120,24 +120,19 @@ fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
     group.name = w.name;
     group.description = w.description.filter(|d| !d.is_empty());
     group.tags = tags(w.tags_v2.or(w.metadata).unwrap_or_default(), gi, report);
-    for (name, value) in [
-        ("project_id", w.project_id),
-        ("region_id", w.region_id),
-        ("region", w.region),
-        ("revision_number", w.revision_number),
-        ("created_at", w.created_at),
-        ("updated_at", w.updated_at),
-    ] {
-        if let Some(v) = value.filter(|v| !v.is_null()) {
-            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            report.group(gi).push(
-                Field::Wire(name.into()),
-                Kind::Metadata,
-                Some(text),
-                format!("group {name} is not carried"),
-            );
-        }
-    }
+    read::not_carried(
+        report,
+        gi,
+        "group ",
+        [
+            ("project_id", read::shown(w.project_id.as_ref())),
+            ("region_id", read::shown(w.region_id.as_ref())),
+            ("region", read::shown(w.region.as_ref())),
+            ("revision_number", read::shown(w.revision_number.as_ref())),
+            ("created_at", read::shown(w.created_at.as_ref())),
+            ("updated_at", read::shown(w.updated_at.as_ref())),
+        ],
+    );
     let reads = w
         .security_group_rules
         .unwrap_or_default()

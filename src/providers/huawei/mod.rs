@@ -252,19 +252,6 @@ fn settle_priorities(
     ))
 }
 
-fn group_metadata(report: &mut Report, gi: usize, items: &[(&'static str, Option<String>)]) {
-    for (name, value) in items {
-        if let Some(v) = value {
-            report.group(gi).push(
-                Field::Wire((*name).into()),
-                Kind::Metadata,
-                Some(v.clone()),
-                format!("{name} is not carried"),
-            );
-        }
-    }
-}
-
 fn flags_note(report: &mut Report, gi: usize, dry_run: Option<bool>, ignore: Option<bool>) {
     if dry_run == Some(true) {
         report.group(gi).push(
@@ -303,7 +290,7 @@ fn list_groups(
         });
     }
     flags_note(report, 0, list.dry_run, list.ignore_duplicate);
-    group_metadata(report, 0, &[("request_id", list.request_id)]);
+    read::not_carried(report, 0, "", [("request_id", list.request_id)]);
     rule_groups(list.security_group_rules, 0, options, report)
 }
 
@@ -326,10 +313,11 @@ fn show_group(
             value: t.value,
         })
         .collect();
-    group_metadata(
+    read::not_carried(
         report,
         0,
-        &[
+        "",
+        [
             ("request_id", w.request_id),
             ("project_id", g.project_id),
             ("enterprise_project_id", g.enterprise_project_id),
@@ -376,7 +364,7 @@ impl Provider for Huawei {
             t if t.has("security_group_rule") => {
                 let one: OneRule = read::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
-                group_metadata(report, 0, &[("request_id", one.request_id)]);
+                read::not_carried(report, 0, "", [("request_id", one.request_id)]);
                 rule_groups(vec![one.security_group_rule], 0, options, report)?
             }
             t if t.has("security_group_rules") => {

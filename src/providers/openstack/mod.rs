@@ -103,24 +103,19 @@ fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Repo
             "Neutron tags are set by a separate request (PUT .../tags); not carried",
         );
     }
-    for (name, value) in [
-        ("project_id", w.project_id),
-        ("tenant_id", w.tenant_id),
-        ("revision_number", w.revision_number),
-        ("created_at", w.created_at),
-        ("updated_at", w.updated_at),
-        ("shared", w.shared),
-    ] {
-        if let Some(v) = value.filter(|v| !v.is_null()) {
-            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            report.group(gi).push(
-                Field::Wire(name.into()),
-                Kind::Metadata,
-                Some(text),
-                format!("group {name} is not carried"),
-            );
-        }
-    }
+    read::not_carried(
+        report,
+        gi,
+        "group ",
+        [
+            ("project_id", read::shown(w.project_id.as_ref())),
+            ("tenant_id", read::shown(w.tenant_id.as_ref())),
+            ("revision_number", read::shown(w.revision_number.as_ref())),
+            ("created_at", read::shown(w.created_at.as_ref())),
+            ("updated_at", read::shown(w.updated_at.as_ref())),
+            ("shared", read::shown(w.shared.as_ref())),
+        ],
+    );
     let lists = [w.security_group_rules, w.rules, extra];
     if lists.iter().filter(|l| l.is_some()).count() > 1 {
         return Err(DIALECT.shape_error(

@@ -396,17 +396,7 @@ fn group(
         ..SecurityGroup::empty()
     };
     if let Some(w) = wire {
-        for (name, value) in w.uncarried() {
-            let text = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned);
-            report.group(gi).push(
-                Field::Wire(name.into()),
-                Kind::Metadata,
-                Some(text),
-                format!("group {name} is not carried"),
-            );
-        }
+        read::not_carried(report, gi, "group ", w.uncarried());
         group.id = w.id;
         group.name = w.name;
         group.description = w.description.filter(|d| !d.is_empty());

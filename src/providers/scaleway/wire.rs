@@ -351,8 +351,8 @@ crate::providers::wire_struct::wire_struct! {
 }
 
 impl WireGroup {
-    /// The fields the model has no place for, by wire name, for the report.
-    pub(super) fn uncarried(&self) -> Vec<(&'static str, &serde_json::Value)> {
+    /// The fields the model has no place for, by wire name, as the report shows them.
+    pub(super) fn uncarried(&self) -> [(&'static str, Option<String>); 9] {
         [
             ("creation_date", &self.creation_date),
             ("modification_date", &self.modification_date),
@@ -364,9 +364,7 @@ impl WireGroup {
             ("state", &self.state),
             ("zone", &self.zone),
         ]
-        .into_iter()
-        .filter_map(|(name, v)| v.as_ref().filter(|v| !v.is_null()).map(|v| (name, v)))
-        .collect()
+        .map(|(name, v)| (name, read::shown(v.as_ref())))
     }
 }
 
