@@ -1,11 +1,11 @@
 //! What every importer needs once: reading a remote CIDR against the rule's family, placing
-//! rules read from a document into a group with their report entries, and reporting the
-//! fields the model has no place for.
+//! rules read from a document into a group with their report entries, grouping a flat rule
+//! list by the group each rule names, and reporting the fields the model has no place for.
 
 use crate::codec::{self, Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{Family, Origin, Remote, Rule, parse_cidr};
+use crate::model::{Family, Origin, Remote, Rule, SecurityGroup, parse_cidr};
 use crate::report::{Change, Field, Kind, Report};
 
 /// A rule read from a provider document, with what reading it changed or dropped.
@@ -95,6 +95,55 @@ pub(crate) fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> V
             }
             rule.set_origin(origin);
             rule
+        })
+        .collect()
+}
+
+/// Items of a flat list in buckets by the group id each names (`id`), in order of first
+/// appearance; one bucket, of no id, for an empty list.
+pub(crate) fn by_group<T>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> Option<&str>,
+) -> Vec<(Option<String>, Vec<T>)> {
+    let Some(first) = items.first().map(|t| id(t).map(str::to_owned)) else {
+        return vec![(None, Vec::new())];
+    };
+    // One group (the usual list): its items stay in the list they were read into.
+    if items.iter().all(|t| id(t) == first.as_deref()) {
+        return vec![(first, items)];
+    }
+    // The bucket of each id: a whole account's list names thousands of groups.
+    let mut buckets: Vec<(Option<String>, Vec<T>)> = Vec::new();
+    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
+    for t in items {
+        let key = id(&t).map(str::to_owned);
+        match index.get(&key).and_then(|&i| buckets.get_mut(i)) {
+            Some((_, bucket)) => bucket.push(t),
+            None => {
+                index.insert(key.clone(), buckets.len());
+                buckets.push((key, vec![t]));
+            }
+        }
+    }
+    buckets
+}
+
+/// The groups of a flat rule list: one per group id its items name ([`by_group`]), with only
+/// that id and the rules each item reads as (`rules`), placed.
+pub(crate) fn flat_groups<T, R: IntoIterator<Item = ReadRule>>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> Option<&str>,
+    rules: impl Fn(T) -> R,
+    report: &mut Report,
+) -> Vec<SecurityGroup> {
+    by_group(items, id)
+        .into_iter()
+        .enumerate()
+        .map(|(gi, (id, items))| {
+            let mut group = SecurityGroup::empty();
+            group.id = id;
+            group.rules = place(items.into_iter().flat_map(&rules).collect(), gi, report);
+            group
         })
         .collect()
 }

@@ -177,30 +177,12 @@ fn flat_groups(list: DescribeRules, report: &mut Report) -> Result<Vec<SecurityG
             "the input is an authorize response: read as the rules it added, not the whole group",
         );
     }
-    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
-    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
-    for flat in list.security_group_rules {
-        match index.get(&flat.group_id).and_then(|&i| buckets.get_mut(i)) {
-            Some((_, rules)) => rules.extend(flat.rules),
-            None => {
-                index.insert(flat.group_id.clone(), buckets.len());
-                buckets.push((flat.group_id, flat.rules));
-            }
-        }
-    }
-    if buckets.is_empty() {
-        buckets.push((None, Vec::new()));
-    }
-    Ok(buckets
-        .into_iter()
-        .enumerate()
-        .map(|(gi, (id, rules))| {
-            let mut group = SecurityGroup::empty();
-            group.id = id;
-            group.rules = read::place(rules, gi, report);
-            group
-        })
-        .collect())
+    Ok(read::flat_groups(
+        list.security_group_rules,
+        |flat| flat.group_id.as_deref(),
+        |flat| flat.rules,
+        report,
+    ))
 }
 
 fn more_pages(what: &str, token: &str) -> Error {

@@ -120,26 +120,7 @@ fn rule_groups(
     options: &ImportOptions,
     report: &mut Report,
 ) -> Result<Vec<SecurityGroup>, Error> {
-    let mut buckets: Vec<(Option<String>, Vec<Checked>)> = Vec::new();
-    match rules.first().map(|c| c.group_id.clone()) {
-        None => buckets.push((None, Vec::new())),
-        // One group (the usual list): its rules stay in the list they were read into.
-        Some(id) if rules.iter().all(|c| c.group_id == id) => buckets.push((id, rules)),
-        Some(_) => {
-            // Bucket of each group id: a whole account's list names thousands of groups.
-            let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
-            for c in rules {
-                match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
-                    Some((_, checked)) => checked.push(c),
-                    None => {
-                        index.insert(c.group_id.clone(), buckets.len());
-                        buckets.push((c.group_id.clone(), vec![c]));
-                    }
-                }
-            }
-        }
-    }
-    buckets
+    read::by_group(rules, |c| c.group_id.as_deref())
         .into_iter()
         .enumerate()
         .map(|(i, (id, checked))| {

@@ -134,26 +134,7 @@ fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Repo
 
 /// One group per `security_group_id` of a flat rule list, in order of first appearance.
 fn flat_groups(rules: Vec<Checked>, report: &mut Report) -> Vec<SecurityGroup> {
-    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
-    for c in rules {
-        match buckets.iter_mut().find(|(id, _)| *id == c.group_id) {
-            Some((_, reads)) => reads.push(c.read),
-            None => buckets.push((c.group_id, vec![c.read])),
-        }
-    }
-    if buckets.is_empty() {
-        buckets.push((None, Vec::new()));
-    }
-    buckets
-        .into_iter()
-        .enumerate()
-        .map(|(gi, (id, reads))| {
-            let mut group = SecurityGroup::empty();
-            group.id = id;
-            group.rules = read::place(reads, gi, report);
-            group
-        })
-        .collect()
+    read::flat_groups(rules, |c| c.group_id.as_deref(), |c| [c.read], report)
 }
 
 impl Provider for OpenStack {
