@@ -272,20 +272,32 @@ pub(crate) trait Provider: Sync + AsProvider {
         if options.terraform {
             return terraform::export(self.as_provider(), doc, report);
         }
-        let mut out = Writer::new();
-        if let [group] = doc.groups.as_slice() {
-            let to = Export {
-                index: 0,
-                options,
-                report,
-                out: &mut out,
-            };
-            self.export_group(group, to)?;
-        } else {
-            envelope::export(self, doc, options, report, &mut out)?;
-        }
-        out.finish()
+        export_groups(self, doc, options, report)
     }
+}
+
+/// A document as `provider`'s [`Provider::export_group`] writes its groups: one group alone,
+/// several in sgconv's envelope (`{"groups": [{"name", "id", "document"}, ...]}`, in input
+/// order).
+pub(crate) fn export_groups<P: Provider + ?Sized>(
+    provider: &P,
+    doc: &Document,
+    options: &ExportOptions,
+    report: &mut Report,
+) -> Result<Output, Error> {
+    let mut out = Writer::new();
+    if let [group] = doc.groups.as_slice() {
+        let to = Export {
+            index: 0,
+            options,
+            report,
+            out: &mut out,
+        };
+        provider.export_group(group, to)?;
+    } else {
+        envelope::export(provider, doc, options, report, &mut out)?;
+    }
+    out.finish()
 }
 
 /// The registry's modules (`mod gcore;`, ...) and the lookup of each dialect's value.

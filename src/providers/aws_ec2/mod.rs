@@ -337,19 +337,7 @@ impl Provider for AwsEc2 {
         report: &mut Report,
     ) -> Result<crate::output::Output, Error> {
         if options.shape.as_deref() == Some("authorize") {
-            let mut out = Writer::new();
-            if let [group] = doc.groups.as_slice() {
-                let to = Export {
-                    index: 0,
-                    options,
-                    report,
-                    out: &mut out,
-                };
-                self.export_group(group, to)?;
-            } else {
-                super::envelope::export(self, doc, options, report, &mut out)?;
-            }
-            return out.finish();
+            return super::export_groups(self, doc, options, report);
         }
         let mut groups = Vec::with_capacity(doc.groups.len());
         for (gi, group) in doc.groups.iter().enumerate() {
