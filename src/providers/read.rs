@@ -156,6 +156,19 @@ pub(crate) fn shown(value: Option<&serde_json::Value>) -> Option<String> {
         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
 }
 
+/// The fields of a wire struct `w` the model has no place for, each a JSON value whose field
+/// is named as on the wire, as [`not_carried`] takes them: `uncarried!(w; project_id, region)`.
+macro_rules! uncarried {
+    ($w:expr; $($field:ident),+ $(,)?) => {
+        [$((
+            stringify!($field),
+            crate::providers::read::shown($w.$field.as_ref()),
+        )),+]
+    };
+}
+
+pub(crate) use uncarried;
+
 /// Report the fields of group `gi` the model has no place for, by wire name, each one given
 /// as "`{what}{name}` is not carried" (`what`: `"group "`, or empty).
 pub(crate) fn not_carried(

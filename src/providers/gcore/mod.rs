@@ -120,19 +120,16 @@ fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
     group.name = w.name;
     group.description = w.description.filter(|d| !d.is_empty());
     group.tags = tags(w.tags_v2.or(w.metadata).unwrap_or_default(), gi, report);
-    read::not_carried(
-        report,
-        gi,
-        "group ",
-        [
-            ("project_id", read::shown(w.project_id.as_ref())),
-            ("region_id", read::shown(w.region_id.as_ref())),
-            ("region", read::shown(w.region.as_ref())),
-            ("revision_number", read::shown(w.revision_number.as_ref())),
-            ("created_at", read::shown(w.created_at.as_ref())),
-            ("updated_at", read::shown(w.updated_at.as_ref())),
-        ],
+    let uncarried = read::uncarried!(
+        w;
+        project_id,
+        region_id,
+        region,
+        revision_number,
+        created_at,
+        updated_at
     );
+    read::not_carried(report, gi, "group ", uncarried);
     let reads = w
         .security_group_rules
         .unwrap_or_default()

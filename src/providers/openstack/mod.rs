@@ -103,19 +103,16 @@ fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Repo
             "Neutron tags are set by a separate request (PUT .../tags); not carried",
         );
     }
-    read::not_carried(
-        report,
-        gi,
-        "group ",
-        [
-            ("project_id", read::shown(w.project_id.as_ref())),
-            ("tenant_id", read::shown(w.tenant_id.as_ref())),
-            ("revision_number", read::shown(w.revision_number.as_ref())),
-            ("created_at", read::shown(w.created_at.as_ref())),
-            ("updated_at", read::shown(w.updated_at.as_ref())),
-            ("shared", read::shown(w.shared.as_ref())),
-        ],
+    let uncarried = read::uncarried!(
+        w;
+        project_id,
+        tenant_id,
+        revision_number,
+        created_at,
+        updated_at,
+        shared
     );
+    read::not_carried(report, gi, "group ", uncarried);
     let lists = [w.security_group_rules, w.rules, extra];
     if lists.iter().filter(|l| l.is_some()).count() > 1 {
         return Err(DIALECT.shape_error(

@@ -353,18 +353,18 @@ crate::providers::wire_struct::wire_struct! {
 impl WireGroup {
     /// The fields the model has no place for, by wire name, as the report shows them.
     pub(super) fn uncarried(&self) -> [(&'static str, Option<String>); 9] {
-        [
-            ("creation_date", &self.creation_date),
-            ("modification_date", &self.modification_date),
-            ("organization", &self.organization),
-            ("project", &self.project),
-            ("servers", &self.servers),
-            ("organization_default", &self.organization_default),
-            ("project_default", &self.project_default),
-            ("state", &self.state),
-            ("zone", &self.zone),
-        ]
-        .map(|(name, v)| (name, read::shown(v.as_ref())))
+        read::uncarried!(
+            self;
+            creation_date,
+            modification_date,
+            organization,
+            project,
+            servers,
+            organization_default,
+            project_default,
+            state,
+            zone
+        )
     }
 }
 
