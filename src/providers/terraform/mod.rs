@@ -19,7 +19,7 @@ use super::{ImportOptions, Provider};
 use crate::codec::hcl::{self, Block};
 use crate::error::{Error, Location};
 use crate::id::ProviderId;
-use crate::model::{Document, SecurityGroup};
+use crate::model::{Document, SecurityGroup, Tag};
 use crate::output::Output;
 use crate::report::{Field, Kind, Report};
 
@@ -33,6 +33,25 @@ pub(crate) struct Terraform {
     pub(crate) read: fn(Vec<Resource>, &ImportOptions, &mut Report) -> Result<Document, Error>,
     /// Write a fitted document as resources (names and references from [`names`]).
     pub(crate) blocks: fn(&Document, &mut Report) -> Result<Vec<Block>, Error>,
+}
+
+/// What a dialect knows of the attributes of a rule resource or a rule block: those that
+/// change what the rule matches and the others it reads or knows to say nothing about the
+/// rule. Any other attribute that is set is reported unread.
+#[derive(Clone, Copy)]
+pub(crate) struct Attributes {
+    /// The attributes that change what the rule matches: one whose value is not known leaves
+    /// the rule unread (looked for in this order).
+    pub(crate) meaning: &'static [&'static str],
+    /// The others the dialect knows.
+    pub(crate) other: &'static [&'static str],
+}
+
+impl Attributes {
+    /// Whether the dialect knows `key`.
+    pub(crate) fn knows(&self, key: &str) -> bool {
+        self.meaning.contains(&key) || self.other.contains(&key)
+    }
 }
 
 /// One resource instance read from Terraform.
@@ -132,10 +151,72 @@ impl Resource {
     /// Record every attribute that is set (not null, not an empty string or list) and not in
     /// `known` as unread in group `group`: it may restrict or widen what the resource means.
     pub(crate) fn unread_keys(&self, known: &[&str], group: usize, report: &mut Report) {
-        for (key, value) in &self.values {
-            if !known.contains(&key.as_str()) && is_set(value) {
-                report.unread(group, format!("{}.{key}", self.address));
+        self.unread_in(&self.values, "", |k| known.contains(&k), group, report);
+    }
+
+    /// Record every attribute of `values` (the resource's, or a block's at `at`, `key[i].`)
+    /// that is set and not `known` as unread in group `group`.
+    fn unread_in(
+        &self,
+        values: &Map<String, Value>,
+        at: &str,
+        known: impl Fn(&str) -> bool,
+        group: usize,
+        report: &mut Report,
+    ) {
+        for (key, value) in values {
+            if !known(key) && is_set(value) {
+                report.unread(group, format!("{}.{at}{key}", self.address));
             }
+        }
+    }
+
+    /// The rule blocks of the list `key` that can be read, each with its path (`key[i]`),
+    /// but those `skip` picks: a list whose value is not known is reported and none is read,
+    /// and so is a block with an unknown value of one of `rule.meaning` (left out); a block's
+    /// set attributes `rule` does not know are reported unread.
+    pub(crate) fn rule_blocks(
+        &self,
+        key: &str,
+        rule: &Attributes,
+        skip: impl Fn(&Map<String, Value>) -> bool,
+        group: usize,
+        report: &mut Report,
+    ) -> Result<Vec<(String, &Map<String, Value>)>, Error> {
+        if self.is_unknown(key) && self.blocks(key)?.is_empty() {
+            self.unknown_entry(group, key, "its rules were not read", report);
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for (i, block) in self.blocks(key)?.into_iter().enumerate() {
+            if skip(block) {
+                continue;
+            }
+            let at = format!("{key}[{i}]");
+            let unknown = (rule.meaning.iter()).find(|k| self.is_unknown(&format!("{at}.{k}")));
+            if let Some(field) = unknown {
+                let path = format!("{at}.{field}");
+                self.unknown_entry(group, &path, "the rule was not read", report);
+                continue;
+            }
+            self.unread_in(block, &format!("{at}."), |k| rule.knows(k), group, report);
+            out.push((at, block));
+        }
+        Ok(out)
+    }
+
+    /// A map attribute's entries as tags (a value that is not a string: none).
+    pub(crate) fn tags(&self, key: &str) -> Result<Vec<Tag>, Error> {
+        match self.values.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Object(map)) => Ok(map
+                .iter()
+                .map(|(k, v)| Tag {
+                    key: k.clone(),
+                    value: v.as_str().map(str::to_owned),
+                })
+                .collect()),
+            Some(_) => Err(self.error(key, "expected a map of strings")),
         }
     }
 
@@ -194,13 +275,14 @@ pub(crate) struct Placed<'a> {
 }
 
 /// Sort rule resources into the groups of `ids` by the id their attribute `key` names; an id
-/// no group has makes a group of its own. Attributes outside `known` are reported unread; a
-/// rule with an unknown value in `meaning` (its group included) is reported and left out.
+/// no group has makes a group of its own. Attributes `rule` does not know are reported
+/// unread; a rule with an unknown value of one of `rule.meaning` (its group included) is
+/// reported and left out.
 pub(crate) fn place_rules<'a>(
     rules: &'a [Resource],
     ids: Vec<String>,
     key: &str,
-    (known, meaning): (&[&str], &[&str]),
+    rule: &Attributes,
     report: &mut Report,
 ) -> Result<Placed<'a>, Error> {
     let mut placed = Placed {
@@ -220,8 +302,8 @@ pub(crate) fn place_rules<'a>(
             }
             None => 0,
         };
-        r.unread_keys(known, gi, report);
-        if let Some(k) = meaning.iter().find(|k| r.is_unknown(k)) {
+        r.unread_in(&r.values, "", |k| rule.knows(k), gi, report);
+        if let Some(k) = rule.meaning.iter().find(|k| r.is_unknown(k)) {
             r.unknown_entry(gi, k, "the rule was not read", report);
             continue;
         }
