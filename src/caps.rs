@@ -55,6 +55,15 @@ pub struct TextLimit {
 }
 
 impl TextLimit {
+    /// At most `max_chars` characters, any character accepted.
+    pub(crate) const fn chars(max_chars: usize) -> TextLimit {
+        TextLimit {
+            max_chars,
+            forbidden: &[],
+            allowed: None,
+        }
+    }
+
     /// Whether the provider accepts `c`.
     pub fn accepts(&self, c: char) -> bool {
         !self.forbidden.contains(&c)
@@ -304,14 +313,40 @@ impl Capabilities {
         address_group: true,
         remote_families: RemoteFamilies::PerRule,
         unique_priorities: false,
-        description: Some(TextLimit {
-            max_chars: usize::MAX,
-            forbidden: &[],
-            allowed: None,
-        }),
+        description: Some(TextLimit::chars(usize::MAX)),
         group_fields: GroupFields::ALL,
         rule_ids: true,
         enabled_flag: true,
+        quota: None,
+        v6_only_protocols: &[],
+        platform_blocks: &[],
+        born_with: &[],
+    };
+
+    /// The least a target can express: unordered allow rules, stateful, naming no protocol
+    /// (only "all protocols"), port, ICMP type or remote group, with no descriptions, group
+    /// fields, ids, flags, quota or platform behaviour. Each dialect declares what it has
+    /// beyond this (`Capabilities { deny: true, ..Capabilities::MINIMAL }`), so a field it
+    /// does not state is one the fit pass never writes to it.
+    pub(crate) const MINIMAL: Capabilities = Capabilities {
+        deny: false,
+        ordering: Ordering::None,
+        default_allow: false,
+        stateless: false,
+        protocols: Protocols::Only(&[]),
+        port_protocols: &[],
+        port_ranges_per_rule: 1,
+        icmp_type_code: false,
+        cloud: None,
+        full_port_range: false,
+        remote_group: false,
+        address_group: false,
+        remote_families: RemoteFamilies::PerRule,
+        unique_priorities: false,
+        description: None,
+        group_fields: GroupFields::NONE,
+        rule_ids: false,
+        enabled_flag: false,
         quota: None,
         v6_only_protocols: &[],
         platform_blocks: &[],

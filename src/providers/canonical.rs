@@ -72,7 +72,7 @@ static DIALECT: Dialect = Dialect {
     shapes: "sgconv's canonical document",
     export_shapes: &[],
     shape_keys: &[],
-    terraform: &[],
+    terraform: None,
 };
 
 impl Provider for Canonical {

@@ -13,6 +13,7 @@ mod read;
 mod readings;
 pub(crate) mod terraform;
 mod wire_struct;
+mod write;
 
 use crate::caps::Capabilities;
 use crate::codec::{Format, TopLevel};
@@ -118,8 +119,9 @@ pub(crate) struct Dialect {
     /// Keys that name document shapes at the top level, in sets whose keys exclude each
     /// other (a document holding two of one set is ambiguous).
     pub(crate) shape_keys: &'static [&'static [&'static str]],
-    /// The Terraform resource types the dialect reads and writes (none: no Terraform).
-    pub(crate) terraform: &'static [&'static str],
+    /// The dialect's Terraform resources and how it reads and writes them (`None`: no
+    /// Terraform).
+    pub(crate) terraform: Option<terraform::Terraform>,
 }
 
 impl Dialect {
@@ -198,7 +200,7 @@ pub(crate) trait Provider: Sync + AsProvider {
     }
     /// Whether the dialect has Terraform resources.
     fn has_terraform(&self) -> bool {
-        !self.dialect().terraform.is_empty()
+        self.dialect().terraform.is_some()
     }
     /// What the dialect's export can express with `options`: a Terraform configuration also
     /// names, describes and tags its groups (every schema has `name`, `description` and
@@ -272,31 +274,6 @@ pub(crate) trait Provider: Sync + AsProvider {
         let _ = (parts, options, report);
         None
     }
-    /// Read the dialect's Terraform resources (of [`Dialect::terraform`]'s types) into
-    /// groups.
-    fn read_terraform(
-        &self,
-        resources: Vec<terraform::Resource>,
-        _options: &ImportOptions,
-        _report: &mut Report,
-    ) -> Result<Document, Error> {
-        let _ = resources;
-        Err(Error::Shape {
-            provider: self.id(),
-            message: "this dialect has no Terraform resources".into(),
-        })
-    }
-    /// Write a fitted document as the dialect's Terraform resources.
-    fn terraform_blocks(
-        &self,
-        _doc: &Document,
-        _report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        Err(Error::Options(format!(
-            "{} has no Terraform resources to write",
-            self.id()
-        )))
-    }
     /// Write a fitted document: one group as [`Provider::export_group`] writes it; several
     /// as `{"groups": [{"name", "id", "document"}, ...]}` in input order; with
     /// [`ExportOptions::terraform`], a configuration file of all groups.
@@ -309,20 +286,32 @@ pub(crate) trait Provider: Sync + AsProvider {
         if options.terraform {
             return terraform::export(self.as_provider(), doc, report);
         }
-        let mut out = Writer::new();
-        if let [group] = doc.groups.as_slice() {
-            let to = Export {
-                index: 0,
-                options,
-                report,
-                out: &mut out,
-            };
-            self.export_group(group, to)?;
-        } else {
-            envelope::export(self, doc, options, report, &mut out)?;
-        }
-        out.finish()
+        export_groups(self, doc, options, report)
     }
+}
+
+/// A document as `provider`'s [`Provider::export_group`] writes its groups: one group alone,
+/// several in sgconv's envelope (`{"groups": [{"name", "id", "document"}, ...]}`, in input
+/// order).
+pub(crate) fn export_groups<P: Provider + ?Sized>(
+    provider: &P,
+    doc: &Document,
+    options: &ExportOptions,
+    report: &mut Report,
+) -> Result<Output, Error> {
+    let mut out = Writer::new();
+    if let [group] = doc.groups.as_slice() {
+        let to = Export {
+            index: 0,
+            options,
+            report,
+            out: &mut out,
+        };
+        provider.export_group(group, to)?;
+    } else {
+        envelope::export(provider, doc, options, report, &mut out)?;
+    }
+    out.finish()
 }
 
 /// The registry's modules (`mod gcore;`, ...) and the lookup of each dialect's value.

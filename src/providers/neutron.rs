@@ -1,15 +1,146 @@
-//! Neutron's security-group rule semantics, shared by the dialects that speak Neutron's rule
-//! shape (Gcore v1/v2 and OpenStack): the `ethertype` values, how `port_range_min` and
-//! `port_range_max` carry a port range or an ICMP type and code, and how a canonical rule
-//! writes them back. Neutron API reference:
+//! Neutron's security-group rule, shared by the dialects that speak Neutron's rule shape
+//! (Gcore v1/v2 and OpenStack): its fields ([`WireRule`], read by each dialect's
+//! [`wire_rule!`]), its protocol names and `ethertype` values, how `port_range_min` and
+//! `port_range_max` carry a port range or an ICMP type and code, the checks Neutron makes,
+//! and how a canonical rule writes them back. Neutron API reference:
 //! <https://docs.openstack.org/api-ref/network/v2/#security-group-rules-security-group-rules>.
 
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::caps::{Capabilities, TextLimit};
 use crate::error::Error;
-use crate::model::{Family, Icmp, PortRange, PortSet, Protocol, Rule};
+use crate::model::{
+    CidrText, Direction, Family, Icmp, Origin, PortRange, PortSet, Protocol, Rule, RuleSpec,
+};
+use crate::providers::read::{self, ReadRule};
+use crate::providers::write::RemoteFields;
 use crate::report::{Change, Field, Kind};
+
+/// Define a Neutron dialect's wire rule (`wire_rule! { pub(super) struct WireRule<'a> { ... } }`,
+/// the dialect's own fields inside): Neutron's rule fields, read from the same object as the
+/// dialect's own and kept in its `neutron` part, a [`WireRule`]. The fields are listed once,
+/// here, for both that struct and every dialect's reader.
+macro_rules! wire_rule {
+    // Neutron's rule fields, as the API names them, handed to the arm `$then` with `$args`.
+    (@fields $then:ident $args:tt) => {
+        crate::providers::neutron::wire_rule! { @ $then $args {
+            direction: crate::model::Direction,
+            #[serde(default)]
+            ethertype: Option<crate::providers::neutron::Ethertype>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            protocol: Option<std::borrow::Cow<'a, str>>,
+            #[serde(default)]
+            port_range_min: Option<i64>,
+            #[serde(default)]
+            port_range_max: Option<i64>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_cidr")]
+            remote_ip_prefix: Option<crate::providers::read::Address<'a>>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            remote_group_id: Option<std::borrow::Cow<'a, str>>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            description: Option<std::borrow::Cow<'a, str>>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            id: Option<std::borrow::Cow<'a, str>>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            security_group_id: Option<std::borrow::Cow<'a, str>>,
+            #[serde(default)]
+            revision_number: Option<i64>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            created_at: Option<std::borrow::Cow<'a, str>>,
+            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+            updated_at: Option<std::borrow::Cow<'a, str>>,
+        } }
+    };
+    // The plain struct of the fields.
+    (@plain [$(#[$attr:meta])*] { $( $(#[$fattr:meta])* $field:ident : $ty:ty ),* $(,)? }) => {
+        $(#[$attr])*
+        pub(crate) struct WireRule<'a> {
+            $( pub(crate) $field: $ty ),*
+        }
+    };
+    // A dialect's wire struct: the fields as its `neutron` part, then its own.
+    (@dialect [$(#[$attr:meta])* $vis:vis struct $name:ident { $($own:tt)* }] { $($fields:tt)* }) => {
+        crate::providers::wire_struct::wire_struct! {
+            @part [pub(super) neutron: crate::providers::neutron::WireRule<'a> { $($fields)* }]
+            $(#[$attr])*
+            $vis struct $name<'a> { $($own)* }
+        }
+    };
+    ($(#[$attr:meta])* $vis:vis struct $name:ident<'a> { $($own:tt)* }) => {
+        crate::providers::neutron::wire_rule! {
+            @fields dialect [$(#[$attr])* $vis struct $name { $($own)* }]
+        }
+    };
+}
+
+pub(crate) use wire_rule;
+
+wire_rule! { @fields plain [
+    /// The rule fields every Neutron dialect reads, as the API names them (the `neutron` part
+    /// of each dialect's wire rule, [`wire_rule!`]).
+] }
 
 /// Protocols Neutron accepts only with `ethertype: IPv6` (the `ipv6-*` names).
 pub(crate) const IPV6_ONLY: &[u8] = &[41, 43, 44, 58, 59, 60];
+
+/// What Neutron's rule shape can express, which each Neutron dialect extends with its own
+/// (`Capabilities { cloud: ..., ..neutron::CAPS }`): unordered allow rules, each with one
+/// port range or an ICMP type and code, a remote CIDR or group, and a description.
+pub(crate) const CAPS: Capabilities = Capabilities {
+    port_protocols: &Protocol::PORT_PROTOCOLS,
+    icmp_type_code: true,
+    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
+    // commit 26b8026cee, 2019).
+    full_port_range: false,
+    remote_group: true,
+    description: Some(TextLimit::chars(255)),
+    v6_only_protocols: IPV6_ONLY,
+    ..Capabilities::MINIMAL
+};
+
+/// The protocol names Neutron reads and writes (`neutron_lib.constants.IP_PROTOCOL_MAP`, as
+/// names of [`crate::model::PROTOCOL_NAMES`]; `hopopt` (0) is read and written as `"0"`).
+pub(crate) const NAMES: &[&str] = &[
+    "ah",
+    "dccp",
+    "egp",
+    "esp",
+    "gre",
+    "icmp",
+    "igmp",
+    "ipip",
+    "ipv6-encap",
+    "ipv6-frag",
+    "ipv6-icmp",
+    "ipv6-nonxt",
+    "ipv6-opts",
+    "ipv6-route",
+    "ospf",
+    "pgm",
+    "rsvp",
+    "sctp",
+    "tcp",
+    "udp",
+    "udplite",
+    "vrrp",
+];
+
+/// The protocol a name of the model stands for, its note (an alias read as another name)
+/// recorded; `None` for a name the model does not know.
+pub(crate) fn named_protocol(text: &str, changes: &mut Vec<Change>) -> Option<Protocol> {
+    let (p, note) = Protocol::from_name_with_note(text)?;
+    if let Some(note) = note {
+        changes.push(Change::new(
+            Field::Protocol,
+            Kind::Note,
+            Some(text.into()),
+            note,
+        ));
+    }
+    Some(p)
+}
 
 /// Neutron's `ethertype`.
 pub(crate) enum Ethertype {
@@ -66,6 +197,64 @@ pub(crate) fn family_protocol(
     Ok(protocol)
 }
 
+impl WireRule<'_> {
+    /// The rule's match, for the dialect to complete with its remote: its direction and
+    /// family, and `protocol` (the dialect's reading of the protocol field) with the ports
+    /// and ICMP type and code Neutron's checks allow it.
+    pub(crate) fn read_match(
+        &self,
+        protocol: Protocol,
+        changes: &mut Vec<Change>,
+    ) -> Result<RuleSpec, String> {
+        let family = Ethertype::family(self.ethertype.as_ref());
+        let protocol = family_protocol(protocol, family, changes)?;
+        let (ports, icmp) = read_ports(protocol, self.port_range_min, self.port_range_max)?;
+        Ok(RuleSpec {
+            protocol,
+            ports,
+            icmp,
+            ..RuleSpec::new(self.direction, family)
+        })
+    }
+
+    /// The canonical rule: `spec` (the match and remote the dialect read, for the rule's
+    /// direction and family) with the rule's description and id, after Neutron's check of the
+    /// description (`dialect` names the API in its message); the timestamps and revision,
+    /// which the model has no place for, are reported.
+    pub(crate) fn finish(
+        self,
+        mut spec: RuleSpec,
+        dialect: &str,
+        mut changes: Vec<Change>,
+    ) -> Result<ReadRule, String> {
+        if let Some(d) = &self.description
+            && d.chars().count() > 255
+        {
+            return Err(format!(
+                "description is {} characters long; {dialect} allows 255",
+                d.chars().count()
+            ));
+        }
+        read::timestamps(
+            self.created_at.as_deref(),
+            self.updated_at.as_deref(),
+            &mut changes,
+        );
+        if let Some(rev) = self.revision_number {
+            changes.push(Change::new(
+                Field::Revision,
+                Kind::Metadata,
+                Some(rev.to_string()),
+                "rule revision_number is not carried",
+            ));
+        }
+        spec.description = self.description.map(Cow::into_owned);
+        spec.origin = Origin::with_id(self.id.as_deref().map(std::sync::Arc::from));
+        let rule = Rule::new(spec).map_err(|e| e.to_string())?;
+        Ok(ReadRule { rule, changes })
+    }
+}
+
 fn port_value(v: i64, what: &str) -> Result<u64, String> {
     u64::try_from(v).map_err(|_| format!("{what} {v} is negative"))
 }
@@ -120,12 +309,59 @@ pub(crate) fn read_ports(
     Ok((PortSet::any(), Icmp::Any))
 }
 
+/// A rule's create body, as Neutron's API takes it (`POST /v2.0/security-group-rules`; Gcore's
+/// the same without `security_group_id` and address groups). Fields in the API's order;
+/// those left out are `None`.
+#[derive(Serialize)]
+pub(crate) struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) security_group_id: Option<&'a str>,
+    pub(crate) direction: Direction,
+    pub(crate) ethertype: &'static str,
+    pub(crate) protocol: Option<Cow<'static, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) port_range_min: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) port_range_max: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_ip_prefix: Option<CidrText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) remote_address_group_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) description: Option<&'a str>,
+}
+
+impl<'a> Body<'a> {
+    /// The body of a rule the target can express, naming no group; `protocol` is the
+    /// dialect's name for the rule's protocol, and `exporter` names the dialect in the
+    /// internal error for a rule it cannot write.
+    pub(crate) fn of(
+        rule: &'a Rule,
+        protocol: Option<Cow<'static, str>>,
+        exporter: &str,
+    ) -> Result<Body<'a>, Error> {
+        let (port_range_min, port_range_max) = write_ports(rule, exporter)?;
+        let remote = RemoteFields::of(rule.remote());
+        Ok(Body {
+            security_group_id: None,
+            direction: rule.direction(),
+            ethertype: Ethertype::name(rule.family()),
+            protocol,
+            port_range_min,
+            port_range_max,
+            remote_ip_prefix: remote.cidr,
+            remote_group_id: remote.group,
+            remote_address_group_id: remote.address_group,
+            description: rule.description(),
+        })
+    }
+}
+
 /// `port_range_min` and `port_range_max` of a rule the target can express (one range, or an
 /// ICMP type and code); `exporter` names the caller in the internal error for anything else.
-pub(crate) fn write_ports(
-    rule: &Rule,
-    exporter: &str,
-) -> Result<(Option<u16>, Option<u16>), Error> {
+fn write_ports(rule: &Rule, exporter: &str) -> Result<(Option<u16>, Option<u16>), Error> {
     match (rule.ports().ranges(), rule.icmp()) {
         (_, Icmp::Type(t)) => Ok((Some(u16::from(t)), None)),
         (_, Icmp::TypeCode(t, c)) => Ok((Some(u16::from(t)), Some(u16::from(c)))),

@@ -1,10 +1,11 @@
-//! What every importer needs once: reading a remote CIDR against the rule's family, and
-//! placing rules read from a document into a group with their report entries.
+//! What every importer needs once: reading a remote CIDR against the rule's family, placing
+//! rules read from a document into a group with their report entries, grouping a flat rule
+//! list by the group each rule names, and reporting the fields the model has no place for.
 
 use crate::codec::{self, Format, TopLevel};
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{Family, Origin, Remote, Rule, parse_cidr};
+use crate::model::{Family, Origin, Remote, Rule, SecurityGroup, parse_cidr};
 use crate::report::{Change, Field, Kind, Report};
 
 /// A rule read from a provider document, with what reading it changed or dropped.
@@ -96,6 +97,96 @@ pub(crate) fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> V
             rule
         })
         .collect()
+}
+
+/// Items of a flat list in buckets by the group id each names (`id`), in order of first
+/// appearance; one bucket, of no id, for an empty list.
+pub(crate) fn by_group<T>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> Option<&str>,
+) -> Vec<(Option<String>, Vec<T>)> {
+    let Some(first) = items.first().map(|t| id(t).map(str::to_owned)) else {
+        return vec![(None, Vec::new())];
+    };
+    // One group (the usual list): its items stay in the list they were read into.
+    if items.iter().all(|t| id(t) == first.as_deref()) {
+        return vec![(first, items)];
+    }
+    // The bucket of each id: a whole account's list names thousands of groups.
+    let mut buckets: Vec<(Option<String>, Vec<T>)> = Vec::new();
+    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
+    for t in items {
+        let key = id(&t).map(str::to_owned);
+        match index.get(&key).and_then(|&i| buckets.get_mut(i)) {
+            Some((_, bucket)) => bucket.push(t),
+            None => {
+                index.insert(key.clone(), buckets.len());
+                buckets.push((key, vec![t]));
+            }
+        }
+    }
+    buckets
+}
+
+/// The groups of a flat rule list: one per group id its items name ([`by_group`]), with only
+/// that id and the rules each item reads as (`rules`), placed.
+pub(crate) fn flat_groups<T, R: IntoIterator<Item = ReadRule>>(
+    items: Vec<T>,
+    id: impl Fn(&T) -> Option<&str>,
+    rules: impl Fn(T) -> R,
+    report: &mut Report,
+) -> Vec<SecurityGroup> {
+    by_group(items, id)
+        .into_iter()
+        .enumerate()
+        .map(|(gi, (id, items))| {
+            let mut group = SecurityGroup::empty();
+            group.id = id;
+            group.rules = place(items.into_iter().flat_map(&rules).collect(), gi, report);
+            group
+        })
+        .collect()
+}
+
+/// A field's value as the report shows it: a string as it is, any other value as JSON; `None`
+/// for none or null.
+pub(crate) fn shown(value: Option<&serde_json::Value>) -> Option<String> {
+    value
+        .filter(|v| !v.is_null())
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+}
+
+/// The fields of a wire struct `w` the model has no place for, each a JSON value whose field
+/// is named as on the wire, as [`not_carried`] takes them: `uncarried!(w; project_id, region)`.
+macro_rules! uncarried {
+    ($w:expr; $($field:ident),+ $(,)?) => {
+        [$((
+            stringify!($field),
+            crate::providers::read::shown($w.$field.as_ref()),
+        )),+]
+    };
+}
+
+pub(crate) use uncarried;
+
+/// Report the fields of group `gi` the model has no place for, by wire name, each one given
+/// as "`{what}{name}` is not carried" (`what`: `"group "`, or empty).
+pub(crate) fn not_carried(
+    report: &mut Report,
+    gi: usize,
+    what: &str,
+    fields: impl IntoIterator<Item = (&'static str, Option<String>)>,
+) {
+    for (name, value) in fields {
+        if let Some(value) = value {
+            report.group(gi).push(
+                Field::Wire(name.into()),
+                Kind::Metadata,
+                Some(value),
+                format!("{what}{name} is not carried"),
+            );
+        }
+    }
 }
 
 /// Deserialise an optional string borrowing it from the input where the input allows

@@ -32,7 +32,9 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, ExportOptions, Input, Provider};
-use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{
+    BornWith, Capabilities, GroupFields, Protocols, Quota, RemoteFamilies, TextLimit,
+};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -81,19 +83,14 @@ static DIALECT: Dialect = Dialect {
         &["IpPermissions", "AuthorizeSecurityGroupEgress"],
         &["IpPermissionsEgress", "AuthorizeSecurityGroupIngress"],
     ],
-    terraform: &[],
+    terraform: None,
 };
 
 static CAPS: Capabilities = Capabilities {
-    deny: false,
-    ordering: Ordering::None,
-    default_allow: false,
-    stateless: false,
     protocols: Protocols::All,
     // Ports apply to tcp and udp only: "a protocol number other than tcp, udp, icmp, or
     // icmpv6 allows traffic on all ports" (IpPermission).
     port_protocols: &[6, 17],
-    port_ranges_per_rule: 1,
     icmp_type_code: true,
     cloud: Some("aws"),
     // FromPort 1, ToPort 65535 leaves port 0 out; 0-65535 is every port.
@@ -101,44 +98,28 @@ static CAPS: Capabilities = Capabilities {
     remote_group: true,
     address_group: true,
     remote_families: RemoteFamilies::BothExceptIcmp,
-    unique_priorities: false,
     description: Some(TextLimit {
-        max_chars: perm::DESCRIPTION_MAX,
-        forbidden: &[],
         allowed: Some(perm::DESCRIPTION_CHARS),
+        ..TextLimit::chars(perm::DESCRIPTION_MAX)
     }),
     group_fields: GroupFields::ALL,
-    rule_ids: false,
-    enabled_flag: false,
     // 60 inbound and 60 outbound rules, counted apart for IPv4 and IPv6 (VPC quotas).
     quota: Some(Quota {
         rules: 60,
         per_direction: true,
         per_family: true,
     }),
-    v6_only_protocols: &[],
-    platform_blocks: &[],
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: Some(Family::V4),
         own_group: false,
         about: "an outbound rule allowing all IPv4 traffic (0.0.0.0/0), which AWS adds to every new group",
     }],
+    ..Capabilities::MINIMAL
 };
 
 // ---------------------------------------------------------------------------------------
 // Reading documents
-
-fn metadata(report: &mut Report, gi: usize, name: &'static str, value: Option<String>) {
-    if let Some(v) = value {
-        report.group(gi).push(
-            Field::Wire(name.into()),
-            Kind::Metadata,
-            Some(v),
-            format!("{name} is not carried"),
-        );
-    }
-}
 
 /// The rules of permissions read as ingress, turned to `direction`.
 fn directed(perms: Vec<wire::Checked>, direction: Direction) -> Vec<ReadRule> {
@@ -162,9 +143,16 @@ fn described_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGrou
     if let Some(owner) = &w.owner_id {
         perm::own_account(&mut rules, owner);
     }
-    metadata(report, gi, "OwnerId", w.owner_id);
-    metadata(report, gi, "VpcId", w.vpc_id);
-    metadata(report, gi, "SecurityGroupArn", w.security_group_arn);
+    read::not_carried(
+        report,
+        gi,
+        "",
+        [
+            ("OwnerId", w.owner_id),
+            ("VpcId", w.vpc_id),
+            ("SecurityGroupArn", w.security_group_arn),
+        ],
+    );
     group.rules = read::place(rules, gi, report);
     group
 }
@@ -191,30 +179,12 @@ fn flat_groups(list: DescribeRules, report: &mut Report) -> Result<Vec<SecurityG
             "the input is an authorize response: read as the rules it added, not the whole group",
         );
     }
-    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
-    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
-    for flat in list.security_group_rules {
-        match index.get(&flat.group_id).and_then(|&i| buckets.get_mut(i)) {
-            Some((_, rules)) => rules.extend(flat.rules),
-            None => {
-                index.insert(flat.group_id.clone(), buckets.len());
-                buckets.push((flat.group_id, flat.rules));
-            }
-        }
-    }
-    if buckets.is_empty() {
-        buckets.push((None, Vec::new()));
-    }
-    Ok(buckets
-        .into_iter()
-        .enumerate()
-        .map(|(gi, (id, rules))| {
-            let mut group = SecurityGroup::empty();
-            group.id = id;
-            group.rules = read::place(rules, gi, report);
-            group
-        })
-        .collect())
+    Ok(read::flat_groups(
+        list.security_group_rules,
+        |flat| flat.group_id.as_deref(),
+        |flat| flat.rules,
+        report,
+    ))
 }
 
 fn more_pages(what: &str, token: &str) -> Error {
@@ -373,19 +343,7 @@ impl Provider for AwsEc2 {
         report: &mut Report,
     ) -> Result<crate::output::Output, Error> {
         if options.shape.as_deref() == Some("authorize") {
-            let mut out = Writer::new();
-            if let [group] = doc.groups.as_slice() {
-                let to = Export {
-                    index: 0,
-                    options,
-                    report,
-                    out: &mut out,
-                };
-                self.export_group(group, to)?;
-            } else {
-                super::envelope::export(self, doc, options, report, &mut out)?;
-            }
-            return out.finish();
+            return super::export_groups(self, doc, options, report);
         }
         let mut groups = Vec::with_capacity(doc.groups.len());
         for (gi, group) in doc.groups.iter().enumerate() {
@@ -442,9 +400,6 @@ fn described<'a>(
     })
 }
 
-/// What `GroupId` holds in a request body when no target group is given.
-const PLACEHOLDER_GROUP: &str = "REPLACE-WITH-TARGET-SECURITY-GROUP-ID";
-
 /// A group's two authorize request bodies.
 fn authorize<'a>(
     group: &'a SecurityGroup,
@@ -452,19 +407,13 @@ fn authorize<'a>(
     options: &'a ExportOptions,
     report: &mut Report,
 ) -> Result<OutAuthorizeBoth<'a>, Error> {
-    let group_id = match options.target_id(group) {
-        Some(id) => id,
-        None => {
-            report.group(gi).push(
-                Field::Wire("GroupId".into()),
-                Kind::Note,
-                Some(PLACEHOLDER_GROUP.into()),
-                "no target group given (ExportOptions::target_group): GroupId is a placeholder \
-                 to replace with the id create-security-group returns",
-            );
-            PLACEHOLDER_GROUP
-        }
-    };
+    let group_id = super::write::target_group(
+        options,
+        group,
+        ("GroupId", "with the id create-security-group returns"),
+        gi,
+        report,
+    );
     let described = described(group, gi, options, report)?;
     Ok(OutAuthorizeBoth {
         authorize_security_group_ingress: OutAuthorize {

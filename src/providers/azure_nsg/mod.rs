@@ -43,7 +43,9 @@ use std::collections::BTreeMap;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, Input, Provider};
-use crate::caps::{RemoteFamilies, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{
+    Capabilities, GroupFields, Ordering, Protocols, Quota, RemoteFamilies, TextLimit,
+};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
@@ -71,7 +73,7 @@ static DIALECT: Dialect = Dialect {
         &["value", "securityRules", "properties", "access"],
         &["value", "defaultSecurityRules", "properties", "direction"],
     ],
-    terraform: &[],
+    terraform: None,
 };
 
 /// Priorities of custom rules (the default rules use 65000-65500).
@@ -83,38 +85,26 @@ static CAPS: Capabilities = Capabilities {
         min: PRIORITIES.0,
         max: PRIORITIES.1,
     },
-    default_allow: false,
-    stateless: false,
     // SecurityRuleProtocol: Tcp, Udp, Icmp (ICMP or ICMPv6 by family), Esp, Ah, *.
     protocols: Protocols::Only(&[1, 6, 17, 50, 51, 58]),
     port_protocols: &[6, 17],
     port_ranges_per_rule: usize::MAX,
-    icmp_type_code: false,
     cloud: Some("azure"),
     full_port_range: true,
-    remote_group: false,
     address_group: true,
     // A service tag or application security group names addresses of both families.
     remote_families: RemoteFamilies::Both,
     unique_priorities: true,
-    description: Some(TextLimit {
-        max_chars: 140,
-        forbidden: &[],
-        allowed: None,
-    }),
+    description: Some(TextLimit::chars(140)),
     group_fields: GroupFields {
-        id: false,
         name: true,
-        description: false,
         tags: true,
+        ..GroupFields::NONE
     },
-    rule_ids: false,
-    enabled_flag: false,
     // "Security rules per network security group: 1,000" (Azure networking limits).
     quota: Some(Quota::per_group(1000)),
     v6_only_protocols: &[58],
-    platform_blocks: &[],
-    born_with: &[],
+    ..Capabilities::MINIMAL
 };
 
 crate::providers::wire_struct::wire_struct! {

@@ -73,15 +73,7 @@ fn props(rule: &Rule) -> Result<OutProps, Error> {
     if !rule.icmp().is_any() {
         return Err(Error::Internal("an ICMP type reached the Azure exporter".into()));
     }
-    let priority = rule
-        .priority()
-        .filter(|p| (PRIORITIES.0..=PRIORITIES.1).contains(p))
-        .ok_or_else(|| {
-            Error::Internal(format!(
-                "a rule without a priority in 100-4096 ({:?}) reached the Azure exporter",
-                rule.priority()
-            ))
-        })?;
+    let priority = crate::providers::write::priority(rule, PRIORITIES, "Azure")?;
     let (prefix, asgs) = remote_text(rule.remote(), rule.family())?;
     let inbound = rule.direction() == Direction::Ingress;
     let (src_asgs, dst_asgs) = if inbound { (asgs, None) } else { (None, asgs) };

@@ -20,17 +20,13 @@ use std::borrow::Cow;
 
 use super::{neutron, read};
 use super::{Dialect, Export, Input, Provider};
-use crate::caps::{RemoteFamilies, 
-    BornWith, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota, TextLimit,
-};
+use crate::caps::{BornWith, Capabilities, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{
-    CidrText, Direction, Document, Protocol, Remote, Rule, SecurityGroup, Tag,
-};
+use crate::model::{Direction, Document, Protocol, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
-use wire::{Checked, V1, V2, Version, WireBody, WireGroup, WireList, WireTag, WireV2Group};
+use wire::{Checked, V1, V2, Version, WireGroup, WireList, WireTag, WireV2Group};
 
 mod terraform;
 mod plan;
@@ -45,32 +41,19 @@ pub enum Gcore {
     V2,
 }
 
-/// Gcore's protocol enum (both versions, without `any`), as names of [`crate::model::PROTOCOL_NAMES`].
-const NAMES: &[&str] = &[
-    "ah",
-    "dccp",
-    "egp",
-    "esp",
-    "gre",
-    "icmp",
-    "igmp",
-    "ipencap",
-    "ipip",
-    "ipv6-encap",
-    "ipv6-frag",
-    "ipv6-icmp",
-    "ipv6-nonxt",
-    "ipv6-opts",
-    "ipv6-route",
-    "ospf",
-    "pgm",
-    "rsvp",
-    "sctp",
-    "tcp",
-    "udp",
-    "udplite",
-    "vrrp",
-];
+/// Whether `text` is in Gcore's protocol enum (both versions, without `any`): Neutron's names
+/// and `ipencap`, the model's name of 4 (Neutron's `ipip`).
+fn is_name(text: &str) -> bool {
+    text == "ipencap" || neutron::NAMES.contains(&text)
+}
+
+/// Gcore's protocol enum, in order.
+fn names() -> Vec<&'static str> {
+    let mut names = neutron::NAMES.to_vec();
+    names.push("ipencap");
+    names.sort_unstable();
+    names
+}
 
 /// The numbers those names stand for: what a Gcore request can name.
 const NUMBERS: &[u8] = &[
@@ -78,32 +61,9 @@ const NUMBERS: &[u8] = &[
 ];
 
 static CAPS: Capabilities = Capabilities {
-    deny: false,
-    ordering: Ordering::None,
-    default_allow: false,
-    stateless: false,
     protocols: Protocols::Only(NUMBERS),
-    port_protocols: &Protocol::PORT_PROTOCOLS,
-    port_ranges_per_rule: 1,
-    icmp_type_code: true,
     cloud: Some("gcore"),
-    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
-    // commit 26b8026cee, 2019).
-    full_port_range: false,
-    remote_group: true,
-    address_group: false,
-    remote_families: RemoteFamilies::PerRule,
-    unique_priorities: false,
-    description: Some(TextLimit {
-        max_chars: 255,
-        forbidden: &[],
-        allowed: None,
-    }),
-    group_fields: GroupFields::NONE,
-    rule_ids: false,
-    enabled_flag: false,
     quota: Some(Quota::per_group(250)),
-    v6_only_protocols: neutron::IPV6_ONLY,
     platform_blocks: &[SMTP_BLOCK],
     born_with: &[BornWith {
         direction: Direction::Egress,
@@ -112,6 +72,7 @@ static CAPS: Capabilities = Capabilities {
         about: "allow-all egress rules for IPv4 and IPv6 (Gcore's default egress rules, applied when a \
                 group is created without egress rules)",
     }],
+    ..neutron::CAPS
 };
 
 /// Gcore blocks outbound TCP/UDP port 25 whatever the rules say.
@@ -160,24 +121,16 @@ fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
     group.name = w.name;
     group.description = w.description.filter(|d| !d.is_empty());
     group.tags = tags(w.tags_v2.or(w.metadata).unwrap_or_default(), gi, report);
-    for (name, value) in [
-        ("project_id", w.project_id),
-        ("region_id", w.region_id),
-        ("region", w.region),
-        ("revision_number", w.revision_number),
-        ("created_at", w.created_at),
-        ("updated_at", w.updated_at),
-    ] {
-        if let Some(v) = value.filter(|v| !v.is_null()) {
-            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            report.group(gi).push(
-                Field::Wire(name.into()),
-                Kind::Metadata,
-                Some(text),
-                format!("group {name} is not carried"),
-            );
-        }
-    }
+    let uncarried = read::uncarried!(
+        w;
+        project_id,
+        region_id,
+        region,
+        revision_number,
+        created_at,
+        updated_at
+    );
+    read::not_carried(report, gi, "group ", uncarried);
     let reads = w
         .security_group_rules
         .unwrap_or_default()
@@ -212,7 +165,7 @@ static V1_DIALECT: Dialect = Dialect {
              ({security_group_rules: [...]}) or a group list ({count, results})",
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
-    terraform: terraform::V1_TYPES,
+    terraform: Some(terraform::V1_TERRAFORM),
 };
 
 static V2_DIALECT: Dialect = Dialect {
@@ -222,7 +175,7 @@ static V2_DIALECT: Dialect = Dialect {
     shapes: "a v2 create-rule body, a list of them, or a v2 group create/PATCH body ({rules: [...]})",
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
-    terraform: terraform::V2_TYPES,
+    terraform: Some(terraform::V2_TERRAFORM),
 };
 
 impl Provider for Gcore {
@@ -342,59 +295,25 @@ impl Provider for Gcore {
         }
         out.value(&bodies)
     }
-
-    fn read_terraform(
-        &self,
-        resources: Vec<super::terraform::Resource>,
-        _options: &super::ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        match self {
-            Gcore::V1 => terraform::read_v1(resources, report),
-            Gcore::V2 => terraform::read_v2(resources, report),
-        }
-    }
-
-    fn terraform_blocks(
-        &self,
-        doc: &Document,
-        report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        terraform::blocks(*self, doc, report)
-    }
 }
 
 impl Gcore {
-    fn body<'a>(&self, rule: &'a Rule) -> Result<WireBody<'a>, Error> {
+    fn body<'a>(&self, rule: &'a Rule) -> Result<neutron::Body<'a>, Error> {
         let protocol = match rule.protocol() {
             Protocol::Any => match self {
                 Gcore::V1 => Some("any"),
                 Gcore::V2 => None,
             },
-            p => Some(p.name().filter(|n| NAMES.contains(n)).ok_or_else(|| {
+            p => Some(p.name().filter(|n| is_name(n)).ok_or_else(|| {
                 Error::Internal(format!("protocol {p} reached the Gcore exporter"))
             })?),
         };
-        let (port_range_min, port_range_max) = neutron::write_ports(rule, "Gcore")?;
-        let (remote_ip_prefix, remote_group_id) = match rule.remote() {
-            Remote::Any => (None, None),
-            Remote::Cidr(net) => (Some(CidrText(*net)), None),
-            Remote::Group(id) => (None, Some(id.as_str())),
-            Remote::AddressGroup(_) => {
-                return Err(Error::Internal(
-                    "an address group reached the Gcore exporter".into(),
-                ));
-            }
-        };
-        Ok(WireBody {
-            direction: rule.direction(),
-            ethertype: neutron::Ethertype::name(rule.family()),
-            protocol,
-            port_range_min,
-            port_range_max,
-            remote_ip_prefix,
-            remote_group_id,
-            description: rule.description(),
-        })
+        let body = neutron::Body::of(rule, protocol.map(Cow::Borrowed), "Gcore")?;
+        if body.remote_address_group_id.is_some() {
+            return Err(Error::Internal(
+                "an address group reached the Gcore exporter".into(),
+            ));
+        }
+        Ok(body)
     }
 }

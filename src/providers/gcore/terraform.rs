@@ -17,18 +17,26 @@ use super::wire::{Checked, V1, V2};
 use super::{Gcore, SMTP_BLOCK};
 use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
-use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup, Tag};
+use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Resource, api_object, place_rules, required_name, resource, tag_map,
+    Attributes, Resource, Terraform, api_object, place_rules, required_name, resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
-/// The resource types of v1.
-pub(super) const V1_TYPES: &[&str] = &[V1_GROUP];
-/// The resource types of v2.
-pub(super) const V2_TYPES: &[&str] = &[V2_GROUP, V2_RULE];
+/// v1's resources.
+pub(super) const V1_TERRAFORM: Terraform = Terraform {
+    types: &[V1_GROUP],
+    read: |resources, _, report| read_v1(resources, report),
+    blocks: |doc, report| blocks(Gcore::V1, doc, report),
+};
+/// v2's resources.
+pub(super) const V2_TERRAFORM: Terraform = Terraform {
+    types: &[V2_GROUP, V2_RULE],
+    read: |resources, _, report| read_v2(resources, report),
+    blocks: |doc, report| blocks(Gcore::V2, doc, report),
+};
 const V1_GROUP: &str = "gcore_securitygroup";
 const V2_GROUP: &str = "gcore_cloud_security_group";
 const V2_RULE: &str = "gcore_cloud_security_group_rule";
@@ -63,36 +71,30 @@ const V2_GROUP_KEYS: &[&str] = &[
     "updated_at",
     "timeouts",
 ];
-const RULE_KEYS: &[&str] = &[
-    "id",
-    "group_id",
-    "security_group_id",
-    "direction",
-    "ethertype",
-    "protocol",
-    "port_range_min",
-    "port_range_max",
-    "remote_group_id",
-    "remote_ip_prefix",
-    "description",
-    "project_id",
-    "region_id",
-    "created_at",
-    "updated_at",
-    "revision_number",
-    "timeouts",
-];
-/// Attributes that change what a rule matches.
-const MEANING: &[&str] = &[
-    "group_id",
-    "direction",
-    "ethertype",
-    "protocol",
-    "port_range_min",
-    "port_range_max",
-    "remote_group_id",
-    "remote_ip_prefix",
-];
+/// A rule resource's attributes, and a rule block's.
+const RULE: Attributes = Attributes {
+    meaning: &[
+        "group_id",
+        "direction",
+        "ethertype",
+        "protocol",
+        "port_range_min",
+        "port_range_max",
+        "remote_group_id",
+        "remote_ip_prefix",
+    ],
+    other: &[
+        "id",
+        "security_group_id",
+        "description",
+        "project_id",
+        "region_id",
+        "created_at",
+        "updated_at",
+        "revision_number",
+        "timeouts",
+    ],
+};
 /// The API's names are Terraform's.
 const API: &[(&str, &str)] = &[
     ("direction", "direction"),
@@ -120,20 +122,6 @@ fn rule(r: &Resource, values: &Map<String, Value>, id: &str, v2: bool) -> Result
     read.map_err(|e| r.error("", &e.to_string()))
 }
 
-fn tags(g: &Resource, key: &str) -> Result<Vec<Tag>, Error> {
-    match g.values.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(map)) => Ok(map
-            .iter()
-            .map(|(k, v)| Tag {
-                key: k.clone(),
-                value: v.as_str().map(str::to_owned),
-            })
-            .collect()),
-        Some(_) => Err(g.error(key, "expected a map of strings")),
-    }
-}
-
 fn group_fields(g: &Resource, tag_key: &str) -> Result<SecurityGroup, Error> {
     let mut group = SecurityGroup::empty();
     group.id = Some(g.id());
@@ -142,7 +130,7 @@ fn group_fields(g: &Resource, tag_key: &str) -> Result<SecurityGroup, Error> {
         .str("description")?
         .filter(|d| !d.is_empty())
         .map(str::to_owned);
-    group.tags = tags(g, tag_key)?;
+    group.tags = g.tags(tag_key)?;
     group.platform_blocks = Some(vec![SMTP_BLOCK]);
     Ok(group)
 }
@@ -158,33 +146,15 @@ fn listed(
     gi: usize,
     report: &mut Report,
 ) -> Result<Vec<ReadRule>, Error> {
-    if g.is_unknown(key) && g.blocks(key)?.is_empty() {
-        g.unknown_entry(gi, key, "its rules were not read", report);
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for (i, item) in g.blocks(key)?.into_iter().enumerate() {
-        let at = format!("{key}[{i}]");
+    let is_managed = |item: &Map<String, Value>| {
         let rule_id = item.get("id").and_then(Value::as_str).unwrap_or_default();
-        if !rule_id.is_empty() && managed.iter().any(|m| m == rule_id) {
-            continue;
-        }
-        if let Some(field) = MEANING.iter().find(|k| g.is_unknown(&format!("{at}.{k}"))) {
-            g.unknown_entry(
-                gi,
-                &format!("{at}.{field}"),
-                "the rule was not read",
-                report,
-            );
-            continue;
-        }
-        for k in item.keys().filter(|k| !RULE_KEYS.contains(&k.as_str())) {
-            if item.get(k).is_some_and(crate::providers::terraform::is_set) {
-                report.unread(gi, format!("{}.{at}.{k}", g.address));
-            }
-        }
+        !rule_id.is_empty() && managed.iter().any(|m| m == rule_id)
+    };
+    let mut out = Vec::new();
+    for (at, item) in g.rule_blocks(key, &RULE, is_managed, gi, report)? {
         let mut read = rule(g, item, &format!("{}.{at}", g.address), v2)?;
         if let Some(note) = note {
+            let rule_id = item.get("id").and_then(Value::as_str).unwrap_or_default();
             read.changes.push(Change::new(
                 Field::Rule,
                 Kind::Note,
@@ -198,7 +168,7 @@ fn listed(
 }
 
 /// Read v1's groups, rules inline.
-pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let mut groups = Vec::with_capacity(resources.len());
     for (gi, g) in resources.iter().enumerate() {
         g.unread_keys(V1_GROUP_KEYS, gi, report);
@@ -218,11 +188,11 @@ pub(super) fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<D
 /// Read v2's groups in order with their rule resources and the rules of their
 /// `security_group_rules` (else `rules`) no rule resource manages; rule resources of a group
 /// not in the document make a group per `group_id`.
-pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let (group_res, rules): (Vec<Resource>, Vec<Resource>) =
         resources.into_iter().partition(|r| r.kind == V2_GROUP);
     let ids = group_res.iter().map(Resource::id).collect();
-    let placed = place_rules(&rules, ids, "group_id", (RULE_KEYS, MEANING), report)?;
+    let placed = place_rules(&rules, ids, "group_id", &RULE, report)?;
     let mut groups = Vec::with_capacity(placed.ids.len());
     for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
         let mut list = resources
@@ -273,11 +243,7 @@ pub(super) fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<D
 
 /// A fitted document as `gcore_securitygroup` (v1) or `gcore_cloud_security_group` and its
 /// rule resources (v2).
-pub(super) fn blocks(
-    gcore: Gcore,
-    doc: &Document,
-    report: &mut Report,
-) -> Result<Vec<Block>, Error> {
+fn blocks(gcore: Gcore, doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
     let kind = match gcore {
         Gcore::V1 => V1_GROUP,
         Gcore::V2 => V2_GROUP,
@@ -320,15 +286,11 @@ pub(super) fn blocks(
             egress |= rule.direction() == Direction::Egress;
             b.attribute("direction", rule.direction().name().into())
                 .attribute("ethertype", w.ethertype.into())
-                .optional("protocol", w.protocol.map(Hcl::from))
+                .optional("protocol", w.protocol.map(|p| Hcl::from(p.as_ref())))
                 .optional("port_range_min", w.port_range_min.map(Hcl::from))
-                .optional("port_range_max", w.port_range_max.map(Hcl::from))
-                .optional(
-                    "remote_ip_prefix",
-                    w.remote_ip_prefix.map(|c| c.0.to_string().into()),
-                )
-                .optional("remote_group_id", refs.remote(rule.remote()))
-                .optional("description", w.description.map(Hcl::from));
+                .optional("port_range_max", w.port_range_max.map(Hcl::from));
+            refs.remote_attributes(&mut b, rule.remote());
+            b.optional("description", w.description.map(Hcl::from));
             match gcore {
                 Gcore::V1 => {
                     g.block(b);

@@ -1,48 +1,20 @@
 //! Gcore's wire shapes (Neutron's rule shape, Gcore's group and list documents) and reading
 //! one rule into the canonical model, with every check Gcore's API makes.
 
-use std::borrow::Cow;
 use std::marker::PhantomData;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use std::collections::BTreeMap;
 
-use super::NAMES;
-use crate::model::{CidrText, Direction, Origin, Protocol, Remote, Rule, RuleSpec};
-use crate::providers::neutron::{self, Ethertype, read_ports};
+use crate::model::{Protocol, Remote};
+use crate::providers::neutron;
 use crate::providers::read::{self, ReadRule};
-use crate::report::{Change, Field, Kind};
+use crate::report::Change;
 
-crate::providers::wire_struct::wire_struct! {
-    /// One rule as Gcore writes it in bodies and responses.
-    pub(super) struct WireRule<'a> {
-        pub(super) direction: Direction,
-        #[serde(default)]
-        pub(super) ethertype: Option<Ethertype>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) protocol: Option<Cow<'a, str>>,
-        #[serde(default)]
-        pub(super) port_range_min: Option<i64>,
-        #[serde(default)]
-        pub(super) port_range_max: Option<i64>,
-        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-        pub(super) remote_ip_prefix: Option<read::Address<'a>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) remote_group_id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) description: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) security_group_id: Option<Cow<'a, str>>,
-        #[serde(default)]
-        pub(super) revision_number: Option<i64>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) created_at: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) updated_at: Option<Cow<'a, str>>,
-    }
+neutron::wire_rule! {
+    /// One rule as Gcore writes it in bodies and responses: Neutron's rule.
+    pub(super) struct WireRule<'a> {}
 }
 
 /// Which API a document is read as.
@@ -74,7 +46,7 @@ impl<'de, V: Version> Deserialize<'de> for Checked<V> {
 impl<V: Version> TryFrom<WireRule<'_>> for Checked<V> {
     type Error = String;
     fn try_from(w: WireRule<'_>) -> Result<Self, String> {
-        let group_id = w.security_group_id.as_deref().map(str::to_owned);
+        let group_id = w.neutron.security_group_id.as_deref().map(str::to_owned);
         Ok(Checked {
             read: read_rule(w, V::V2)?,
             group_id,
@@ -144,76 +116,26 @@ crate::providers::wire_struct::wire_struct! {
     }
 }
 
-/// One create-rule body as written.
-#[derive(Serialize)]
-pub(super) struct WireBody<'a> {
-    pub(super) direction: Direction,
-    pub(super) ethertype: &'static str,
-    pub(super) protocol: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_min: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_max: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_ip_prefix: Option<CidrText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) description: Option<&'a str>,
-}
-
 // ---------------------------------------------------------------------------------------
 // Reading one rule
 
 pub(super) fn read_rule(w: WireRule<'_>, v2: bool) -> Result<ReadRule, String> {
+    let n = w.neutron;
     let mut changes = Vec::new();
-    let family = Ethertype::family(w.ethertype.as_ref());
-    let protocol = read_protocol(w.protocol.as_deref(), v2, &mut changes)?;
-    let protocol = neutron::family_protocol(protocol, family, &mut changes)?;
-    let (ports, icmp) = read_ports(protocol, w.port_range_min, w.port_range_max)?;
-    let remote = match (w.remote_ip_prefix.as_ref(), w.remote_group_id) {
+    let protocol = read_protocol(n.protocol.as_deref(), v2, &mut changes)?;
+    let mut spec = n.read_match(protocol, &mut changes)?;
+    spec.remote = match (n.remote_ip_prefix.as_ref(), n.remote_group_id.as_deref()) {
         (Some(_), Some(_)) => {
             return Err(
                 "remote_ip_prefix and remote_group_id are mutually exclusive; give one".into(),
             );
         }
-        (Some(prefix), None) => read::address(prefix, family, "ethertype", &mut changes)?,
-        (None, Some(group)) if group.is_empty() => return Err("remote_group_id is empty".into()),
-        (None, Some(group)) => Remote::Group(group.into_owned()),
+        (Some(prefix), None) => read::address(prefix, spec.family, "ethertype", &mut changes)?,
+        (None, Some("")) => return Err("remote_group_id is empty".into()),
+        (None, Some(group)) => Remote::Group(group.to_owned()),
         (None, None) => Remote::Any,
     };
-    if let Some(d) = &w.description
-        && d.chars().count() > 255
-    {
-        return Err(format!(
-            "description is {} characters long; Gcore allows 255",
-            d.chars().count()
-        ));
-    }
-    read::timestamps(
-        w.created_at.as_deref(),
-        w.updated_at.as_deref(),
-        &mut changes,
-    );
-    if let Some(rev) = w.revision_number {
-        changes.push(Change::new(
-            Field::Revision,
-            Kind::Metadata,
-            Some(rev.to_string()),
-            "rule revision_number is not carried",
-        ));
-    }
-    let spec = RuleSpec {
-        protocol,
-        ports,
-        icmp,
-        remote,
-        description: w.description.map(Cow::into_owned),
-        origin: Origin::with_id(w.id.as_deref().map(std::sync::Arc::from)),
-        ..RuleSpec::new(w.direction, family)
-    };
-    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
-    Ok(ReadRule { rule, changes })
+    n.finish(spec, "Gcore", changes)
 }
 
 pub(super) fn read_protocol(
@@ -231,17 +153,9 @@ pub(super) fn read_protocol(
             Ok(Protocol::Any)
         };
     }
-    if NAMES.contains(&text)
-        && let Some((p, note)) = Protocol::from_name_with_note(text)
+    if super::is_name(text)
+        && let Some(p) = neutron::named_protocol(text, changes)
     {
-        if let Some(note) = note {
-            changes.push(Change::new(
-                Field::Protocol,
-                Kind::Note,
-                Some(text.into()),
-                note,
-            ));
-        }
         return Ok(p);
     }
     // Responses carry protocol numbers as strings ("50", "112"); bodies never do.
@@ -258,6 +172,6 @@ pub(super) fn read_protocol(
     };
     Err(format!(
         "unknown protocol {text:?}: expected null, a lower-case Gcore protocol name ({}){numbers}",
-        NAMES.join(", ")
+        super::names().join(", ")
     ))
 }

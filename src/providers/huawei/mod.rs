@@ -31,14 +31,14 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::readings;
+use super::write::{self, RemoteFields};
 use super::{Dialect, Export, ImportOptions, Input, Provider};
-use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{BornWith, Capabilities, Ordering, Protocols, Quota, TextLimit};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
-    Action, CidrText, Direction, Document, Evaluation, Family, Protocol, Remote, Rule,
-    SecurityGroup, Tag,
+    Action, Direction, Document, Evaluation, Family, Protocol, Rule, SecurityGroup, Tag,
 };
 use crate::report::{Field, Kind, Report};
 use wire::{Body, Checked, ItemKind, OneRule, RuleList, ShowGroup, WireOut};
@@ -62,14 +62,11 @@ static DIALECT: Dialect = Dialect {
         "security_groups",
         "direction",
     ]],
-    terraform: terraform::TYPES,
+    terraform: Some(terraform::TERRAFORM),
 };
 
 /// The lowest and highest priority (1 is evaluated first).
 const PRIORITIES: (u16, u16) = (1, 100);
-
-/// What `security_group_id` holds when no `--target-group` is given.
-const PLACEHOLDER_GROUP: &str = "REPLACE-WITH-TARGET-SECURITY-GROUP-ID";
 
 static CAPS: Capabilities = Capabilities {
     deny: true,
@@ -77,31 +74,20 @@ static CAPS: Capabilities = Capabilities {
         min: PRIORITIES.0,
         max: PRIORITIES.1,
     },
-    default_allow: false,
-    stateless: false,
     protocols: Protocols::All,
     // multiport: Huawei's documentation shows ports with tcp and udp only and says nothing of
     // ports on other protocols, so only those two get them.
     port_protocols: &[6, 17],
     port_ranges_per_rule: multiport::MAX_GROUPS,
-    icmp_type_code: false,
     cloud: Some("huawei"),
-    full_port_range: false,
     remote_group: true,
     address_group: true,
-    remote_families: RemoteFamilies::PerRule,
-    unique_priorities: false,
     description: Some(TextLimit {
-        max_chars: 255,
         forbidden: &['<', '>'],
-        allowed: None,
+        ..TextLimit::chars(255)
     }),
-    group_fields: GroupFields::NONE,
-    rule_ids: false,
     enabled_flag: true,
     quota: Some(Quota::per_group(50)),
-    v6_only_protocols: &[],
-    platform_blocks: &[],
     born_with: &[
         BornWith {
             direction: Direction::Ingress,
@@ -116,6 +102,7 @@ static CAPS: Capabilities = Capabilities {
             about: "Huawei's default rules (all egress, IPv4 and IPv6)",
         },
     ],
+    ..Capabilities::MINIMAL
 };
 
 // ---------------------------------------------------------------------------------------
@@ -135,26 +122,7 @@ fn rule_groups(
     options: &ImportOptions,
     report: &mut Report,
 ) -> Result<Vec<SecurityGroup>, Error> {
-    let mut buckets: Vec<(Option<String>, Vec<Checked>)> = Vec::new();
-    match rules.first().map(|c| c.group_id.clone()) {
-        None => buckets.push((None, Vec::new())),
-        // One group (the usual list): its rules stay in the list they were read into.
-        Some(id) if rules.iter().all(|c| c.group_id == id) => buckets.push((id, rules)),
-        Some(_) => {
-            // Bucket of each group id: a whole account's list names thousands of groups.
-            let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
-            for c in rules {
-                match index.get(&c.group_id).and_then(|&i| buckets.get_mut(i)) {
-                    Some((_, checked)) => checked.push(c),
-                    None => {
-                        index.insert(c.group_id.clone(), buckets.len());
-                        buckets.push((c.group_id.clone(), vec![c]));
-                    }
-                }
-            }
-        }
-    }
-    buckets
+    read::by_group(rules, |c| c.group_id.as_deref())
         .into_iter()
         .enumerate()
         .map(|(i, (id, checked))| {
@@ -267,19 +235,6 @@ fn settle_priorities(
     ))
 }
 
-fn group_metadata(report: &mut Report, gi: usize, items: &[(&'static str, Option<String>)]) {
-    for (name, value) in items {
-        if let Some(v) = value {
-            report.group(gi).push(
-                Field::Wire((*name).into()),
-                Kind::Metadata,
-                Some(v.clone()),
-                format!("{name} is not carried"),
-            );
-        }
-    }
-}
-
 fn flags_note(report: &mut Report, gi: usize, dry_run: Option<bool>, ignore: Option<bool>) {
     if dry_run == Some(true) {
         report.group(gi).push(
@@ -318,7 +273,7 @@ fn list_groups(
         });
     }
     flags_note(report, 0, list.dry_run, list.ignore_duplicate);
-    group_metadata(report, 0, &[("request_id", list.request_id)]);
+    read::not_carried(report, 0, "", [("request_id", list.request_id)]);
     rule_groups(list.security_group_rules, 0, options, report)
 }
 
@@ -341,10 +296,11 @@ fn show_group(
             value: t.value,
         })
         .collect();
-    group_metadata(
+    read::not_carried(
         report,
         0,
-        &[
+        "",
+        [
             ("request_id", w.request_id),
             ("project_id", g.project_id),
             ("enterprise_project_id", g.enterprise_project_id),
@@ -391,7 +347,7 @@ impl Provider for Huawei {
             t if t.has("security_group_rule") => {
                 let one: OneRule = read::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
-                group_metadata(report, 0, &[("request_id", one.request_id)]);
+                read::not_carried(report, 0, "", [("request_id", one.request_id)]);
                 rule_groups(vec![one.security_group_rule], 0, options, report)?
             }
             t if t.has("security_group_rules") => {
@@ -431,19 +387,13 @@ impl Provider for Huawei {
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
         let (gi, options, report, out) = (to.index, to.options, to.report, to.out);
-        let group_id = match options.target_id(group) {
-            Some(id) => id,
-            None => {
-                report.group(gi).push(
-                    Field::Wire("security_group_id".into()),
-                    Kind::Note,
-                    Some(PLACEHOLDER_GROUP.into()),
-                    "no target group given (ExportOptions::target_group): security_group_id is a \
-                     placeholder to replace before sending",
-                );
-                PLACEHOLDER_GROUP
-            }
-        };
+        let group_id = write::target_group(
+            options,
+            group,
+            ("security_group_id", "before sending"),
+            gi,
+            report,
+        );
         let mut bodies = Vec::with_capacity(group.rules.len());
         for rule in &group.rules {
             if !rule.enabled() {
@@ -459,23 +409,6 @@ impl Provider for Huawei {
             });
         }
         out.value(&bodies)
-    }
-
-    fn read_terraform(
-        &self,
-        resources: Vec<super::terraform::Resource>,
-        _options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        terraform::read(resources, report)
-    }
-
-    fn terraform_blocks(
-        &self,
-        doc: &Document,
-        report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        terraform::blocks(doc, report)
     }
 
     fn dialect(&self) -> &'static Dialect {
@@ -498,21 +431,8 @@ fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
             "a rule Huawei v3 cannot hold reached its exporter".into(),
         ));
     }
-    let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
-        Remote::Any => (None, None, None),
-        Remote::Cidr(net) => (Some(CidrText(*net)), None, None),
-        Remote::Group(id) => (None, Some(id.as_str()), None),
-        Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
-    };
-    let priority = rule
-        .priority()
-        .filter(|p| (PRIORITIES.0..=PRIORITIES.1).contains(p))
-        .ok_or_else(|| {
-            Error::Internal(format!(
-                "a rule without a priority in 1-100 ({:?}) reached the Huawei exporter",
-                rule.priority()
-            ))
-        })?;
+    let remote = RemoteFields::of(rule.remote());
+    let priority = write::priority(rule, PRIORITIES, "Huawei")?;
     Ok(WireOut {
         security_group_id: group_id,
         description: rule.description(),
@@ -523,9 +443,9 @@ fn body<'a>(rule: &'a Rule, group_id: &'a str) -> Result<WireOut<'a>, Error> {
         },
         protocol,
         multiport: (!ports.is_any()).then(|| multiport::print(ports)),
-        remote_ip_prefix,
-        remote_group_id,
-        remote_address_group_id,
+        remote_ip_prefix: remote.cidr,
+        remote_group_id: remote.group,
+        remote_address_group_id: remote.address_group,
         action: match rule.action() {
             Action::Allow => "allow",
             Action::Deny => "deny",

@@ -18,16 +18,20 @@ use super::wire::Checked;
 use super::{PRIORITIES, priority_group};
 use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
-use crate::model::{Document, SecurityGroup, Tag};
+use crate::model::{Document, SecurityGroup};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Resource, api_object, place_rules, required_name, resource, tag_map,
+    Attributes, Resource, Terraform, api_object, place_rules, required_name, resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
-/// The resource types read and written.
-pub(super) const TYPES: &[&str] = &[GROUP, RULE];
+/// The resources read and written.
+pub(super) const TERRAFORM: Terraform = Terraform {
+    types: &[GROUP, RULE],
+    read: |resources, _, report| read(resources, report),
+    blocks,
+};
 const GROUP: &str = "huaweicloud_networking_secgroup";
 const RULE: &str = "huaweicloud_networking_secgroup_rule";
 
@@ -44,39 +48,24 @@ const GROUP_KEYS: &[&str] = &[
     "updated_at",
     "timeouts",
 ];
-const RULE_KEYS: &[&str] = &[
-    "id",
-    "security_group_id",
-    "direction",
-    "ethertype",
-    "protocol",
-    "ports",
-    "port_range_min",
-    "port_range_max",
-    "remote_ip_prefix",
-    "remote_group_id",
-    "remote_address_group_id",
-    "action",
-    "priority",
-    "description",
-    "region",
-    "timeouts",
-];
-/// Attributes that change what a rule matches (an unknown one leaves the rule unread).
-const MEANING: &[&str] = &[
-    "security_group_id",
-    "direction",
-    "ethertype",
-    "protocol",
-    "ports",
-    "port_range_min",
-    "port_range_max",
-    "remote_ip_prefix",
-    "remote_group_id",
-    "remote_address_group_id",
-    "action",
-    "priority",
-];
+/// A rule resource's attributes.
+const RULE_ATTRIBUTES: Attributes = Attributes {
+    meaning: &[
+        "security_group_id",
+        "direction",
+        "ethertype",
+        "protocol",
+        "ports",
+        "port_range_min",
+        "port_range_max",
+        "remote_ip_prefix",
+        "remote_group_id",
+        "remote_address_group_id",
+        "action",
+        "priority",
+    ],
+    other: &["id", "description", "region", "timeouts"],
+};
 /// Terraform name → API name.
 const API: &[(&str, &str)] = &[
     ("direction", "direction"),
@@ -94,17 +83,11 @@ const API: &[(&str, &str)] = &[
 /// Read the groups in order, each with its rule resources and the rules of its own `rules`
 /// list that no rule resource manages; rule resources of a group not in the document make a
 /// group per `security_group_id`, in order of appearance.
-pub(super) fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
+fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let (groups, rules): (Vec<Resource>, Vec<Resource>) =
         resources.into_iter().partition(|r| r.kind == GROUP);
     let ids = groups.iter().map(Resource::id).collect();
-    let placed = place_rules(
-        &rules,
-        ids,
-        "security_group_id",
-        (RULE_KEYS, MEANING),
-        report,
-    )?;
+    let placed = place_rules(&rules, ids, "security_group_id", &RULE_ATTRIBUTES, report)?;
     let mut out = Vec::with_capacity(placed.ids.len());
     for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
         let mut reads = resources
@@ -120,7 +103,7 @@ pub(super) fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Docu
                 .str("description")?
                 .filter(|d| !d.is_empty())
                 .map(str::to_owned);
-            group.tags = tags(g)?;
+            group.tags = g.tags("tags")?;
             let managed = placed
                 .managed
                 .get(gi)
@@ -237,22 +220,8 @@ fn unmanaged(
     Ok(out)
 }
 
-fn tags(g: &Resource) -> Result<Vec<Tag>, Error> {
-    match g.values.get("tags") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(map)) => Ok(map
-            .iter()
-            .map(|(k, v)| Tag {
-                key: k.clone(),
-                value: v.as_str().map(str::to_owned),
-            })
-            .collect()),
-        Some(_) => Err(g.error("tags", "expected a map of strings")),
-    }
-}
-
 /// A fitted document as groups (`delete_default_rules = true`) and one rule resource each.
-pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
+fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
     let (group_names, mut names, refs) = group_names(doc, GROUP);
     let mut out = Vec::new();
     for (gi, (group, name)) in doc.groups.iter().zip(&group_names).enumerate() {
@@ -271,17 +240,9 @@ pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, 
                 .attribute("direction", w.direction.name().into())
                 .attribute("ethertype", w.ethertype.into())
                 .optional("protocol", w.protocol.map(Hcl::from))
-                .optional("ports", w.multiport.map(Hcl::from))
-                .optional(
-                    "remote_ip_prefix",
-                    w.remote_ip_prefix.map(|c| c.0.to_string().into()),
-                )
-                .optional("remote_group_id", refs.remote(rule.remote()))
-                .optional(
-                    "remote_address_group_id",
-                    w.remote_address_group_id.map(Hcl::from),
-                )
-                .attribute("action", w.action.into())
+                .optional("ports", w.multiport.map(Hcl::from));
+            refs.remote_attributes(&mut b, rule.remote());
+            b.attribute("action", w.action.into())
                 .attribute("priority", w.priority.into())
                 .optional("description", w.description.map(Hcl::from));
             out.push(b);

@@ -27,80 +27,32 @@ mod wire;
 
 use super::read::{self, ReadRule};
 use super::{Dialect, Export, Input, Provider, neutron};
-use crate::caps::{RemoteFamilies, BornWith, Capabilities, GroupFields, Ordering, Protocols, Quota, TextLimit};
+use crate::caps::{BornWith, Capabilities, GroupFields, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
-use crate::model::{CidrText, Direction, Document, Protocol, Remote, Rule, SecurityGroup};
+use crate::model::{Direction, Document, Protocol, Rule, SecurityGroup};
 use crate::report::{Field, Kind, Report};
 use std::borrow::Cow;
-use wire::{Checked, Groups, OneGroup, OneRule, OutDocument, OutGroup, OutRule, Rules, WireGroup};
+use wire::{Checked, Groups, OneGroup, OneRule, OutDocument, OutGroup, Rules, WireGroup};
 
 /// OpenStack Neutron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenStack;
 
-/// The protocol names Neutron reads and writes (`neutron_lib.constants.IP_PROTOCOL_MAP`,
-/// as names of [`crate::model::NAMES`]; `hopopt` (0) is read and written as `"0"`).
-const NAMES: &[&str] = &[
-    "ah",
-    "dccp",
-    "egp",
-    "esp",
-    "gre",
-    "icmp",
-    "igmp",
-    "ipip",
-    "ipv6-encap",
-    "ipv6-frag",
-    "ipv6-icmp",
-    "ipv6-nonxt",
-    "ipv6-opts",
-    "ipv6-route",
-    "ospf",
-    "pgm",
-    "rsvp",
-    "sctp",
-    "tcp",
-    "udp",
-    "udplite",
-    "vrrp",
-];
-
 static CAPS: Capabilities = Capabilities {
-    deny: false,
-    ordering: Ordering::None,
-    default_allow: false,
     // `stateful: false` makes a group stateless (the `stateful-security-group` extension).
     stateless: true,
     protocols: Protocols::All,
-    port_protocols: &Protocol::PORT_PROTOCOLS,
-    port_ranges_per_rule: 1,
-    icmp_type_code: true,
     cloud: Some("openstack"),
-    // Neutron stores port_range 1-65535 as null/null, all ports (openstack/neutron
-    // commit 26b8026cee, 2019).
-    full_port_range: false,
-    remote_group: true,
     address_group: true,
-    remote_families: RemoteFamilies::PerRule,
-    description: Some(TextLimit {
-        max_chars: 255,
-        forbidden: &[],
-        allowed: None,
-    }),
     group_fields: GroupFields {
-        id: false,
         name: true,
         description: true,
-        tags: false,
+        ..GroupFields::NONE
     },
-    rule_ids: false,
-    enabled_flag: false,
     // neutron/conf/quota.py: DEFAULT_QUOTA_SG_RULE = 100.
     quota: Some(Quota::per_group(100)),
-    v6_only_protocols: neutron::IPV6_ONLY,
-    platform_blocks: &[],
     born_with: &[BornWith {
         direction: Direction::Egress,
         family: None,
@@ -108,7 +60,7 @@ static CAPS: Capabilities = Capabilities {
         about: "two egress rules allowing all IPv4 and all IPv6 traffic, which Neutron adds to every \
                 new group",
     }],
-    unique_priorities: false,
+    ..neutron::CAPS
 };
 
 static DIALECT: Dialect = Dialect {
@@ -136,7 +88,7 @@ static DIALECT: Dialect = Dialect {
             "rules",
         ],
     ],
-    terraform: &[],
+    terraform: None,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -156,24 +108,16 @@ fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Repo
             "Neutron tags are set by a separate request (PUT .../tags); not carried",
         );
     }
-    for (name, value) in [
-        ("project_id", w.project_id),
-        ("tenant_id", w.tenant_id),
-        ("revision_number", w.revision_number),
-        ("created_at", w.created_at),
-        ("updated_at", w.updated_at),
-        ("shared", w.shared),
-    ] {
-        if let Some(v) = value.filter(|v| !v.is_null()) {
-            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            report.group(gi).push(
-                Field::Wire(name.into()),
-                Kind::Metadata,
-                Some(text),
-                format!("group {name} is not carried"),
-            );
-        }
-    }
+    let uncarried = read::uncarried!(
+        w;
+        project_id,
+        tenant_id,
+        revision_number,
+        created_at,
+        updated_at,
+        shared
+    );
+    read::not_carried(report, gi, "group ", uncarried);
     let lists = [w.security_group_rules, w.rules, extra];
     if lists.iter().filter(|l| l.is_some()).count() > 1 {
         return Err(DIALECT.shape_error(
@@ -192,26 +136,7 @@ fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Repo
 
 /// One group per `security_group_id` of a flat rule list, in order of first appearance.
 fn flat_groups(rules: Vec<Checked>, report: &mut Report) -> Vec<SecurityGroup> {
-    let mut buckets: Vec<(Option<String>, Vec<ReadRule>)> = Vec::new();
-    for c in rules {
-        match buckets.iter_mut().find(|(id, _)| *id == c.group_id) {
-            Some((_, reads)) => reads.push(c.read),
-            None => buckets.push((c.group_id, vec![c.read])),
-        }
-    }
-    if buckets.is_empty() {
-        buckets.push((None, Vec::new()));
-    }
-    buckets
-        .into_iter()
-        .enumerate()
-        .map(|(gi, (id, reads))| {
-            let mut group = SecurityGroup::empty();
-            group.id = id;
-            group.rules = read::place(reads, gi, report);
-            group
-        })
-        .collect()
+    read::flat_groups(rules, |c| c.group_id.as_deref(), |c| [c.read], report)
 }
 
 impl Provider for OpenStack {
@@ -284,32 +209,19 @@ impl Provider for OpenStack {
 fn protocol_text(p: Protocol) -> Option<Cow<'static, str>> {
     match p {
         Protocol::Any => None,
-        Protocol::Number(n) => Some(match p.name().filter(|name| NAMES.contains(name)) {
-            Some(name) => Cow::Borrowed(name),
-            None if n == 4 => Cow::Borrowed("ipip"),
-            None => Cow::Owned(n.to_string()),
-        }),
+        Protocol::Number(n) => Some(
+            match p.name().filter(|name| neutron::NAMES.contains(name)) {
+                Some(name) => Cow::Borrowed(name),
+                None if n == 4 => Cow::Borrowed("ipip"),
+                None => Cow::Owned(n.to_string()),
+            },
+        ),
     }
 }
 
-fn body<'a>(rule: &'a Rule, group: Option<&'a str>) -> Result<OutRule<'a>, Error> {
-    let (port_range_min, port_range_max) = neutron::write_ports(rule, "OpenStack")?;
-    let (remote_ip_prefix, remote_group_id, remote_address_group_id) = match rule.remote() {
-        Remote::Any => (None, None, None),
-        Remote::Cidr(net) => (Some(CidrText(*net)), None, None),
-        Remote::Group(id) => (None, Some(id.as_str()), None),
-        Remote::AddressGroup(id) => (None, None, Some(id.as_str())),
-    };
-    Ok(OutRule {
+fn body<'a>(rule: &'a Rule, group: Option<&'a str>) -> Result<neutron::Body<'a>, Error> {
+    Ok(neutron::Body {
         security_group_id: group,
-        direction: rule.direction(),
-        ethertype: neutron::Ethertype::name(rule.family()),
-        protocol: protocol_text(rule.protocol()),
-        port_range_min,
-        port_range_max,
-        remote_ip_prefix,
-        remote_group_id,
-        remote_address_group_id,
-        description: rule.description(),
+        ..neutron::Body::of(rule, protocol_text(rule.protocol()), "OpenStack")?
     })
 }

@@ -6,47 +6,23 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CidrText, Direction, Origin, Protocol, Remote, Rule, RuleSpec};
-use crate::providers::neutron::{self, Ethertype};
+use crate::model::{Protocol, Remote};
+use crate::providers::neutron;
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
-crate::providers::wire_struct::wire_struct! {
-    /// One rule: a create body, a response, or an item of a list.
+neutron::wire_rule! {
+    /// One rule: a create body, a response, or an item of a list; Neutron's rule fields and
+    /// the ones openstacksdk adds.
     pub(super) struct WireRule<'a> {
-        pub(super) direction: Direction,
-        #[serde(default)]
-        pub(super) ethertype: Option<Ethertype>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) protocol: Option<Cow<'a, str>>,
-        #[serde(default)]
-        pub(super) port_range_min: Option<i64>,
-        #[serde(default)]
-        pub(super) port_range_max: Option<i64>,
-        #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-        pub(super) remote_ip_prefix: Option<read::Address<'a>>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         pub(super) normalized_cidr: Option<Cow<'a, str>>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) remote_group_id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
         pub(super) remote_address_group_id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) description: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) id: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) security_group_id: Option<Cow<'a, str>>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         pub(super) project_id: Option<Cow<'a, str>>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         pub(super) tenant_id: Option<Cow<'a, str>>,
-        #[serde(default)]
-        pub(super) revision_number: Option<i64>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) created_at: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "read::opt_str")]
-        pub(super) updated_at: Option<Cow<'a, str>>,
         #[serde(default)]
         pub(super) tags: Option<Vec<String>>,
         #[serde(default)]
@@ -65,7 +41,7 @@ pub(super) struct Checked {
 impl<'de> Deserialize<'de> for Checked {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = WireRule::deserialize(d)?;
-        let group_id = w.security_group_id.as_deref().map(str::to_owned);
+        let group_id = w.neutron.security_group_id.as_deref().map(str::to_owned);
         let read = read_rule(w).map_err(serde::de::Error::custom)?;
         Ok(Checked { read, group_id })
     }
@@ -144,33 +120,11 @@ pub(super) struct OutGroup<'a> {
     pub(super) stateful: bool,
 }
 
-/// One rule of the bulk create body written.
-#[derive(Serialize)]
-pub(super) struct OutRule<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) security_group_id: Option<&'a str>,
-    pub(super) direction: Direction,
-    pub(super) ethertype: &'static str,
-    pub(super) protocol: Option<Cow<'static, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_min: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) port_range_max: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_ip_prefix: Option<CidrText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) remote_address_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) description: Option<&'a str>,
-}
-
 /// The whole export: both create bodies.
 #[derive(Serialize)]
 pub(super) struct OutDocument<'a> {
     pub(super) security_group: OutGroup<'a>,
-    pub(super) security_group_rules: Vec<OutRule<'a>>,
+    pub(super) security_group_rules: Vec<neutron::Body<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -186,19 +140,20 @@ fn note(changes: &mut Vec<Change>, field: &'static str, value: String) {
 }
 
 fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
+    let mut n = w.neutron;
     let mut changes = Vec::new();
-    let family = Ethertype::family(w.ethertype.as_ref());
-    let protocol = read_protocol(w.protocol.as_deref(), &mut changes)?;
-    let protocol = neutron::family_protocol(protocol, family, &mut changes)?;
-    let (ports, icmp) = neutron::read_ports(protocol, w.port_range_min, w.port_range_max)?;
-    let remote = match (
-        w.remote_ip_prefix.as_ref(),
-        w.remote_group_id,
-        w.remote_address_group_id,
+    let protocol = read_protocol(n.protocol.as_deref(), &mut changes)?;
+    let mut spec = n.read_match(protocol, &mut changes)?;
+    spec.remote = match (
+        n.remote_ip_prefix.as_ref(),
+        n.remote_group_id.as_deref(),
+        w.remote_address_group_id.as_deref(),
     ) {
-        (Some(prefix), None, None) => read::address(prefix, family, "ethertype", &mut changes)?,
-        (None, Some(group), None) if !group.is_empty() => Remote::Group(group.into_owned()),
-        (None, None, Some(set)) if !set.is_empty() => Remote::AddressGroup(set.into_owned()),
+        (Some(prefix), None, None) => {
+            read::address(prefix, spec.family, "ethertype", &mut changes)?
+        }
+        (None, Some(group), None) if !group.is_empty() => Remote::Group(group.to_owned()),
+        (None, None, Some(set)) if !set.is_empty() => Remote::AddressGroup(set.to_owned()),
         (None, None, None) => Remote::Any,
         (None, Some(_), None) => return Err("remote_group_id is empty".into()),
         (None, None, Some(_)) => return Err("remote_address_group_id is empty".into()),
@@ -208,27 +163,8 @@ fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
                 .into());
         }
     };
-    if let Some(d) = &w.description
-        && d.chars().count() > 255
-    {
-        return Err(format!(
-            "description is {} characters long; Neutron allows 255",
-            d.chars().count()
-        ));
-    }
-    read::timestamps(
-        w.created_at.as_deref(),
-        w.updated_at.as_deref(),
-        &mut changes,
-    );
-    if let Some(rev) = w.revision_number {
-        changes.push(Change::new(
-            Field::Revision,
-            Kind::Metadata,
-            Some(rev.to_string()),
-            "rule revision_number is not carried",
-        ));
-    }
+    n.description = n.description.filter(|d| !d.is_empty());
+    let mut read = n.finish(spec, "Neutron", changes)?;
     for (field, value) in [
         ("normalized_cidr", w.normalized_cidr.map(Cow::into_owned)),
         ("project_id", w.project_id.map(Cow::into_owned)),
@@ -241,20 +177,10 @@ fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
         ("standard_attr_id", w.standard_attr_id.map(|n| n.to_string())),
     ] {
         if let Some(value) = value {
-            note(&mut changes, field, value);
+            note(&mut read.changes, field, value);
         }
     }
-    let spec = RuleSpec {
-        protocol,
-        ports,
-        icmp,
-        remote,
-        description: w.description.map(Cow::into_owned).filter(|d| !d.is_empty()),
-        origin: Origin::with_id(w.id.as_deref().map(std::sync::Arc::from)),
-        ..RuleSpec::new(w.direction, family)
-    };
-    let rule = Rule::new(spec).map_err(|e| e.to_string())?;
-    Ok(ReadRule { rule, changes })
+    Ok(read)
 }
 
 /// Neutron's protocol: null, `any`, a name of its table, or a number `"0"`-`"255"`
@@ -266,17 +192,9 @@ pub(super) fn read_protocol(text: Option<&str>, changes: &mut Vec<Change>) -> Re
     if text == "any" {
         return Ok(Protocol::Any);
     }
-    if (super::NAMES.contains(&text) || text == "icmpv6")
-        && let Some((p, note)) = Protocol::from_name_with_note(text)
+    if (neutron::NAMES.contains(&text) || text == "icmpv6")
+        && let Some(p) = neutron::named_protocol(text, changes)
     {
-        if let Some(note) = note {
-            changes.push(Change::new(
-                Field::Protocol,
-                Kind::Note,
-                Some(text.into()),
-                note,
-            ));
-        }
         return Ok(p);
     }
     if !text.is_empty()
@@ -288,6 +206,6 @@ pub(super) fn read_protocol(text: Option<&str>, changes: &mut Vec<Change>) -> Re
     Err(format!(
         "unknown protocol {text:?}: expected null, \"any\", a Neutron protocol name ({}) or a \
          number \"0\"-\"255\"",
-        super::NAMES.join(", ")
+        neutron::NAMES.join(", ")
     ))
 }

@@ -48,7 +48,7 @@ use super::{Dialect, Export, ImportOptions, Input, PositionOrder, Provider, Prov
 use crate::error::Error;
 use std::borrow::Cow;
 
-use crate::caps::{RemoteFamilies, Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
+use crate::caps::{Capabilities, GroupFields, Ordering, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::model::{Action, Direction, Document, Evaluation, Origin, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
@@ -67,29 +67,17 @@ static CAPS: Capabilities = Capabilities {
     stateless: true,
     protocols: Protocols::Only(&[1, 6, 17, 58]),
     port_protocols: &[6, 17],
-    port_ranges_per_rule: 1,
-    icmp_type_code: false,
     cloud: Some("scaleway"),
     full_port_range: true,
-    remote_group: false,
-    address_group: false,
-    remote_families: RemoteFamilies::PerRule,
-    unique_priorities: false,
-    description: None,
     group_fields: GroupFields {
         id: false,
-        name: true,
-        description: true,
-        tags: true,
+        ..GroupFields::ALL
     },
-    rule_ids: false,
-    enabled_flag: false,
     // "Security Rules: 500" is an organisation quota; a group above it certainly cannot be
     // applied.
     quota: Some(Quota::per_group(500)),
-    v6_only_protocols: &[],
     platform_blocks: &[SMTP_BLOCK],
-    born_with: &[],
+    ..Capabilities::MINIMAL
 };
 
 /// `enable_default_security` (true by default, read-only; false needs a verified account):
@@ -124,7 +112,7 @@ static DIALECT: Dialect = Dialect {
         &["security_groups", "rule", "rules", "direction"],
         &["security_groups", "rule", "security_group", "direction"],
     ],
-    terraform: terraform::TYPES,
+    terraform: Some(terraform::TERRAFORM),
 };
 
 impl Provider for Scaleway {
@@ -205,23 +193,6 @@ impl Provider for Scaleway {
             rules,
         };
         out.value(&doc)
-    }
-
-    fn read_terraform(
-        &self,
-        resources: Vec<crate::providers::terraform::Resource>,
-        options: &ImportOptions,
-        report: &mut Report,
-    ) -> Result<Document, Error> {
-        terraform::read(resources, options, report)
-    }
-
-    fn terraform_blocks(
-        &self,
-        doc: &Document,
-        report: &mut Report,
-    ) -> Result<Vec<crate::codec::hcl::Block>, Error> {
-        terraform::blocks(doc, report)
     }
 
     fn dialect(&self) -> &'static Dialect {
@@ -428,17 +399,7 @@ fn group(
         ..SecurityGroup::empty()
     };
     if let Some(w) = wire {
-        for (name, value) in w.uncarried() {
-            let text = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned);
-            report.group(gi).push(
-                Field::Wire(name.into()),
-                Kind::Metadata,
-                Some(text),
-                format!("group {name} is not carried"),
-            );
-        }
+        read::not_carried(report, gi, "group ", w.uncarried());
         group.id = w.id;
         group.name = w.name;
         group.description = w.description.filter(|d| !d.is_empty());

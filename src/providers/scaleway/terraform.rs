@@ -20,11 +20,15 @@ use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
 use crate::model::Document;
 use crate::providers::terraform::names::{Names, group_stem};
-use crate::providers::terraform::{Resource, resource};
+use crate::providers::terraform::{Attributes, Resource, Terraform, resource};
 use crate::report::Report;
 
-/// The resource types read and written.
-pub(super) const TYPES: &[&str] = &[GROUP, RULES];
+/// The resources read and written.
+pub(super) const TERRAFORM: Terraform = Terraform {
+    types: &[GROUP, RULES],
+    read,
+    blocks,
+};
 const GROUP: &str = "scaleway_instance_security_group";
 const RULES: &str = "scaleway_instance_security_group_rules";
 
@@ -52,21 +56,17 @@ const RULES_KEYS: &[&str] = &[
     "outbound_rule",
     "timeouts",
 ];
-const RULE_KEYS: &[&str] = &[
-    "id",
-    "action",
-    "protocol",
-    "port",
-    "port_range",
-    "ip",
-    "ip_range",
-];
+/// A rule block's attributes.
+const RULE: Attributes = Attributes {
+    meaning: &["action", "protocol", "port", "port_range", "ip", "ip_range"],
+    other: &["id"],
+};
 const DIRECTIONS: [(&str, &str); 2] = [("inbound_rule", "inbound"), ("outbound_rule", "outbound")];
 
 /// Read the groups (in order) with their inline rules or their rules resource; a rules
 /// resource of a group not in the document makes a group of its own, whose settings come
 /// from the import options as for an API rule list.
-pub(super) fn read(
+fn read(
     resources: Vec<Resource>,
     options: &ImportOptions,
     report: &mut Report,
@@ -167,33 +167,7 @@ fn tag_list(g: &Resource) -> Result<Option<Vec<String>>, Error> {
 fn rule_lists(r: &Resource, gi: usize, report: &mut Report) -> Result<Vec<Checked>, Error> {
     let mut out = Vec::new();
     for (key, direction) in DIRECTIONS {
-        if r.is_unknown(key) && r.blocks(key)?.is_empty() {
-            r.unknown_entry(gi, key, "its rules were not read", report);
-            continue;
-        }
-        for (i, block) in r.blocks(key)?.into_iter().enumerate() {
-            let at = format!("{key}[{i}]");
-            let unknown = RULE_KEYS
-                .iter()
-                .filter(|k| **k != "id")
-                .find(|k| r.is_unknown(&format!("{at}.{k}")));
-            if let Some(field) = unknown {
-                r.unknown_entry(
-                    gi,
-                    &format!("{at}.{field}"),
-                    "the rule was not read",
-                    report,
-                );
-                continue;
-            }
-            for k in block.keys().filter(|k| !RULE_KEYS.contains(&k.as_str())) {
-                if block
-                    .get(k)
-                    .is_some_and(crate::providers::terraform::is_set)
-                {
-                    report.unread(gi, format!("{}.{at}.{k}", r.address));
-                }
-            }
+        for (at, block) in r.rule_blocks(key, &RULE, |_| false, gi, report)? {
             let api = api_rule(block, direction, &format!("{}.{at}", r.address))
                 .map_err(|m| r.error(&at, &m))?;
             out.push(serde_json::from_value(api).map_err(|e| r.error(&at, &e.to_string()))?);
@@ -262,7 +236,7 @@ fn port_range(text: &str) -> Result<(u64, u64), String> {
 }
 
 /// A fitted document as `scaleway_instance_security_group` resources with inline rules.
-pub(super) fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
+fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
     let mut names = Names::default();
     let mut out = Vec::with_capacity(doc.groups.len());
     for (gi, group) in doc.groups.iter().enumerate() {

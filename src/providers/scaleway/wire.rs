@@ -351,22 +351,20 @@ crate::providers::wire_struct::wire_struct! {
 }
 
 impl WireGroup {
-    /// The fields the model has no place for, by wire name, for the report.
-    pub(super) fn uncarried(&self) -> Vec<(&'static str, &serde_json::Value)> {
-        [
-            ("creation_date", &self.creation_date),
-            ("modification_date", &self.modification_date),
-            ("organization", &self.organization),
-            ("project", &self.project),
-            ("servers", &self.servers),
-            ("organization_default", &self.organization_default),
-            ("project_default", &self.project_default),
-            ("state", &self.state),
-            ("zone", &self.zone),
-        ]
-        .into_iter()
-        .filter_map(|(name, v)| v.as_ref().filter(|v| !v.is_null()).map(|v| (name, v)))
-        .collect()
+    /// The fields the model has no place for, by wire name, as the report shows them.
+    pub(super) fn uncarried(&self) -> [(&'static str, Option<String>); 9] {
+        read::uncarried!(
+            self;
+            creation_date,
+            modification_date,
+            organization,
+            project,
+            servers,
+            organization_default,
+            project_default,
+            state,
+            zone
+        )
     }
 }
 

@@ -19,9 +19,40 @@ use super::{ImportOptions, Provider};
 use crate::codec::hcl::{self, Block};
 use crate::error::{Error, Location};
 use crate::id::ProviderId;
-use crate::model::{Document, SecurityGroup};
+use crate::model::{Document, SecurityGroup, Tag};
 use crate::output::Output;
 use crate::report::{Field, Kind, Report};
+
+/// A dialect's Terraform resources: their types, and how the dialect reads and writes them
+/// (in its own `terraform.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct Terraform {
+    /// The resource types the dialect reads and writes.
+    pub(crate) types: &'static [&'static str],
+    /// Read resources of those types into groups.
+    pub(crate) read: fn(Vec<Resource>, &ImportOptions, &mut Report) -> Result<Document, Error>,
+    /// Write a fitted document as resources (names and references from [`names`]).
+    pub(crate) blocks: fn(&Document, &mut Report) -> Result<Vec<Block>, Error>,
+}
+
+/// What a dialect knows of the attributes of a rule resource or a rule block: those that
+/// change what the rule matches and the others it reads or knows to say nothing about the
+/// rule. Any other attribute that is set is reported unread.
+#[derive(Clone, Copy)]
+pub(crate) struct Attributes {
+    /// The attributes that change what the rule matches: one whose value is not known leaves
+    /// the rule unread (looked for in this order).
+    pub(crate) meaning: &'static [&'static str],
+    /// The others the dialect knows.
+    pub(crate) other: &'static [&'static str],
+}
+
+impl Attributes {
+    /// Whether the dialect knows `key`.
+    pub(crate) fn knows(&self, key: &str) -> bool {
+        self.meaning.contains(&key) || self.other.contains(&key)
+    }
+}
 
 /// One resource instance read from Terraform.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,10 +151,72 @@ impl Resource {
     /// Record every attribute that is set (not null, not an empty string or list) and not in
     /// `known` as unread in group `group`: it may restrict or widen what the resource means.
     pub(crate) fn unread_keys(&self, known: &[&str], group: usize, report: &mut Report) {
-        for (key, value) in &self.values {
-            if !known.contains(&key.as_str()) && is_set(value) {
-                report.unread(group, format!("{}.{key}", self.address));
+        self.unread_in(&self.values, "", |k| known.contains(&k), group, report);
+    }
+
+    /// Record every attribute of `values` (the resource's, or a block's at `at`, `key[i].`)
+    /// that is set and not `known` as unread in group `group`.
+    fn unread_in(
+        &self,
+        values: &Map<String, Value>,
+        at: &str,
+        known: impl Fn(&str) -> bool,
+        group: usize,
+        report: &mut Report,
+    ) {
+        for (key, value) in values {
+            if !known(key) && is_set(value) {
+                report.unread(group, format!("{}.{at}{key}", self.address));
             }
+        }
+    }
+
+    /// The rule blocks of the list `key` that can be read, each with its path (`key[i]`),
+    /// but those `skip` picks: a list whose value is not known is reported and none is read,
+    /// and so is a block with an unknown value of one of `rule.meaning` (left out); a block's
+    /// set attributes `rule` does not know are reported unread.
+    pub(crate) fn rule_blocks(
+        &self,
+        key: &str,
+        rule: &Attributes,
+        skip: impl Fn(&Map<String, Value>) -> bool,
+        group: usize,
+        report: &mut Report,
+    ) -> Result<Vec<(String, &Map<String, Value>)>, Error> {
+        if self.is_unknown(key) && self.blocks(key)?.is_empty() {
+            self.unknown_entry(group, key, "its rules were not read", report);
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for (i, block) in self.blocks(key)?.into_iter().enumerate() {
+            if skip(block) {
+                continue;
+            }
+            let at = format!("{key}[{i}]");
+            let unknown = (rule.meaning.iter()).find(|k| self.is_unknown(&format!("{at}.{k}")));
+            if let Some(field) = unknown {
+                let path = format!("{at}.{field}");
+                self.unknown_entry(group, &path, "the rule was not read", report);
+                continue;
+            }
+            self.unread_in(block, &format!("{at}."), |k| rule.knows(k), group, report);
+            out.push((at, block));
+        }
+        Ok(out)
+    }
+
+    /// A map attribute's entries as tags (a value that is not a string: none).
+    pub(crate) fn tags(&self, key: &str) -> Result<Vec<Tag>, Error> {
+        match self.values.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Object(map)) => Ok(map
+                .iter()
+                .map(|(k, v)| Tag {
+                    key: k.clone(),
+                    value: v.as_str().map(str::to_owned),
+                })
+                .collect()),
+            Some(_) => Err(self.error(key, "expected a map of strings")),
         }
     }
 
@@ -182,13 +275,14 @@ pub(crate) struct Placed<'a> {
 }
 
 /// Sort rule resources into the groups of `ids` by the id their attribute `key` names; an id
-/// no group has makes a group of its own. Attributes outside `known` are reported unread; a
-/// rule with an unknown value in `meaning` (its group included) is reported and left out.
+/// no group has makes a group of its own. Attributes `rule` does not know are reported
+/// unread; a rule with an unknown value of one of `rule.meaning` (its group included) is
+/// reported and left out.
 pub(crate) fn place_rules<'a>(
     rules: &'a [Resource],
     ids: Vec<String>,
     key: &str,
-    (known, meaning): (&[&str], &[&str]),
+    rule: &Attributes,
     report: &mut Report,
 ) -> Result<Placed<'a>, Error> {
     let mut placed = Placed {
@@ -208,8 +302,8 @@ pub(crate) fn place_rules<'a>(
             }
             None => 0,
         };
-        r.unread_keys(known, gi, report);
-        if let Some(k) = meaning.iter().find(|k| r.is_unknown(k)) {
+        r.unread_in(&r.values, "", |k| rule.knows(k), gi, report);
+        if let Some(k) = rule.meaning.iter().find(|k| r.is_unknown(k)) {
             r.unknown_entry(gi, k, "the rule was not read", report);
             continue;
         }
@@ -243,13 +337,13 @@ pub(crate) fn import(
     report: &mut Report,
 ) -> Result<Document, Error> {
     let id = provider.id();
-    let types = provider.dialect().terraform;
-    if types.is_empty() {
+    let Some(terraform) = provider.dialect().terraform else {
         return Err(Error::Shape {
             provider: id,
             message: "this dialect has no Terraform resources".into(),
         });
-    }
+    };
+    let types = terraform.types;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let is_json = trimmed.starts_with('{');
     let resources = if is_json {
@@ -299,29 +393,27 @@ pub(crate) fn import(
             None => known.push(r),
         }
     }
-    provider
-        .read_terraform(known, options, report)
-        .map_err(|e| match e {
-            // An attribute's error names its JSON path: place it in the text.
+    (terraform.read)(known, options, report).map_err(|e| match e {
+        // An attribute's error names its JSON path: place it in the text.
+        Error::Input {
+            provider,
+            location,
+            message,
+        } if is_json && location.line == 0 => {
+            let path = location.path.trim_end_matches('.');
+            let (line, column) = crate::codec::position(text, path).unwrap_or((0, 0));
             Error::Input {
                 provider,
-                location,
+                location: Location {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                },
                 message,
-            } if is_json && location.line == 0 => {
-                let path = location.path.trim_end_matches('.');
-                let (line, column) = crate::codec::position(text, path).unwrap_or((0, 0));
-                Error::Input {
-                    provider,
-                    location: Location {
-                        path: path.to_owned(),
-                        line,
-                        column,
-                    },
-                    message,
-                }
             }
-            other => other,
-        })
+        }
+        other => other,
+    })
 }
 
 /// Write a fitted document as a Terraform configuration with `provider`'s resources.
@@ -330,7 +422,13 @@ pub(crate) fn export(
     doc: &Document,
     report: &mut Report,
 ) -> Result<Output, Error> {
-    let blocks = provider.terraform_blocks(doc, report)?;
+    let Some(terraform) = provider.dialect().terraform else {
+        return Err(Error::Options(format!(
+            "{} has no Terraform resources to write",
+            provider.id()
+        )));
+    };
+    let blocks = (terraform.blocks)(doc, report)?;
     let text = hcl::encode(&blocks).map_err(|e| Error::Internal(format!("terraform: {e}")))?;
     Ok(Output::terraform(text))
 }

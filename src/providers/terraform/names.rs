@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
-use crate::codec::hcl::Value;
+use crate::codec::hcl::{Block, Value};
 use crate::model::{Direction, Document, Family, Icmp, Protocol, Remote, Rule, SecurityGroup};
+use crate::providers::write::RemoteFields;
 
 /// The longest name made from text (a suffix may follow).
 const MAX: usize = 48;
@@ -153,6 +154,23 @@ impl GroupRefs {
             Remote::Group(id) => Some(self.get(id).unwrap_or_else(|| Value::String(id.clone()))),
             _ => None,
         }
+    }
+
+    /// A rule's remote as the attributes of a rule block that names it as Neutron does
+    /// (`remote_ip_prefix`, `remote_group_id`, `remote_address_group_id`), the group a
+    /// reference where the document writes it too.
+    pub(crate) fn remote_attributes(&self, block: &mut Block, remote: &Remote) {
+        let fields = RemoteFields::of(remote);
+        block
+            .optional(
+                "remote_ip_prefix",
+                fields.cidr.map(|c| c.0.to_string().into()),
+            )
+            .optional("remote_group_id", self.remote(remote))
+            .optional(
+                "remote_address_group_id",
+                fields.address_group.map(Value::from),
+            );
     }
 }
 
