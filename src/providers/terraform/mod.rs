@@ -23,6 +23,9 @@ use crate::model::{Document, SecurityGroup, Tag};
 use crate::output::Output;
 use crate::report::{Field, Kind, Report};
 
+/// A rule block of a resource, with its path in the document.
+pub(crate) type RuleBlock<'a> = (String, &'a Map<String, Value>);
+
 /// A dialect's Terraform resources: their types, and how the dialect reads and writes them
 /// (in its own `terraform.rs`).
 #[derive(Clone, Copy)]
@@ -182,7 +185,7 @@ impl Resource {
         skip: impl Fn(&Map<String, Value>) -> bool,
         group: usize,
         report: &mut Report,
-    ) -> Result<Vec<(String, &Map<String, Value>)>, Error> {
+    ) -> Result<Vec<RuleBlock<'_>>, Error> {
         if self.is_unknown(key) && self.blocks(key)?.is_empty() {
             self.unknown_entry(group, key, "its rules were not read", report);
             return Ok(Vec::new());
