@@ -50,8 +50,8 @@ use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{
-    Action, Direction, Document, Evaluation, Family, Origin, Remote, Rule, RuleSpec,
-    SecurityGroup, Tag,
+    Action, Direction, Document, Evaluation, Family, Origin, Remote, Rule, RuleSpec, SecurityGroup,
+    Tag,
 };
 use crate::report::{Field, Kind, Report};
 use out::{OutNsg, OutNsgProps, out_rules};
@@ -168,12 +168,48 @@ impl<'de, const DEFAULT: bool> serde::Deserialize<'de> for Checked<DEFAULT> {
 /// The default rules the overview documents: name, direction, priority, remote (a service
 /// tag; `None` for any), action.
 const DEFAULTS: [(&str, Direction, u16, Option<&str>, Action); 6] = [
-    ("AllowVnetInBound", Direction::Ingress, 65000, Some("VirtualNetwork"), Action::Allow),
-    ("AllowAzureLoadBalancerInBound", Direction::Ingress, 65001, Some("AzureLoadBalancer"), Action::Allow),
-    ("DenyAllInBound", Direction::Ingress, 65500, None, Action::Deny),
-    ("AllowVnetOutBound", Direction::Egress, 65000, Some("VirtualNetwork"), Action::Allow),
-    ("AllowInternetOutBound", Direction::Egress, 65001, Some("Internet"), Action::Allow),
-    ("DenyAllOutBound", Direction::Egress, 65500, None, Action::Deny),
+    (
+        "AllowVnetInBound",
+        Direction::Ingress,
+        65000,
+        Some("VirtualNetwork"),
+        Action::Allow,
+    ),
+    (
+        "AllowAzureLoadBalancerInBound",
+        Direction::Ingress,
+        65001,
+        Some("AzureLoadBalancer"),
+        Action::Allow,
+    ),
+    (
+        "DenyAllInBound",
+        Direction::Ingress,
+        65500,
+        None,
+        Action::Deny,
+    ),
+    (
+        "AllowVnetOutBound",
+        Direction::Egress,
+        65000,
+        Some("VirtualNetwork"),
+        Action::Allow,
+    ),
+    (
+        "AllowInternetOutBound",
+        Direction::Egress,
+        65001,
+        Some("Internet"),
+        Action::Allow,
+    ),
+    (
+        "DenyAllOutBound",
+        Direction::Egress,
+        65500,
+        None,
+        Action::Deny,
+    ),
 ];
 
 fn documented_defaults() -> Result<Vec<ReadRule>, Error> {
@@ -236,9 +272,9 @@ fn group(
         Some(list) if !list.is_empty() => {
             for Checked(_, reading) in list {
                 if let Some(why) = reading.dropped {
-                    return Err(DIALECT.shape_error(&format!(
-                        "a default rule cannot be read: {why}"
-                    )));
+                    return Err(
+                        DIALECT.shape_error(&format!("a default rule cannot be read: {why}"))
+                    );
                 }
                 reads.extend(reading.rules);
             }
@@ -256,9 +292,7 @@ fn group(
         }
     }
     for (name, why) in dropped {
-        report
-            .group(0)
-            .push(Field::Rule, Kind::Narrowed, name, why);
+        report.group(0).push(Field::Rule, Kind::Narrowed, name, why);
     }
     group.rules = read::place(reads, 0, report);
     Ok(group)
@@ -290,15 +324,19 @@ fn nsg(w: WireNsg, report: &mut Report) -> Result<SecurityGroup, Error> {
     metadata(report, "etag", w.etag.clone());
     let body = match w.properties {
         Some(_) if w.security_rules.is_some() || w.default_rules.is_some() => {
-            return Err(DIALECT.shape_error(
-                "found securityRules both beside and inside `properties`",
-            ));
+            return Err(
+                DIALECT.shape_error("found securityRules both beside and inside `properties`")
+            );
         }
         Some(p) => *p,
         None => w,
     };
     metadata(report, "resourceGuid", body.resource_guid.clone());
-    let _ = (&body.provisioning_state, &body.flush_connection, &body.flow_logs);
+    let _ = (
+        &body.provisioning_state,
+        &body.flush_connection,
+        &body.flow_logs,
+    );
     let attached = [&body.network_interfaces, &body.subnets]
         .iter()
         .filter_map(|v| v.as_ref().and_then(|v| v.as_array()).map(Vec::len))
@@ -314,7 +352,12 @@ fn nsg(w: WireNsg, report: &mut Report) -> Result<SecurityGroup, Error> {
     if body.security_rules.is_none() && body.default_rules.is_none() {
         return Err(DIALECT.shape_error("found an NSG with no securityRules"));
     }
-    group(g, body.security_rules.unwrap_or_default(), body.default_rules, report)
+    group(
+        g,
+        body.security_rules.unwrap_or_default(),
+        body.default_rules,
+        report,
+    )
 }
 
 impl Provider for AzureNsg {
@@ -386,4 +429,3 @@ impl Provider for AzureNsg {
         &DIALECT
     }
 }
-

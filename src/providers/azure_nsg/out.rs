@@ -31,7 +31,10 @@ pub(super) struct OutNsgProps {
 }
 
 /// The remote side of a rule as Azure writes it: a prefix, or an application security group.
-fn remote_text(remote: &Remote, family: Family) -> Result<(Option<String>, Option<Vec<OutAsg>>), Error> {
+fn remote_text(
+    remote: &Remote,
+    family: Family,
+) -> Result<(Option<String>, Option<Vec<OutAsg>>), Error> {
     Ok(match remote {
         Remote::Any => (
             Some(match family {
@@ -41,7 +44,11 @@ fn remote_text(remote: &Remote, family: Family) -> Result<(Option<String>, Optio
             None,
         ),
         Remote::Cidr(net) => (Some(net.to_string()), None),
-        Remote::AddressGroup(id) if id.to_ascii_lowercase().contains("/applicationsecuritygroups/") => {
+        Remote::AddressGroup(id)
+            if id
+                .to_ascii_lowercase()
+                .contains("/applicationsecuritygroups/") =>
+        {
             (None, Some(vec![OutAsg { id: id.clone() }]))
         }
         Remote::AddressGroup(tag) => (Some(tag.clone()), None),
@@ -71,7 +78,9 @@ fn protocol_text(p: Protocol) -> Result<&'static str, Error> {
 
 fn props(rule: &Rule) -> Result<OutProps, Error> {
     if !rule.icmp().is_any() {
-        return Err(Error::Internal("an ICMP type reached the Azure exporter".into()));
+        return Err(Error::Internal(
+            "an ICMP type reached the Azure exporter".into(),
+        ));
     }
     let priority = crate::providers::write::priority(rule, PRIORITIES, "Azure")?;
     let (prefix, asgs) = remote_text(rule.remote(), rule.family())?;
@@ -147,11 +156,25 @@ fn platform_tail(rules: &[&Rule], direction: Direction) -> Result<bool, Error> {
     };
     let same = |a: &Rule, b: &Rule| {
         let (a, b) = (a.spec(), b.spec());
-        (a.direction, a.family, a.protocol, &a.ports, a.icmp, &a.remote, a.action)
-            == (b.direction, b.family, b.protocol, &b.ports, b.icmp, &b.remote, b.action)
+        (
+            a.direction,
+            a.family,
+            a.protocol,
+            &a.ports,
+            a.icmp,
+            &a.remote,
+            a.action,
+        ) == (
+            b.direction,
+            b.family,
+            b.protocol,
+            &b.ports,
+            b.icmp,
+            &b.remote,
+            b.action,
+        )
     };
-    Ok(tail.len() == defaults.len()
-        && tail.iter().zip(&defaults).all(|(r, d)| same(r, &d.rule)))
+    Ok(tail.len() == defaults.len() && tail.iter().zip(&defaults).all(|(r, d)| same(r, &d.rule)))
 }
 
 /// Whether Azure takes `id` as a rule's name: 1-80 letters, digits, `.`, `_` and `-`, starting
@@ -162,10 +185,17 @@ fn is_rule_name(id: &str) -> bool {
     id.chars().count() <= 80
         && id.chars().all(inner)
         && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && id.chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && id
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-pub(super) fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -> Result<Vec<OutRule>, Error> {
+pub(super) fn out_rules(
+    group: &SecurityGroup,
+    gi: usize,
+    report: &mut Report,
+) -> Result<Vec<OutRule>, Error> {
     let mut out: Vec<OutRule> = Vec::new();
     let mut names: std::collections::HashSet<String> =
         DEFAULTS.iter().map(|d| d.0.to_ascii_lowercase()).collect();
@@ -224,10 +254,10 @@ pub(super) fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -
         }
         let closed = platform
             || Family::BOTH.iter().all(|&f| {
-            rules.iter().any(|r| {
-                r.family() == f && r.action() == Action::Deny && r.spec().is_match_all()
-            })
-        });
+                rules.iter().any(|r| {
+                    r.family() == f && r.action() == Action::Deny && r.spec().is_match_all()
+                })
+            });
         if closed {
             continue;
         }
@@ -252,7 +282,11 @@ pub(super) fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -
                 "a final {} deny-all rule at priority {at}, so that Azure's default rules (which \
                  allow VirtualNetwork{} traffic) allow nothing the source denies; same meaning",
                 direction.name(),
-                if direction == Direction::Ingress { " and load balancer" } else { " and Internet" }
+                if direction == Direction::Ingress {
+                    " and load balancer"
+                } else {
+                    " and Internet"
+                }
             ),
         );
         let star = || Some("*".to_owned());
@@ -270,7 +304,11 @@ pub(super) fn out_rules(group: &SecurityGroup, gi: usize, report: &mut Report) -
                 destination_application_security_groups: None,
                 access: "Deny",
                 priority: at,
-                direction: if direction == Direction::Ingress { "Inbound" } else { "Outbound" },
+                direction: if direction == Direction::Ingress {
+                    "Inbound"
+                } else {
+                    "Outbound"
+                },
             },
         });
     }

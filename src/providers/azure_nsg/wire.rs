@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use crate::model::{Action, Direction, Family, Origin, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec};
+use crate::model::{
+    Action, Direction, Family, Origin, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec,
+};
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
@@ -110,12 +112,19 @@ impl WireRule {
 }
 
 /// One address of a rule: `*`, a CIDR or address, or a service tag.
-fn addresses(text: &str, side: &str, changes: &mut Vec<Change>) -> Result<Vec<(Family, Remote)>, String> {
+fn addresses(
+    text: &str,
+    side: &str,
+    changes: &mut Vec<Change>,
+) -> Result<Vec<(Family, Remote)>, String> {
     let text = text.trim();
     if text == "*" {
         return Ok(Family::BOTH.iter().map(|&f| (f, Remote::Any)).collect());
     }
-    if text.contains('/') || text.contains(':') || text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    if text.contains('/')
+        || text.contains(':')
+        || text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
         let parsed = crate::model::parse_cidr(text).map_err(|e| format!("{side}: {e}"))?;
         let remote = read::cidr(text, parsed.family, "the address", changes)?;
         return Ok(vec![(parsed.family, remote)]);
@@ -132,12 +141,18 @@ fn addresses(text: &str, side: &str, changes: &mut Vec<Change>) -> Result<Vec<(F
             .map(|&f| (f, Remote::AddressGroup(text.to_owned())))
             .collect());
     }
-    Err(format!("{side} {text:?} is neither *, an IPv4/IPv6 network nor a service tag"))
+    Err(format!(
+        "{side} {text:?} is neither *, an IPv4/IPv6 network nor a service tag"
+    ))
 }
 
 /// The texts of a singular field (`field`) or its plural (`field` + `es`/`s`): Azure takes
 /// one or the other; a document giving both (neither empty) has no documented reading.
-fn one_or_many(one: Option<String>, many: Option<Vec<String>>, field: &str) -> Result<Vec<String>, String> {
+fn one_or_many(
+    one: Option<String>,
+    many: Option<Vec<String>>,
+    field: &str,
+) -> Result<Vec<String>, String> {
     let one = one.filter(|p| !p.is_empty());
     let many = many.unwrap_or_default();
     match one {
@@ -163,13 +178,20 @@ fn side(
     }
     for asg in asgs.unwrap_or_default() {
         let _ = (&asg.location, &asg.properties);
-        let id = asg.id.filter(|s| !s.is_empty()).ok_or_else(|| {
-            format!("an application security group of the {name} has no id")
-        })?;
-        out.extend(Family::BOTH.iter().map(|&f| (f, Remote::AddressGroup(id.clone()))));
+        let id = asg
+            .id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| format!("an application security group of the {name} has no id"))?;
+        out.extend(
+            Family::BOTH
+                .iter()
+                .map(|&f| (f, Remote::AddressGroup(id.clone()))),
+        );
     }
     if out.is_empty() {
-        return Err(format!("the rule gives no {name} address (expected *, a prefix, a service tag or an application security group)"));
+        return Err(format!(
+            "the rule gives no {name} address (expected *, a prefix, a service tag or an application security group)"
+        ));
     }
     Ok(out)
 }
@@ -177,10 +199,16 @@ fn side(
 /// Ports of one side: `*`, `N`, `N-M`, from the singular and the plural field.
 fn ports(one: Option<String>, many: Option<Vec<String>>, name: &str) -> Result<PortSet, String> {
     let mut ranges = Vec::new();
-    let field = if name.starts_with("source") { "sourcePortRange" } else { "destinationPortRange" };
+    let field = if name.starts_with("source") {
+        "sourcePortRange"
+    } else {
+        "destinationPortRange"
+    };
     let texts = one_or_many(one, many, field)?;
     if texts.is_empty() {
-        return Err(format!("the rule gives no {name} (expected *, a port or a range such as 1000-2000)"));
+        return Err(format!(
+            "the rule gives no {name} (expected *, a port or a range such as 1000-2000)"
+        ));
     }
     for t in texts {
         let t = t.trim();
@@ -188,7 +216,11 @@ fn ports(one: Option<String>, many: Option<Vec<String>>, name: &str) -> Result<P
             return Ok(PortSet::any());
         }
         let (a, b) = t.split_once('-').unwrap_or((t, t));
-        let num = |s: &str| s.trim().parse::<u64>().map_err(|_| format!("{name} {t:?} is not *, a port or a range a-b"));
+        let num = |s: &str| {
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{name} {t:?} is not *, a port or a range a-b"))
+        };
         let r = PortRange::new(num(a)?, num(b)?).map_err(|e| format!("{name} {t:?}: {e}"))?;
         ranges.push(r);
     }
@@ -209,32 +241,80 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
     let direction = match w.direction.as_deref() {
         Some(d) if d.eq_ignore_ascii_case("Inbound") => Direction::Ingress,
         Some(d) if d.eq_ignore_ascii_case("Outbound") => Direction::Egress,
-        other => return Err(format!("direction is {}; expected \"Inbound\" or \"Outbound\"", shown(other))),
+        other => {
+            return Err(format!(
+                "direction is {}; expected \"Inbound\" or \"Outbound\"",
+                shown(other)
+            ));
+        }
     };
     let action = match w.access.as_deref() {
         Some(a) if a.eq_ignore_ascii_case("Allow") => Action::Allow,
         Some(a) if a.eq_ignore_ascii_case("Deny") => Action::Deny,
-        other => return Err(format!("access is {}; expected \"Allow\" or \"Deny\"", shown(other))),
+        other => {
+            return Err(format!(
+                "access is {}; expected \"Allow\" or \"Deny\"",
+                shown(other)
+            ));
+        }
     };
     let range = if defaults { 100..=65500 } else { 100..=4096 };
     let priority = w
         .priority
         .filter(|p| range.contains(p))
         .and_then(|p| u16::try_from(p).ok())
-        .ok_or_else(|| format!("priority is {}; expected {}-{}", w.priority.map_or_else(|| "missing".to_owned(), |p| p.to_string()), range.start(), range.end()))?;
-    let protocols: Vec<(Protocol, Protocol)> = match w.protocol.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        .ok_or_else(|| {
+            format!(
+                "priority is {}; expected {}-{}",
+                w.priority
+                    .map_or_else(|| "missing".to_owned(), |p| p.to_string()),
+                range.start(),
+                range.end()
+            )
+        })?;
+    let protocols: Vec<(Protocol, Protocol)> = match w
+        .protocol
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("*") => vec![(Protocol::Any, Protocol::Any)],
         Some("tcp") => vec![(Protocol::TCP, Protocol::TCP)],
         Some("udp") => vec![(Protocol::UDP, Protocol::UDP)],
         Some("icmp") => vec![(Protocol::ICMP, Protocol::ICMPV6)],
         Some("esp") => vec![(Protocol::Number(50), Protocol::Number(50))],
         Some("ah") => vec![(Protocol::Number(51), Protocol::Number(51))],
-        _ => return Err(format!("protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *", shown(w.protocol.as_deref()))),
+        _ => {
+            return Err(format!(
+                "protocol is {}; expected Tcp, Udp, Icmp, Esp, Ah or *",
+                shown(w.protocol.as_deref())
+            ));
+        }
     };
-    let dst_ports = ports(w.destination_port_range, w.destination_port_ranges, "destination port range")?;
-    let src_ports = ports(w.source_port_range, w.source_port_ranges, "source port range")?;
-    let src = side(w.source_address_prefix, w.source_address_prefixes, w.source_asgs, "source", &mut changes)?;
-    let dst = side(w.destination_address_prefix, w.destination_address_prefixes, w.destination_asgs, "destination", &mut changes)?;
+    let dst_ports = ports(
+        w.destination_port_range,
+        w.destination_port_ranges,
+        "destination port range",
+    )?;
+    let src_ports = ports(
+        w.source_port_range,
+        w.source_port_ranges,
+        "source port range",
+    )?;
+    let src = side(
+        w.source_address_prefix,
+        w.source_address_prefixes,
+        w.source_asgs,
+        "source",
+        &mut changes,
+    )?;
+    let dst = side(
+        w.destination_address_prefix,
+        w.destination_address_prefixes,
+        w.destination_asgs,
+        "destination",
+        &mut changes,
+    )?;
     let (remote, local) = match direction {
         Direction::Ingress => (src, dst),
         Direction::Egress => (dst, src),
@@ -242,10 +322,18 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
     // Protocol `*` with destination ports matches TCP and UDP on those ports (ports exist
     // only for TCP and UDP among Azure's protocols).
     let protocols = match (protocols.as_slice(), dst_ports.is_any()) {
-        ([(Protocol::Any, _)], false) => vec![(Protocol::TCP, Protocol::TCP), (Protocol::UDP, Protocol::UDP)],
+        ([(Protocol::Any, _)], false) => vec![
+            (Protocol::TCP, Protocol::TCP),
+            (Protocol::UDP, Protocol::UDP),
+        ],
         (_, true) => protocols,
         ([(Protocol::TCP | Protocol::UDP, _)], false) => protocols,
-        _ => return Err(format!("destination ports {dst_ports} on protocol {:?}, which has no ports", w.protocol.unwrap_or_default())),
+        _ => {
+            return Err(format!(
+                "destination ports {dst_ports} on protocol {:?}, which has no ports",
+                w.protocol.unwrap_or_default()
+            ));
+        }
     };
     // Restrictions the model cannot hold: source ports, and the local side's addresses
     // (per family: the local side is unrestricted in a family where it is `*` or
@@ -265,16 +353,33 @@ pub(super) fn read_rule(w: WireRule, defaults: bool) -> Result<(Head, Reading), 
                     || matches!(r, Remote::AddressGroup(t) if t == "VirtualNetwork"))
         });
         if !local_any {
-            out.push(format!("a {which} address set on the local side ({})", family.name()));
+            out.push(format!(
+                "a {which} address set on the local side ({})",
+                family.name()
+            ));
         }
         (!out.is_empty()).then(|| out.join(" and "))
     };
-    let head = Head { name: name.clone(), direction, priority };
+    let head = Head {
+        name: name.clone(),
+        direction,
+        priority,
+    };
     if let Some(i) = id {
-        changes.push(Change::new(Field::Id, Kind::Metadata, Some(i), "the rule's resource id is not carried"));
+        changes.push(Change::new(
+            Field::Id,
+            Kind::Metadata,
+            Some(i),
+            "the rule's resource id is not carried",
+        ));
     }
     if let Some(e) = etag {
-        changes.push(Change::new(Field::Wire("etag".into()), Kind::Metadata, Some(e), "etag is not carried"));
+        changes.push(Change::new(
+            Field::Wire("etag".into()),
+            Kind::Metadata,
+            Some(e),
+            "etag is not carried",
+        ));
     }
     let origin_id = name.map(std::sync::Arc::<str>::from);
     let mut rules = Vec::new();

@@ -18,8 +18,8 @@
 
 use std::borrow::Cow;
 
-use super::{neutron, read};
 use super::{Dialect, Export, Input, Provider};
+use super::{neutron, read};
 use crate::caps::{BornWith, Capabilities, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
@@ -28,8 +28,8 @@ use crate::model::{Direction, Document, Protocol, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
 use wire::{Checked, V1, V2, Version, WireGroup, WireList, WireTag, WireV2Group};
 
-mod terraform;
 mod plan;
+mod terraform;
 mod wire;
 
 /// Gcore Cloud, by API version.

@@ -25,8 +25,8 @@
 //! and every field that means "all" left out rather than sent as `""`.
 
 mod multiport;
-mod terraform;
 mod plan;
+mod terraform;
 mod wire;
 
 use super::read::{self, ReadRule};

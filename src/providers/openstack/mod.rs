@@ -94,7 +94,12 @@ static DIALECT: Dialect = Dialect {
 // ---------------------------------------------------------------------------------------
 // Reading documents
 
-fn group(w: WireGroup, extra: Option<Vec<Checked>>, gi: usize, report: &mut Report) -> Result<SecurityGroup, Error> {
+fn group(
+    w: WireGroup,
+    extra: Option<Vec<Checked>>,
+    gi: usize,
+    report: &mut Report,
+) -> Result<SecurityGroup, Error> {
     let mut group = SecurityGroup::empty();
     group.id = w.id;
     group.name = w.name.filter(|s| !s.is_empty());
@@ -149,7 +154,12 @@ impl Provider for OpenStack {
         let groups = match &input.top {
             t if t.has("security_group") => {
                 let one: OneGroup = read::decode(text, fmt, id, report)?;
-                vec![group(one.security_group, one.security_group_rules, 0, report)?]
+                vec![group(
+                    one.security_group,
+                    one.security_group_rules,
+                    0,
+                    report,
+                )?]
             }
             t if t.has("security_groups") => {
                 let list: Groups = read::decode(text, fmt, id, report)?;
@@ -170,7 +180,12 @@ impl Provider for OpenStack {
             // The bare group as `openstack security group show -f json` prints it always has
             // its id (which also tells it from Gcore's v2 body `{name, rules}`).
             t if t.has("id") && (t.has("rules") || t.has("security_group_rules")) => {
-                vec![group(read::decode(text, fmt, id, report)?, None, 0, report)?]
+                vec![group(
+                    read::decode(text, fmt, id, report)?,
+                    None,
+                    0,
+                    report,
+                )?]
             }
             TopLevel::Array => {
                 let rows: Vec<table::TableRow> = read::decode(text, fmt, id, report)?;

@@ -98,7 +98,11 @@ fn remote_column(value: Column, name: &str) -> Result<Option<String>, String> {
             "the row has no {name:?} column, so a rule naming a remote {} would read as its IP \
              Range (0.0.0.0/0): list the rules with a client that prints the column \
              (python-openstackclient 5.3 or later)",
-            if name.contains("Address") { "address group" } else { "group" }
+            if name.contains("Address") {
+                "address group"
+            } else {
+                "group"
+            }
         )),
     }
 }
@@ -147,7 +151,10 @@ fn port_range(
         return Ok((Some(number(a, "MIN", text)?), Some(number(b, "MAX", text)?)));
     }
     if text.is_empty() {
-        narrowed("type 0 code 0", "every ICMP type, or type 0 with every code");
+        narrowed(
+            "type 0 code 0",
+            "every ICMP type, or type 0 with every code",
+        );
         return Ok((Some(0), Some(0)));
     }
     if let Some(code) = text.strip_prefix(":code=") {
@@ -159,10 +166,16 @@ fn port_range(
         ));
     };
     match rest.split_once(":code=") {
-        Some((t, c)) => Ok((Some(number(t, "type", text)?), Some(number(c, "code", text)?))),
+        Some((t, c)) => Ok((
+            Some(number(t, "type", text)?),
+            Some(number(c, "code", text)?),
+        )),
         None => {
             let t = number(rest, "type", text)?;
-            narrowed(&format!("type {t} code 0"), &format!("type {t} with every code"));
+            narrowed(
+                &format!("type {t} code 0"),
+                &format!("type {t} with every code"),
+            );
             Ok((Some(t), Some(0)))
         }
     }
@@ -187,16 +200,24 @@ fn read_row(row: Row) -> Result<ReadRule, String> {
     let range = row.ip_range.ok_or_else(|| missing("IP Range"))?;
     let protocol = read_protocol(protocol_text.as_deref(), &mut changes)?;
     let protocol = neutron::family_protocol(protocol, family, &mut changes)?;
-    let (min, max) = port_range(&ports_text, icmp_text(protocol_text.as_deref()), &mut changes)?;
+    let (min, max) = port_range(
+        &ports_text,
+        icmp_text(protocol_text.as_deref()),
+        &mut changes,
+    )?;
     let (ports, icmp) = neutron::read_ports(protocol, min, max)?;
     // python-openstackclient prints a missing remote_ip_prefix as the family's 0.0.0.0/0 or
     // ::/0 (`format_remote_ip_prefix`), beside a remote group too.
-    let any_range = range.as_deref().is_none_or(|r| r == "0.0.0.0/0" || r == "::/0");
+    let any_range = range
+        .as_deref()
+        .is_none_or(|r| r == "0.0.0.0/0" || r == "::/0");
     let remote = match (group, set) {
         (Some(_), Some(_)) => {
-            return Err("Remote Security Group and Remote Address Group are both given; Neutron \
+            return Err(
+                "Remote Security Group and Remote Address Group are both given; Neutron \
                         takes one remote"
-                .into());
+                    .into(),
+            );
         }
         (Some(g), None) | (None, Some(g)) if !any_range => {
             return Err(format!(

@@ -158,9 +158,11 @@ fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
         (None, Some(_), None) => return Err("remote_group_id is empty".into()),
         (None, None, Some(_)) => return Err("remote_address_group_id is empty".into()),
         _ => {
-            return Err("remote_ip_prefix, remote_group_id and remote_address_group_id are \
+            return Err(
+                "remote_ip_prefix, remote_group_id and remote_address_group_id are \
                         mutually exclusive; give one"
-                .into());
+                    .into(),
+            );
         }
     };
     n.description = n.description.filter(|d| !d.is_empty());
@@ -169,12 +171,18 @@ fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
         ("normalized_cidr", w.normalized_cidr.map(Cow::into_owned)),
         ("project_id", w.project_id.map(Cow::into_owned)),
         ("tenant_id", w.tenant_id.map(Cow::into_owned)),
-        ("tags", w.tags.filter(|t| !t.is_empty()).map(|t| t.join(","))),
+        (
+            "tags",
+            w.tags.filter(|t| !t.is_empty()).map(|t| t.join(",")),
+        ),
         (
             "belongs_to_default_sg",
             w.belongs_to_default_sg.map(|b| b.to_string()),
         ),
-        ("standard_attr_id", w.standard_attr_id.map(|n| n.to_string())),
+        (
+            "standard_attr_id",
+            w.standard_attr_id.map(|n| n.to_string()),
+        ),
     ] {
         if let Some(value) = value {
             note(&mut read.changes, field, value);
@@ -185,7 +193,10 @@ fn read_rule(w: WireRule<'_>) -> Result<ReadRule, String> {
 
 /// Neutron's protocol: null, `any`, a name of its table, or a number `"0"`-`"255"`
 /// (`neutron_lib.constants.IP_PROTOCOL_MAP`, and `icmpv6` as the legacy alias of `ipv6-icmp`).
-pub(super) fn read_protocol(text: Option<&str>, changes: &mut Vec<Change>) -> Result<Protocol, String> {
+pub(super) fn read_protocol(
+    text: Option<&str>,
+    changes: &mut Vec<Change>,
+) -> Result<Protocol, String> {
     let Some(text) = text else {
         return Ok(Protocol::Any);
     };

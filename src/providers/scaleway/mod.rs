@@ -35,9 +35,9 @@
 //! order, protocols upper case.
 
 mod export;
-mod terraform;
 mod parts;
 mod plan;
+mod terraform;
 mod wire;
 
 use export::{default_security, out_rules, tags};
