@@ -55,13 +55,13 @@ pub(crate) fn allow_only(
     // A piece becomes at least one rule unless it is left out; give up early on sets far
     // past the budget instead of building them.
     let max_pieces = limit.saturating_mul(4).saturating_add(10_000);
-    let Some((pieces, unwritable)) = semantics::allowed_writable(group, max_pieces, &writable)
+    let Some((pieces, set_aside)) = semantics::allowed_writable(group, max_pieces, &writable)
     else {
         return Err(over_budget(gi, limit, max_pieces, report));
     };
     let mut losses = Losses::default();
-    for piece in unwritable {
-        let why = cover(&piece.packets, caps).err().unwrap_or_default();
+    for piece in set_aside {
+        let why = unwritable(&piece.packets);
         losses.add(
             piece.source,
             format!("{why}; these packets are left out"),
@@ -180,6 +180,23 @@ fn writable(b: &PacketBox) -> bool {
         [] => true,
         [(_, true)] => b.addresses == all_addresses(b.family),
         _ => false,
+    }
+}
+
+/// Why no allow-only rule can say `b`'s remotes (for a box [`writable`] refuses).
+fn unwritable(b: &PacketBox) -> String {
+    match b.labels.as_slice() {
+        [(label, true)] => format!(
+            "an allow-only rule names a {label} or a CIDR, not both (the packets are in {label} and \
+             inside some networks only)"
+        ),
+        labels => {
+            let list: Vec<String> = labels
+                .iter()
+                .map(|(l, m)| format!("{}{l}", if *m { "in " } else { "not in " }))
+                .collect();
+            format!("no allow-only rule can say {}", list.join(" and "))
+        }
     }
 }
 
@@ -336,31 +353,19 @@ fn nameable(caps: &Capabilities, family: Family, p: u8) -> bool {
 
 /// Allow rules covering exactly `b` (less unnamed protocols), or why none can.
 fn cover(b: &PacketBox, caps: &Capabilities) -> Result<Cover, String> {
+    if !writable(b) {
+        return Err(unwritable(b));
+    }
     let remotes: Vec<Remote> = match b.labels.as_slice() {
         [] if b.addresses == all_addresses(b.family) => vec![Remote::Any],
-        [] => semantics::cidrs(b.family, b.addresses)
+        [(label, _)] => vec![match label.kind {
+            LabelKind::Group => Remote::Group(label.id.clone()),
+            LabelKind::AddressGroup => Remote::AddressGroup(label.id.clone()),
+        }],
+        _ => semantics::cidrs(b.family, b.addresses)
             .into_iter()
             .map(Remote::Cidr)
             .collect(),
-        [(label, true)] if b.addresses == all_addresses(b.family) => {
-            vec![match label.kind {
-                LabelKind::Group => Remote::Group(label.id.clone()),
-                LabelKind::AddressGroup => Remote::AddressGroup(label.id.clone()),
-            }]
-        }
-        [(label, true)] => {
-            return Err(format!(
-                "an allow-only rule names a {label} or a CIDR, not both (the packets are in {label} and \
-                 inside some networks only)"
-            ));
-        }
-        labels => {
-            let list: Vec<String> = labels
-                .iter()
-                .map(|(l, m)| format!("{}{l}", if *m { "in " } else { "not in " }))
-                .collect();
-            return Err(format!("no allow-only rule can say {}", list.join(" and ")));
-        }
     };
     let mut protocols = Vec::new();
     let mut unnamed = Vec::new();

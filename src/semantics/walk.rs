@@ -22,7 +22,8 @@ pub(super) struct Decisions {
     /// (action, box), in evaluation order (deny rules of an allow-only group left out: they
     /// decide nothing).
     boxes: Vec<(Action, PacketBox)>,
-    index: OverlapIndex,
+    /// Built on the first walk (most comparisons never walk).
+    index: std::cell::OnceCell<OverlapIndex>,
     /// The default action, ingress then egress.
     defaults: [Action; 2],
 }
@@ -37,10 +38,9 @@ impl Decisions {
             }
             for_each_rule_box(rule, |b| boxes.push((action, b)));
         }
-        let index = OverlapIndex::new(boxes.iter().map(|(_, b)| b));
         Decisions {
             boxes,
-            index,
+            index: std::cell::OnceCell::new(),
             defaults: [
                 group.default_action(Direction::Ingress),
                 group.default_action(Direction::Egress),
@@ -78,7 +78,10 @@ impl Decisions {
     /// The boxes overlapping `x`, by place in evaluation order, before place `before`.
     fn near(&self, x: &PacketBox, before: usize) -> Vec<usize> {
         let mut near = Vec::new();
-        self.index.candidates(x, |i| {
+        let index = self
+            .index
+            .get_or_init(|| OverlapIndex::new(self.boxes.iter().map(|(_, b)| b)));
+        index.candidates(x, |i| {
             if i < before && self.boxes.get(i).is_some_and(|(_, b)| b.overlaps(x)) {
                 near.push(i);
             }
