@@ -116,19 +116,19 @@ fn tags(list: Vec<WireTag>, gi: usize, report: &mut Report) -> Vec<Tag> {
 }
 
 fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
+    let n = w.neutron;
     let mut group = SecurityGroup::empty();
-    group.id = w.id;
-    group.name = w.name;
-    group.description = w.description.filter(|d| !d.is_empty());
+    group.id = n.id;
+    group.name = n.name;
+    group.description = n.description.filter(|d| !d.is_empty());
     group.tags = tags(w.tags_v2.or(w.metadata).unwrap_or_default(), gi, report);
     let uncarried = read::uncarried!(
-        w;
-        project_id,
-        region_id,
-        region,
-        revision_number,
-        created_at,
-        updated_at
+        n.project_id,
+        w.region_id,
+        w.region,
+        n.revision_number,
+        n.created_at,
+        n.updated_at,
     );
     read::not_carried(report, gi, "group ", uncarried);
     let reads = w

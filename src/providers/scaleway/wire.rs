@@ -354,16 +354,15 @@ impl WireGroup {
     /// The fields the model has no place for, by wire name, as the report shows them.
     pub(super) fn uncarried(&self) -> [(&'static str, Option<String>); 9] {
         read::uncarried!(
-            self;
-            creation_date,
-            modification_date,
-            organization,
-            project,
-            servers,
-            organization_default,
-            project_default,
-            state,
-            zone
+            self.creation_date,
+            self.modification_date,
+            self.organization,
+            self.project,
+            self.servers,
+            self.organization_default,
+            self.project_default,
+            self.state,
+            self.zone,
         )
     }
 }
