@@ -74,6 +74,7 @@ static DIALECT: Dialect = Dialect {
         &["value", "defaultSecurityRules", "properties", "direction"],
     ],
     terraform: None,
+    planner: Some(&plan::PLANNER),
 };
 
 /// Priorities of custom rules (the default rules use 65000-65500).
@@ -401,10 +402,6 @@ impl Provider for AzureNsg {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups: vec![g] })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -166,6 +166,7 @@ static V1_DIALECT: Dialect = Dialect {
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
     terraform: Some(terraform::V1_TERRAFORM),
+    planner: Some(&plan::V1),
 };
 
 static V2_DIALECT: Dialect = Dialect {
@@ -176,6 +177,7 @@ static V2_DIALECT: Dialect = Dialect {
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
     terraform: Some(terraform::V2_TERRAFORM),
+    planner: Some(&plan::V2),
 };
 
 impl Provider for Gcore {
@@ -278,13 +280,6 @@ impl Provider for Gcore {
             group.platform_blocks = Some(vec![SMTP_BLOCK]);
         }
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(match self {
-            Gcore::V1 => &plan::V1,
-            Gcore::V2 => &plan::V2,
-        })
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

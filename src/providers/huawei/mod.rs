@@ -63,6 +63,7 @@ static DIALECT: Dialect = Dialect {
         "direction",
     ]],
     terraform: Some(terraform::TERRAFORM),
+    planner: Some(&plan::PLANNER),
 };
 
 /// The lowest and highest priority (1 is evaluated first).
@@ -379,10 +380,6 @@ impl Provider for Huawei {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

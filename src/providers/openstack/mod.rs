@@ -89,6 +89,7 @@ static DIALECT: Dialect = Dialect {
         ],
     ],
     terraform: None,
+    planner: Some(&plan::PLANNER),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -196,10 +197,6 @@ impl Provider for OpenStack {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

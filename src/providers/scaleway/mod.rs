@@ -113,6 +113,7 @@ static DIALECT: Dialect = Dialect {
         &["security_groups", "rule", "security_group", "direction"],
     ],
     terraform: Some(terraform::TERRAFORM),
+    planner: Some(&plan::PLANNER),
 };
 
 impl Provider for Scaleway {
@@ -162,10 +163,6 @@ impl Provider for Scaleway {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn import_parts(
