@@ -82,10 +82,7 @@ const PRIORITIES: (u16, u16) = (100, 4096);
 
 static CAPS: Capabilities = Capabilities {
     deny: true,
-    ordering: Ordering::Priority {
-        min: PRIORITIES.0,
-        max: PRIORITIES.1,
-    },
+    ordering: Ordering::priorities(PRIORITIES),
     // SecurityRuleProtocol: Tcp, Udp, Icmp (ICMP or ICMPv6 by family), Esp, Ah, *.
     protocols: Protocols::Only(&[1, 6, 17, 50, 51, 58]),
     port_protocols: &[6, 17],

@@ -71,10 +71,7 @@ const PRIORITIES: (u16, u16) = (1, 100);
 
 static CAPS: Capabilities = Capabilities {
     deny: true,
-    ordering: Ordering::Priority {
-        min: PRIORITIES.0,
-        max: PRIORITIES.1,
-    },
+    ordering: Ordering::priorities(PRIORITIES),
     protocols: Protocols::All,
     // multiport: Huawei's documentation shows ports with tcp and udp only and says nothing of
     // ports on other protocols, so only those two get them.
