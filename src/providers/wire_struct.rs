@@ -12,14 +12,27 @@
 //! part (`wire_part!`), which each of those dialects' structs includes.
 
 /// Define a wire struct and its `Deserialize` (see the module documentation). Field
-/// attributes (`#[serde(...)]`, docs) go to both readers; struct attributes other than docs
-/// go to the struct itself. A shared part after the struct (`part ...`, from
-/// [`wire_part!`]: fields several dialects' shapes have, listed once in the shared layer) is
-/// read with the struct's own fields, from the same object, and kept in the field `$part`, a
-/// `$Part` (the plain struct of the same fields).
+/// attributes (`#[serde(...)]`, docs) go to both readers; of the struct's attributes,
+/// `#[serde(...)]` ones (`rename_all`) go to both readers and the others to the struct. A
+/// shared part after the struct (`part ...`, from [`wire_part!`]: fields several dialects'
+/// shapes have, listed once in the shared layer) is read with the struct's own fields, from
+/// the same object, and kept in the field `$part`, a `$Part` (the plain struct of the same
+/// fields).
 macro_rules! wire_struct {
+    // The struct's attributes, sorted: `#[serde(...)]` ones (`rename_all`, ...) go to the two
+    // readers, the others to the struct.
+    (@attrs [$($attr:tt)*] [$($serde:tt)*] #[serde $args:tt] $($rest:tt)*) => {
+        crate::providers::wire_struct::wire_struct! {
+            @attrs [$($attr)*] [$($serde)* #[serde $args]] $($rest)*
+        }
+    };
+    (@attrs [$($attr:tt)*] [$($serde:tt)*] #[$one:meta] $($rest:tt)*) => {
+        crate::providers::wire_struct::wire_struct! {
+            @attrs [$($attr)* #[$one]] [$($serde)*] $($rest)*
+        }
+    };
     (
-        $(#[$attr:meta])*
+        @attrs [$($attr:tt)*] [$($serde:tt)*]
         $vis:vis struct $name:ident $(<$lt:lifetime>)? {
             $(
                 $(#[$fattr:meta])*
@@ -33,7 +46,7 @@ macro_rules! wire_struct {
             ),* $(,)?
         })?
     ) => {
-        $(#[$attr])*
+        $($attr)*
         $vis struct $name $(<$lt>)? {
             $( pub(super) $part: $($path::)* $Part $(<$plt>)?, )?
             $( $fvis $field: $ty ),*
@@ -41,6 +54,7 @@ macro_rules! wire_struct {
 
         const _: () = {
             #[derive(serde::Deserialize)]
+            $($serde)*
             struct Lenient $(<$lt>)? {
                 $($( $(#[$pattr])* $pfield: $pty, )*)?
                 $( $(#[$fattr])* $field: $ty ),*
@@ -48,6 +62,7 @@ macro_rules! wire_struct {
 
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]
+            $($serde)*
             struct Strict $(<$lt>)? {
                 $($( $(#[$pattr])* $pfield: $pty, )*)?
                 $( $(#[$fattr])* $field: $ty ),*
@@ -74,6 +89,9 @@ macro_rules! wire_struct {
                 }
             }
         };
+    };
+    ($($input:tt)*) => {
+        crate::providers::wire_struct::wire_struct! { @attrs [] [] $($input)* }
     };
 }
 

@@ -107,6 +107,7 @@ static CAPS: Capabilities = Capabilities {
 
 crate::providers::wire_struct::wire_struct! {
     /// The properties of an NSG resource (REST), or the CLI's flattened NSG.
+    #[serde(rename_all = "camelCase")]
     struct WireNsg {
         #[serde(default)]
         name: Option<String>,
@@ -120,34 +121,35 @@ crate::providers::wire_struct::wire_struct! {
         location: Option<String>,
         #[serde(default)]
         tags: Option<BTreeMap<String, String>>,
-        #[serde(default, rename = "resourceGroup")]
+        #[serde(default)]
         resource_group: Option<String>,
         #[serde(default)]
         properties: Option<Box<WireNsg>>,
-        #[serde(default, rename = "securityRules")]
+        #[serde(default)]
         security_rules: Option<Vec<Checked<false>>>,
         #[serde(default, rename = "defaultSecurityRules")]
         default_rules: Option<Vec<Checked<true>>>,
-        #[serde(default, rename = "provisioningState")]
+        #[serde(default)]
         provisioning_state: Option<String>,
-        #[serde(default, rename = "resourceGuid")]
+        #[serde(default)]
         resource_guid: Option<String>,
-        #[serde(default, rename = "networkInterfaces")]
+        #[serde(default)]
         network_interfaces: Option<serde_json::Value>,
         #[serde(default)]
         subnets: Option<serde_json::Value>,
-        #[serde(default, rename = "flowLogs")]
+        #[serde(default)]
         flow_logs: Option<serde_json::Value>,
-        #[serde(default, rename = "flushConnection")]
+        #[serde(default)]
         flush_connection: Option<bool>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// A rule list response.
+    #[serde(rename_all = "camelCase")]
     struct WireList {
         value: Vec<Checked<false>>,
-        #[serde(default, rename = "nextLink")]
+        #[serde(default)]
         next_link: Option<String>,
     }
 }
