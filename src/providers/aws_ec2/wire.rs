@@ -118,27 +118,22 @@ impl<'de> Deserialize<'de> for Checked {
         let w = WirePermission::deserialize(d)?;
         let mut peers = Vec::new();
         for (i, r) in w.ip_ranges.iter().enumerate() {
-            let cidr = r
-                .cidr_ip
-                .as_ref()
-                .ok_or_else(|| missing(&format!("IpRanges[{i}]"), "CidrIp"))?;
+            let cidr = required(r.cidr_ip.as_ref(), ("IpRanges", i), "CidrIp")?;
             peers.push(Peer::V4(cidr, r.description.as_deref()));
         }
         for (i, r) in w.ipv6_ranges.iter().enumerate() {
-            let cidr = r
-                .cidr_ipv6
-                .as_ref()
-                .ok_or_else(|| missing(&format!("Ipv6Ranges[{i}]"), "CidrIpv6"))?;
+            let cidr = required(r.cidr_ipv6.as_ref(), ("Ipv6Ranges", i), "CidrIpv6")?;
             peers.push(Peer::V6(cidr, r.description.as_deref()));
         }
         for p in w.user_id_group_pairs.iter() {
             peers.push(Peer::Group(p, p.description.as_deref()));
         }
         for (i, p) in w.prefix_list_ids.iter().enumerate() {
-            let id = p
-                .prefix_list_id
-                .as_deref()
-                .ok_or_else(|| missing(&format!("PrefixListIds[{i}]"), "PrefixListId"))?;
+            let id = required(
+                p.prefix_list_id.as_deref(),
+                ("PrefixListIds", i),
+                "PrefixListId",
+            )?;
             peers.push(Peer::PrefixList(id, p.description.as_deref()));
         }
         let permission = Permission {
@@ -167,8 +162,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
     }
 }
 
-fn missing<E: serde::de::Error>(at: &str, key: &str) -> E {
-    E::custom(format!("{at} has no {key}; each entry names one"))
+/// `value`, which entry `i` of the list `list` must give as `key`.
+fn required<T, E: serde::de::Error>(
+    value: Option<T>,
+    (list, i): (&str, usize),
+    key: &str,
+) -> Result<T, E> {
+    value.ok_or_else(|| E::custom(format!("{list}[{i}] has no {key}; each entry names one")))
 }
 
 crate::providers::wire_struct::wire_struct! {
