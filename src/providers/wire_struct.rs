@@ -90,6 +90,9 @@ macro_rules! wire_struct {
             }
         };
     };
+    (@attrs $($other:tt)*) => {
+        compile_error!("wire_struct!: expected attributes, then a struct with named fields");
+    };
     ($($input:tt)*) => {
         crate::providers::wire_struct::wire_struct! { @attrs [] [] $($input)* }
     };
