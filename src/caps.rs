@@ -21,6 +21,13 @@ pub enum Ordering {
     Position,
 }
 
+impl Ordering {
+    /// Priorities from `min` (evaluated first) to `max`.
+    pub(crate) const fn priorities((min, max): (u16, u16)) -> Ordering {
+        Ordering::Priority { min, max }
+    }
+}
+
 /// Which IP protocols a target can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -73,6 +73,7 @@ static DIALECT: Dialect = Dialect {
     export_shapes: &[],
     shape_keys: &[],
     terraform: None,
+    planner: None,
 };
 
 impl Provider for Canonical {

@@ -122,6 +122,9 @@ pub(crate) struct Dialect {
     /// The dialect's Terraform resources and how it reads and writes them (`None`: no
     /// Terraform).
     pub(crate) terraform: Option<terraform::Terraform>,
+    /// How its groups are applied through its API, for `sgconv plan` (`None`: it declares no
+    /// API).
+    pub(crate) planner: Option<&'static plan::Planner>,
 }
 
 impl Dialect {
@@ -259,7 +262,7 @@ pub(crate) trait Provider: Sync + AsProvider {
     /// How the dialect's groups are applied through its API, for `sgconv plan`; `None` for a
     /// dialect that declares no API.
     fn planner(&self) -> Option<&'static plan::Planner> {
-        None
+        self.dialect().planner
     }
     /// Read an account given as several documents where a group may come in parts (Scaleway:
     /// a group object and its rule list, from two calls), paired by the dialect; `None` when

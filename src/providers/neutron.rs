@@ -1,6 +1,6 @@
 //! Neutron's security-group rule, shared by the dialects that speak Neutron's rule shape
 //! (Gcore v1/v2 and OpenStack): its fields ([`WireRule`], read by each dialect's
-//! [`wire_rule!`]), its protocol names and `ethertype` values, how `port_range_min` and
+//! [`wire!`]), its protocol names and `ethertype` values, how `port_range_min` and
 //! `port_range_max` carry a port range or an ICMP type and code, the checks Neutron makes,
 //! and how a canonical rule writes them back. Neutron API reference:
 //! <https://docs.openstack.org/api-ref/network/v2/#security-group-rules-security-group-rules>.
@@ -18,69 +18,77 @@ use crate::providers::read::{self, ReadRule};
 use crate::providers::write::RemoteFields;
 use crate::report::{Change, Field, Kind};
 
-/// Define a Neutron dialect's wire rule (`wire_rule! { pub(super) struct WireRule<'a> { ... } }`,
-/// the dialect's own fields inside): Neutron's rule fields, read from the same object as the
-/// dialect's own and kept in its `neutron` part, a [`WireRule`]. The fields are listed once,
-/// here, for both that struct and every dialect's reader.
-macro_rules! wire_rule {
-    // Neutron's rule fields, as the API names them, handed to the arm `$then` with `$args`.
-    (@fields $then:ident $args:tt) => {
-        crate::providers::neutron::wire_rule! { @ $then $args {
-            direction: crate::model::Direction,
-            #[serde(default)]
-            ethertype: Option<crate::providers::neutron::Ethertype>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            protocol: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default)]
-            port_range_min: Option<i64>,
-            #[serde(default)]
-            port_range_max: Option<i64>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_cidr")]
-            remote_ip_prefix: Option<crate::providers::read::Address<'a>>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            remote_group_id: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            description: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            id: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            security_group_id: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default)]
-            revision_number: Option<i64>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            created_at: Option<std::borrow::Cow<'a, str>>,
-            #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
-            updated_at: Option<std::borrow::Cow<'a, str>>,
-        } }
-    };
-    // The plain struct of the fields.
-    (@plain [$(#[$attr:meta])*] { $( $(#[$fattr:meta])* $field:ident : $ty:ty ),* $(,)? }) => {
-        $(#[$attr])*
-        pub(crate) struct WireRule<'a> {
-            $( pub(crate) $field: $ty ),*
+/// Define a Neutron dialect's wire rule or group with Neutron's fields in its `neutron` part
+/// (`wire!(rule [pub(super) struct WireRule<'a> { own fields }])`; `group` likewise), read
+/// from the same object as the dialect's own fields. Each part's fields are listed once, here,
+/// for both the part's struct ([`WireRule`], [`WireGroup`]) and every dialect's reader.
+macro_rules! wire {
+    // A rule, as the API names its fields.
+    (rule $($use:tt)+) => {
+        crate::providers::wire_struct::wire_part! { $($use)+
+            neutron: [crate::providers::neutron::] WireRule<'a> {
+                direction: crate::model::Direction,
+                #[serde(default)]
+                ethertype: Option<crate::providers::neutron::Ethertype>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                protocol: Option<std::borrow::Cow<'a, str>>,
+                #[serde(default)]
+                port_range_min: Option<i64>,
+                #[serde(default)]
+                port_range_max: Option<i64>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_cidr")]
+                remote_ip_prefix: Option<crate::providers::read::Address<'a>>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                remote_group_id: Option<std::borrow::Cow<'a, str>>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                description: Option<std::borrow::Cow<'a, str>>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                id: Option<std::borrow::Cow<'a, str>>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                security_group_id: Option<std::borrow::Cow<'a, str>>,
+                #[serde(default)]
+                revision_number: Option<i64>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                created_at: Option<std::borrow::Cow<'a, str>>,
+                #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
+                updated_at: Option<std::borrow::Cow<'a, str>>,
+            }
         }
     };
-    // A dialect's wire struct: the fields as its `neutron` part, then its own.
-    (@dialect [$(#[$attr:meta])* $vis:vis struct $name:ident { $($own:tt)* }] { $($fields:tt)* }) => {
-        crate::providers::wire_struct::wire_struct! {
-            @part [pub(super) neutron: crate::providers::neutron::WireRule<'a> { $($fields)* }]
-            $(#[$attr])*
-            $vis struct $name<'a> { $($own)* }
-        }
-    };
-    ($(#[$attr:meta])* $vis:vis struct $name:ident<'a> { $($own:tt)* }) => {
-        crate::providers::neutron::wire_rule! {
-            @fields dialect [$(#[$attr])* $vis struct $name { $($own)* }]
+    // A group, as the API names the fields Gcore's group objects have too.
+    (group $($use:tt)+) => {
+        crate::providers::wire_struct::wire_part! { $($use)+
+            neutron: [crate::providers::neutron::] WireGroup {
+                #[serde(default)]
+                id: Option<String>,
+                #[serde(default)]
+                name: Option<String>,
+                #[serde(default)]
+                description: Option<String>,
+                #[serde(default)]
+                project_id: Option<serde_json::Value>,
+                #[serde(default)]
+                revision_number: Option<serde_json::Value>,
+                #[serde(default)]
+                created_at: Option<serde_json::Value>,
+                #[serde(default)]
+                updated_at: Option<serde_json::Value>,
+            }
         }
     };
 }
 
-pub(crate) use wire_rule;
+pub(crate) use wire;
 
-wire_rule! { @fields plain [
+wire!(rule define [
     /// The rule fields every Neutron dialect reads, as the API names them (the `neutron` part
-    /// of each dialect's wire rule, [`wire_rule!`]).
-] }
+    /// of each dialect's wire rule, [`wire!`]).
+]);
+
+wire!(group define [
+    /// The group fields every Neutron dialect reads, as the API names them (the `neutron` part
+    /// of each dialect's wire group, [`wire!`]).
+]);
 
 /// Protocols Neutron accepts only with `ethertype: IPv6` (the `ipv6-*` names).
 pub(crate) const IPV6_ONLY: &[u8] = &[41, 43, 44, 58, 59, 60];

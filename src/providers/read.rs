@@ -156,10 +156,10 @@ pub(crate) fn shown(value: Option<&serde_json::Value>) -> Option<String> {
         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
 }
 
-/// The fields of a wire struct `w` the model has no place for, each a JSON value whose field
-/// is named as on the wire, as [`not_carried`] takes them: `uncarried!(w; project_id, region)`.
+/// Fields of wire structs the model has no place for, each a JSON value whose field is named
+/// as on the wire, as [`not_carried`] takes them: `uncarried!(w.project_id, w.region)`.
 macro_rules! uncarried {
-    ($w:expr; $($field:ident),+ $(,)?) => {
+    ($($w:ident . $field:ident),+ $(,)?) => {
         [$((
             stringify!($field),
             crate::providers::read::shown($w.$field.as_ref()),

@@ -7,90 +7,64 @@
 //!
 //! Every struct a dialect decodes from its documents is defined with this macro; a plain
 //! `#[derive(Deserialize)]` would drop unknown keys silently in the strict pass
-//! (`tests/layers.rs` checks that none is left in `src/providers/`).
+//! (`tests/layers.rs` checks that none is left in `src/providers/`). Fields that several
+//! dialects' shapes share (Neutron's rule and group fields) are listed once, in a shared
+//! part (`wire_part!`), which each of those dialects' structs includes.
 
 /// Define a wire struct and its `Deserialize` (see the module documentation). Field
-/// attributes (`#[serde(...)]`, docs) go to both readers; struct attributes other than docs
-/// go to the struct itself. A shared part (`@part [...]`, given by the shared layer's macros,
-/// such as `neutron::wire_rule!`) is read with the struct's own fields into a plain struct.
+/// attributes (`#[serde(...)]`, docs) go to both readers; of the struct's attributes,
+/// `#[serde(...)]` ones (`rename_all`) go to both readers and the others to the struct. A
+/// shared part after the struct (`part ...`, from [`wire_part!`]: fields several dialects'
+/// shapes have, listed once in the shared layer) is read with the struct's own fields, from
+/// the same object, and kept in the field `$part`, a `$Part` (the plain struct of the same
+/// fields).
 macro_rules! wire_struct {
-    // A struct whose first fields are a shared part (the fields several dialects' shapes have,
-    // defined once in the shared layer): they are read like the others, from the same object,
-    // and kept in the struct `$part` (of type `$Part`, a plain struct of the same fields).
-    (
-        @part [$pvis:vis $part:ident : $($Part:ident)::+ <$plt:lifetime> {
-            $(
-                $(#[$pattr:meta])*
-                $pfield:ident : $pty:ty
-            ),* $(,)?
-        }]
-        $(#[$attr:meta])*
-        $vis:vis struct $name:ident <$lt:lifetime> {
-            $(
-                $(#[$fattr:meta])*
-                $fvis:vis $field:ident : $ty:ty
-            ),* $(,)?
+    // The struct's attributes, sorted: `#[serde(...)]` ones (`rename_all`, ...) go to the two
+    // readers, the others to the struct.
+    (@attrs [$($attr:tt)*] [$($serde:tt)*] #[serde $args:tt] $($rest:tt)*) => {
+        crate::providers::wire_struct::wire_struct! {
+            @attrs [$($attr)*] [$($serde)* #[serde $args]] $($rest)*
         }
-    ) => {
-        $(#[$attr])*
-        $vis struct $name<$lt> {
-            $pvis $part: $($Part)::+ <$plt>,
-            $( $fvis $field: $ty ),*
+    };
+    (@attrs [$($attr:tt)*] [$($serde:tt)*] #[$one:meta] $($rest:tt)*) => {
+        crate::providers::wire_struct::wire_struct! {
+            @attrs [$($attr)* #[$one]] [$($serde)*] $($rest)*
         }
-
-        const _: () = {
-            #[derive(serde::Deserialize)]
-            struct Lenient<$lt> {
-                $( $(#[$pattr])* $pfield: $pty, )*
-                $( $(#[$fattr])* $field: $ty ),*
-            }
-
-            #[derive(serde::Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Strict<$lt> {
-                $( $(#[$pattr])* $pfield: $pty, )*
-                $( $(#[$fattr])* $field: $ty ),*
-            }
-
-            impl<'de, $lt> serde::Deserialize<'de> for $name<$lt>
-            where
-                'de: $lt,
-            {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    if crate::codec::strict_pass() {
-                        let Strict { $($pfield,)* $($field),* } = Strict::deserialize(d)?;
-                        Ok($name { $part: $($Part)::+ { $($pfield),* }, $($field),* })
-                    } else {
-                        let Lenient { $($pfield,)* $($field),* } = Lenient::deserialize(d)?;
-                        Ok($name { $part: $($Part)::+ { $($pfield),* }, $($field),* })
-                    }
-                }
-            }
-        };
     };
     (
-        $(#[$attr:meta])*
+        @attrs [$($attr:tt)*] [$($serde:tt)*]
         $vis:vis struct $name:ident $(<$lt:lifetime>)? {
             $(
                 $(#[$fattr:meta])*
                 $fvis:vis $field:ident : $ty:ty
             ),* $(,)?
         }
+        $(part $part:ident : [$($path:ident ::)*] $Part:ident $(<$plt:lifetime>)? {
+            $(
+                $(#[$pattr:meta])*
+                $pfield:ident : $pty:ty
+            ),* $(,)?
+        })?
     ) => {
-        $(#[$attr])*
+        $($attr)*
         $vis struct $name $(<$lt>)? {
+            $( pub(super) $part: $($path::)* $Part $(<$plt>)?, )?
             $( $fvis $field: $ty ),*
         }
 
         const _: () = {
             #[derive(serde::Deserialize)]
+            $($serde)*
             struct Lenient $(<$lt>)? {
+                $($( $(#[$pattr])* $pfield: $pty, )*)?
                 $( $(#[$fattr])* $field: $ty ),*
             }
 
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]
+            $($serde)*
             struct Strict $(<$lt>)? {
+                $($( $(#[$pattr])* $pfield: $pty, )*)?
                 $( $(#[$fattr])* $field: $ty ),*
             }
 
@@ -100,16 +74,51 @@ macro_rules! wire_struct {
             {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                     if crate::codec::strict_pass() {
-                        let Strict { $($field),* } = Strict::deserialize(d)?;
-                        Ok($name { $($field),* })
+                        let Strict { $($($pfield,)*)? $($field),* } = Strict::deserialize(d)?;
+                        Ok($name {
+                            $( $part: $($path::)* $Part { $($pfield),* }, )?
+                            $($field),*
+                        })
                     } else {
-                        let Lenient { $($field),* } = Lenient::deserialize(d)?;
-                        Ok($name { $($field),* })
+                        let Lenient { $($($pfield,)*)? $($field),* } = Lenient::deserialize(d)?;
+                        Ok($name {
+                            $( $part: $($path::)* $Part { $($pfield),* }, )?
+                            $($field),*
+                        })
                     }
                 }
             }
         };
     };
+    (@attrs $($other:tt)*) => {
+        compile_error!("wire_struct!: expected attributes, then a struct with named fields");
+    };
+    ($($input:tt)*) => {
+        crate::providers::wire_struct::wire_struct! { @attrs [] [] $($input)* }
+    };
 }
 
 pub(crate) use wire_struct;
+
+/// The two uses of a shared part's one field list (`$part: [path::] $Part { fields }`), for a
+/// part provider's macro (such as `neutron::wire!`) to hand its list to: `define [docs]`
+/// defines the plain struct `$Part` (in the provider's module), and `[a dialect's struct]`
+/// defines that struct with `wire_struct!`, the part's fields first.
+macro_rules! wire_part {
+    (
+        define [$(#[$attr:meta])*]
+        $part:ident : [$($path:ident ::)*] $Part:ident $(<$plt:lifetime>)? {
+            $( $(#[$fattr:meta])* $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        pub(crate) struct $Part $(<$plt>)? {
+            $( pub(crate) $field: $ty ),*
+        }
+    };
+    ([$($dialect:tt)*] $($part:tt)*) => {
+        crate::providers::wire_struct::wire_struct! { $($dialect)* part $($part)* }
+    };
+}
+
+pub(crate) use wire_part;

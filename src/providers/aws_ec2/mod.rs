@@ -84,6 +84,7 @@ static DIALECT: Dialect = Dialect {
         &["IpPermissionsEgress", "AuthorizeSecurityGroupIngress"],
     ],
     terraform: None,
+    planner: Some(&plan::PLANNER),
 };
 
 static CAPS: Capabilities = Capabilities {
@@ -317,10 +318,6 @@ impl Provider for AwsEc2 {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

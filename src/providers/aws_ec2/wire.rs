@@ -14,11 +14,10 @@ use crate::report::{Change, Field, Kind};
 
 crate::providers::wire_struct::wire_struct! {
     /// `Tag`.
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct WireTag {
-        #[serde(rename = "Key")]
         pub(super) key: String,
         #[serde(default)]
-        #[serde(rename = "Value")]
         pub(super) value: Option<String>,
     }
 }
@@ -34,36 +33,33 @@ pub(super) struct OutTag<'a> {
 
 crate::providers::wire_struct::wire_struct! {
     /// `IpRange`.
+    #[serde(rename_all = "PascalCase")]
     struct IpRange<'a> {
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-        #[serde(rename = "CidrIp")]
         cidr_ip: Option<read::Address<'a>>,
         #[serde(default)]
-        #[serde(rename = "Description")]
         description: Option<String>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// `Ipv6Range`.
+    #[serde(rename_all = "PascalCase")]
     struct Ipv6Range<'a> {
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-        #[serde(rename = "CidrIpv6")]
         cidr_ipv6: Option<read::Address<'a>>,
         #[serde(default)]
-        #[serde(rename = "Description")]
         description: Option<String>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// `PrefixListId`.
+    #[serde(rename_all = "PascalCase")]
     struct PrefixListId {
         #[serde(default)]
-        #[serde(rename = "PrefixListId")]
         prefix_list_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "Description")]
         description: Option<String>,
     }
 }
@@ -71,54 +67,42 @@ crate::providers::wire_struct::wire_struct! {
 crate::providers::wire_struct::wire_struct! {
     /// `UserIdGroupPair` (and `ReferencedSecurityGroup`, its subset without names and
     /// descriptions).
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct Pair {
         #[serde(default)]
-        #[serde(rename = "GroupId")]
         pub(super) group_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "GroupName")]
         pub(super) group_name: Option<String>,
         #[serde(default)]
-        #[serde(rename = "UserId")]
         pub(super) user_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "VpcId")]
         pub(super) vpc_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "VpcPeeringConnectionId")]
         pub(super) vpc_peering_connection_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "PeeringStatus")]
         pub(super) peering_status: Option<String>,
         #[serde(default)]
-        #[serde(rename = "Description")]
         description: Option<String>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// `IpPermission`, as written.
+    #[serde(rename_all = "PascalCase")]
     struct WirePermission<'a> {
         #[serde(default)]
-        #[serde(rename = "IpProtocol")]
         ip_protocol: Option<String>,
         #[serde(default)]
-        #[serde(rename = "FromPort")]
         from_port: Option<i64>,
         #[serde(default)]
-        #[serde(rename = "ToPort")]
         to_port: Option<i64>,
         #[serde(default, borrow)]
-        #[serde(rename = "IpRanges")]
         ip_ranges: Vec<IpRange<'a>>,
         #[serde(default, borrow)]
-        #[serde(rename = "Ipv6Ranges")]
         ipv6_ranges: Vec<Ipv6Range<'a>>,
         #[serde(default)]
-        #[serde(rename = "UserIdGroupPairs")]
         user_id_group_pairs: Vec<Pair>,
         #[serde(default)]
-        #[serde(rename = "PrefixListIds")]
         prefix_list_ids: Vec<PrefixListId>,
     }
 }
@@ -134,27 +118,22 @@ impl<'de> Deserialize<'de> for Checked {
         let w = WirePermission::deserialize(d)?;
         let mut peers = Vec::new();
         for (i, r) in w.ip_ranges.iter().enumerate() {
-            let cidr = r
-                .cidr_ip
-                .as_ref()
-                .ok_or_else(|| missing(&format!("IpRanges[{i}]"), "CidrIp"))?;
+            let cidr = required(r.cidr_ip.as_ref(), ("IpRanges", i), "CidrIp")?;
             peers.push(Peer::V4(cidr, r.description.as_deref()));
         }
         for (i, r) in w.ipv6_ranges.iter().enumerate() {
-            let cidr = r
-                .cidr_ipv6
-                .as_ref()
-                .ok_or_else(|| missing(&format!("Ipv6Ranges[{i}]"), "CidrIpv6"))?;
+            let cidr = required(r.cidr_ipv6.as_ref(), ("Ipv6Ranges", i), "CidrIpv6")?;
             peers.push(Peer::V6(cidr, r.description.as_deref()));
         }
         for p in w.user_id_group_pairs.iter() {
             peers.push(Peer::Group(p, p.description.as_deref()));
         }
         for (i, p) in w.prefix_list_ids.iter().enumerate() {
-            let id = p
-                .prefix_list_id
-                .as_deref()
-                .ok_or_else(|| missing(&format!("PrefixListIds[{i}]"), "PrefixListId"))?;
+            let id = required(
+                p.prefix_list_id.as_deref(),
+                ("PrefixListIds", i),
+                "PrefixListId",
+            )?;
             peers.push(Peer::PrefixList(id, p.description.as_deref()));
         }
         let permission = Permission {
@@ -183,50 +162,46 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
     }
 }
 
-fn missing<E: serde::de::Error>(at: &str, key: &str) -> E {
-    E::custom(format!("{at} has no {key}; each entry names one"))
+/// `value`, which entry `i` of the list `list` must give as `key`.
+fn required<T, E: serde::de::Error>(
+    value: Option<T>,
+    (list, i): (&str, usize),
+    key: &str,
+) -> Result<T, E> {
+    value.ok_or_else(|| E::custom(format!("{list}[{i}] has no {key}; each entry names one")))
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// `SecurityGroup` (a `describe-security-groups` item).
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct WireGroup {
         #[serde(default)]
-        #[serde(rename = "GroupId")]
         pub(super) group_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "GroupName")]
         pub(super) group_name: Option<String>,
         #[serde(default)]
-        #[serde(rename = "Description")]
         pub(super) description: Option<String>,
         #[serde(default)]
-        #[serde(rename = "OwnerId")]
         pub(super) owner_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "VpcId")]
         pub(super) vpc_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "SecurityGroupArn")]
         pub(super) security_group_arn: Option<String>,
         #[serde(default)]
-        #[serde(rename = "Tags")]
         pub(super) tags: Vec<WireTag>,
         #[serde(default)]
-        #[serde(rename = "IpPermissions")]
         pub(super) ip_permissions: Vec<Checked>,
         #[serde(default)]
-        #[serde(rename = "IpPermissionsEgress")]
         pub(super) ip_permissions_egress: Vec<Checked>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// `DescribeSecurityGroupsResult`.
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct DescribeGroups {
-        #[serde(rename = "SecurityGroups")]
         pub(super) security_groups: Vec<WireGroup>,
         #[serde(default)]
-        #[serde(rename = "NextToken")]
         pub(super) next_token: Option<String>,
     }
 }
@@ -238,48 +213,35 @@ pub(super) struct FlatRule {
 }
 
 crate::providers::wire_struct::wire_struct! {
+    #[serde(rename_all = "PascalCase")]
     struct WireFlatRule<'a> {
         #[serde(default)]
-        #[serde(rename = "SecurityGroupRuleId")]
         security_group_rule_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "GroupId")]
         group_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "GroupOwnerId")]
         group_owner_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "IsEgress")]
         is_egress: Option<bool>,
         #[serde(default)]
-        #[serde(rename = "IpProtocol")]
         ip_protocol: Option<String>,
         #[serde(default)]
-        #[serde(rename = "FromPort")]
         from_port: Option<i64>,
         #[serde(default)]
-        #[serde(rename = "ToPort")]
         to_port: Option<i64>,
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-        #[serde(rename = "CidrIpv4")]
         cidr_ipv4: Option<read::Address<'a>>,
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
-        #[serde(rename = "CidrIpv6")]
         cidr_ipv6: Option<read::Address<'a>>,
         #[serde(default)]
-        #[serde(rename = "PrefixListId")]
         prefix_list_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "ReferencedGroupInfo")]
         referenced_group_info: Present<Pair>,
         #[serde(default)]
-        #[serde(rename = "Description")]
         description: Option<String>,
         #[serde(default)]
-        #[serde(rename = "Tags")]
         tags: Vec<WireTag>,
         #[serde(default)]
-        #[serde(rename = "SecurityGroupRuleArn")]
         security_group_rule_arn: Option<String>,
     }
 }
@@ -366,11 +328,10 @@ impl<'de> Deserialize<'de> for FlatRule {
 crate::providers::wire_struct::wire_struct! {
     /// `DescribeSecurityGroupRulesResult`, or the `authorize-security-group-*` response
     /// (`{Return, SecurityGroupRules}`).
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct DescribeRules {
-        #[serde(rename = "SecurityGroupRules")]
         pub(super) security_group_rules: Vec<FlatRule>,
         #[serde(default)]
-        #[serde(rename = "NextToken")]
         pub(super) next_token: Option<String>,
         #[serde(default, rename = "Return")]
         pub(super) returned: Option<bool>,
@@ -379,12 +340,11 @@ crate::providers::wire_struct::wire_struct! {
 
 crate::providers::wire_struct::wire_struct! {
     /// `TagSpecification`.
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct TagSpecification {
         #[serde(default)]
-        #[serde(rename = "ResourceType")]
         pub(super) resource_type: Option<String>,
         #[serde(default)]
-        #[serde(rename = "Tags")]
         pub(super) tags: Vec<WireTag>,
     }
 }
@@ -393,32 +353,27 @@ crate::providers::wire_struct::wire_struct! {
     /// `AuthorizeSecurityGroupIngressRequest` / `AuthorizeSecurityGroupEgressRequest` with
     /// `IpPermissions` (the legacy one-rule parameters `CidrIp`, `IpProtocol`, ... are not
     /// declared: they are unread, and the conversion unverified).
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct Authorize {
         #[serde(default)]
-        #[serde(rename = "GroupId")]
         pub(super) group_id: Option<String>,
         #[serde(default)]
-        #[serde(rename = "GroupName")]
         pub(super) group_name: Option<String>,
-        #[serde(rename = "IpPermissions")]
         pub(super) ip_permissions: Vec<Checked>,
         #[serde(default)]
-        #[serde(rename = "DryRun")]
         pub(super) dry_run: Option<bool>,
         #[serde(default)]
-        #[serde(rename = "TagSpecifications")]
         pub(super) tag_specifications: Vec<TagSpecification>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// sgconv's request document: both authorize bodies of one group, by operation.
+    #[serde(rename_all = "PascalCase")]
     pub(super) struct AuthorizeBoth {
         #[serde(default)]
-        #[serde(rename = "AuthorizeSecurityGroupIngress")]
         pub(super) authorize_security_group_ingress: Present<Authorize>,
         #[serde(default)]
-        #[serde(rename = "AuthorizeSecurityGroupEgress")]
         pub(super) authorize_security_group_egress: Present<Authorize>,
     }
 }

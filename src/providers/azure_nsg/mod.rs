@@ -74,6 +74,7 @@ static DIALECT: Dialect = Dialect {
         &["value", "defaultSecurityRules", "properties", "direction"],
     ],
     terraform: None,
+    planner: Some(&plan::PLANNER),
 };
 
 /// Priorities of custom rules (the default rules use 65000-65500).
@@ -81,10 +82,7 @@ const PRIORITIES: (u16, u16) = (100, 4096);
 
 static CAPS: Capabilities = Capabilities {
     deny: true,
-    ordering: Ordering::Priority {
-        min: PRIORITIES.0,
-        max: PRIORITIES.1,
-    },
+    ordering: Ordering::priorities(PRIORITIES),
     // SecurityRuleProtocol: Tcp, Udp, Icmp (ICMP or ICMPv6 by family), Esp, Ah, *.
     protocols: Protocols::Only(&[1, 6, 17, 50, 51, 58]),
     port_protocols: &[6, 17],
@@ -109,6 +107,7 @@ static CAPS: Capabilities = Capabilities {
 
 crate::providers::wire_struct::wire_struct! {
     /// The properties of an NSG resource (REST), or the CLI's flattened NSG.
+    #[serde(rename_all = "camelCase")]
     struct WireNsg {
         #[serde(default)]
         name: Option<String>,
@@ -122,34 +121,35 @@ crate::providers::wire_struct::wire_struct! {
         location: Option<String>,
         #[serde(default)]
         tags: Option<BTreeMap<String, String>>,
-        #[serde(default, rename = "resourceGroup")]
+        #[serde(default)]
         resource_group: Option<String>,
         #[serde(default)]
         properties: Option<Box<WireNsg>>,
-        #[serde(default, rename = "securityRules")]
+        #[serde(default)]
         security_rules: Option<Vec<Checked<false>>>,
         #[serde(default, rename = "defaultSecurityRules")]
         default_rules: Option<Vec<Checked<true>>>,
-        #[serde(default, rename = "provisioningState")]
+        #[serde(default)]
         provisioning_state: Option<String>,
-        #[serde(default, rename = "resourceGuid")]
+        #[serde(default)]
         resource_guid: Option<String>,
-        #[serde(default, rename = "networkInterfaces")]
+        #[serde(default)]
         network_interfaces: Option<serde_json::Value>,
         #[serde(default)]
         subnets: Option<serde_json::Value>,
-        #[serde(default, rename = "flowLogs")]
+        #[serde(default)]
         flow_logs: Option<serde_json::Value>,
-        #[serde(default, rename = "flushConnection")]
+        #[serde(default)]
         flush_connection: Option<bool>,
     }
 }
 
 crate::providers::wire_struct::wire_struct! {
     /// A rule list response.
+    #[serde(rename_all = "camelCase")]
     struct WireList {
         value: Vec<Checked<false>>,
-        #[serde(default, rename = "nextLink")]
+        #[serde(default)]
         next_link: Option<String>,
     }
 }
@@ -401,10 +401,6 @@ impl Provider for AzureNsg {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups: vec![g] })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -27,6 +27,7 @@ crate::providers::wire_struct::wire_struct! {
     /// One security rule, in the REST shape (`{name, id, etag, type, properties: {...}}`) or
     /// as the Azure CLI prints it (the properties beside `name`, plus `resourceGroup`). The
     /// rule's fields in `properties` are read by the same struct.
+    #[serde(rename_all = "camelCase")]
     pub(super) struct WireRule {
         #[serde(default)]
         pub(super) name: Option<String>,
@@ -36,7 +37,7 @@ crate::providers::wire_struct::wire_struct! {
         etag: Option<String>,
         #[serde(default, rename = "type")]
         kind: Option<String>,
-        #[serde(default, rename = "resourceGroup")]
+        #[serde(default)]
         resource_group: Option<String>,
         #[serde(default)]
         properties: Option<Box<WireRule>>,
@@ -44,23 +45,23 @@ crate::providers::wire_struct::wire_struct! {
         description: Option<String>,
         #[serde(default)]
         protocol: Option<String>,
-        #[serde(default, rename = "sourcePortRange")]
+        #[serde(default)]
         source_port_range: Option<String>,
-        #[serde(default, rename = "sourcePortRanges")]
+        #[serde(default)]
         source_port_ranges: Option<Vec<String>>,
-        #[serde(default, rename = "destinationPortRange")]
+        #[serde(default)]
         destination_port_range: Option<String>,
-        #[serde(default, rename = "destinationPortRanges")]
+        #[serde(default)]
         destination_port_ranges: Option<Vec<String>>,
-        #[serde(default, rename = "sourceAddressPrefix")]
+        #[serde(default)]
         source_address_prefix: Option<String>,
-        #[serde(default, rename = "sourceAddressPrefixes")]
+        #[serde(default)]
         source_address_prefixes: Option<Vec<String>>,
         #[serde(default, rename = "sourceApplicationSecurityGroups")]
         source_asgs: Option<Vec<AsgRef>>,
-        #[serde(default, rename = "destinationAddressPrefix")]
+        #[serde(default)]
         destination_address_prefix: Option<String>,
-        #[serde(default, rename = "destinationAddressPrefixes")]
+        #[serde(default)]
         destination_address_prefixes: Option<Vec<String>>,
         #[serde(default, rename = "destinationApplicationSecurityGroups")]
         destination_asgs: Option<Vec<AsgRef>>,
@@ -70,7 +71,7 @@ crate::providers::wire_struct::wire_struct! {
         pub(super) priority: Option<i64>,
         #[serde(default)]
         direction: Option<String>,
-        #[serde(default, rename = "provisioningState")]
+        #[serde(default)]
         provisioning_state: Option<String>,
     }
 }

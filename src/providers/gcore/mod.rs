@@ -116,19 +116,19 @@ fn tags(list: Vec<WireTag>, gi: usize, report: &mut Report) -> Vec<Tag> {
 }
 
 fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
+    let n = w.neutron;
     let mut group = SecurityGroup::empty();
-    group.id = w.id;
-    group.name = w.name;
-    group.description = w.description.filter(|d| !d.is_empty());
+    group.id = n.id;
+    group.name = n.name;
+    group.description = n.description.filter(|d| !d.is_empty());
     group.tags = tags(w.tags_v2.or(w.metadata).unwrap_or_default(), gi, report);
     let uncarried = read::uncarried!(
-        w;
-        project_id,
-        region_id,
-        region,
-        revision_number,
-        created_at,
-        updated_at
+        n.project_id,
+        w.region_id,
+        w.region,
+        n.revision_number,
+        n.created_at,
+        n.updated_at,
     );
     read::not_carried(report, gi, "group ", uncarried);
     let reads = w
@@ -166,6 +166,7 @@ static V1_DIALECT: Dialect = Dialect {
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
     terraform: Some(terraform::V1_TERRAFORM),
+    planner: Some(&plan::V1),
 };
 
 static V2_DIALECT: Dialect = Dialect {
@@ -176,6 +177,7 @@ static V2_DIALECT: Dialect = Dialect {
     export_shapes: &[],
     shape_keys: SHAPE_KEYS,
     terraform: Some(terraform::V2_TERRAFORM),
+    planner: Some(&plan::V2),
 };
 
 impl Provider for Gcore {
@@ -278,13 +280,6 @@ impl Provider for Gcore {
             group.platform_blocks = Some(vec![SMTP_BLOCK]);
         }
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(match self {
-            Gcore::V1 => &plan::V1,
-            Gcore::V2 => &plan::V2,
-        })
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -21,7 +21,7 @@ use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Attributes, Resource, Terraform, api_object, place_rules, required_name, resource, tag_map,
+    Attributes, Resource, Terraform, api_object, group_rules, required_name, resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
@@ -189,25 +189,17 @@ fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Er
 /// `security_group_rules` (else `rules`) no rule resource manages; rule resources of a group
 /// not in the document make a group per `group_id`.
 fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
-    let (group_res, rules): (Vec<Resource>, Vec<Resource>) =
-        resources.into_iter().partition(|r| r.kind == V2_GROUP);
-    let ids = group_res.iter().map(Resource::id).collect();
-    let placed = place_rules(&rules, ids, "group_id", &RULE, report)?;
-    let mut groups = Vec::with_capacity(placed.ids.len());
-    for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
-        let mut list = resources
-            .iter()
+    let placed = group_rules(&resources, V2_GROUP, "group_id", &RULE, report)?;
+    let mut groups = Vec::with_capacity(placed.len());
+    for (gi, p) in placed.iter().enumerate() {
+        let mut list = (p.rules.iter())
             .map(|r| rule(r, &r.values, &r.address, true))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut group = match group_res.get(gi) {
+        let managed = p.managed.as_slice();
+        let mut group = match p.group {
             Some(g) => {
                 g.unread_keys(V2_GROUP_KEYS, gi, report);
                 g.metadata(&["project_id", "region_id", "region"], gi, report);
-                let managed = placed
-                    .managed
-                    .get(gi)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
                 if g.values.contains_key("security_group_rules")
                     || g.is_unknown("security_group_rules")
                 {
@@ -230,7 +222,7 @@ fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Er
             }
             None => {
                 let mut group = SecurityGroup::empty();
-                group.id = Some(id.clone()).filter(|id| !id.is_empty());
+                group.id = Some(p.id.clone()).filter(|id| !id.is_empty());
                 group.platform_blocks = Some(vec![SMTP_BLOCK]);
                 group
             }

@@ -12,10 +12,10 @@ use crate::providers::neutron;
 use crate::providers::read::{self, ReadRule};
 use crate::report::Change;
 
-neutron::wire_rule! {
+neutron::wire!(rule [
     /// One rule as Gcore writes it in bodies and responses: Neutron's rule.
     pub(super) struct WireRule<'a> {}
-}
+]);
 
 /// Which API a document is read as.
 pub(super) trait Version {
@@ -65,15 +65,9 @@ crate::providers::wire_struct::wire_struct! {
     }
 }
 
-crate::providers::wire_struct::wire_struct! {
-    /// The v1 group object (GET, list items).
+neutron::wire!(group [
+    /// The v1 group object (GET, list items): Neutron's group, with Gcore's tags and region.
     pub(super) struct WireGroup {
-        #[serde(default)]
-        pub(super) id: Option<String>,
-        #[serde(default)]
-        pub(super) name: Option<String>,
-        #[serde(default)]
-        pub(super) description: Option<String>,
         #[serde(default)]
         pub(super) tags_v2: Option<Vec<WireTag>>,
         #[serde(default)]
@@ -81,19 +75,11 @@ crate::providers::wire_struct::wire_struct! {
         #[serde(default)]
         pub(super) security_group_rules: Option<Vec<Checked<V1>>>,
         #[serde(default)]
-        pub(super) project_id: Option<serde_json::Value>,
-        #[serde(default)]
         pub(super) region_id: Option<serde_json::Value>,
         #[serde(default)]
         pub(super) region: Option<serde_json::Value>,
-        #[serde(default)]
-        pub(super) revision_number: Option<serde_json::Value>,
-        #[serde(default)]
-        pub(super) created_at: Option<serde_json::Value>,
-        #[serde(default)]
-        pub(super) updated_at: Option<serde_json::Value>,
     }
-}
+]);
 
 crate::providers::wire_struct::wire_struct! {
     pub(super) struct WireList {

@@ -63,6 +63,7 @@ static DIALECT: Dialect = Dialect {
         "direction",
     ]],
     terraform: Some(terraform::TERRAFORM),
+    planner: Some(&plan::PLANNER),
 };
 
 /// The lowest and highest priority (1 is evaluated first).
@@ -70,10 +71,7 @@ const PRIORITIES: (u16, u16) = (1, 100);
 
 static CAPS: Capabilities = Capabilities {
     deny: true,
-    ordering: Ordering::Priority {
-        min: PRIORITIES.0,
-        max: PRIORITIES.1,
-    },
+    ordering: Ordering::priorities(PRIORITIES),
     protocols: Protocols::All,
     // multiport: Huawei's documentation shows ports with tcp and udp only and says nothing of
     // ports on other protocols, so only those two get them.
@@ -379,10 +377,6 @@ impl Provider for Huawei {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

@@ -22,18 +22,18 @@ use crate::model::{Document, SecurityGroup};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Attributes, Resource, Terraform, api_object, place_rules, required_name, resource, tag_map,
+    Attributes, Resource, Terraform, api_object, group_rules, required_name, resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
 /// The resources read and written.
 pub(super) const TERRAFORM: Terraform = Terraform {
-    types: &[GROUP, RULE],
+    types: &[GROUP, RULE_KIND],
     read: |resources, _, report| read(resources, report),
     blocks,
 };
 const GROUP: &str = "huaweicloud_networking_secgroup";
-const RULE: &str = "huaweicloud_networking_secgroup_rule";
+const RULE_KIND: &str = "huaweicloud_networking_secgroup_rule";
 
 const GROUP_KEYS: &[&str] = &[
     "id",
@@ -49,7 +49,7 @@ const GROUP_KEYS: &[&str] = &[
     "timeouts",
 ];
 /// A rule resource's attributes.
-const RULE_ATTRIBUTES: Attributes = Attributes {
+const RULE: Attributes = Attributes {
     meaning: &[
         "security_group_id",
         "direction",
@@ -84,18 +84,14 @@ const API: &[(&str, &str)] = &[
 /// list that no rule resource manages; rule resources of a group not in the document make a
 /// group per `security_group_id`, in order of appearance.
 fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
-    let (groups, rules): (Vec<Resource>, Vec<Resource>) =
-        resources.into_iter().partition(|r| r.kind == GROUP);
-    let ids = groups.iter().map(Resource::id).collect();
-    let placed = place_rules(&rules, ids, "security_group_id", &RULE_ATTRIBUTES, report)?;
-    let mut out = Vec::with_capacity(placed.ids.len());
-    for (gi, (id, resources)) in placed.ids.iter().zip(&placed.rules).enumerate() {
-        let mut reads = resources
-            .iter()
+    let placed = group_rules(&resources, GROUP, "security_group_id", &RULE, report)?;
+    let mut out = Vec::with_capacity(placed.len());
+    for (gi, p) in placed.iter().enumerate() {
+        let mut reads = (p.rules.iter())
             .map(|r| rule(r, &r.values, &r.address))
             .collect::<Result<Vec<_>, _>>()?;
         let mut group = priority_group();
-        if let Some(g) = groups.get(gi) {
+        if let Some(g) = p.group {
             g.unread_keys(GROUP_KEYS, gi, report);
             g.metadata(&["region", "enterprise_project_id"], gi, report);
             group.name = g.str("name")?.map(str::to_owned);
@@ -104,14 +100,9 @@ fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error
                 .filter(|d| !d.is_empty())
                 .map(str::to_owned);
             group.tags = g.tags("tags")?;
-            let managed = placed
-                .managed
-                .get(gi)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            reads.extend(unmanaged(g, id, managed, gi, report)?);
+            reads.extend(unmanaged(g, &p.id, &p.managed, gi, report)?);
         }
-        group.id = Some(id.clone()).filter(|id| !id.is_empty());
+        group.id = Some(p.id.clone()).filter(|id| !id.is_empty());
         group.rules = read::place(reads, gi, report);
         out.push(group);
     }
@@ -235,7 +226,7 @@ fn blocks(doc: &Document, report: &mut Report) -> Result<Vec<Block>, Error> {
                 ));
             }
             let w = super::body(rule, "")?;
-            let mut b = resource(RULE, &names.unique(RULE, &rule_stem(name, rule)));
+            let mut b = resource(RULE_KIND, &names.unique(RULE_KIND, &rule_stem(name, rule)));
             b.attribute("security_group_id", own.clone())
                 .attribute("direction", w.direction.name().into())
                 .attribute("ethertype", w.ethertype.into())

@@ -89,6 +89,7 @@ static DIALECT: Dialect = Dialect {
         ],
     ],
     terraform: None,
+    planner: Some(&plan::PLANNER),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -100,10 +101,11 @@ fn group(
     gi: usize,
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
+    let n = w.neutron;
     let mut group = SecurityGroup::empty();
-    group.id = w.id;
-    group.name = w.name.filter(|s| !s.is_empty());
-    group.description = w.description.filter(|s| !s.is_empty());
+    group.id = n.id;
+    group.name = n.name.filter(|s| !s.is_empty());
+    group.description = n.description.filter(|s| !s.is_empty());
     group.stateful = w.stateful.unwrap_or(true);
     if let Some(tags) = w.tags.filter(|t| !t.is_empty()) {
         report.group(gi).push(
@@ -114,13 +116,12 @@ fn group(
         );
     }
     let uncarried = read::uncarried!(
-        w;
-        project_id,
-        tenant_id,
-        revision_number,
-        created_at,
-        updated_at,
-        shared
+        n.project_id,
+        w.tenant_id,
+        n.revision_number,
+        n.created_at,
+        n.updated_at,
+        w.shared,
     );
     read::not_carried(report, gi, "group ", uncarried);
     let lists = [w.security_group_rules, w.rules, extra];
@@ -196,10 +197,6 @@ impl Provider for OpenStack {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {

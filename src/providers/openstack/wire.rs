@@ -11,7 +11,7 @@ use crate::providers::neutron;
 use crate::providers::read::{self, ReadRule};
 use crate::report::{Change, Field, Kind};
 
-neutron::wire_rule! {
+neutron::wire!(rule [
     /// One rule: a create body, a response, or an item of a list; Neutron's rule fields and
     /// the ones openstacksdk adds.
     pub(super) struct WireRule<'a> {
@@ -30,7 +30,7 @@ neutron::wire_rule! {
         #[serde(default)]
         pub(super) standard_attr_id: Option<i64>,
     }
-}
+]);
 
 /// A rule checked while it is read, so errors carry its path and line:column.
 pub(super) struct Checked {
@@ -47,16 +47,10 @@ impl<'de> Deserialize<'de> for Checked {
     }
 }
 
-crate::providers::wire_struct::wire_struct! {
+neutron::wire!(group [
     /// A group: a response, a create body, or `openstack security group show -f json`
-    /// (which names the rules `rules`).
+    /// (which names the rules `rules`); Neutron's group fields and the ones openstacksdk adds.
     pub(super) struct WireGroup {
-        #[serde(default)]
-        pub(super) id: Option<String>,
-        #[serde(default)]
-        pub(super) name: Option<String>,
-        #[serde(default)]
-        pub(super) description: Option<String>,
         #[serde(default)]
         pub(super) stateful: Option<bool>,
         #[serde(default)]
@@ -66,19 +60,11 @@ crate::providers::wire_struct::wire_struct! {
         #[serde(default)]
         pub(super) tags: Option<Vec<String>>,
         #[serde(default)]
-        pub(super) project_id: Option<serde_json::Value>,
-        #[serde(default)]
         pub(super) tenant_id: Option<serde_json::Value>,
-        #[serde(default)]
-        pub(super) revision_number: Option<serde_json::Value>,
-        #[serde(default)]
-        pub(super) created_at: Option<serde_json::Value>,
-        #[serde(default)]
-        pub(super) updated_at: Option<serde_json::Value>,
         #[serde(default)]
         pub(super) shared: Option<serde_json::Value>,
     }
-}
+]);
 
 crate::providers::wire_struct::wire_struct! {
     /// `{"security_group": {...}}`, alone or with the rules' bulk create body (sgconv's export).

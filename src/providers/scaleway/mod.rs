@@ -113,6 +113,7 @@ static DIALECT: Dialect = Dialect {
         &["security_groups", "rule", "security_group", "direction"],
     ],
     terraform: Some(terraform::TERRAFORM),
+    planner: Some(&plan::PLANNER),
 };
 
 impl Provider for Scaleway {
@@ -162,10 +163,6 @@ impl Provider for Scaleway {
             top => return Err(DIALECT.unknown_shape(top)),
         };
         Ok(Document { groups })
-    }
-
-    fn planner(&self) -> Option<&'static super::plan::Planner> {
-        Some(&plan::PLANNER)
     }
 
     fn import_parts(
@@ -270,29 +267,26 @@ fn group(
 ) -> Result<SecurityGroup, Error> {
     let w = wire.as_ref();
     let action = |a: Action| WireAction::from(a).name().to_owned();
-    let inbound = setting(
-        w.and_then(|g| g.inbound_default_policy).map(Action::from),
+    let mut policy = |of_group: Option<WireAction>, of_options, (wire_name, flag)| {
+        let names = (Field::DefaultPolicy, wire_name, flag);
+        setting(
+            of_group.map(Action::from),
+            of_options,
+            names,
+            action,
+            gi,
+            report,
+        )
+    };
+    let inbound = policy(
+        w.and_then(|g| g.inbound_default_policy),
         options.default_inbound,
-        (
-            Field::DefaultPolicy,
-            "inbound_default_policy",
-            "--inbound-default",
-        ),
-        action,
-        gi,
-        report,
+        ("inbound_default_policy", "--inbound-default"),
     );
-    let outbound = setting(
-        w.and_then(|g| g.outbound_default_policy).map(Action::from),
+    let outbound = policy(
+        w.and_then(|g| g.outbound_default_policy),
         options.default_outbound,
-        (
-            Field::DefaultPolicy,
-            "outbound_default_policy",
-            "--outbound-default",
-        ),
-        action,
-        gi,
-        report,
+        ("outbound_default_policy", "--outbound-default"),
     );
     let stateful = setting(
         w.and_then(|g| g.stateful),

@@ -69,23 +69,28 @@ pub(super) enum WireDirection {
 
 crate::text_enum::text_enum!(WireDirection { "inbound" => WireDirection::Inbound, "outbound" => WireDirection::Outbound });
 
-impl From<WireDirection> for Direction {
-    fn from(d: WireDirection) -> Direction {
-        match d {
-            WireDirection::Inbound => Direction::Ingress,
-            WireDirection::Outbound => Direction::Egress,
+/// `From` both ways between a wire enum and the model's enum it names, variant by variant.
+macro_rules! both_ways {
+    ($wire:ident <=> $model:ident { $($w:ident <=> $m:ident),+ $(,)? }) => {
+        impl From<$wire> for $model {
+            fn from(v: $wire) -> $model {
+                match v {
+                    $($wire::$w => $model::$m),+
+                }
+            }
         }
-    }
+
+        impl From<$model> for $wire {
+            fn from(v: $model) -> $wire {
+                match v {
+                    $($model::$m => $wire::$w),+
+                }
+            }
+        }
+    };
 }
 
-impl From<Direction> for WireDirection {
-    fn from(d: Direction) -> WireDirection {
-        match d {
-            Direction::Ingress => WireDirection::Inbound,
-            Direction::Egress => WireDirection::Outbound,
-        }
-    }
-}
+both_ways!(WireDirection <=> Direction { Inbound <=> Ingress, Outbound <=> Egress });
 
 /// `action`, `inbound_default_policy`, `outbound_default_policy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -97,23 +102,7 @@ pub(super) enum WireAction {
 
 crate::text_enum::text_enum!(WireAction { "accept" => WireAction::Accept, "drop" => WireAction::Drop });
 
-impl From<WireAction> for Action {
-    fn from(a: WireAction) -> Action {
-        match a {
-            WireAction::Accept => Action::Allow,
-            WireAction::Drop => Action::Deny,
-        }
-    }
-}
-
-impl From<Action> for WireAction {
-    fn from(a: Action) -> WireAction {
-        match a {
-            Action::Allow => WireAction::Accept,
-            Action::Deny => WireAction::Drop,
-        }
-    }
-}
+both_ways!(WireAction <=> Action { Accept <=> Allow, Drop <=> Deny });
 
 /// `dest_port_from` / `dest_port_to`: 0-65535, where 0 means "unset" (PATCH semantics, and
 /// what the Python SDK's request defaults send).
@@ -354,16 +343,15 @@ impl WireGroup {
     /// The fields the model has no place for, by wire name, as the report shows them.
     pub(super) fn uncarried(&self) -> [(&'static str, Option<String>); 9] {
         read::uncarried!(
-            self;
-            creation_date,
-            modification_date,
-            organization,
-            project,
-            servers,
-            organization_default,
-            project_default,
-            state,
-            zone
+            self.creation_date,
+            self.modification_date,
+            self.organization,
+            self.project,
+            self.servers,
+            self.organization_default,
+            self.project_default,
+            self.state,
+            self.zone,
         )
     }
 }

@@ -266,42 +266,54 @@ pub(crate) fn is_set(value: &Value) -> bool {
     }
 }
 
-/// Rule resources sorted into groups by the group id they name.
-pub(crate) struct Placed<'a> {
-    /// The groups' ids: those given first, then each other id rules name, in order.
-    pub(crate) ids: Vec<String>,
-    /// The rule resources of each group, in document order.
-    pub(crate) rules: Vec<Vec<&'a Resource>>,
-    /// The cloud ids of each group's rule resources (to tell the rules a group lists itself
-    /// that no resource manages).
-    pub(crate) managed: Vec<Vec<String>>,
+/// A group of a dialect that writes one resource per group and one per rule: the group's
+/// resource if the document has it, and its rule resources.
+pub(crate) struct GroupRules<'a> {
+    /// The group's id: its resource's, else the one its rules name.
+    pub(crate) id: String,
+    /// The group's resource.
+    pub(crate) group: Option<&'a Resource>,
+    /// Its rule resources, in document order.
+    pub(crate) rules: Vec<&'a Resource>,
+    /// The cloud ids of its rule resources (to tell the rules a group lists itself that no
+    /// resource manages).
+    pub(crate) managed: Vec<String>,
 }
 
-/// Sort rule resources into the groups of `ids` by the id their attribute `key` names; an id
-/// no group has makes a group of its own. Attributes `rule` does not know are reported
-/// unread; a rule with an unknown value of one of `rule.meaning` (its group included) is
-/// reported and left out.
-pub(crate) fn place_rules<'a>(
-    rules: &'a [Resource],
-    ids: Vec<String>,
+/// The groups of `resources`: the resources of `group_kind` in order, then one per other id
+/// the rest (the rule resources) name in their attribute `key`, each with the rule resources
+/// naming it. Rule attributes `rule` does not know are reported unread; a rule with an
+/// unknown value of one of `rule.meaning` (its group included) is reported and left out.
+pub(crate) fn group_rules<'a>(
+    resources: &'a [Resource],
+    group_kind: &str,
     key: &str,
     rule: &Attributes,
     report: &mut Report,
-) -> Result<Placed<'a>, Error> {
-    let mut placed = Placed {
-        rules: ids.iter().map(|_| Vec::new()).collect(),
-        managed: ids.iter().map(|_| Vec::new()).collect(),
-        ids,
-    };
+) -> Result<Vec<GroupRules<'a>>, Error> {
+    let (groups, rules): (Vec<&Resource>, Vec<&Resource>) =
+        resources.iter().partition(|r| r.kind == group_kind);
+    let mut placed: Vec<GroupRules<'a>> = groups
+        .into_iter()
+        .map(|g| GroupRules {
+            id: g.id(),
+            group: Some(g),
+            rules: Vec::new(),
+            managed: Vec::new(),
+        })
+        .collect();
     for r in rules {
         let group_id = r.str(key)?.unwrap_or_default().to_owned();
-        let gi = match placed.ids.iter().position(|id| *id == group_id) {
+        let gi = match placed.iter().position(|p| p.id == group_id) {
             Some(gi) => gi,
             None if !r.is_unknown(key) => {
-                placed.ids.push(group_id);
-                placed.rules.push(Vec::new());
-                placed.managed.push(Vec::new());
-                placed.ids.len().saturating_sub(1)
+                placed.push(GroupRules {
+                    id: group_id,
+                    group: None,
+                    rules: Vec::new(),
+                    managed: Vec::new(),
+                });
+                placed.len().saturating_sub(1)
             }
             None => 0,
         };
@@ -310,11 +322,10 @@ pub(crate) fn place_rules<'a>(
             r.unknown_entry(gi, k, "the rule was not read", report);
             continue;
         }
-        if let (Some(id), Some(list)) = (r.str("id")?, placed.managed.get_mut(gi)) {
-            list.push(id.to_owned());
-        }
-        if let Some(list) = placed.rules.get_mut(gi) {
-            list.push(r);
+        let id = r.str("id")?;
+        if let Some(p) = placed.get_mut(gi) {
+            p.managed.extend(id.map(str::to_owned));
+            p.rules.push(r);
         }
     }
     Ok(placed)
