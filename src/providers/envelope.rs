@@ -73,9 +73,7 @@ impl<'de> Deserialize<'de> for ItemKeys {
 
 #[derive(Deserialize)]
 struct Item<'a> {
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     id: Option<String>,
     #[serde(borrow)]
     document: &'a RawValue,

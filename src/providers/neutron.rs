@@ -28,13 +28,10 @@ macro_rules! wire {
         crate::providers::wire_struct::wire_part! { $($use)+
             neutron: [crate::providers::neutron::] WireRule<'a> {
                 direction: crate::model::Direction,
-                #[serde(default)]
                 ethertype: Option<crate::providers::neutron::Ethertype>,
                 #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
                 protocol: Option<std::borrow::Cow<'a, str>>,
-                #[serde(default)]
                 port_range_min: Option<i64>,
-                #[serde(default)]
                 port_range_max: Option<i64>,
                 #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_cidr")]
                 remote_ip_prefix: Option<crate::providers::read::Address<'a>>,
@@ -46,7 +43,6 @@ macro_rules! wire {
                 id: Option<std::borrow::Cow<'a, str>>,
                 #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
                 security_group_id: Option<std::borrow::Cow<'a, str>>,
-                #[serde(default)]
                 revision_number: Option<i64>,
                 #[serde(default, borrow, deserialize_with = "crate::providers::read::opt_str")]
                 created_at: Option<std::borrow::Cow<'a, str>>,
@@ -59,19 +55,12 @@ macro_rules! wire {
     (group $($use:tt)+) => {
         crate::providers::wire_struct::wire_part! { $($use)+
             neutron: [crate::providers::neutron::] WireGroup {
-                #[serde(default)]
                 id: Option<String>,
-                #[serde(default)]
                 name: Option<String>,
-                #[serde(default)]
                 description: Option<String>,
-                #[serde(default)]
                 project_id: Option<serde_json::Value>,
-                #[serde(default)]
                 revision_number: Option<serde_json::Value>,
-                #[serde(default)]
                 created_at: Option<serde_json::Value>,
-                #[serde(default)]
                 updated_at: Option<serde_json::Value>,
             }
         }

@@ -36,6 +36,37 @@ pub struct Api {
     pub(crate) describes: bool,
 }
 
+impl Api {
+    /// An API at `base_url` whose create request carries the group's name and description,
+    /// written from the dialect's default export shape.
+    pub(crate) const fn new(base_url: Option<&'static str>, auth: Auth, docs: &'static str) -> Api {
+        Api {
+            base_url,
+            auth,
+            docs,
+            export_shape: None,
+            names: true,
+            describes: true,
+        }
+    }
+
+    /// The same, from the export shape `shape`.
+    pub(crate) const fn planned_from(self, shape: &'static str) -> Api {
+        Api {
+            export_shape: Some(shape),
+            ..self
+        }
+    }
+
+    /// The same, with no place for the group's description in the create request.
+    pub(crate) const fn without_description(self) -> Api {
+        Api {
+            describes: false,
+            ..self
+        }
+    }
+}
+
 /// How a dialect's groups are applied through its API.
 pub(crate) struct Planner {
     /// The API.
@@ -66,6 +97,19 @@ pub enum Auth {
         /// The signing scheme and where it is documented.
         about: &'static str,
     },
+}
+
+impl Auth {
+    /// The secret as it is in `X-Auth-Token` (a Huawei IAM token, a Keystone token, a Scaleway
+    /// secret key).
+    pub(crate) const fn x_auth_token(variable: &'static str, how: &'static str) -> Auth {
+        Auth::Header {
+            name: "X-Auth-Token",
+            prefix: "",
+            variable,
+            how,
+        }
+    }
 }
 
 /// What sending a request a second time does.

@@ -18,19 +18,17 @@ use crate::providers::plan::{
 
 /// EC2's regional endpoint; every request is signed.
 pub(super) static PLANNER: Planner = Planner {
-    api: Api {
-        base_url: Some("https://ec2.{region}.amazonaws.com"),
-        auth: Auth::Signed {
+    api: Api::new(
+        Some("https://ec2.{region}.amazonaws.com"),
+        Auth::Signed {
             about: "AWS Signature Version 4 \
                 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html); run the \
                 steps with the AWS CLI (aws ec2 <action> --cli-input-json BODY) or an SDK, \
                 which sign them",
         },
-        docs: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
-        export_shape: Some("authorize"),
-        names: true,
-        describes: true,
-    },
+        "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html",
+    )
+    .planned_from("authorize"),
     group,
 };
 

@@ -17,7 +17,6 @@ crate::providers::wire_struct::wire_struct! {
     #[serde(rename_all = "PascalCase")]
     pub(super) struct WireTag {
         pub(super) key: String,
-        #[serde(default)]
         pub(super) value: Option<String>,
     }
 }
@@ -37,7 +36,6 @@ crate::providers::wire_struct::wire_struct! {
     struct IpRange<'a> {
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
         cidr_ip: Option<read::Address<'a>>,
-        #[serde(default)]
         description: Option<String>,
     }
 }
@@ -48,7 +46,6 @@ crate::providers::wire_struct::wire_struct! {
     struct Ipv6Range<'a> {
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
         cidr_ipv6: Option<read::Address<'a>>,
-        #[serde(default)]
         description: Option<String>,
     }
 }
@@ -57,9 +54,7 @@ crate::providers::wire_struct::wire_struct! {
     /// `PrefixListId`.
     #[serde(rename_all = "PascalCase")]
     struct PrefixListId {
-        #[serde(default)]
         prefix_list_id: Option<String>,
-        #[serde(default)]
         description: Option<String>,
     }
 }
@@ -69,19 +64,12 @@ crate::providers::wire_struct::wire_struct! {
     /// descriptions).
     #[serde(rename_all = "PascalCase")]
     pub(super) struct Pair {
-        #[serde(default)]
         pub(super) group_id: Option<String>,
-        #[serde(default)]
         pub(super) group_name: Option<String>,
-        #[serde(default)]
         pub(super) user_id: Option<String>,
-        #[serde(default)]
         pub(super) vpc_id: Option<String>,
-        #[serde(default)]
         pub(super) vpc_peering_connection_id: Option<String>,
-        #[serde(default)]
         pub(super) peering_status: Option<String>,
-        #[serde(default)]
         description: Option<String>,
     }
 }
@@ -90,11 +78,8 @@ crate::providers::wire_struct::wire_struct! {
     /// `IpPermission`, as written.
     #[serde(rename_all = "PascalCase")]
     struct WirePermission<'a> {
-        #[serde(default)]
         ip_protocol: Option<String>,
-        #[serde(default)]
         from_port: Option<i64>,
-        #[serde(default)]
         to_port: Option<i64>,
         #[serde(default, borrow)]
         ip_ranges: Vec<IpRange<'a>>,
@@ -175,17 +160,11 @@ crate::providers::wire_struct::wire_struct! {
     /// `SecurityGroup` (a `describe-security-groups` item).
     #[serde(rename_all = "PascalCase")]
     pub(super) struct WireGroup {
-        #[serde(default)]
         pub(super) group_id: Option<String>,
-        #[serde(default)]
         pub(super) group_name: Option<String>,
-        #[serde(default)]
         pub(super) description: Option<String>,
-        #[serde(default)]
         pub(super) owner_id: Option<String>,
-        #[serde(default)]
         pub(super) vpc_id: Option<String>,
-        #[serde(default)]
         pub(super) security_group_arn: Option<String>,
         #[serde(default)]
         pub(super) tags: Vec<WireTag>,
@@ -201,7 +180,6 @@ crate::providers::wire_struct::wire_struct! {
     #[serde(rename_all = "PascalCase")]
     pub(super) struct DescribeGroups {
         pub(super) security_groups: Vec<WireGroup>,
-        #[serde(default)]
         pub(super) next_token: Option<String>,
     }
 }
@@ -215,33 +193,23 @@ pub(super) struct FlatRule {
 crate::providers::wire_struct::wire_struct! {
     #[serde(rename_all = "PascalCase")]
     struct WireFlatRule<'a> {
-        #[serde(default)]
         security_group_rule_id: Option<String>,
-        #[serde(default)]
         group_id: Option<String>,
-        #[serde(default)]
         group_owner_id: Option<String>,
-        #[serde(default)]
         is_egress: Option<bool>,
-        #[serde(default)]
         ip_protocol: Option<String>,
-        #[serde(default)]
         from_port: Option<i64>,
-        #[serde(default)]
         to_port: Option<i64>,
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
         cidr_ipv4: Option<read::Address<'a>>,
         #[serde(default, borrow, deserialize_with = "read::opt_cidr")]
         cidr_ipv6: Option<read::Address<'a>>,
-        #[serde(default)]
         prefix_list_id: Option<String>,
         #[serde(default)]
         referenced_group_info: Present<Pair>,
-        #[serde(default)]
         description: Option<String>,
         #[serde(default)]
         tags: Vec<WireTag>,
-        #[serde(default)]
         security_group_rule_arn: Option<String>,
     }
 }
@@ -331,7 +299,6 @@ crate::providers::wire_struct::wire_struct! {
     #[serde(rename_all = "PascalCase")]
     pub(super) struct DescribeRules {
         pub(super) security_group_rules: Vec<FlatRule>,
-        #[serde(default)]
         pub(super) next_token: Option<String>,
         #[serde(default, rename = "Return")]
         pub(super) returned: Option<bool>,
@@ -342,7 +309,6 @@ crate::providers::wire_struct::wire_struct! {
     /// `TagSpecification`.
     #[serde(rename_all = "PascalCase")]
     pub(super) struct TagSpecification {
-        #[serde(default)]
         pub(super) resource_type: Option<String>,
         #[serde(default)]
         pub(super) tags: Vec<WireTag>,
@@ -355,12 +321,9 @@ crate::providers::wire_struct::wire_struct! {
     /// declared: they are unread, and the conversion unverified).
     #[serde(rename_all = "PascalCase")]
     pub(super) struct Authorize {
-        #[serde(default)]
         pub(super) group_id: Option<String>,
-        #[serde(default)]
         pub(super) group_name: Option<String>,
         pub(super) ip_permissions: Vec<Checked>,
-        #[serde(default)]
         pub(super) dry_run: Option<bool>,
         #[serde(default)]
         pub(super) tag_specifications: Vec<TagSpecification>,

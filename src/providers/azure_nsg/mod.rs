@@ -109,37 +109,23 @@ crate::providers::wire_struct::wire_struct! {
     /// The properties of an NSG resource (REST), or the CLI's flattened NSG.
     #[serde(rename_all = "camelCase")]
     struct WireNsg {
-        #[serde(default)]
         name: Option<String>,
-        #[serde(default)]
         id: Option<String>,
-        #[serde(default)]
         etag: Option<String>,
         #[serde(default, rename = "type")]
         kind: Option<String>,
-        #[serde(default)]
         location: Option<String>,
-        #[serde(default)]
         tags: Option<BTreeMap<String, String>>,
-        #[serde(default)]
         resource_group: Option<String>,
-        #[serde(default)]
         properties: Option<Box<WireNsg>>,
-        #[serde(default)]
         security_rules: Option<Vec<Checked<false>>>,
         #[serde(default, rename = "defaultSecurityRules")]
         default_rules: Option<Vec<Checked<true>>>,
-        #[serde(default)]
         provisioning_state: Option<String>,
-        #[serde(default)]
         resource_guid: Option<String>,
-        #[serde(default)]
         network_interfaces: Option<serde_json::Value>,
-        #[serde(default)]
         subnets: Option<serde_json::Value>,
-        #[serde(default)]
         flow_logs: Option<serde_json::Value>,
-        #[serde(default)]
         flush_connection: Option<bool>,
     }
 }
@@ -149,7 +135,6 @@ crate::providers::wire_struct::wire_struct! {
     #[serde(rename_all = "camelCase")]
     struct WireList {
         value: Vec<Checked<false>>,
-        #[serde(default)]
         next_link: Option<String>,
     }
 }

@@ -11,20 +11,18 @@ use crate::providers::plan::{
 
 /// Azure Resource Manager: an Entra ID access token for it, as a bearer token.
 pub(super) static PLANNER: Planner = Planner {
-    api: Api {
-        base_url: Some("https://management.azure.com"),
-        auth: Auth::Header {
+    api: Api::new(
+        Some("https://management.azure.com"),
+        Auth::Header {
             name: "Authorization",
             prefix: "Bearer ",
             variable: "AZURE_ACCESS_TOKEN",
             how: "az account get-access-token --resource https://management.azure.com \
               --query accessToken -o tsv",
         },
-        docs: "https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-security-groups",
-        export_shape: None,
-        names: true,
-        describes: false,
-    },
+        "https://learn.microsoft.com/en-us/rest/api/virtualnetwork/network-security-groups",
+    )
+    .without_description(),
     group,
 };
 

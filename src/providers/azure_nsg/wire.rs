@@ -14,11 +14,8 @@ use crate::report::{Change, Field, Kind};
 crate::providers::wire_struct::wire_struct! {
     /// An application security group named in a rule: its resource id.
     pub(super) struct AsgRef {
-        #[serde(default)]
         id: Option<String>,
-        #[serde(default)]
         location: Option<serde_json::Value>,
-        #[serde(default)]
         properties: Option<serde_json::Value>,
     }
 }
@@ -29,49 +26,30 @@ crate::providers::wire_struct::wire_struct! {
     /// rule's fields in `properties` are read by the same struct.
     #[serde(rename_all = "camelCase")]
     pub(super) struct WireRule {
-        #[serde(default)]
         pub(super) name: Option<String>,
-        #[serde(default)]
         pub(super) id: Option<String>,
-        #[serde(default)]
         etag: Option<String>,
         #[serde(default, rename = "type")]
         kind: Option<String>,
-        #[serde(default)]
         resource_group: Option<String>,
-        #[serde(default)]
         properties: Option<Box<WireRule>>,
-        #[serde(default)]
         description: Option<String>,
-        #[serde(default)]
         protocol: Option<String>,
-        #[serde(default)]
         source_port_range: Option<String>,
-        #[serde(default)]
         source_port_ranges: Option<Vec<String>>,
-        #[serde(default)]
         destination_port_range: Option<String>,
-        #[serde(default)]
         destination_port_ranges: Option<Vec<String>>,
-        #[serde(default)]
         source_address_prefix: Option<String>,
-        #[serde(default)]
         source_address_prefixes: Option<Vec<String>>,
         #[serde(default, rename = "sourceApplicationSecurityGroups")]
         source_asgs: Option<Vec<AsgRef>>,
-        #[serde(default)]
         destination_address_prefix: Option<String>,
-        #[serde(default)]
         destination_address_prefixes: Option<Vec<String>>,
         #[serde(default, rename = "destinationApplicationSecurityGroups")]
         destination_asgs: Option<Vec<AsgRef>>,
-        #[serde(default)]
         access: Option<String>,
-        #[serde(default)]
         pub(super) priority: Option<i64>,
-        #[serde(default)]
         direction: Option<String>,
-        #[serde(default)]
         provisioning_state: Option<String>,
     }
 }

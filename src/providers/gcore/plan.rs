@@ -14,19 +14,16 @@ use crate::providers::plan::{
 /// Gcore's API: "Authorization: APIKey <token>"
 /// (<https://gcore.com/docs/cloud/networking/add-and-configure-a-firewall>,
 /// <https://api.gcore.com/docs/iam#section/Authentication>).
-static API: Api = Api {
-    base_url: Some("https://api.gcore.com"),
-    auth: Auth::Header {
+static API: Api = Api::new(
+    Some("https://api.gcore.com"),
+    Auth::Header {
         name: "Authorization",
         prefix: "APIKey ",
         variable: "GCORE_API_KEY",
         how: "a permanent API token (Gcore Customer Portal, Profile, API Tokens)",
     },
-    docs: "https://api.gcore.com/docs/cloud#tag/Security-Groups",
-    export_shape: None,
-    names: true,
-    describes: true,
-};
+    "https://api.gcore.com/docs/cloud#tag/Security-Groups",
+);
 
 /// Plans with API v1 (deprecated writes).
 pub(super) static V1: Planner = Planner {

@@ -58,9 +58,7 @@ impl<V: Version> TryFrom<WireRule<'_>> for Checked<V> {
 crate::providers::wire_struct::wire_struct! {
     pub(super) struct WireTag {
         pub(super) key: String,
-        #[serde(default)]
         pub(super) value: Option<String>,
-        #[serde(default)]
         pub(super) read_only: Option<bool>,
     }
 }
@@ -68,15 +66,10 @@ crate::providers::wire_struct::wire_struct! {
 neutron::wire!(group [
     /// The v1 group object (GET, list items): Neutron's group, with Gcore's tags and region.
     pub(super) struct WireGroup {
-        #[serde(default)]
         pub(super) tags_v2: Option<Vec<WireTag>>,
-        #[serde(default)]
         pub(super) metadata: Option<Vec<WireTag>>,
-        #[serde(default)]
         pub(super) security_group_rules: Option<Vec<Checked<V1>>>,
-        #[serde(default)]
         pub(super) region_id: Option<serde_json::Value>,
-        #[serde(default)]
         pub(super) region: Option<serde_json::Value>,
     }
 ]);
@@ -92,12 +85,9 @@ crate::providers::wire_struct::wire_struct! {
 crate::providers::wire_struct::wire_struct! {
     /// The v2 group create / PATCH body.
     pub(super) struct WireV2Group {
-        #[serde(default)]
         pub(super) name: Option<String>,
-        #[serde(default)]
         pub(super) description: Option<String>,
         pub(super) rules: Vec<Checked<V2>>,
-        #[serde(default)]
         pub(super) tags: Option<BTreeMap<String, Option<String>>>,
     }
 }

@@ -15,20 +15,15 @@ use crate::providers::plan::{
 /// in `X-Auth-Token` (<https://support.huaweicloud.com/api-vpc/vpc_api00_0010.html>), which
 /// needs no request signing (AK/SK is the other way, and signs every request).
 pub(super) static PLANNER: Planner = Planner {
-    api: Api {
-        base_url: Some("https://vpc.{region}.myhuaweicloud.com"),
-        auth: Auth::Header {
-            name: "X-Auth-Token",
-            prefix: "",
-            variable: "HUAWEI_AUTH_TOKEN",
-            how: "a project-scoped IAM token: the X-Subject-Token header of POST \
+    api: Api::new(
+        Some("https://vpc.{region}.myhuaweicloud.com"),
+        Auth::x_auth_token(
+            "HUAWEI_AUTH_TOKEN",
+            "a project-scoped IAM token: the X-Subject-Token header of POST \
               https://iam.{region}.myhuaweicloud.com/v3/auth/tokens",
-        },
-        docs: "https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html",
-        export_shape: None,
-        names: true,
-        describes: true,
-    },
+        ),
+        "https://support.huaweicloud.com/api-vpc/CreateSecurityGroup.html",
+    ),
     group,
 };
 

@@ -46,7 +46,6 @@ crate::providers::wire_struct::wire_struct! {
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         security_group_id: Option<Cow<'a, str>>,
         direction: Direction,
-        #[serde(default)]
         ethertype: Option<Ethertype>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         protocol: Option<Cow<'a, str>>,
@@ -58,11 +57,8 @@ crate::providers::wire_struct::wire_struct! {
         remote_group_id: Option<Cow<'a, str>>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         remote_address_group_id: Option<Cow<'a, str>>,
-        #[serde(default)]
         action: Option<WireAction>,
-        #[serde(default)]
         priority: Option<i64>,
-        #[serde(default)]
         enabled: Option<bool>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         description: Option<Cow<'a, str>>,
@@ -139,9 +135,7 @@ impl TryFrom<WireRule<'_>> for Checked {
 crate::providers::wire_struct::wire_struct! {
     /// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.
     pub(super) struct OneRule {
-        #[serde(default)]
         pub(super) dry_run: Option<bool>,
-        #[serde(default)]
         pub(super) request_id: Option<String>,
         pub(super) security_group_rule: Checked,
     }
@@ -151,13 +145,9 @@ crate::providers::wire_struct::wire_struct! {
     /// `{security_group_rules}`: a batch-create body or response, or a list response.
     pub(super) struct RuleList {
         pub(super) security_group_rules: Vec<Checked>,
-        #[serde(default)]
         pub(super) request_id: Option<String>,
-        #[serde(default)]
         pub(super) page_info: Option<PageInfo>,
-        #[serde(default)]
         pub(super) ignore_duplicate: Option<bool>,
-        #[serde(default)]
         pub(super) dry_run: Option<bool>,
     }
 }
@@ -166,11 +156,8 @@ crate::providers::wire_struct::wire_struct! {
     /// A list response's `page_info`.
     #[allow(dead_code)] // previous_marker and current_count: documented; say nothing about the rules
     pub(super) struct PageInfo {
-        #[serde(default)]
         previous_marker: Option<String>,
-        #[serde(default)]
         current_count: Option<u64>,
-        #[serde(default)]
         pub(super) next_marker: Option<String>,
     }
 }
@@ -178,7 +165,6 @@ crate::providers::wire_struct::wire_struct! {
 crate::providers::wire_struct::wire_struct! {
     pub(super) struct ShowGroup {
         pub(super) security_group: WireGroup,
-        #[serde(default)]
         pub(super) request_id: Option<String>,
     }
 }
@@ -186,7 +172,6 @@ crate::providers::wire_struct::wire_struct! {
 crate::providers::wire_struct::wire_struct! {
     pub(super) struct WireTag {
         pub(super) key: String,
-        #[serde(default)]
         pub(super) value: Option<String>,
     }
 }
@@ -194,23 +179,14 @@ crate::providers::wire_struct::wire_struct! {
 crate::providers::wire_struct::wire_struct! {
     /// `SecurityGroupInfo` (show / create group).
     pub(super) struct WireGroup {
-        #[serde(default)]
         pub(super) id: Option<String>,
-        #[serde(default)]
         pub(super) name: Option<String>,
-        #[serde(default)]
         pub(super) description: Option<String>,
-        #[serde(default)]
         pub(super) project_id: Option<String>,
-        #[serde(default)]
         pub(super) enterprise_project_id: Option<String>,
-        #[serde(default)]
         pub(super) tags: Option<Vec<WireTag>>,
-        #[serde(default)]
         pub(super) created_at: Option<String>,
-        #[serde(default)]
         pub(super) updated_at: Option<String>,
-        #[serde(default)]
         pub(super) security_group_rules: Option<Vec<Checked>>,
     }
 }

@@ -14,19 +14,14 @@ use crate::providers::plan::{
 /// Neutron's API: a Keystone token in `X-Auth-Token`; the base URL is the network endpoint
 /// of the cloud's service catalog, which only the user knows.
 pub(super) static PLANNER: Planner = Planner {
-    api: Api {
-        base_url: None,
-        auth: Auth::Header {
-            name: "X-Auth-Token",
-            prefix: "",
-            variable: "OS_TOKEN",
-            how: "a Keystone token: openstack token issue -f value -c id",
-        },
-        docs: "https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups",
-        export_shape: None,
-        names: true,
-        describes: true,
-    },
+    api: Api::new(
+        None,
+        Auth::x_auth_token(
+            "OS_TOKEN",
+            "a Keystone token: openstack token issue -f value -c id",
+        ),
+        "https://docs.openstack.org/api-ref/network/v2/#security-groups-security-groups",
+    ),
     group,
 };
 

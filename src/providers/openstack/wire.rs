@@ -23,11 +23,8 @@ neutron::wire!(rule [
         pub(super) project_id: Option<Cow<'a, str>>,
         #[serde(default, borrow, deserialize_with = "read::opt_str")]
         pub(super) tenant_id: Option<Cow<'a, str>>,
-        #[serde(default)]
         pub(super) tags: Option<Vec<String>>,
-        #[serde(default)]
         pub(super) belongs_to_default_sg: Option<bool>,
-        #[serde(default)]
         pub(super) standard_attr_id: Option<i64>,
     }
 ]);
@@ -51,17 +48,11 @@ neutron::wire!(group [
     /// A group: a response, a create body, or `openstack security group show -f json`
     /// (which names the rules `rules`); Neutron's group fields and the ones openstacksdk adds.
     pub(super) struct WireGroup {
-        #[serde(default)]
         pub(super) stateful: Option<bool>,
-        #[serde(default)]
         pub(super) security_group_rules: Option<Vec<Checked>>,
-        #[serde(default)]
         pub(super) rules: Option<Vec<Checked>>,
-        #[serde(default)]
         pub(super) tags: Option<Vec<String>>,
-        #[serde(default)]
         pub(super) tenant_id: Option<serde_json::Value>,
-        #[serde(default)]
         pub(super) shared: Option<serde_json::Value>,
     }
 ]);
@@ -70,7 +61,6 @@ crate::providers::wire_struct::wire_struct! {
     /// `{"security_group": {...}}`, alone or with the rules' bulk create body (sgconv's export).
     pub(super) struct OneGroup {
         pub(super) security_group: WireGroup,
-        #[serde(default)]
         pub(super) security_group_rules: Option<Vec<Checked>>,
     }
 }

@@ -18,7 +18,6 @@ crate::providers::wire_struct::wire_struct! {
     /// A list-groups response.
     struct WireGroups {
         security_groups: Vec<WireGroup>,
-        #[serde(default)]
         total_count: Option<serde_json::Value>,
     }
 }

@@ -12,19 +12,14 @@ use crate::providers::plan::{
 /// Scaleway's API: a secret key in `X-Auth-Token`
 /// (<https://www.scaleway.com/en/developers/api/#authentication>).
 pub(super) static PLANNER: Planner = Planner {
-    api: Api {
-        base_url: Some("https://api.scaleway.com"),
-        auth: Auth::Header {
-            name: "X-Auth-Token",
-            prefix: "",
-            variable: "SCW_SECRET_KEY",
-            how: "the secret key of an API key (Scaleway console, IAM, API keys)",
-        },
-        docs: "https://www.scaleway.com/en/developers/api/instance/#path-security-groups",
-        export_shape: None,
-        names: true,
-        describes: true,
-    },
+    api: Api::new(
+        Some("https://api.scaleway.com"),
+        Auth::x_auth_token(
+            "SCW_SECRET_KEY",
+            "the secret key of an API key (Scaleway console, IAM, API keys)",
+        ),
+        "https://www.scaleway.com/en/developers/api/instance/#path-security-groups",
+    ),
     group,
 };
 

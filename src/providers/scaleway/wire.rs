@@ -154,19 +154,12 @@ crate::providers::wire_struct::wire_struct! {
         direction: WireDirection,
         action: WireAction,
         ip_range: WireCidr,
-        #[serde(default)]
         dest_port_from: Option<WirePort>,
-        #[serde(default)]
         dest_port_to: Option<WirePort>,
-        #[serde(default)]
         position: Option<u32>,
-        #[serde(default)]
         editable: Option<bool>,
-        #[serde(default)]
         id: Option<String>,
-        #[serde(default)]
         zone: Option<serde_json::Value>,
-        #[serde(default)]
         dest_ip_range: Option<NullOnly>,
     }
 }
@@ -302,39 +295,22 @@ crate::providers::wire_struct::wire_struct! {
     /// The group object (GET/create responses, create body, sgconv's export).
     #[derive(Default)]
     pub(super) struct WireGroup {
-        #[serde(default)]
         pub id: Option<String>,
-        #[serde(default)]
         pub name: Option<String>,
-        #[serde(default)]
         pub description: Option<String>,
-        #[serde(default)]
         pub tags: Option<Vec<String>>,
-        #[serde(default)]
         pub stateful: Option<bool>,
-        #[serde(default)]
         pub inbound_default_policy: Option<WireAction>,
-        #[serde(default)]
         pub outbound_default_policy: Option<WireAction>,
-        #[serde(default)]
         pub enable_default_security: Option<bool>,
-        #[serde(default)]
         pub creation_date: Option<serde_json::Value>,
-        #[serde(default)]
         pub modification_date: Option<serde_json::Value>,
-        #[serde(default)]
         pub organization: Option<serde_json::Value>,
-        #[serde(default)]
         pub project: Option<serde_json::Value>,
-        #[serde(default)]
         pub servers: Option<serde_json::Value>,
-        #[serde(default)]
         pub organization_default: Option<serde_json::Value>,
-        #[serde(default)]
         pub project_default: Option<serde_json::Value>,
-        #[serde(default)]
         pub state: Option<serde_json::Value>,
-        #[serde(default)]
         pub zone: Option<serde_json::Value>,
     }
 }
@@ -360,11 +336,8 @@ crate::providers::wire_struct::wire_struct! {
     /// `{security_group, rules}` (sgconv's export, or a GET response without rules), or
     /// `{rules, total_count}` (list-rules response, set-rules body).
     pub(super) struct WireDoc {
-        #[serde(default)]
         pub security_group: Option<WireGroup>,
-        #[serde(default)]
         pub rules: Option<Vec<Checked>>,
-        #[serde(default)]
         pub total_count: Option<serde_json::Value>,
     }
 }

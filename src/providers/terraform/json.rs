@@ -19,18 +19,13 @@ use crate::providers::read;
 
 #[derive(Deserialize)]
 struct Document {
-    #[serde(default)]
     format_version: Option<String>,
-    #[serde(default)]
     values: Option<Values>,
-    #[serde(default)]
     planned_values: Option<Values>,
     #[serde(default)]
     resource_changes: Vec<ResourceChange>,
-    #[serde(default)]
     configuration: Option<Configuration>,
     // The state file.
-    #[serde(default)]
     version: Option<Value>,
     #[serde(default)]
     resources: Vec<StateResource>,
@@ -38,7 +33,6 @@ struct Document {
 
 #[derive(Deserialize)]
 struct Values {
-    #[serde(default)]
     root_module: Option<Module>,
 }
 
@@ -53,7 +47,6 @@ struct Module {
 #[derive(Deserialize)]
 struct ShowResource {
     address: String,
-    #[serde(default)]
     mode: Option<String>,
     #[serde(rename = "type")]
     kind: String,
@@ -69,13 +62,11 @@ struct ResourceChange {
 
 #[derive(Deserialize)]
 struct Change {
-    #[serde(default)]
     after_unknown: Option<Value>,
 }
 
 #[derive(Deserialize)]
 struct Configuration {
-    #[serde(default)]
     root_module: Option<ConfigModule>,
 }
 
@@ -89,7 +80,6 @@ struct ConfigModule {
 
 #[derive(Deserialize)]
 struct ModuleCall {
-    #[serde(default)]
     module: Option<ConfigModule>,
 }
 
@@ -102,9 +92,7 @@ struct ConfigResource {
 
 #[derive(Deserialize)]
 struct StateResource {
-    #[serde(default)]
     module: Option<String>,
-    #[serde(default)]
     mode: Option<String>,
     #[serde(rename = "type")]
     kind: String,
@@ -115,7 +103,6 @@ struct StateResource {
 
 #[derive(Deserialize)]
 struct Instance {
-    #[serde(default)]
     index_key: Option<Value>,
     #[serde(default)]
     attributes: Map<String, Value>,
