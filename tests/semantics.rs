@@ -124,6 +124,53 @@ proptest! {
     }
 }
 
+proptest! {
+    // Pairs of similar groups reach the walk's shortcuts only in some cases: more of them.
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// The same between a group and itself with some rules dropped and one from another
+    /// group put in (as `minimize` and lowering change a group): such pairs take the walk's
+    /// shortcuts (a box held by one earlier box; a box the other group allows once the
+    /// denies both share are taken out), which unrelated groups seldom reach.
+    #[test]
+    fn walking_comparison_agrees_on_similar_groups(
+        a in arb_group(),
+        dropped in proptest::collection::vec(any::<bool>(), 8),
+        other in arb_group(),
+        at in any::<usize>(),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = seeded_rng(seed);
+        let mut b = a.clone();
+        b.rules = a
+            .rules
+            .iter()
+            .zip(dropped.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, d)| !**d)
+            .map(|(r, _)| r.clone())
+            .collect();
+        if let Some(rule) = other.rules.first() {
+            let at = at % (b.rules.len() + 1);
+            b.rules.insert(at, rule.clone());
+        }
+        let c = candidates(&[&a, &b]);
+        for (x, y) in [(&a, &b), (&b, &a)] {
+            let diffs = sgconv::semantics::compare_walking(0, x, y);
+            for _ in 0..300 {
+                let p = sample(&c, &mut rng);
+                let (before, after) = (allows(x, &p), allows(y, &p));
+                let in_kind = |change: Verdict| {
+                    diffs.iter().any(|d| {
+                        d.change == change && d.packet_box.as_ref().is_some_and(|q| in_box(q, &p))
+                    })
+                };
+                prop_assert_eq!(in_kind(Verdict::Narrowed), before && !after, "narrowed {:?}", p);
+                prop_assert_eq!(in_kind(Verdict::Widened), after && !before, "widened {:?}", p);
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Snapshots
 
