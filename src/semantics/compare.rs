@@ -134,12 +134,15 @@ fn compare_groups_limited(
         .max(db.len())
         .saturating_mul(4)
         .saturating_add(10_000);
+    // The rule boxes are freed before the sets are built (both are as large as the groups),
+    // and built again for the walk in the rare case that a set outgrows its budget.
+    drop((da, db));
     if let Some(sa) = allowed_set_bounded(a, budget)
         && let Some(sb) = allowed_set_bounded(b, budget)
     {
         return compare_sets_into(index, &sa, &sb, true, limit, out);
     }
-    walk_into(index, &da, &db, limit, out)
+    walk_into(index, &Decisions::new(a), &Decisions::new(b), limit, out)
 }
 
 /// [`compare`] the way verification compares groups whose allowed sets are too large to

@@ -288,7 +288,7 @@ impl Provider for Gcore {
         for rule in &group.rules {
             bodies.push(self.body(rule)?);
         }
-        out.value(&bodies)
+        out.list(&bodies)
     }
 }
 

@@ -402,7 +402,7 @@ impl Provider for Huawei {
                 security_group_rule: body(rule, group_id)?,
             });
         }
-        out.value(&bodies)
+        out.list(&bodies)
     }
 
     fn dialect(&self) -> &'static Dialect {
