@@ -212,6 +212,20 @@ fn gcore_proto_name(proto: u8, v1: bool, rng: &mut Rng) -> Value {
     }
 }
 
+/// Neutron's `port_range_min`/`port_range_max` of `s` (ICMP type and code for ICMP), given
+/// when set or when `always` (a response prints them as null).
+fn neutron_ports(o: &mut serde_json::Map<String, Value>, s: &Spec, always: bool) {
+    let (lo, hi) = match (s.ports, s.icmp) {
+        (Some((a, b)), _) => (json!(a), json!(b)),
+        (None, Some((t, c))) => (json!(t), c.map_or(Value::Null, |c| json!(c))),
+        _ => (Value::Null, Value::Null),
+    };
+    if !lo.is_null() || always {
+        o.insert("port_range_min".into(), lo);
+        o.insert("port_range_max".into(), hi);
+    }
+}
+
 fn gcore_rule(s: &Spec, v1_response: bool, v1: bool, rng: &mut Rng) -> Value {
     let mut o = serde_json::Map::new();
     o.insert(
@@ -228,15 +242,7 @@ fn gcore_rule(s: &Spec, v1_response: bool, v1: bool, rng: &mut Rng) -> Value {
     if !proto.is_null() || v1_response || rng.below(2) == 0 {
         o.insert("protocol".into(), proto);
     }
-    let (lo, hi) = match (s.ports, s.icmp) {
-        (Some((a, b)), _) => (json!(a), json!(b)),
-        (None, Some((t, c))) => (json!(t), c.map_or(Value::Null, |c| json!(c))),
-        _ => (Value::Null, Value::Null),
-    };
-    if !lo.is_null() || v1_response {
-        o.insert("port_range_min".into(), lo);
-        o.insert("port_range_max".into(), hi);
-    }
+    neutron_ports(&mut o, s, v1_response);
     match &s.remote {
         Some(Ok(c)) => {
             o.insert("remote_ip_prefix".into(), json!(c));

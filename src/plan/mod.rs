@@ -215,10 +215,11 @@ pub fn plan(
         .with_export(export);
     let converted = convert_document(&resolved.prepared, to, &convert_options)?;
     for entry in converted.report.entries {
-        // The create request carries what the export shape may have no place for.
+        // The create request carries what the export shape may have no place for: every
+        // API's the group's name, most its description.
         let group_level = entry.rule.is_none() && entry.rules.is_empty();
         let carried = match entry.field {
-            Field::Name => api.names,
+            Field::Name => true,
             Field::Description => api.describes,
             _ => false,
         };

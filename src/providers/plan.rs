@@ -27,11 +27,8 @@ pub struct Api {
     /// The export shape whose groups `plan_group` takes (`ExportOptions::shape`).
     #[serde(skip)]
     pub(crate) export_shape: Option<&'static str>,
-    /// Whether the create request carries the group's name and description (where the
-    /// export shape may have no place for them).
-    #[serde(skip)]
-    pub(crate) names: bool,
-    /// Whether it carries the description.
+    /// Whether the create request carries the group's description (where the export shape
+    /// may have no place for it); every create request carries the name.
     #[serde(skip)]
     pub(crate) describes: bool,
 }
@@ -45,7 +42,6 @@ impl Api {
             auth,
             docs,
             export_shape: None,
-            names: true,
             describes: true,
         }
     }

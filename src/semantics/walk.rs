@@ -207,17 +207,17 @@ impl Decisions {
     fn less_before(&self, pieces: Vec<PacketBox>, before: usize, action: Action) -> Vec<PacketBox> {
         let mut out = Vec::new();
         for p in pieces {
-            let denies: Vec<&PacketBox> = self
+            let cuts: Vec<&PacketBox> = self
                 .near(&p, before)
                 .into_iter()
                 .filter_map(|j| self.boxes.get(j))
                 .filter(|(a, _)| *a == action)
                 .map(|(_, b)| b)
                 .collect();
-            if denies.is_empty() {
+            if cuts.is_empty() {
                 out.push(p);
             } else {
-                out.extend(subtract_each([p], &denies));
+                out.extend(subtract_each([p], &cuts));
             }
         }
         out

@@ -6,7 +6,7 @@
 //! `normalized_cidr` beside a prefix with host bits); the perturbed mode a next page and what
 //! Neutron does not document.
 
-use super::{Mode, Rng, Source, Spec};
+use super::{Mode, Rng, Source, Spec, neutron_ports};
 use serde_json::{Map, Value, json};
 
 const GROUP_ID: &str = "3addc7a1-e926-46da-b5a2-eb4b2f935230";
@@ -51,15 +51,7 @@ fn rule(s: &Spec, i: usize, mode: Mode, response: bool, rng: &mut Rng) -> Value 
     if !proto.is_null() || response || rng.below(2) == 0 {
         o.insert("protocol".into(), proto);
     }
-    let (lo, hi) = match (s.ports, s.icmp) {
-        (Some((a, b)), _) => (json!(a), json!(b)),
-        (None, Some((t, c))) => (json!(t), c.map_or(Value::Null, |c| json!(c))),
-        _ => (Value::Null, Value::Null),
-    };
-    if !lo.is_null() || response {
-        o.insert("port_range_min".into(), lo);
-        o.insert("port_range_max".into(), hi);
-    }
+    neutron_ports(&mut o, s, response);
     match &s.remote {
         Some(Ok(c)) => {
             o.insert("remote_ip_prefix".into(), json!(c));

@@ -132,6 +132,29 @@ fn get<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
     o.get(k).filter(|v| !v.is_null())
 }
 
+/// Adds `rules` to the group `id` of `groups` (a list's rules form one group per group id, in
+/// order of first appearance).
+pub(super) fn add_to_group<T>(
+    groups: &mut Vec<(Option<String>, Vec<T>)>,
+    id: Option<String>,
+    rules: impl IntoIterator<Item = T>,
+) {
+    match groups.iter_mut().find(|(g, _)| *g == id) {
+        Some((_, list)) => list.extend(rules),
+        None => groups.push((id, rules.into_iter().collect())),
+    }
+}
+
+/// `groups`, or one group without an id when there are none (an empty list is an empty group).
+pub(super) fn or_one_group<T>(
+    mut groups: Vec<(Option<String>, Vec<T>)>,
+) -> Vec<(Option<String>, Vec<T>)> {
+    if groups.is_empty() {
+        groups.push((None, Vec::new()));
+    }
+    groups
+}
+
 fn opt_str(o: &Map<String, Value>, k: &str, path: &str) -> R<Option<String>> {
     match get(o, k) {
         None => Ok(None),
@@ -634,21 +657,9 @@ fn huawei_doc(v: &Value, path: &str, given: &Given) -> R<Vec<Group>> {
     // a list's rules form one group per security_group_id, in order of appearance
     let mut groups: Vec<(Option<String>, Vec<HRule>)> = Vec::new();
     for (id, rule) in rules {
-        let slot = match groups.iter().position(|(g, _)| *g == id) {
-            Some(i) => i,
-            None => {
-                groups.push((id, Vec::new()));
-                groups.len() - 1
-            }
-        };
-        if let Some(r) = rule {
-            groups[slot].1.push(r);
-        }
+        add_to_group(&mut groups, id, rule);
     }
-    if groups.is_empty() {
-        groups.push((None, Vec::new()));
-    }
-    Ok(groups
+    Ok(or_one_group(groups)
         .into_iter()
         .map(|(id, rules)| Group {
             id,

@@ -23,7 +23,8 @@ use serde_json::{Map, Value};
 
 use super::super::{Cidr, Dir, Evaluation, Group, Proto, Remote, Rule};
 use super::{
-    Given, R, array, check_keys, get, incomplete, object, opt_int, opt_str, parse_cidr, unknown,
+    Given, R, add_to_group, array, check_keys, get, incomplete, object, opt_int, opt_str,
+    or_one_group, parse_cidr, unknown,
 };
 
 const GROUP: &[&str] = &[
@@ -289,15 +290,9 @@ fn flat_rules(o: &Map<String, Value>, path: &str) -> R<Vec<Group>> {
         perm.insert(list.into(), Value::Array(vec![entry]));
         let rules = permission(&Value::Object(perm), &rp, dir, owner.as_deref())?;
         let id = opt_str(r, "GroupId", &rp)?;
-        match groups.iter_mut().find(|(g, _)| *g == id) {
-            Some((_, list)) => list.extend(rules),
-            None => groups.push((id, rules)),
-        }
+        add_to_group(&mut groups, id, rules);
     }
-    if groups.is_empty() {
-        groups.push((None, Vec::new()));
-    }
-    Ok(groups
+    Ok(or_one_group(groups)
         .into_iter()
         .map(|(id, rules)| group_of(rules, id, None))
         .collect())

@@ -22,7 +22,8 @@ use serde_json::{Map, Value};
 
 use super::super::{Dir, Evaluation, Group, Proto, Remote, Rule};
 use super::{
-    R, array, check_keys, dir_of, incomplete, object, opt_int, opt_str, parse_cidr, port, unknown,
+    R, add_to_group, array, check_keys, dir_of, incomplete, object, opt_int, opt_str, or_one_group,
+    parse_cidr, port, unknown,
 };
 
 const RULE: &[&str] = &[
@@ -116,15 +117,9 @@ pub fn openstack_doc(v: &Value, path: &str, given: &super::Given) -> R<Vec<Group
             let rp = format!("{p}[{i}]");
             let id = opt_str(object(r, &rp)?, "security_group_id", &rp)?;
             let parsed = rule(r, &rp)?;
-            match groups.iter_mut().find(|(g, _)| *g == id) {
-                Some((_, rules)) => rules.push(parsed),
-                None => groups.push((id, vec![parsed])),
-            }
+            add_to_group(&mut groups, id, [parsed]);
         }
-        if groups.is_empty() {
-            groups.push((None, Vec::new()));
-        }
-        return Ok(groups
+        return Ok(or_one_group(groups)
             .into_iter()
             .map(|(id, rules)| {
                 let mut g = allow_only(rules, true);

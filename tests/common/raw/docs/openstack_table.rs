@@ -13,7 +13,7 @@
 use serde_json::{Map, Value, json};
 
 use super::super::{Evaluation, Group, Ordered};
-use super::{Given, R, check_keys, object, opt_str, unknown};
+use super::{Given, R, add_to_group, check_keys, object, opt_str, or_one_group, unknown};
 
 const COLUMNS: &[&str] = &[
     "ID",
@@ -130,15 +130,9 @@ pub(super) fn table(items: &[Value], path: &str, given: &Given) -> R<Vec<Group>>
             });
         }
         let id = opt_str(o, "Security Group", &p)?;
-        match groups.iter_mut().find(|(g, _)| *g == id) {
-            Some((_, list)) => list.extend(rules),
-            None => groups.push((id, rules)),
-        }
+        add_to_group(&mut groups, id, rules);
     }
-    if groups.is_empty() {
-        groups.push((None, Vec::new()));
-    }
-    Ok(groups
+    Ok(or_one_group(groups)
         .into_iter()
         .map(|(id, rules)| Group {
             id,
