@@ -21,6 +21,9 @@
 //! - `lowering/huawei->gcore-v2`: a Huawei list with 10% deny rules lowered into Gcore
 //!   (`SGCONV_BENCH_LOWER`, default 2000 rules: the generator's denies fragment hard).
 //!
+//! - `table/*`: the cases of the performance issue's table (10,000 Huawei rules with 10% deny
+//!   rules to Gcore v2 and to Scaleway; with `SGCONV_BENCH_MILLION=1`, a million Gcore rules).
+//!
 //! Benchmarks are not tests: nothing asserts a time. Ratios, not absolute times, are what to
 //! compare (README, "Performance").
 #![allow(missing_docs)] // criterion_group! generates an undocumented public function
@@ -220,5 +223,41 @@ fn lowering(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, headline, pairs, lowering);
+/// The cases of the performance issue's table, each a whole `convert` (verification and
+/// report included) with the rule budget unlimited: 10,000 Huawei rules with 10% deny rules to
+/// Gcore v2 and to Scaleway (`SGCONV_BENCH_TABLE`, default 10000), and — only when
+/// `SGCONV_BENCH_MILLION` is set, since one run takes seconds — a 1,000,000-rule Gcore v1
+/// group to Gcore v2, taking the input by value as the command line does.
+fn table(c: &mut Criterion) {
+    let n = env_count("SGCONV_BENCH_TABLE", 10_000);
+    let mut group = c.benchmark_group("table");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    if let Some(text) = generate(ProviderId::Huawei, n, "0.1") {
+        for to in [ProviderId::GcoreV2, ProviderId::Scaleway] {
+            let opts = options(ProviderId::Huawei, to).with_allow_widen(false);
+            group.bench_function(BenchmarkId::new(format!("huawei-deny0.1->{to}"), n), |b| {
+                b.iter(|| sgconv::convert(&text, ProviderId::Huawei, to, &opts).expect("converts"))
+            });
+        }
+    }
+    if std::env::var_os("SGCONV_BENCH_MILLION").is_some()
+        && let Some(text) = generate(ProviderId::GcoreV1, 1_000_000, "0")
+    {
+        let (from, to) = (ProviderId::GcoreV1, ProviderId::GcoreV2);
+        let opts = options(from, to).with_allow_widen(false);
+        group.measurement_time(Duration::from_secs(60));
+        group.bench_function(BenchmarkId::new("gcore-v1->gcore-v2", 1_000_000), |b| {
+            b.iter_batched(
+                || text.clone(),
+                |text| sgconv::convert_owned(text, from, to, &opts).expect("converts"),
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, headline, pairs, lowering, table);
 criterion_main!(benches);
