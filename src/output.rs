@@ -164,6 +164,50 @@ impl Writer {
         self.value(items)
     }
 
+    /// A list of objects as [`Writer::list`] writes their serialisations, each written field
+    /// by field by `write` straight as text: no serialiser between (its key escaping and
+    /// indentation writes were a tenth of a conversion's instructions for Gcore bodies).
+    /// Room for the rest is reserved from the first items, as [`Writer::list`] does.
+    pub(crate) fn objects<T>(
+        &mut self,
+        items: &[T],
+        mut write: impl FnMut(&T, &mut Fields<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        const SAMPLE: usize = 64;
+        if items.is_empty() {
+            self.raw("[]");
+            return Ok(());
+        }
+        let base = self.indent;
+        let item_pad = base.saturating_add(2);
+        self.buf.push(b'[');
+        let start = self.buf.len();
+        for (i, item) in items.iter().enumerate() {
+            if i == SAMPLE {
+                let per_item = self.buf.len().saturating_sub(start) / SAMPLE;
+                let room = per_item
+                    .saturating_add(per_item / 8)
+                    .saturating_mul(items.len().saturating_sub(SAMPLE));
+                self.buf.reserve(room);
+            }
+            line(&mut self.buf, i > 0, item_pad);
+            self.buf.push(b'{');
+            let mut fields = Fields {
+                buf: &mut self.buf,
+                pad: item_pad.saturating_add(2),
+                empty: true,
+            };
+            write(item, &mut fields)?;
+            if !fields.empty {
+                line(&mut self.buf, false, item_pad);
+            }
+            self.buf.push(b'}');
+        }
+        line(&mut self.buf, false, base);
+        self.buf.push(b']');
+        Ok(())
+    }
+
     /// Write JSON punctuation or layout as it is.
     pub(crate) fn raw(&mut self, text: &str) {
         self.buf.extend_from_slice(text.as_bytes());
@@ -187,6 +231,123 @@ impl Writer {
             format: Format::Json,
         })
     }
+}
+
+/// The fields of one object of [`Writer::objects`], written as serde_json's pretty
+/// printer writes them.
+pub(crate) struct Fields<'a> {
+    buf: &'a mut Vec<u8>,
+    /// The spaces before each field.
+    pad: usize,
+    /// No field written yet.
+    empty: bool,
+}
+
+impl Fields<'_> {
+    /// Start the field `key` (a name JSON does not escape): its line and its name.
+    fn key(&mut self, key: &'static str) {
+        debug_assert!(!needs_escape(key.as_bytes()), "{key}");
+        line(self.buf, !self.empty, self.pad);
+        self.empty = false;
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\": ");
+    }
+
+    /// A string field.
+    pub(crate) fn str(&mut self, key: &'static str, value: &str) {
+        self.key(key);
+        string(self.buf, value);
+    }
+
+    /// A number field.
+    pub(crate) fn number(&mut self, key: &'static str, value: u16) {
+        self.key(key);
+        let mut digits = [0u8; 5];
+        let mut at = digits.len();
+        let mut rest = value;
+        loop {
+            at = at.saturating_sub(1);
+            if let Some(d) = digits.get_mut(at) {
+                // A digit, 0-9.
+                *d = b'0'.saturating_add(u8::try_from(rest % 10).unwrap_or(0));
+            }
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        self.buf
+            .extend_from_slice(digits.get(at..).unwrap_or_default());
+    }
+
+    /// A `null` field.
+    pub(crate) fn null(&mut self, key: &'static str) {
+        self.key(key);
+        self.buf.extend_from_slice(b"null");
+    }
+}
+
+/// A line break (after a comma when `comma`) and `pad` spaces, in one copy when the line
+/// is not deeper than [`LINE`] holds.
+fn line(buf: &mut Vec<u8>, comma: bool, pad: usize) {
+    let from = usize::from(!comma);
+    match LINE.get(from..pad.saturating_add(2)) {
+        Some(line) => buf.extend_from_slice(line),
+        None => {
+            buf.extend_from_slice(LINE.get(from..2).unwrap_or_default());
+            buf.resize(buf.len().saturating_add(pad), b' ');
+        }
+    }
+}
+
+/// A comma, a line break and the spaces of the deepest line most documents have.
+const LINE: &[u8] = b",\n                                ";
+
+/// Whether JSON escapes a byte of `bytes` (`"`, `\\`, a control character), every byte
+/// looked at (no early exit, which lets the compiler test several at once).
+fn needs_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+/// A JSON string, escaped as serde_json escapes it: `"` and `\\`, the short escapes of
+/// backspace, form feed, line feed, carriage return and tab, `\u00xx` for the other control
+/// characters; everything else as it is (<https://www.rfc-editor.org/rfc/rfc8259#section-7>).
+fn string(buf: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.push(b'"');
+    let bytes = text.as_bytes();
+    if !needs_escape(bytes) {
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x00..=0x1f => b'u',
+            _ => continue,
+        };
+        buf.extend_from_slice(bytes.get(plain..i).unwrap_or_default());
+        plain = i.saturating_add(1);
+        buf.push(b'\\');
+        buf.push(short);
+        if short == b'u' {
+            let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+            buf.extend_from_slice(&[b'0', b'0', hex(b >> 4), hex(b & 0xf)]);
+        }
+    }
+    buf.extend_from_slice(bytes.get(plain..).unwrap_or_default());
+    buf.push(b'"');
 }
 
 /// A sink that only counts the bytes written to it.

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::model::{
     CidrText, Direction, Family, Icmp, Origin, PortRange, PortSet, Protocol, Rule, RuleSpec,
 };
+use crate::output::Fields;
 use crate::providers::read::{self, ReadRule};
 use crate::providers::write::RemoteFields;
 use crate::report::{Change, Field, Kind};
@@ -356,6 +357,40 @@ impl<'a> Body<'a> {
     }
 }
 
+impl Body<'_> {
+    /// Write the body's fields as its `Serialize` does, for [`crate::output::Writer::objects`]
+    /// (a test below holds the two to the same text).
+    pub(crate) fn write_fields(&self, f: &mut Fields<'_>) {
+        if let Some(id) = self.security_group_id {
+            f.str("security_group_id", id);
+        }
+        f.str("direction", self.direction.name());
+        f.str("ethertype", self.ethertype);
+        match &self.protocol {
+            Some(protocol) => f.str("protocol", protocol),
+            None => f.null("protocol"),
+        }
+        if let Some(min) = self.port_range_min {
+            f.number("port_range_min", min);
+        }
+        if let Some(max) = self.port_range_max {
+            f.number("port_range_max", max);
+        }
+        if let Some(cidr) = &self.remote_ip_prefix {
+            cidr.with_text(|text| f.str("remote_ip_prefix", text));
+        }
+        if let Some(group) = self.remote_group_id {
+            f.str("remote_group_id", group);
+        }
+        if let Some(group) = self.remote_address_group_id {
+            f.str("remote_address_group_id", group);
+        }
+        if let Some(description) = self.description {
+            f.str("description", description);
+        }
+    }
+}
+
 /// `port_range_min` and `port_range_max` of a rule the target can express (one range, or an
 /// ICMP type and code); `exporter` names the caller in the internal error for anything else.
 fn write_ports(rule: &Rule, exporter: &str) -> Result<(Option<u16>, Option<u16>), Error> {
@@ -367,5 +402,64 @@ fn write_ports(rule: &Rule, exporter: &str) -> Result<(Option<u16>, Option<u16>)
         _ => Err(Error::Internal(format!(
             "several port ranges reached the {exporter} exporter"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Writer;
+
+    /// A body written field by field is the text its `Serialize` gives, at any depth, with
+    /// every field or none, and with the characters JSON escapes.
+    #[test]
+    fn written_fields_are_the_serialised_text() {
+        let cidr = |t: &str| Some(CidrText(t.parse().unwrap()));
+        let full = Body {
+            security_group_id: Some("g\"1"),
+            direction: Direction::Egress,
+            ethertype: "IPv6",
+            protocol: Some(Cow::Borrowed("tcp")),
+            port_range_min: Some(0),
+            port_range_max: Some(65535),
+            remote_ip_prefix: cidr("2001:db8::/32"),
+            remote_group_id: Some("a\\b"),
+            remote_address_group_id: Some("\u{7f}é\u{2028}"),
+            description: Some("\u{0}\u{8}\u{c}\n\r\t\u{1f} \"x\" / \\"),
+        };
+        let bare = Body {
+            security_group_id: None,
+            direction: Direction::Ingress,
+            ethertype: "IPv4",
+            protocol: None,
+            port_range_min: Some(7),
+            port_range_max: None,
+            remote_ip_prefix: cidr("10.0.0.0/8"),
+            remote_group_id: None,
+            remote_address_group_id: None,
+            description: None,
+        };
+        for n in [0, 1, 2, 70, 130] {
+            let bodies: Vec<&Body<'_>> = [&full, &bare].into_iter().cycle().take(n).collect();
+            for depth in [0, 4] {
+                let write = |by_fields: bool| {
+                    let mut out = Writer::new();
+                    out.raw("{\n    \"rules\": ");
+                    out.nested(depth, |out| {
+                        if by_fields {
+                            out.objects(&bodies, |b, f| {
+                                b.write_fields(f);
+                                Ok(())
+                            })
+                        } else {
+                            out.list(&bodies)
+                        }
+                    })
+                    .unwrap();
+                    out.finish().unwrap().into_json()
+                };
+                assert_eq!(write(true), write(false), "{n} bodies at depth {depth}");
+            }
+        }
     }
 }

@@ -288,7 +288,10 @@ impl Provider for Gcore {
         for rule in &group.rules {
             bodies.push(self.body(rule)?);
         }
-        out.list(&bodies)
+        out.objects(&bodies, |body, fields| {
+            body.write_fields(fields);
+            Ok(())
+        })
     }
 }
 
