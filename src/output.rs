@@ -253,38 +253,63 @@ impl Fields<'_> {
         self.buf.extend_from_slice(key.as_bytes());
         self.buf.extend_from_slice(b"\": ");
     }
+}
 
+/// Where an object's fields go, one at a time in order: the text of [`Writer::objects`]
+/// ([`Fields`]), or a serde struct ([`SerdeFields`]). An object written field by field for
+/// speed defines its fields once, in one function generic over this, and its `Serialize`
+/// calls the same function: one definition of its wire shape.
+pub(crate) trait FieldSink {
+    /// What a field can fail with (nothing, for text).
+    type Error;
     /// A string field.
-    pub(crate) fn str(&mut self, key: &'static str, value: &str) {
+    fn str(&mut self, key: &'static str, value: &str) -> Result<(), Self::Error>;
+    /// A number field.
+    fn number(&mut self, key: &'static str, value: u16) -> Result<(), Self::Error>;
+    /// A `null` field.
+    fn null(&mut self, key: &'static str) -> Result<(), Self::Error>;
+}
+
+impl FieldSink for Fields<'_> {
+    type Error = std::convert::Infallible;
+
+    fn str(&mut self, key: &'static str, value: &str) -> Result<(), Self::Error> {
         self.key(key);
         string(self.buf, value);
+        Ok(())
     }
 
-    /// A number field.
-    pub(crate) fn number(&mut self, key: &'static str, value: u16) {
+    fn number(&mut self, key: &'static str, value: u16) -> Result<(), Self::Error> {
         self.key(key);
-        let mut digits = [0u8; 5];
-        let mut at = digits.len();
-        let mut rest = value;
-        loop {
-            at = at.saturating_sub(1);
-            if let Some(d) = digits.get_mut(at) {
-                // A digit, 0-9.
-                *d = b'0'.saturating_add(u8::try_from(rest % 10).unwrap_or(0));
-            }
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
         self.buf
-            .extend_from_slice(digits.get(at..).unwrap_or_default());
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        Ok(())
     }
 
-    /// A `null` field.
-    pub(crate) fn null(&mut self, key: &'static str) {
+    fn null(&mut self, key: &'static str) -> Result<(), Self::Error> {
         self.key(key);
         self.buf.extend_from_slice(b"null");
+        Ok(())
+    }
+}
+
+/// A serde struct's fields as a [`FieldSink`], for a `Serialize` written through the same
+/// field function as the text.
+pub(crate) struct SerdeFields<S>(pub(crate) S);
+
+impl<S: serde::ser::SerializeStruct> FieldSink for SerdeFields<S> {
+    type Error = S::Error;
+
+    fn str(&mut self, key: &'static str, value: &str) -> Result<(), Self::Error> {
+        self.0.serialize_field(key, value)
+    }
+
+    fn number(&mut self, key: &'static str, value: u16) -> Result<(), Self::Error> {
+        self.0.serialize_field(key, &value)
+    }
+
+    fn null(&mut self, key: &'static str) -> Result<(), Self::Error> {
+        self.0.serialize_field(key, &())
     }
 }
 

@@ -272,10 +272,43 @@ pub struct Report {
     said: Said,
 }
 
-/// The positions of entries about rules by a hash of (group, field, kind, message): not part
-/// of the report's value (equal reports may have been built differently).
-#[derive(Debug, Clone, Default)]
-struct Said(std::collections::HashMap<u64, Vec<usize>, foldhash::fast::FixedState>);
+/// The positions of entries about rules by a hash of (group, field, kind, message), and the
+/// last few looked up: not part of the report's value (equal reports may have been built
+/// differently).
+#[derive(Debug, Clone)]
+struct Said {
+    at: std::collections::HashMap<u64, Vec<usize>, foldhash::fast::FixedState>,
+    /// Entries about rules found or made last (oldest overwritten first): a rule's entries
+    /// come in the order the rule before it had them, so the next rule's are usually here
+    /// and need no hashing.
+    recent: [usize; 8],
+    /// Where in `recent` the next one goes.
+    next: usize,
+}
+
+impl Default for Said {
+    fn default() -> Said {
+        Said {
+            at: std::collections::HashMap::default(),
+            recent: [usize::MAX; 8],
+            next: 0,
+        }
+    }
+}
+
+impl Said {
+    /// Keep entry `i` among the recent ones.
+    fn remember(&mut self, i: usize) {
+        if let Some(slot) = self.recent.get_mut(self.next) {
+            *slot = i;
+        }
+        self.next = self
+            .next
+            .saturating_add(1)
+            .checked_rem(self.recent.len())
+            .unwrap_or(0);
+    }
+}
 
 impl PartialEq for Said {
     fn eq(&self, _: &Said) -> bool {
@@ -385,6 +418,17 @@ impl Report {
         // The same said of another rule of the group: one entry listing the rules.
         if entry.rule.is_some() && entry.path.is_none() {
             use std::hash::BuildHasher;
+            let recent = self
+                .said
+                .recent
+                .iter()
+                .copied()
+                .find(|&i| self.entries.get(i).is_some_and(|e| e.same_saying(&entry)));
+            if let Some(e) = recent.and_then(|i| self.entries.get_mut(i)) {
+                let Entry { rule, value, .. } = entry;
+                e.add_rule(rule.unwrap_or_default(), value);
+                return;
+            }
             // A fixed sentence is known by its address (cheap); a composed one by its text.
             let message = match &entry.message {
                 Cow::Borrowed(text) => (text.as_ptr() as usize, text.len(), ""),
@@ -392,20 +436,28 @@ impl Report {
             };
             let key =
                 self.said
-                    .0
+                    .at
                     .hasher()
                     .hash_one((entry.group, &entry.field, entry.kind, message));
-            let found = self.said.0.get(&key).and_then(|at| {
+            let found = self.said.at.get(&key).and_then(|at| {
                 at.iter()
                     .copied()
                     .find(|&i| self.entries.get(i).is_some_and(|e| e.same_saying(&entry)))
             });
+            if let Some(i) = found {
+                self.said.remember(i);
+            }
             if let Some(e) = found.and_then(|i| self.entries.get_mut(i)) {
                 let Entry { rule, value, .. } = entry;
                 e.add_rule(rule.unwrap_or_default(), value);
                 return;
             }
-            self.said.0.entry(key).or_default().push(self.entries.len());
+            self.said.remember(self.entries.len());
+            self.said
+                .at
+                .entry(key)
+                .or_default()
+                .push(self.entries.len());
         }
         let count = self.counts.entry(entry.kind).or_insert(0);
         *count = count.saturating_add(1);

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::model::{
     CidrText, Direction, Family, Icmp, Origin, PortRange, PortSet, Protocol, Rule, RuleSpec,
 };
-use crate::output::Fields;
+use crate::output::{FieldSink, SerdeFields};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::write::RemoteFields;
 use crate::report::{Change, Field, Kind};
@@ -309,26 +309,27 @@ pub(crate) fn read_ports(
 
 /// A rule's create body, as Neutron's API takes it (`POST /v2.0/security-group-rules`; Gcore's
 /// the same without `security_group_id` and address groups). Fields in the API's order;
-/// those left out are `None`.
-#[derive(Serialize)]
+/// those left out are `None`, and not written ([`Body::fields`] is how it is written).
 pub(crate) struct Body<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) security_group_id: Option<&'a str>,
     pub(crate) direction: Direction,
     pub(crate) ethertype: &'static str,
     pub(crate) protocol: Option<Cow<'static, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) port_range_min: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) port_range_max: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) remote_ip_prefix: Option<CidrText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) remote_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) remote_address_group_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) description: Option<&'a str>,
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut fields = SerdeFields(s.serialize_struct("Body", 10)?);
+        self.fields(&mut fields)?;
+        fields.0.end()
+    }
 }
 
 impl<'a> Body<'a> {
@@ -358,36 +359,39 @@ impl<'a> Body<'a> {
 }
 
 impl Body<'_> {
-    /// Write the body's fields as its `Serialize` does, for [`crate::output::Writer::objects`]
-    /// (a test below holds the two to the same text).
-    pub(crate) fn write_fields(&self, f: &mut Fields<'_>) {
+    /// The body's fields in the API's order, each left out when `None` (`protocol` is
+    /// `null` instead: "any"): what its `Serialize` writes, and what
+    /// [`crate::output::Writer::objects`] writes as text without a serialiser between (a
+    /// tenth of a Gcore conversion's instructions went to serde_json's pretty printer).
+    pub(crate) fn fields<F: FieldSink>(&self, f: &mut F) -> Result<(), F::Error> {
         if let Some(id) = self.security_group_id {
-            f.str("security_group_id", id);
+            f.str("security_group_id", id)?;
         }
-        f.str("direction", self.direction.name());
-        f.str("ethertype", self.ethertype);
+        f.str("direction", self.direction.name())?;
+        f.str("ethertype", self.ethertype)?;
         match &self.protocol {
-            Some(protocol) => f.str("protocol", protocol),
-            None => f.null("protocol"),
+            Some(protocol) => f.str("protocol", protocol)?,
+            None => f.null("protocol")?,
         }
         if let Some(min) = self.port_range_min {
-            f.number("port_range_min", min);
+            f.number("port_range_min", min)?;
         }
         if let Some(max) = self.port_range_max {
-            f.number("port_range_max", max);
+            f.number("port_range_max", max)?;
         }
         if let Some(cidr) = &self.remote_ip_prefix {
-            cidr.with_text(|text| f.str("remote_ip_prefix", text));
+            cidr.with_text(|text| f.str("remote_ip_prefix", text))?;
         }
         if let Some(group) = self.remote_group_id {
-            f.str("remote_group_id", group);
+            f.str("remote_group_id", group)?;
         }
         if let Some(group) = self.remote_address_group_id {
-            f.str("remote_address_group_id", group);
+            f.str("remote_address_group_id", group)?;
         }
         if let Some(description) = self.description {
-            f.str("description", description);
+            f.str("description", description)?;
         }
+        Ok(())
     }
 }
 
@@ -410,10 +414,11 @@ mod tests {
     use super::*;
     use crate::output::Writer;
 
-    /// A body written field by field is the text its `Serialize` gives, at any depth, with
-    /// every field or none, and with the characters JSON escapes.
+    /// Bodies written as text field by field are what serde_json's pretty printer writes of
+    /// the same fields (through `Serialize`), at any depth, with every field or none, and
+    /// with the characters JSON escapes.
     #[test]
-    fn written_fields_are_the_serialised_text() {
+    fn text_fields_are_what_serde_json_writes() {
         let cidr = |t: &str| Some(CidrText(t.parse().unwrap()));
         let full = Body {
             security_group_id: Some("g\"1"),
@@ -448,7 +453,7 @@ mod tests {
                     out.nested(depth, |out| {
                         if by_fields {
                             out.objects(&bodies, |b, f| {
-                                b.write_fields(f);
+                                let Ok(()) = b.fields(f);
                                 Ok(())
                             })
                         } else {

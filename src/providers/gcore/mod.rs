@@ -289,7 +289,7 @@ impl Provider for Gcore {
             bodies.push(self.body(rule)?);
         }
         out.objects(&bodies, |body, fields| {
-            body.write_fields(fields);
+            let Ok(()) = body.fields(fields);
             Ok(())
         })
     }
