@@ -416,10 +416,10 @@ fn sources(
     rules.dedup();
     f.rules = origins(group, rules);
     match (f.rules.is_empty(), default) {
-        (false, false) => format!("allowed by {}", rule_list(&f.rules)),
+        (false, false) => format!("allowed by {}", rule_list(&f.rules, f.rules.len())),
         (false, true) => format!(
             "allowed by {} and the inbound accept-by-default policy",
-            rule_list(&f.rules)
+            rule_list(&f.rules, f.rules.len())
         ),
         _ => "allowed by the inbound accept-by-default policy".to_owned(),
     }

@@ -59,6 +59,7 @@
 //! more than [`LintConfig::max_pieces`] pieces is not judged (counted in
 //! [`Linted::skipped`]).
 
+mod blocks;
 mod config;
 mod exposure;
 mod fix;
@@ -226,9 +227,14 @@ pub struct Finding {
     /// empty when a default policy does).
     pub rules: Vec<Origin>,
     /// Other rules involved: the blocking rules of a shadowed rule, the later rules that
-    /// decide a redundant rule's packets alike.
+    /// decide a redundant rule's packets alike; at most the first [`MAX_RELATED`] of them in
+    /// evaluation order ([`Finding::related_total`] counts them all).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Origin>,
+    /// How many rules are involved when [`Finding::related`] lists only the first of them;
+    /// `None` when it lists them all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_total: Option<usize>,
     /// Packets that show the finding, readable (`ingress tcp 22 from 0.0.0.0/0`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<String>,
@@ -264,6 +270,7 @@ impl Finding {
             group_label: None,
             rules: Vec::new(),
             related: Vec::new(),
+            related_total: None,
             witness: None,
             witness_box: None,
             message,
@@ -562,16 +569,20 @@ fn rule_name(origin: &Origin) -> String {
     }
 }
 
-/// `rules 1, 2 and 5` (at most `max` named, then `and N more`).
-fn rule_list(origins: &[Origin]) -> String {
-    const MAX: usize = 8;
+/// The most rules a finding names in [`Finding::related`] (and a sentence names): the first
+/// in evaluation order; [`Finding::related_total`] counts the rest.
+pub const MAX_RELATED: usize = 8;
+
+/// `rules 1, 2, 5` of `total` rules (at most [`MAX_RELATED`] named, then `and N more`).
+fn rule_list(origins: &[Origin], total: usize) -> String {
     let names: Vec<String> = origins
         .iter()
-        .take(MAX)
+        .take(MAX_RELATED)
         .map(|o| o.index.map_or_else(|| "?".to_owned(), |i| i.to_string()))
         .collect();
-    let word = if origins.len() == 1 { "rule" } else { "rules" };
-    let more = origins.len().saturating_sub(MAX);
+    let total = total.max(origins.len());
+    let word = if total == 1 { "rule" } else { "rules" };
+    let more = total.saturating_sub(names.len());
     if more > 0 {
         format!("{word} {} and {more} more", names.join(", "))
     } else {
