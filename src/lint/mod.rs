@@ -55,7 +55,8 @@
 //! of G" never covers the packets from addresses in no group, so leaving it out keeps the
 //! shadowing test exact); exposure is judged on the rules that name no group, for the same
 //! reason. A group of n rules costs about n log n plus the overlapping pairs, which grow
-//! with n² where many rules overlap (random /8 prefixes do). A rule whose cut would make
+//! with n² where many rules overlap (random /8 prefixes do). A finding names at most
+//! [`MAX_RELATED`] other rules (and counts the rest). A rule whose cut would make
 //! more than [`LintConfig::max_pieces`] pieces is not judged (counted in
 //! [`Linted::skipped`]).
 
@@ -223,9 +224,14 @@ pub struct Finding {
     /// The group's id or name, where it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_label: Option<String>,
-    /// The rules the finding is about (for an exposure: the rules that allow the witness;
-    /// empty when a default policy does).
+    /// The rules the finding is about (for an exposure: the rules that allow the witness,
+    /// the first [`MAX_RELATED`] of them in the group's order; empty when a default policy
+    /// does).
     pub rules: Vec<Origin>,
+    /// How many rules allow an exposure's witness when [`Finding::rules`] lists only the
+    /// first of them; `None` when it lists them all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules_total: Option<usize>,
     /// Other rules involved: the blocking rules of a shadowed rule, the later rules that
     /// decide a redundant rule's packets alike; at most the first [`MAX_RELATED`] of them in
     /// evaluation order ([`Finding::related_total`] counts them all).
@@ -269,6 +275,7 @@ impl Finding {
             group,
             group_label: None,
             rules: Vec::new(),
+            rules_total: None,
             related: Vec::new(),
             related_total: None,
             witness: None,

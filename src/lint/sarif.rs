@@ -226,8 +226,11 @@ struct ResultProperties<'a> {
     kind: FindingKind,
     severity: Severity,
     group: usize,
-    /// The indexes of the rules the finding is about.
+    /// The indexes of the rules the finding is about (at most [`super::MAX_RELATED`]).
     rules: Vec<usize>,
+    /// How many rules it is about, where `rules` lists only the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules_total: Option<usize>,
     /// The indexes of the other rules it names (at most [`super::MAX_RELATED`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<usize>,
@@ -274,6 +277,7 @@ fn result<'a>(uri: &str, f: &'a Finding, rule_index: Option<usize>) -> SarifResu
             severity: f.severity,
             group: f.group,
             rules: indexes(&f.rules),
+            rules_total: f.rules_total,
             related: indexes(&f.related),
             related_total: f.related_total,
             alias: f.alias,

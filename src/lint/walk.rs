@@ -3,10 +3,10 @@
 //! what the rules after it do with that ([`Rules::decide`]): Batfish's union walk, with an
 //! index so that a rule meets only the rules that overlap it.
 //!
-//! Cost. The boxes are indexed in blocks of consecutive ranks, and a walk asks the blocks in
-//! rank order, so a walk that ends early (the pieces are gone, a later rule of each action
-//! was met, or the pieces went over the budget) never lists the overlapping rules past that
-//! point; a rule's pieces are held in [`Pieces`], so a cut touches only the pieces it meets.
+//! Cost. The boxes are indexed in blocks of consecutive ranks (at doubling sizes,
+//! `super::blocks`), and a walk asks the blocks in rank order, so a walk that ends early (the
+//! pieces are gone, a later rule of each action was met, or the pieces went over the budget)
+//! lists few overlapping rules past that point; a rule's pieces are held in [`Pieces`], so a cut touches only the pieces it meets.
 //! A rule from a remote group (every address) overlaps nearly every rule before it; with
 //! the budget on pieces, its walk costs a bounded number of cuts whatever the group's size.
 
