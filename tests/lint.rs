@@ -460,21 +460,10 @@ fn config_and_ports_on_the_command_line() {
 /// its sentence, in JSON and in SARIF.
 #[test]
 fn a_finding_names_the_first_blockers_and_counts_them_all() {
-    let rule = |prefix: String| {
-        serde_json::json!({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-            "port_range_min": 443, "port_range_max": 443, "remote_ip_prefix": prefix})
-    };
-    let mut rules: Vec<serde_json::Value> =
-        (0..16).map(|i| rule(format!("10.0.{i}.0/24"))).collect();
-    rules.push(rule("10.0.0.0/20".to_owned()));
-    let text = serde_json::to_string_pretty(&rules).expect("json");
-    let linted = lint(
-        &text,
-        ProviderId::GcoreV2,
-        &Options::default(),
-        &LintConfig::default(),
-    )
-    .expect("lints");
+    let mut prefixes: Vec<String> = (0..16).map(|i| format!("10.0.{i}.0/24")).collect();
+    prefixes.push("10.0.0.0/20".to_owned());
+    let text = tcp_from(443, &prefixes);
+    let linted = lint_gcore(&text);
     let shadowed: Vec<_> = linted
         .findings
         .iter()
@@ -552,20 +541,8 @@ fn a_finding_names_the_first_blockers_and_counts_them_all() {
 /// them, of which it names the first 8 and counts all.
 #[test]
 fn an_exposure_names_the_first_rules_and_counts_them_all() {
-    let rules: Vec<serde_json::Value> = (1..=12)
-        .map(|i| {
-            serde_json::json!({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
-                "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": format!("{i}.0.0.0/8")})
-        })
-        .collect();
-    let text = serde_json::to_string(&rules).expect("json");
-    let linted = lint(
-        &text,
-        ProviderId::GcoreV2,
-        &Options::default(),
-        &LintConfig::default(),
-    )
-    .expect("lints");
+    let prefixes: Vec<String> = (1..=12).map(|i| format!("{i}.0.0.0/8")).collect();
+    let linted = lint_gcore(&tcp_from(22, &prefixes));
     let ssh = linted
         .findings
         .iter()
@@ -575,4 +552,26 @@ fn an_exposure_names_the_first_rules_and_counts_them_all() {
     assert_eq!(named, (0..8).map(Some).collect::<Vec<_>>());
     assert_eq!(ssh.rules_total, Some(12));
     assert!(ssh.message.contains("and 4 more"), "{}", ssh.message);
+}
+
+/// A Gcore v2 list of inbound IPv4 rules, TCP `port` from each of `prefixes`, in order.
+fn tcp_from(port: u16, prefixes: &[String]) -> String {
+    let rules: Vec<serde_json::Value> = prefixes
+        .iter()
+        .map(|prefix| {
+            serde_json::json!({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+                "port_range_min": port, "port_range_max": port, "remote_ip_prefix": prefix})
+        })
+        .collect();
+    serde_json::to_string_pretty(&rules).expect("json")
+}
+
+fn lint_gcore(text: &str) -> sgconv::lint::Linted {
+    lint(
+        text,
+        ProviderId::GcoreV2,
+        &Options::default(),
+        &LintConfig::default(),
+    )
+    .expect("lints")
 }
