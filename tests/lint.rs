@@ -454,3 +454,124 @@ fn config_and_ports_on_the_command_line() {
         "{stderr}"
     );
 }
+
+/// A rule that 16 earlier rules shadow between them (`10.0.0.0/20` after its sixteen /24s):
+/// the finding names the first 8 in evaluation order and counts all 16, in the library, in
+/// its sentence, in JSON and in SARIF.
+#[test]
+fn a_finding_names_the_first_blockers_and_counts_them_all() {
+    let mut prefixes: Vec<String> = (0..16).map(|i| format!("10.0.{i}.0/24")).collect();
+    prefixes.push("10.0.0.0/20".to_owned());
+    let text = tcp_from(443, &prefixes);
+    let linted = lint_gcore(&text);
+    let shadowed: Vec<_> = linted
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Shadowed)
+        .collect();
+    let [f] = shadowed.as_slice() else {
+        panic!("one shadowed rule: {:?}", linted.findings);
+    };
+    assert_eq!(sgconv::lint::MAX_RELATED, 8);
+    let named: Vec<Option<usize>> = f.related.iter().map(|o| o.index).collect();
+    assert_eq!(named, (0..8).map(Some).collect::<Vec<_>>());
+    assert_eq!(f.related_total, Some(16));
+    assert!(
+        f.message
+            .contains("rules 0, 1, 2, 3, 4, 5, 6, 7 and 8 more"),
+        "{}",
+        f.message
+    );
+    // A finding that names all its rules has no total.
+    assert!(
+        linted
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Redundant)
+            .all(|f| f.related_total.is_none() && f.related.len() == 1)
+    );
+
+    let file = TempFile::new("many-blockers.json", &text);
+    let run = |format: &str| -> serde_json::Value {
+        let out = sgconv()
+            .args([
+                "lint",
+                "--from",
+                "gcore-v2",
+                "--format",
+                format,
+                file.path(),
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let json = run("json");
+    let found = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["check"] == "shadowed")
+        .expect("the shadowed finding");
+    assert_eq!(found["related"].as_array().map(Vec::len), Some(8));
+    assert_eq!(found["related_total"], 16);
+    assert_eq!(found["input"], file.path());
+    let sarif = run("sarif");
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "shadowed")
+        .expect("the shadowed result");
+    let props = &result["properties"];
+    assert_eq!(
+        props["related"],
+        serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7])
+    );
+    assert_eq!(props["relatedTotal"], 16);
+}
+
+/// SSH open from twelve neighbouring /8s: one exposure, allowed by the twelve rules between
+/// them, of which it names the first 8 and counts all.
+#[test]
+fn an_exposure_names_the_first_rules_and_counts_them_all() {
+    let prefixes: Vec<String> = (1..=12).map(|i| format!("{i}.0.0.0/8")).collect();
+    let linted = lint_gcore(&tcp_from(22, &prefixes));
+    let ssh = linted
+        .findings
+        .iter()
+        .find(|f| f.check == "exposed-ssh")
+        .expect("SSH is exposed");
+    let named: Vec<Option<usize>> = ssh.rules.iter().map(|o| o.index).collect();
+    assert_eq!(named, (0..8).map(Some).collect::<Vec<_>>());
+    assert_eq!(ssh.rules_total, Some(12));
+    assert!(ssh.message.contains("and 4 more"), "{}", ssh.message);
+}
+
+/// A Gcore v2 list of inbound IPv4 rules, TCP `port` from each of `prefixes`, in order.
+fn tcp_from(port: u16, prefixes: &[String]) -> String {
+    let rules: Vec<serde_json::Value> = prefixes
+        .iter()
+        .map(|prefix| {
+            serde_json::json!({"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
+                "port_range_min": port, "port_range_max": port, "remote_ip_prefix": prefix})
+        })
+        .collect();
+    serde_json::to_string_pretty(&rules).expect("json")
+}
+
+fn lint_gcore(text: &str) -> sgconv::lint::Linted {
+    lint(
+        text,
+        ProviderId::GcoreV2,
+        &Options::default(),
+        &LintConfig::default(),
+    )
+    .expect("lints")
+}

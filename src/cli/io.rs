@@ -80,8 +80,16 @@ fn write_all(file: &mut File, bytes: &[u8]) -> io::Result<()> {
 
 /// Write to stdout; a closed pipe (`sgconv ... | head`) ends quietly, like ripgrep.
 pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    write_stdout_with(|out| out.write_all(bytes))
+}
+
+/// Write to stdout through `write` as it goes (buffered, nothing held whole), as
+/// [`write_stdout`] does.
+pub(crate) fn write_stdout_with(
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("writing stdout: {e}")),
         _ => Ok(()),
     }

@@ -3,15 +3,17 @@
 //! Exit codes (as `sgconv diff`): 0 no finding at or above `--fail-on`, 1 some, 2 usage error
 //! or an input that cannot be read. stdout carries the findings only.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sgconv::lint::{LintConfig, Linted, PortCheck, Severity};
+use serde::Serialize;
+use sgconv::lint::{Finding, LintConfig, Linted, PortCheck, Severity};
 use sgconv::{Options, ProviderId};
 
 use super::args::{ImportArgs, ProviderArg};
 use super::infer;
-use super::io::{fail, read_input, write_stdout};
+use super::io::{fail, read_input, write_stdout_with};
 
 /// How `lint` prints.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,15 +145,16 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
             Err(e) => return fail(format!("{name}: {e}"), 2),
         }
     }
-    let out = match args.format {
-        LintFormat::Text => text(&done),
-        LintFormat::Json => json(&done, from.map_or("", |(p, _)| p.name())),
+    let from = from.map_or("", |(p, _)| p.name());
+    let written = write_stdout_with(|out| match args.format {
+        LintFormat::Text => text(out, &done),
+        LintFormat::Json => pretty(out, &json(&done, from)),
         LintFormat::Sarif => {
             let inputs: Vec<(&str, &Linted)> = done.iter().map(|(n, l)| (n.as_str(), l)).collect();
-            pretty(&sgconv::lint::sarif::sarif(&inputs))
+            pretty(out, &sgconv::lint::sarif::sarif(&inputs))
         }
-    };
-    if let Err(e) = write_stdout(out.as_bytes()) {
+    });
+    if let Err(e) = written {
         return fail(e, 2);
     }
     if done.iter().any(|(_, l)| l.fails(config.fail_on)) {
@@ -161,41 +164,72 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
     }
 }
 
-fn pretty(value: &serde_json::Value) -> String {
-    let mut t = serde_json::to_string_pretty(value).unwrap_or_default();
-    t.push('\n');
-    t
+/// `value` as indented JSON and a newline, written as it is serialised.
+fn pretty(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
-fn json(done: &[(String, Linted)], from: &str) -> String {
-    let mut findings = Vec::new();
-    let mut counts = serde_json::Map::new();
-    for s in Severity::ALL {
-        counts.insert(s.name().into(), 0.into());
-    }
-    for (name, linted) in done {
-        for f in &linted.findings {
-            let mut v = serde_json::to_value(f).unwrap_or_default();
-            if let Some(map) = v.as_object_mut() {
-                map.insert("input".into(), name.as_str().into());
-            }
-            findings.push(v);
-            if let Some(n) = counts.get_mut(f.severity.name()) {
-                *n = (n.as_u64().unwrap_or(0).saturating_add(1)).into();
-            }
+/// The `--format json` object: the provider, the findings counted by severity, the rules
+/// not judged and every finding (with its input), each serialised as it is written.
+#[derive(Serialize)]
+struct Json<'a> {
+    from: &'a str,
+    counts: Counts,
+    skipped: usize,
+    findings: Findings<'a>,
+}
+
+fn json<'a>(done: &'a [(String, Linted)], from: &'a str) -> Json<'a> {
+    let mut counts = Counts([0; Severity::ALL.len()]);
+    for f in done.iter().flat_map(|(_, l)| &l.findings) {
+        if let Some(n) = Severity::ALL
+            .iter()
+            .position(|s| *s == f.severity)
+            .and_then(|i| counts.0.get_mut(i))
+        {
+            *n = n.saturating_add(1);
         }
     }
-    let skipped: usize = done.iter().map(|(_, l)| l.skipped).sum();
-    pretty(&serde_json::json!({
-        "from": from,
-        "counts": counts,
-        "skipped": skipped,
-        "findings": findings,
-    }))
+    Json {
+        from,
+        counts,
+        skipped: done.iter().map(|(_, l)| l.skipped).sum(),
+        findings: Findings(done),
+    }
 }
 
-fn text(done: &[(String, Linted)]) -> String {
-    let mut t = String::new();
+/// Findings by severity, [`Severity::ALL`]'s order, as an object of their names.
+struct Counts([usize; Severity::ALL.len()]);
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(Severity::ALL.iter().map(|s| s.name()).zip(self.0))
+    }
+}
+
+/// Every input's findings, each with its input's name.
+struct Findings<'a>(&'a [(String, Linted)]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct WithInput<'a> {
+            #[serde(flatten)]
+            finding: &'a Finding,
+            input: &'a str,
+        }
+        serializer.collect_seq(self.0.iter().flat_map(|(name, linted)| {
+            linted.findings.iter().map(|finding| WithInput {
+                finding,
+                input: name,
+            })
+        }))
+    }
+}
+
+/// The findings for people: by severity, worst first, then a count.
+fn text(t: &mut dyn Write, done: &[(String, Linted)]) -> io::Result<()> {
     let mut total = 0usize;
     let mut counts: Vec<String> = Vec::new();
     for severity in Severity::ALL.iter().rev() {
@@ -203,7 +237,7 @@ fn text(done: &[(String, Linted)]) -> String {
         for (name, linted) in done {
             for f in linted.findings.iter().filter(|f| f.severity == *severity) {
                 if n == 0 {
-                    t.push_str(&format!("{severity}:\n"));
+                    writeln!(t, "{severity}:")?;
                 }
                 n = n.saturating_add(1);
                 let group = match &f.group_label {
@@ -215,15 +249,12 @@ fn text(done: &[(String, Linted)]) -> String {
                     (Some(p), None) => format!(" at {p}"),
                     _ => String::new(),
                 };
-                t.push_str(&format!(
-                    "  {name}: {group}{at}: {}: {}\n",
-                    f.check, f.message
-                ));
+                writeln!(t, "  {name}: {group}{at}: {}: {}", f.check, f.message)?;
                 if let Some(w) = &f.witness {
-                    t.push_str(&format!("    packets: {w}\n"));
+                    writeln!(t, "    packets: {w}")?;
                 }
                 if let Some(a) = f.alias {
-                    t.push_str(&format!("    also known as: {a}\n"));
+                    writeln!(t, "    also known as: {a}")?;
                 }
             }
         }
@@ -234,15 +265,16 @@ fn text(done: &[(String, Linted)]) -> String {
     }
     let skipped: usize = done.iter().map(|(_, l)| l.skipped).sum();
     if skipped > 0 {
-        t.push_str(&format!(
-            "{skipped} rules not judged for shadowing or redundancy (too many pieces)\n"
-        ));
+        writeln!(
+            t,
+            "{skipped} rules not judged for shadowing or redundancy (too many pieces)"
+        )?;
     }
     if total == 0 {
-        t.push_str("no findings\n");
+        writeln!(t, "no findings")?;
     } else {
         let word = if total == 1 { "finding" } else { "findings" };
-        t.push_str(&format!("{total} {word}: {}\n", counts.join(", ")));
+        writeln!(t, "{total} {word}: {}", counts.join(", "))?;
     }
-    t
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::{Finding, FindingKind, LintConfig, Severity, origins, rule_list};
+use super::{Finding, FindingKind, LintConfig, MAX_RELATED, Severity, origins, rule_list};
 use crate::model::{Direction, Family, SecurityGroup};
 use crate::semantics::{self, ALL_ICMP, ALL_PORTS, PacketBox, Piece, Source, Span};
 
@@ -393,7 +393,8 @@ fn name(protocol: u8) -> String {
 }
 
 /// Fill `f.rules` with the rules whose pieces meet `witness` (a piece's rule is `kept[i]` of
-/// the group), and say who allows it.
+/// the group): the first [`MAX_RELATED`], and `f.rules_total` where there are more. Say who
+/// allows it.
 fn sources(
     kept: &[usize],
     group: &SecurityGroup,
@@ -414,12 +415,15 @@ fn sources(
     }
     rules.sort_unstable();
     rules.dedup();
+    let total = rules.len();
+    rules.truncate(MAX_RELATED);
+    f.rules_total = (total > rules.len()).then_some(total);
     f.rules = origins(group, rules);
     match (f.rules.is_empty(), default) {
-        (false, false) => format!("allowed by {}", rule_list(&f.rules)),
+        (false, false) => format!("allowed by {}", rule_list(&f.rules, total)),
         (false, true) => format!(
             "allowed by {} and the inbound accept-by-default policy",
-            rule_list(&f.rules)
+            rule_list(&f.rules, total)
         ),
         _ => "allowed by the inbound accept-by-default policy".to_owned(),
     }

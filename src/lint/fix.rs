@@ -186,23 +186,23 @@ impl Fixer<'_> {
                     let gone_now = |r: usize| gone.get(r).copied().unwrap_or(false);
                     match rules.decide(self.group, rank, &mine, max_pieces, &gone_now) {
                         Some(Decision::Shadowed { blockers, .. }) => {
-                            let by = self.origins(&rules, &blockers);
+                            let by = self.origins(&rules, &blockers.first);
                             Some(format!(
                                 "shadowed by {} (every packet it matches is decided before it)",
-                                rule_list(&by)
+                                rule_list(&by, blockers.total)
                             ))
                         }
                         Some(Decision::Redundant {
                             same, to_default, ..
                         }) => {
-                            let by = self.origins(&rules, &same);
-                            let (by, verb) = match (by.len(), to_default) {
+                            let by = self.origins(&rules, &same.first);
+                            let (by, verb) = match (same.total, to_default) {
                                 (0, _) => ("the default policy".to_owned(), "decides"),
                                 (n, false) => {
-                                    (rule_list(&by), if n == 1 { "decides" } else { "decide" })
+                                    (rule_list(&by, n), if n == 1 { "decides" } else { "decide" })
                                 }
-                                (_, true) => (
-                                    format!("{} and the default policy", rule_list(&by)),
+                                (n, true) => (
+                                    format!("{} and the default policy", rule_list(&by, n)),
                                     "decide",
                                 ),
                             };

@@ -55,10 +55,12 @@
 //! of G" never covers the packets from addresses in no group, so leaving it out keeps the
 //! shadowing test exact); exposure is judged on the rules that name no group, for the same
 //! reason. A group of n rules costs about n log n plus the overlapping pairs, which grow
-//! with n² where many rules overlap (random /8 prefixes do). A rule whose cut would make
+//! with n² where many rules overlap (random /8 prefixes do). A finding names at most
+//! [`MAX_RELATED`] other rules (and counts the rest). A rule whose cut would make
 //! more than [`LintConfig::max_pieces`] pieces is not judged (counted in
 //! [`Linted::skipped`]).
 
+mod blocks;
 mod config;
 mod exposure;
 mod fix;
@@ -222,13 +224,23 @@ pub struct Finding {
     /// The group's id or name, where it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_label: Option<String>,
-    /// The rules the finding is about (for an exposure: the rules that allow the witness;
-    /// empty when a default policy does).
+    /// The rules the finding is about (for an exposure: the rules that allow the witness,
+    /// the first [`MAX_RELATED`] of them in the group's order; empty when a default policy
+    /// does).
     pub rules: Vec<Origin>,
+    /// How many rules allow an exposure's witness when [`Finding::rules`] lists only the
+    /// first of them; `None` when it lists them all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules_total: Option<usize>,
     /// Other rules involved: the blocking rules of a shadowed rule, the later rules that
-    /// decide a redundant rule's packets alike.
+    /// decide a redundant rule's packets alike; at most the first [`MAX_RELATED`] of them in
+    /// evaluation order ([`Finding::related_total`] counts them all).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Origin>,
+    /// How many rules are involved when [`Finding::related`] lists only the first of them;
+    /// `None` when it lists them all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_total: Option<usize>,
     /// Packets that show the finding, readable (`ingress tcp 22 from 0.0.0.0/0`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<String>,
@@ -263,7 +275,9 @@ impl Finding {
             group,
             group_label: None,
             rules: Vec::new(),
+            rules_total: None,
             related: Vec::new(),
+            related_total: None,
             witness: None,
             witness_box: None,
             message,
@@ -562,16 +576,20 @@ fn rule_name(origin: &Origin) -> String {
     }
 }
 
-/// `rules 1, 2 and 5` (at most `max` named, then `and N more`).
-fn rule_list(origins: &[Origin]) -> String {
-    const MAX: usize = 8;
+/// The most rules a finding names in [`Finding::related`] (and a sentence names): the first
+/// in evaluation order; [`Finding::related_total`] counts the rest.
+pub const MAX_RELATED: usize = 8;
+
+/// `rules 1, 2, 5` of `total` rules (at most [`MAX_RELATED`] named, then `and N more`).
+fn rule_list(origins: &[Origin], total: usize) -> String {
     let names: Vec<String> = origins
         .iter()
-        .take(MAX)
+        .take(MAX_RELATED)
         .map(|o| o.index.map_or_else(|| "?".to_owned(), |i| i.to_string()))
         .collect();
-    let word = if origins.len() == 1 { "rule" } else { "rules" };
-    let more = origins.len().saturating_sub(MAX);
+    let total = total.max(origins.len());
+    let word = if total == 1 { "rule" } else { "rules" };
+    let more = total.saturating_sub(names.len());
     if more > 0 {
         format!("{word} {} and {more} more", names.join(", "))
     } else {

@@ -2,7 +2,7 @@
 //! `BLOCKING_LINES`), unmatchable, redundant and deny-exception rules, from what
 //! [`Rules::decide`] says of each rule.
 
-use super::walk::{Boxes, Decision, Rules};
+use super::walk::{Boxes, Decision, Named, Rules};
 use super::{Finding, FindingKind, Severity, origins, rule_list, rule_name};
 use crate::model::{Action, Origin, Rule, SecurityGroup};
 use crate::semantics::PacketBox;
@@ -16,11 +16,16 @@ pub(super) struct Judged {
 /// Shadowed, conflicting, unmatchable and redundant rules of group `gi`.
 pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judged {
     let rules = Rules::new(group);
-    let rule_of = |rank: usize| rules.order.get(rank).map(|(i, _)| *i);
-    let ranks = |ranks: &[usize]| -> Vec<usize> {
-        let mut v: Vec<usize> = ranks.iter().filter_map(|r| rule_of(*r)).collect();
-        v.dedup();
-        v
+    // The rules a decision names, as origins, and how many it names in all.
+    let named = |named: &Named| -> Related {
+        let indices = named
+            .first
+            .iter()
+            .filter_map(|r| rules.order.get(*r).map(|(i, _)| *i));
+        Related {
+            origins: origins(group, indices),
+            total: named.total,
+        }
     };
     let mut findings = Vec::new();
     let mut skipped = 0usize;
@@ -71,7 +76,7 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
         match decision {
             Decision::Needed => {}
             Decision::Shadowed { blockers, clash } => {
-                let related = origins(group, ranks(&blockers));
+                let related = named(&blockers);
                 findings.push(shadowed(finding, &name, &mine, related, clash, action));
             }
             Decision::Redundant {
@@ -79,10 +84,10 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
                 to_default,
                 witness,
             } => {
-                let related = origins(group, ranks(&same));
-                let by = match (related.is_empty(), to_default) {
-                    (false, false) => rule_list(&related),
-                    (false, true) => format!("{} and the default policy", rule_list(&related)),
+                let related = named(&same);
+                let by = match (related.origins.is_empty(), to_default) {
+                    (false, false) => related.list(),
+                    (false, true) => format!("{} and the default policy", related.list()),
                     _ => "the default policy".to_owned(),
                 };
                 let mut f = finding(
@@ -94,14 +99,14 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
                         verb(action)
                     ),
                 );
-                f.related = related;
+                related.put(&mut f);
                 if let Some(w) = witness {
                     f = f.witness(w);
                 }
                 findings.push(f);
             }
             Decision::DenyException { opposite, witness } => {
-                let related = origins(group, ranks(&opposite));
+                let related = named(&opposite);
                 let mut f = finding(
                     "deny-exception",
                     FindingKind::Conflicting,
@@ -109,11 +114,11 @@ pub(super) fn judge(gi: usize, group: &SecurityGroup, max_pieces: usize) -> Judg
                     format!(
                         "{name} only denies packets that {} (evaluated after it) would allow: it \
                          carves an exception out of {}, so its meaning rests on the order",
-                        rule_list(&related),
-                        agree(&related, "it", "them")
+                        related.list(),
+                        related.agree("it", "them")
                     ),
                 );
-                f.related = related;
+                related.put(&mut f);
                 if let Some(w) = witness {
                     f = f.witness(w);
                 }
@@ -130,7 +135,7 @@ fn shadowed(
     finding: impl Fn(&'static str, FindingKind, Severity, String) -> Finding,
     name: &str,
     mine: &[PacketBox],
-    related: Vec<Origin>,
+    related: Related,
     clash: Option<PacketBox>,
     action: Action,
 ) -> Finding {
@@ -142,8 +147,8 @@ fn shadowed(
             format!(
                 "{name} never takes effect: {} (evaluated before it) {} every packet it matches, \
                  some with the other action ({})",
-                rule_list(&related),
-                agree(&related, "decides", "decide"),
+                related.list(),
+                related.agree("decides", "decide"),
                 verb(other(action))
             ),
         ),
@@ -153,13 +158,13 @@ fn shadowed(
             Severity::Low,
             format!(
                 "{name} never takes effect: {} (evaluated before it) already {} every packet it matches",
-                rule_list(&related),
-                agree(&related, verbs(action), verb(action))
+                related.list(),
+                related.agree(verbs(action), verb(action))
             ),
         ),
     };
     f.alias = Some("BLOCKING_LINES");
-    f.related = related;
+    related.put(&mut f);
     if let Some(w) = clash.or_else(|| mine.first().cloned()) {
         f = f.witness(w);
     }
@@ -181,9 +186,28 @@ fn verbs(action: Action) -> &'static str {
     }
 }
 
-/// `one` for one rule, `many` otherwise.
-fn agree(rules: &[Origin], one: &'static str, many: &'static str) -> &'static str {
-    if rules.len() == 1 { one } else { many }
+/// The rules a finding names: the first few ([`super::MAX_RELATED`]) and how many in all.
+struct Related {
+    origins: Vec<Origin>,
+    total: usize,
+}
+
+impl Related {
+    /// `rules 1, 2 and 5`, with `and N more` past the first few.
+    fn list(&self) -> String {
+        rule_list(&self.origins, self.total)
+    }
+
+    /// `one` for one rule, `many` otherwise.
+    fn agree(&self, one: &'static str, many: &'static str) -> &'static str {
+        if self.total == 1 { one } else { many }
+    }
+
+    /// Into `f.related` (and `f.related_total` where the list is cut).
+    fn put(self, f: &mut Finding) {
+        f.related_total = (self.total > self.origins.len()).then_some(self.total);
+        f.related = self.origins;
+    }
 }
 
 fn other(action: Action) -> Action {

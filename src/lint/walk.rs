@@ -3,17 +3,19 @@
 //! what the rules after it do with that ([`Rules::decide`]): Batfish's union walk, with an
 //! index so that a rule meets only the rules that overlap it.
 //!
-//! Cost. The boxes are indexed in blocks of consecutive ranks, and a walk asks the blocks in
-//! rank order, so a walk that ends early (the pieces are gone, a later rule of each action
-//! was met, or the pieces went over the budget) never lists the overlapping rules past that
-//! point; a rule's pieces are held in [`Pieces`], so a cut touches only the pieces it meets.
+//! Cost. The boxes are indexed in blocks of consecutive ranks (at doubling sizes,
+//! `super::blocks`), and a walk asks the blocks in rank order, so a walk that ends early (the
+//! pieces are gone, a later rule of each action was met, or the pieces went over the budget)
+//! lists few overlapping rules past that point; a rule's pieces are held in [`Pieces`], so a cut touches only the pieces it meets.
 //! A rule from a remote group (every address) overlaps nearly every rule before it; with
 //! the budget on pieces, its walk costs a bounded number of cuts whatever the group's size.
 
 use std::ops::Range;
 
+use super::MAX_RELATED;
+use super::blocks::Levels;
 use crate::model::{Action, Evaluation, Rule, SecurityGroup};
-use crate::semantics::{self, Label, OverlapIndex, PacketBox, Pieces, Span};
+use crate::semantics::{self, Label, PacketBox, Pieces, Span};
 
 /// One box of one rule, in evaluation order.
 pub(super) struct Entry {
@@ -38,87 +40,6 @@ pub(super) enum Boxes {
     At(usize, usize),
 }
 
-/// Some entries, indexed (semantics' overlap index over their boxes).
-struct Sub {
-    /// The entries' ids, ascending (so in rank order).
-    ids: Vec<usize>,
-    index: OverlapIndex,
-}
-
-impl Sub {
-    fn new(entries: &[Entry], ids: Vec<usize>) -> Sub {
-        let index = OverlapIndex::new(ids.iter().filter_map(|i| entries.get(*i)).map(|e| &e.bx));
-        Sub { ids, index }
-    }
-
-    /// The ids of the entries overlapping `x` that `keep` keeps, pushed onto `out`.
-    fn near(
-        &self,
-        entries: &[Entry],
-        x: &PacketBox,
-        keep: &dyn Fn(&Entry) -> bool,
-        out: &mut Vec<usize>,
-    ) {
-        self.index.candidates(x, |at| {
-            if let Some(&id) = self.ids.get(at)
-                && entries.get(id).is_some_and(|e| keep(e) && e.bx.overlaps(x))
-            {
-                out.push(id);
-            }
-        });
-    }
-}
-
-/// The entries of a range of ranks. A rule's boxes carry the label of its remote group if
-/// it names one, and no other (`semantics::rule_boxes`), so the entries split into those
-/// without a label and those of each label.
-struct Block {
-    /// The ranks of its entries (a superset).
-    ranks: Range<usize>,
-    /// Entries without a label.
-    plain: Sub,
-    /// Entries with labels, by their labels.
-    by_labels: foldhash::HashMap<Vec<(Label, bool)>, Sub>,
-    /// Every entry with labels.
-    labelled: Sub,
-}
-
-/// Entries per block: a walk that ends early lists the overlapping entries of at most one
-/// block past its end, and every walk asks each block of its ranks once.
-const BLOCK: usize = 4096;
-
-impl Block {
-    fn new(entries: &[Entry], ids: Range<usize>) -> Block {
-        let mut plain = Vec::new();
-        let mut labelled = Vec::new();
-        let mut by_labels: foldhash::HashMap<Vec<(Label, bool)>, Vec<usize>> =
-            foldhash::HashMap::default();
-        // Entries are in rank order: the first and last give the ranks.
-        let rank = |id: usize| entries.get(id).map(|e| e.rank);
-        let first = rank(ids.start).unwrap_or(0);
-        let last = ids.end.checked_sub(1).and_then(rank).unwrap_or(first);
-        let ranks = first..last.saturating_add(1);
-        for id in ids {
-            let Some(e) = entries.get(id) else { continue };
-            if e.bx.labels.is_empty() {
-                plain.push(id);
-            } else {
-                labelled.push(id);
-                by_labels.entry(e.bx.labels.clone()).or_default().push(id);
-            }
-        }
-        Block {
-            ranks,
-            plain: Sub::new(entries, plain),
-            by_labels: by_labels
-                .into_iter()
-                .map(|(k, ids)| (k, Sub::new(entries, ids)))
-                .collect(),
-            labelled: Sub::new(entries, labelled),
-        }
-    }
-}
-
 /// Which entries a walk meets: those overlapping `boxes` (one rule's), without a label or
 /// with exactly `own` labels (the rule's), and with `others` those of other labels too.
 pub(super) struct Near<'q> {
@@ -138,9 +59,10 @@ pub(super) struct Rules<'g> {
     pub(super) entries: Vec<Entry>,
     /// Where each rule's boxes are, by rank.
     pub(super) at: Vec<Boxes>,
-    blocks: Vec<Block>,
-    /// Whether some entry has labels.
-    labelled: bool,
+    /// The entries in blocks, indexed.
+    levels: Levels,
+    /// How many entries have labels, and how many of each labels.
+    labelled: (usize, foldhash::HashMap<Vec<(Label, bool)>, usize>),
 }
 
 impl<'g> Rules<'g> {
@@ -173,19 +95,18 @@ impl<'g> Rules<'g> {
             }));
             at.push(Boxes::At(start, entries.len()));
         }
-        let mut blocks = Vec::new();
-        let mut from = 0usize;
-        while from < entries.len() {
-            let to = from.saturating_add(BLOCK).min(entries.len());
-            blocks.push(Block::new(&entries, from..to));
-            from = to;
+        let levels = Levels::new(&entries);
+        let mut labelled = (0usize, foldhash::HashMap::default());
+        for e in entries.iter().filter(|e| !e.bx.labels.is_empty()) {
+            labelled.0 = labelled.0.saturating_add(1);
+            let n: &mut usize = labelled.1.entry(e.bx.labels.clone()).or_default();
+            *n = n.saturating_add(1);
         }
-        let labelled = entries.iter().any(|e| !e.bx.labels.is_empty());
         Rules {
             order,
             entries,
             at,
-            blocks,
+            levels,
             labelled,
         }
     }
@@ -200,11 +121,8 @@ impl<'g> Rules<'g> {
 
     /// Whether some entry has labels other than `own`.
     fn has_others(&self, own: &[(Label, bool)]) -> bool {
-        self.labelled
-            && self.blocks.iter().any(|b| {
-                let same = b.by_labels.get(own).map_or(0, |s| s.ids.len());
-                b.labelled.ids.len() > same
-            })
+        let (all, by_labels) = &self.labelled;
+        *all > by_labels.get(own).copied().unwrap_or(0)
     }
 
     /// The entries `near` meets whose ranks are in `ranks` and that `keep` keeps, handed to
@@ -218,7 +136,7 @@ impl<'g> Rules<'g> {
     ) {
         let keep = |e: &Entry| ranks.contains(&e.rank) && keep(e);
         let mut ids = Vec::new();
-        for block in &self.blocks {
+        for block in self.levels.blocks(&self.entries, ranks) {
             if block.ranks.end <= ranks.start || ranks.end <= block.ranks.start {
                 continue;
             }
@@ -483,11 +401,9 @@ impl<'g> Rules<'g> {
             others: false,
         };
         let keep_earlier = |e: &Entry| !gone(e.rank);
-        let mut blockers: Vec<usize> = Vec::new();
+        let mut blockers = Named::default();
         let rest = match self.walk(mine.to_vec(), &near, 0..rank, &keep_earlier, limits, |e| {
-            if blockers.last() != Some(&e.rank) {
-                blockers.push(e.rank);
-            }
+            blockers.add(e.rank);
             false
         }) {
             Walked::Left(rest) => rest,
@@ -504,16 +420,13 @@ impl<'g> Rules<'g> {
         let later = rank.saturating_add(1)..usize::MAX;
         let default = group.default_action(rule.direction());
         let decide = |near: &Near<'_>| -> Result<Decision, Walked> {
-            let mut same: Vec<usize> = Vec::new();
-            let mut opposite: Vec<usize> = Vec::new();
+            let mut same = Named::default();
+            let mut opposite = Named::default();
             let walked = self.walk(rest.clone(), near, later.clone(), &keep, limits, |e| {
-                let to = if e.action == action {
-                    &mut same
+                if e.action == action {
+                    same.add(e.rank);
                 } else {
-                    &mut opposite
-                };
-                if to.last() != Some(&e.rank) {
-                    to.push(e.rank);
+                    opposite.add(e.rank);
                 }
                 !same.is_empty() && !opposite.is_empty()
             });
@@ -598,24 +511,55 @@ fn corners(b: &PacketBox) -> [PacketBox; 4] {
     ]
 }
 
+/// The ranks of the rules a decision names: the first [`MAX_RELATED`] met (a walk meets
+/// them in rank order) and how many were met in all. Past the first few a walk only counts.
+#[derive(Default)]
+pub(super) struct Named {
+    /// The first ranks met, ascending.
+    pub(super) first: Vec<usize>,
+    /// How many ranks were met.
+    pub(super) total: usize,
+    /// The last rank met (a rule of several boxes is met once per box, in a row).
+    last: Option<usize>,
+}
+
+impl Named {
+    /// Count `rank` (once, however many of its boxes a walk meets in a row).
+    fn add(&mut self, rank: usize) {
+        if self.last == Some(rank) {
+            return;
+        }
+        self.last = Some(rank);
+        self.total = self.total.saturating_add(1);
+        if self.first.len() < MAX_RELATED {
+            self.first.push(rank);
+        }
+    }
+
+    /// Whether none was met.
+    pub(super) fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
 /// What one rule does in its group.
 pub(super) enum Decision {
     /// Rules before it decide all its packets: the ranks of those that take some, and where
     /// the first of the other action meets it (if one does).
     Shadowed {
-        blockers: Vec<usize>,
+        blockers: Named,
         clash: Option<PacketBox>,
     },
     /// Without it, the ranks `same` (and the default, `to_default`) decide its packets
     /// alike; `witness` is some of them.
     Redundant {
-        same: Vec<usize>,
+        same: Named,
         to_default: bool,
         witness: Option<PacketBox>,
     },
     /// A deny whose packets all go to the later allow rules `opposite`.
     DenyException {
-        opposite: Vec<usize>,
+        opposite: Named,
         witness: Option<PacketBox>,
     },
     /// It decides some packets no other rule decides alike.
