@@ -146,7 +146,6 @@ impl Writer {
     /// first items: grown by doubling, the text of a million rules was copied at each step
     /// and held twice at the last one (128 and 256 MB at once for 166 MB of Gcore bodies).
     pub(crate) fn list<T: Serialize>(&mut self, items: &[T]) -> Result<(), Error> {
-        const SAMPLE: usize = 64;
         if let Some(sample) = items.get(..SAMPLE)
             && items.len() > SAMPLE
         {
@@ -154,12 +153,7 @@ impl Writer {
             sample
                 .serialize(&mut serde_json::Serializer::pretty(&mut counted))
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            let per_item = counted.0.checked_div(SAMPLE).unwrap_or(0);
-            // An eighth more for items longer than the first ones and for nesting.
-            let room = per_item
-                .saturating_add(per_item / 8)
-                .saturating_mul(items.len());
-            self.buf.reserve(room);
+            self.buf.reserve(room(counted.0, SAMPLE, items.len()));
         }
         self.value(items)
     }
@@ -173,7 +167,6 @@ impl Writer {
         items: &[T],
         mut write: impl FnMut(&T, &mut Fields<'_>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        const SAMPLE: usize = 64;
         if items.is_empty() {
             self.raw("[]");
             return Ok(());
@@ -184,11 +177,9 @@ impl Writer {
         let start = self.buf.len();
         for (i, item) in items.iter().enumerate() {
             if i == SAMPLE {
-                let per_item = self.buf.len().saturating_sub(start) / SAMPLE;
-                let room = per_item
-                    .saturating_add(per_item / 8)
-                    .saturating_mul(items.len().saturating_sub(SAMPLE));
-                self.buf.reserve(room);
+                let sampled = self.buf.len().saturating_sub(start);
+                self.buf
+                    .reserve(room(sampled, SAMPLE, items.len().saturating_sub(SAMPLE)));
             }
             line(&mut self.buf, i > 0, item_pad);
             self.buf.push(b'{');
@@ -337,42 +328,28 @@ fn needs_escape(bytes: &[u8]) -> bool {
     })
 }
 
-/// A JSON string, escaped as serde_json escapes it: `"` and `\\`, the short escapes of
-/// backspace, form feed, line feed, carriage return and tab, `\u00xx` for the other control
-/// characters; everything else as it is (<https://www.rfc-editor.org/rfc/rfc8259#section-7>).
+/// A JSON string: as it is where nothing in it needs escaping (most values), else escaped
+/// by serde_json itself, so the text is what its serialiser writes.
 fn string(buf: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    buf.push(b'"');
-    let bytes = text.as_bytes();
-    if !needs_escape(bytes) {
-        buf.extend_from_slice(bytes);
+    if needs_escape(text.as_bytes()) {
+        // Writing into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *buf, text);
+    } else {
         buf.push(b'"');
-        return;
+        buf.extend_from_slice(text.as_bytes());
+        buf.push(b'"');
     }
-    let mut plain = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let short = match b {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            0x08 => b'b',
-            0x0c => b'f',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            0x00..=0x1f => b'u',
-            _ => continue,
-        };
-        buf.extend_from_slice(bytes.get(plain..i).unwrap_or_default());
-        plain = i.saturating_add(1);
-        buf.push(b'\\');
-        buf.push(short);
-        if short == b'u' {
-            let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
-            buf.extend_from_slice(&[b'0', b'0', hex(b >> 4), hex(b & 0xf)]);
-        }
-    }
-    buf.extend_from_slice(bytes.get(plain..).unwrap_or_default());
-    buf.push(b'"');
+}
+
+/// How many items of a long list are written (or measured) before room for the rest is
+/// reserved.
+const SAMPLE: usize = 64;
+
+/// Room for `rest` more items of a list whose first `sample` took `bytes`: an eighth more
+/// than their average, for items longer than the first ones and for nesting.
+fn room(bytes: usize, sample: usize, rest: usize) -> usize {
+    let per_item = bytes.checked_div(sample).unwrap_or(0);
+    per_item.saturating_add(per_item / 8).saturating_mul(rest)
 }
 
 /// A sink that only counts the bytes written to it.
