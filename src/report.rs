@@ -318,26 +318,49 @@ impl PartialEq for Said {
 
 impl Eq for Said {}
 
-impl Entry {
-    /// Whether `other` says the same as this entry, of another rule.
-    fn same_saying(&self, other: &Entry) -> bool {
-        self.group == other.group
-            && self.kind == other.kind
-            && self.field == other.field
-            && self.message == other.message
-            && self.path.is_none()
-    }
+/// What an entry about a rule says, but of which rule: the entries of a group that say the
+/// same of several rules are one.
+struct Saying<'a> {
+    group: usize,
+    field: &'a Field,
+    kind: Kind,
+    message: &'a Cow<'static, str>,
+}
 
+impl Saying<'_> {
+    /// Whether `entry` says this (of another rule).
+    fn said_by(&self, entry: &Entry) -> bool {
+        entry.group == self.group
+            && entry.kind == self.kind
+            && entry.field == *self.field
+            && entry.message == *self.message
+            && entry.path.is_none()
+    }
+}
+
+impl Entry {
     /// Add `rule` (with its `value`) to the rules this entry is about: the value stays on the
-    /// entry while every rule has the same one, else it goes with each rule.
-    fn add_rule(&mut self, rule: Origin, value: Option<String>) {
-        if let Some(first) = self.rule.take() {
+    /// entry while every rule has the same one, else it goes with each rule. `more`: how many
+    /// rules will be added after this one, known to the caller (room for all is then
+    /// reserved at once rather than grown by doubling); 0 when not known.
+    fn add_rule(&mut self, rule: Origin, value: Option<Cow<'_, str>>, more: usize) {
+        let first = self.rule.take();
+        if more > 0 {
+            let coming = usize::from(first.is_some())
+                .saturating_add(1)
+                .saturating_add(more);
+            let room = self.rules.capacity().saturating_sub(self.rules.len());
+            if room < coming {
+                self.rules.reserve_exact(coming);
+            }
+        }
+        if let Some(first) = first {
             self.rules.push(RuleValue {
                 origin: first,
                 value: None,
             });
         }
-        if !self.spread.0 && self.value == value {
+        if !self.spread.0 && self.value.as_deref() == value.as_deref() {
             self.rules.push(RuleValue {
                 origin: rule,
                 value: None,
@@ -353,7 +376,7 @@ impl Entry {
         }
         self.rules.push(RuleValue {
             origin: rule,
-            value,
+            value: value.map(Cow::into_owned),
         });
     }
 }
@@ -408,57 +431,130 @@ impl Report {
 
     /// Record an entry; a narrowing or widening entry moves the verdict.
     pub(crate) fn push(&mut self, entry: Entry) {
-        let v = match entry.kind {
+        self.raise(entry.kind);
+        // The same said of another rule of the group: one entry listing the rules.
+        if entry.rule.is_some() && entry.path.is_none() {
+            let saying = Saying {
+                group: entry.group,
+                field: &entry.field,
+                kind: entry.kind,
+                message: &entry.message,
+            };
+            match self.find(&saying) {
+                Ok(i) => {
+                    if let Some(e) = self.entries.get_mut(i) {
+                        let Entry { rule, value, .. } = entry;
+                        e.add_rule(rule.unwrap_or_default(), value.map(Cow::Owned), 0);
+                    }
+                    return;
+                }
+                Err(key) => self.file(key),
+            }
+        }
+        self.add(entry);
+    }
+
+    /// Record what an importer noted of rule `origin` of group `group` (a [`Change`] in
+    /// parts), its value borrowed: copied only where the report keeps it, since most rules
+    /// share theirs. `more`: how many rules the importer will say the same of after this
+    /// one, room for which is reserved once.
+    // The parts of a change, borrowed; the sentence as a `Cow`, since a fixed one is known
+    // (and copied) by its address.
+    #[allow(clippy::too_many_arguments, clippy::ptr_arg)]
+    pub(crate) fn rule_change(
+        &mut self,
+        group: usize,
+        origin: &Origin,
+        field: &Field,
+        kind: Kind,
+        value: Option<&str>,
+        message: &Cow<'static, str>,
+        more: usize,
+    ) {
+        self.raise(kind);
+        let saying = Saying {
+            group,
+            field,
+            kind,
+            message,
+        };
+        match self.find(&saying) {
+            Ok(i) => {
+                if let Some(e) = self.entries.get_mut(i) {
+                    e.add_rule(origin.clone(), value.map(Cow::Borrowed), more);
+                }
+            }
+            Err(key) => {
+                self.file(key);
+                self.add(Entry {
+                    group,
+                    rule: Some(origin.clone()),
+                    rules: Vec::new(),
+                    field: field.clone(),
+                    kind,
+                    path: None,
+                    value: value.map(str::to_owned),
+                    message: message.clone(),
+                    spread: Spread::default(),
+                });
+            }
+        }
+    }
+
+    /// Move the verdict for an entry of `kind`.
+    fn raise(&mut self, kind: Kind) {
+        let v = match kind {
             Kind::Narrowed => Verdict::Narrowed,
             Kind::Widened => Verdict::Widened,
             Kind::Unread => Verdict::Unverified,
             _ => Verdict::Exact,
         };
         self.verdict = self.verdict.max(v);
-        // The same said of another rule of the group: one entry listing the rules.
-        if entry.rule.is_some() && entry.path.is_none() {
-            use std::hash::BuildHasher;
-            let recent = self
-                .said
-                .recent
-                .iter()
-                .copied()
-                .find(|&i| self.entries.get(i).is_some_and(|e| e.same_saying(&entry)));
-            if let Some(e) = recent.and_then(|i| self.entries.get_mut(i)) {
-                let Entry { rule, value, .. } = entry;
-                e.add_rule(rule.unwrap_or_default(), value);
-                return;
-            }
-            // A fixed sentence is known by its address (cheap); a composed one by its text.
-            let message = match &entry.message {
-                Cow::Borrowed(text) => (text.as_ptr() as usize, text.len(), ""),
-                Cow::Owned(text) => (0, 0, text.as_str()),
-            };
-            let key =
-                self.said
-                    .at
-                    .hasher()
-                    .hash_one((entry.group, &entry.field, entry.kind, message));
-            let found = self.said.at.get(&key).and_then(|at| {
-                at.iter()
-                    .copied()
-                    .find(|&i| self.entries.get(i).is_some_and(|e| e.same_saying(&entry)))
-            });
-            if let Some(i) = found {
-                self.said.remember(i);
-            }
-            if let Some(e) = found.and_then(|i| self.entries.get_mut(i)) {
-                let Entry { rule, value, .. } = entry;
-                e.add_rule(rule.unwrap_or_default(), value);
-                return;
-            }
-            self.said.remember(self.entries.len());
+    }
+
+    /// The entry that says `saying` (of another rule), or the key to file a new one under.
+    fn find(&mut self, saying: &Saying<'_>) -> Result<usize, u64> {
+        use std::hash::BuildHasher;
+        let said = |i: usize| self.entries.get(i).is_some_and(|e| saying.said_by(e));
+        if let Some(i) = self.said.recent.iter().copied().find(|&i| said(i)) {
+            return Ok(i);
+        }
+        // A fixed sentence is known by its address (cheap); a composed one by its text.
+        let message = match saying.message {
+            Cow::Borrowed(text) => (text.as_ptr() as usize, text.len(), ""),
+            Cow::Owned(text) => (0, 0, text.as_str()),
+        };
+        let key =
             self.said
                 .at
-                .entry(key)
-                .or_default()
-                .push(self.entries.len());
+                .hasher()
+                .hash_one((saying.group, saying.field, saying.kind, message));
+        let found = self
+            .said
+            .at
+            .get(&key)
+            .and_then(|at| at.iter().copied().find(|&i| said(i)));
+        match found {
+            Some(i) => {
+                self.said.remember(i);
+                Ok(i)
+            }
+            None => Err(key),
         }
+    }
+
+    /// File the entry about to be added under `key`, for [`Report::find`].
+    fn file(&mut self, key: u64) {
+        self.said.remember(self.entries.len());
+        self.said
+            .at
+            .entry(key)
+            .or_default()
+            .push(self.entries.len());
+    }
+
+    /// Add a new entry.
+    fn add(&mut self, entry: Entry) {
         let count = self.counts.entry(entry.kind).or_insert(0);
         *count = count.saturating_add(1);
         self.entries.push(entry);

@@ -7,6 +7,7 @@
 //! another, and an exporter never learns where its document came from.
 
 pub(crate) mod envelope;
+mod items;
 mod neutron;
 pub(crate) mod plan;
 mod read;

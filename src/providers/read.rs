@@ -8,6 +8,8 @@ use crate::id::ProviderId;
 use crate::model::{Family, Origin, Remote, Rule, SecurityGroup, parse_cidr};
 use crate::report::{Change, Field, Kind, Report};
 
+pub(crate) use super::items::{Item, Items};
+
 /// A rule read from a provider document, with what reading it changed or dropped.
 #[derive(Debug, Clone)]
 pub(crate) struct ReadRule {
@@ -84,8 +86,13 @@ pub(crate) fn timestamps(
 }
 
 /// Place rules read from one group: number them in input order (keeping the provider's
-/// ids) and move their changes into the report.
-pub(crate) fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> Vec<Rule> {
+/// ids) and move their changes into the report (an [`Items`] list places its own,
+/// [`Items::place`]).
+pub(crate) fn place(
+    read: impl IntoIterator<Item = ReadRule>,
+    group: usize,
+    report: &mut Report,
+) -> Vec<Rule> {
     read.into_iter()
         .enumerate()
         .map(|(i, ReadRule { mut rule, changes })| {
@@ -102,38 +109,44 @@ pub(crate) fn place(read: Vec<ReadRule>, group: usize, report: &mut Report) -> V
 /// Items of a flat list in buckets by the group id each names (`id`), in order of first
 /// appearance; one bucket, of no id, for an empty list.
 pub(crate) fn by_group<T>(
-    items: Vec<T>,
+    items: Items<T>,
     id: impl Fn(&T) -> Option<&str>,
-) -> Vec<(Option<String>, Vec<T>)> {
-    let Some(first) = items.first().map(|t| id(t).map(str::to_owned)) else {
-        return vec![(None, Vec::new())];
+) -> Vec<(Option<String>, Items<T>)> {
+    let Some(first) = items.iter().next().map(|t| id(t).map(str::to_owned)) else {
+        return vec![(None, Items::default())];
     };
     // One group (the usual list): its items stay in the list they were read into.
     if items.iter().all(|t| id(t) == first.as_deref()) {
         return vec![(first, items)];
     }
     // The bucket of each id: a whole account's list names thousands of groups.
-    let mut buckets: Vec<(Option<String>, Vec<T>)> = Vec::new();
-    let mut index: foldhash::HashMap<Option<String>, usize> = foldhash::HashMap::default();
-    for t in items {
-        let key = id(&t).map(str::to_owned);
-        match index.get(&key).and_then(|&i| buckets.get_mut(i)) {
-            Some((_, bucket)) => bucket.push(t),
-            None => {
-                index.insert(key.clone(), buckets.len());
-                buckets.push((key, vec![t]));
+    let mut ids: Vec<Option<String>> = Vec::new();
+    let mut index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
+    let mut none = None;
+    for t in items.iter() {
+        match id(t) {
+            Some(key) if !index.contains_key(key) => {
+                index.insert(key.to_owned(), ids.len());
+                ids.push(Some(key.to_owned()));
             }
+            None if none.is_none() => {
+                none = Some(ids.len());
+                ids.push(None);
+            }
+            _ => {}
         }
     }
-    buckets
+    let bucket = |t: &T| id(t).map_or(none, |key| index.get(key).copied());
+    let buckets = items.split(ids.len(), |t| bucket(t).unwrap_or(0));
+    ids.into_iter().zip(buckets).collect()
 }
 
 /// The groups of a flat rule list: one per group id its items name ([`by_group`]), with only
-/// that id and the rules each item reads as (`rules`), placed.
-pub(crate) fn flat_groups<T, R: IntoIterator<Item = ReadRule>>(
-    items: Vec<T>,
+/// that id and the rules its items read as (`rules`: an item's rule, or all its rules), placed.
+pub(crate) fn flat_groups<T>(
+    items: Items<T>,
     id: impl Fn(&T) -> Option<&str>,
-    rules: impl Fn(T) -> R,
+    mut rules: impl FnMut(Items<T>, usize, &mut Report) -> Vec<Rule>,
     report: &mut Report,
 ) -> Vec<SecurityGroup> {
     by_group(items, id)
@@ -142,7 +155,7 @@ pub(crate) fn flat_groups<T, R: IntoIterator<Item = ReadRule>>(
         .map(|(gi, (id, items))| {
             let mut group = SecurityGroup::empty();
             group.id = id;
-            group.rules = place(items.into_iter().flat_map(&rules).collect(), gi, report);
+            group.rules = rules(items, gi, report);
             group
         })
         .collect()

@@ -8,7 +8,7 @@ use super::boxes::{PacketBox, subtract};
 use super::display::describe;
 use super::minus::{impossible, set_minus_limited};
 use super::verdict::Verdict;
-use super::walk::Decisions;
+use super::walk::{Decisions, same_boxes};
 use crate::model::{Document, SecurityGroup};
 
 /// One box of packets that two groups treat differently.
@@ -119,10 +119,10 @@ fn compare_groups_limited(
     limit: usize,
     out: &mut Vec<Difference>,
 ) -> Verdict {
-    let (da, db) = (Decisions::new(a), Decisions::new(b));
-    if da.same(&db) {
+    if same_boxes(a, b) {
         return Verdict::Exact;
     }
+    let (da, db) = (Decisions::new(a), Decisions::new(b));
     // A large group naming remote groups the other does not (a target without them leaves
     // those rules out): describing what was lost cuts each such box by every rule the
     // other has on its ports, and the walk stops once the list is full.

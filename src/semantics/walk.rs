@@ -28,31 +28,94 @@ pub(super) struct Decisions {
     defaults: [Action; 2],
 }
 
-impl Decisions {
-    pub(super) fn new(group: &SecurityGroup) -> Decisions {
-        let mut boxes = Vec::with_capacity(group.rules.len());
-        for (_, rule) in evaluation_order(group) {
-            let action = rule.action();
-            if group.evaluation == Evaluation::AllowOnly && action == Action::Deny {
-                continue;
-            }
-            for_each_rule_box(rule, |b| boxes.push((action, b)));
-        }
-        Decisions {
-            boxes,
-            index: std::cell::OnceCell::new(),
-            defaults: [
-                group.default_action(Direction::Ingress),
-                group.default_action(Direction::Egress),
-            ],
+/// A group's (action, box) pairs in evaluation order, made one rule at a time.
+struct Boxes<'a> {
+    /// The rules left, in evaluation order.
+    order: std::vec::IntoIter<(usize, &'a crate::model::Rule)>,
+    allow_only: bool,
+    /// The boxes of the rule at hand, last first.
+    pending: Vec<(Action, PacketBox)>,
+}
+
+impl<'a> Boxes<'a> {
+    fn new(group: &'a SecurityGroup) -> Boxes<'a> {
+        Boxes {
+            order: evaluation_order(group).into_iter(),
+            allow_only: group.evaluation == Evaluation::AllowOnly,
+            pending: Vec::new(),
         }
     }
 
-    /// Whether the two groups decide every packet alike rule box by rule box: the same
-    /// boxes with the same actions in the same evaluation order, and the same defaults (then
-    /// they allow the same packets, whatever the boxes).
-    pub(super) fn same(&self, other: &Decisions) -> bool {
-        self.defaults == other.defaults && self.boxes == other.boxes
+    /// Whether the rule decides anything: deny rules of an allow-only group do not.
+    fn decides(&self, rule: &crate::model::Rule) -> bool {
+        !(self.allow_only && rule.action() == Action::Deny)
+    }
+}
+
+impl Iterator for Boxes<'_> {
+    type Item = (Action, PacketBox);
+
+    fn next(&mut self) -> Option<(Action, PacketBox)> {
+        loop {
+            if let Some(next) = self.pending.pop() {
+                return Some(next);
+            }
+            let (_, rule) = self.order.next()?;
+            if self.decides(rule) {
+                let action = rule.action();
+                for_each_rule_box(rule, |b| self.pending.push((action, b)));
+                self.pending.reverse();
+            }
+        }
+    }
+}
+
+/// How many boxes [`for_each_rule_box`] makes of `rule`: one per port range.
+fn rule_box_count(rule: &crate::model::Rule) -> usize {
+    if !rule.enabled() {
+        0
+    } else if rule.ports().is_any() {
+        1
+    } else {
+        rule.ports().ranges().len()
+    }
+}
+
+/// The default actions of a group, ingress then egress.
+fn defaults(group: &SecurityGroup) -> [Action; 2] {
+    [
+        group.default_action(Direction::Ingress),
+        group.default_action(Direction::Egress),
+    ]
+}
+
+/// Whether two groups decide every packet alike rule box by rule box: the same boxes with
+/// the same actions in the same evaluation order, and the same defaults (then they allow
+/// the same packets, whatever the boxes). The boxes are made and compared a rule at a time,
+/// not built as [`Decisions`] (most verifications end here, and both groups' lists of
+/// boxes were a sixth of the memory of a million-rule conversion).
+pub(super) fn same_boxes(a: &SecurityGroup, b: &SecurityGroup) -> bool {
+    defaults(a) == defaults(b) && Boxes::new(a).eq(Boxes::new(b))
+}
+
+impl Decisions {
+    pub(super) fn new(group: &SecurityGroup) -> Decisions {
+        let boxes = Boxes::new(group);
+        // As many as the rules have (a rule has one box per port range): no list grown by
+        // doubling.
+        let count = group
+            .rules
+            .iter()
+            .filter(|r| boxes.decides(r))
+            .map(rule_box_count)
+            .fold(0_usize, usize::saturating_add);
+        let mut list = Vec::with_capacity(count);
+        list.extend(boxes);
+        Decisions {
+            boxes: list,
+            index: std::cell::OnceCell::new(),
+            defaults: defaults(group),
+        }
     }
 
     /// The remote groups and address groups the boxes name.

@@ -181,9 +181,9 @@ fn flat_groups(list: DescribeRules, report: &mut Report) -> Result<Vec<SecurityG
         );
     }
     Ok(read::flat_groups(
-        list.security_group_rules,
+        read::Items::from(list.security_group_rules),
         |flat| flat.group_id.as_deref(),
-        |flat| flat.rules,
+        |items, gi, report| read::place(items.into_iter().flat_map(|f| f.rules), gi, report),
         report,
     ))
 }

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 
 use super::{Dialect, Export, Input, Provider};
 use super::{neutron, read};
+use read::Items;
 use crate::caps::{BornWith, Capabilities, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
@@ -88,11 +89,12 @@ const SMTP_BLOCK: PlatformBlock = PlatformBlock {
 // ---------------------------------------------------------------------------------------
 // Reading documents
 
-fn rules_group<V: Version>(rules: Vec<Checked<V>>, report: &mut Report) -> SecurityGroup {
+fn rules_group<V: Version>(rules: Items<Checked<V>>, report: &mut Report) -> SecurityGroup {
     let mut group = SecurityGroup::empty();
-    group.id = rules.iter().find_map(|c| c.group_id.clone());
-    let reads = rules.into_iter().map(|c| c.read).collect();
-    group.rules = read::place(reads, 0, report);
+    group.id = rules
+        .iter()
+        .find_map(|c| c.group_id.as_deref().map(str::to_owned));
+    group.rules = rules.place(0, report, |c| c.read);
     group
 }
 
@@ -131,13 +133,8 @@ fn v1_group(w: WireGroup, gi: usize, report: &mut Report) -> SecurityGroup {
         n.updated_at,
     );
     read::not_carried(report, gi, "group ", uncarried);
-    let reads = w
-        .security_group_rules
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| c.read)
-        .collect();
-    group.rules = read::place(reads, gi, report);
+    let rules = w.security_group_rules.unwrap_or_default();
+    group.rules = rules.place(gi, report, |c| c.read);
     group
 }
 
@@ -192,11 +189,11 @@ impl Provider for Gcore {
         let (id, text, fmt) = (self.id(), input.text, input.format);
         let groups = match (self, &input.top) {
             (Gcore::V1, TopLevel::Array) => vec![rules_group(
-                read::decode::<Vec<Checked<V1>>>(text, fmt, id, report)?,
+                read::decode::<Items<Checked<V1>>>(text, fmt, id, report)?,
                 report,
             )],
             (Gcore::V2, TopLevel::Array) => vec![rules_group(
-                read::decode::<Vec<Checked<V2>>>(text, fmt, id, report)?,
+                read::decode::<Items<Checked<V2>>>(text, fmt, id, report)?,
                 report,
             )],
             (_, t) if t.has("tasks") => {
@@ -252,8 +249,7 @@ impl Provider for Gcore {
                         ),
                     }
                 }
-                let reads = w.rules.into_iter().map(|c| c.read).collect();
-                group.rules = read::place(reads, 0, report);
+                group.rules = w.rules.place(0, report, |c| c.read);
                 vec![group]
             }
             (Gcore::V2, t) if t.has("security_group_rules") || t.has("results") => {
@@ -263,13 +259,13 @@ impl Provider for Gcore {
             }
             (Gcore::V1, t) if t.has("direction") => {
                 vec![rules_group(
-                    vec![read::decode::<Checked<V1>>(text, fmt, id, report)?],
+                    Items::from(vec![read::decode::<Checked<V1>>(text, fmt, id, report)?]),
                     report,
                 )]
             }
             (Gcore::V2, t) if t.has("direction") => {
                 vec![rules_group(
-                    vec![read::decode::<Checked<V2>>(text, fmt, id, report)?],
+                    Items::from(vec![read::decode::<Checked<V2>>(text, fmt, id, report)?]),
                     report,
                 )]
             }
@@ -284,12 +280,10 @@ impl Provider for Gcore {
 
     fn export_group(&self, group: &SecurityGroup, to: Export<'_>) -> Result<(), Error> {
         let Export { out, .. } = to;
-        let mut bodies = Vec::with_capacity(group.rules.len());
-        for rule in &group.rules {
-            bodies.push(self.body(rule)?);
-        }
-        out.objects(&bodies, |body, fields| {
-            let Ok(()) = body.fields(fields);
+        // Each body made as it is written: a list of them was as long as the group's rules
+        // (150 MB for a million).
+        out.objects(&group.rules, |rule, fields| {
+            let Ok(()) = self.body(rule)?.fields(fields);
             Ok(())
         })
     }

@@ -2,6 +2,7 @@
 //! one rule into the canonical model, with every check Gcore's API makes.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
-use crate::providers::read::{self, ReadRule};
+use crate::providers::read::{self, Item, Items, ReadRule};
 use crate::report::Change;
 
 neutron::wire!(rule [
@@ -33,8 +34,21 @@ impl Version for V2 {
 /// A rule checked while it is read, so errors carry its path and line:column.
 pub(super) struct Checked<V: Version> {
     pub(super) read: ReadRule,
-    pub(super) group_id: Option<String>,
+    pub(super) group_id: Option<Arc<str>>,
     pub(super) _v: PhantomData<V>,
+}
+
+impl<V: Version> Item for Checked<V> {
+    /// The rules of a list name one group: one copy of its id.
+    fn share(&mut self, previous: &Checked<V>) {
+        if self.group_id == previous.group_id {
+            self.group_id.clone_from(&previous.group_id);
+        }
+    }
+
+    fn changes(&mut self) -> Option<&mut Vec<Change>> {
+        Some(&mut self.read.changes)
+    }
 }
 
 impl<'de, V: Version> Deserialize<'de> for Checked<V> {
@@ -46,7 +60,7 @@ impl<'de, V: Version> Deserialize<'de> for Checked<V> {
 impl<V: Version> TryFrom<WireRule<'_>> for Checked<V> {
     type Error = String;
     fn try_from(w: WireRule<'_>) -> Result<Self, String> {
-        let group_id = w.neutron.security_group_id.as_deref().map(str::to_owned);
+        let group_id = w.neutron.security_group_id.as_deref().map(Arc::from);
         Ok(Checked {
             read: read_rule(w, V::V2)?,
             group_id,
@@ -68,7 +82,7 @@ neutron::wire!(group [
     pub(super) struct WireGroup {
         pub(super) tags_v2: Option<Vec<WireTag>>,
         pub(super) metadata: Option<Vec<WireTag>>,
-        pub(super) security_group_rules: Option<Vec<Checked<V1>>>,
+        pub(super) security_group_rules: Option<Items<Checked<V1>>>,
         pub(super) region_id: Option<serde_json::Value>,
         pub(super) region: Option<serde_json::Value>,
     }
@@ -87,7 +101,7 @@ crate::providers::wire_struct::wire_struct! {
     pub(super) struct WireV2Group {
         pub(super) name: Option<String>,
         pub(super) description: Option<String>,
-        pub(super) rules: Vec<Checked<V2>>,
+        pub(super) rules: Items<Checked<V2>>,
         pub(super) tags: Option<BTreeMap<String, Option<String>>>,
     }
 }

@@ -29,7 +29,7 @@ mod plan;
 mod terraform;
 mod wire;
 
-use super::read::{self, ReadRule};
+use super::read::{self, Items};
 use super::readings;
 use super::write::{self, RemoteFields};
 use super::{Dialect, Export, ImportOptions, Input, Provider};
@@ -115,7 +115,7 @@ fn priority_group() -> SecurityGroup {
 
 /// Rules of a list, one group per `security_group_id` in order of first appearance.
 fn rule_groups(
-    rules: Vec<Checked>,
+    rules: Items<Checked>,
     first: usize,
     options: &ImportOptions,
     report: &mut Report,
@@ -134,14 +134,16 @@ fn rule_groups(
 /// Place the rules read for group `gi` into `group` and settle their missing priorities.
 fn place(
     mut group: SecurityGroup,
-    checked: Vec<Checked>,
+    checked: Items<Checked>,
     gi: usize,
     options: &ImportOptions,
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
-    let missing: Vec<bool> = checked.iter().map(|c| c.no_priority).collect();
-    let reads: Vec<ReadRule> = checked.into_iter().map(|c| c.read).collect();
-    group.rules = read::place(reads, gi, report);
+    let mut missing = Vec::with_capacity(checked.len());
+    group.rules = checked.place(gi, report, |c| {
+        missing.push(c.no_priority);
+        c.read
+    });
     settle_priorities(group, &missing, gi, options.default_priority, report)
 }
 
@@ -326,19 +328,16 @@ impl Provider for Huawei {
             TopLevel::Array => {
                 let kinds: Vec<ItemKind> = read::decode_quiet(text, fmt, id)?;
                 let rules = if kinds.first().is_some_and(|k| k.body) {
-                    let bodies: Vec<OneRule> = read::decode(text, fmt, id, report)?;
+                    let bodies: Items<OneRule> = read::decode(text, fmt, id, report)?;
                     let mut dry = None;
-                    let rules = bodies
-                        .into_iter()
-                        .map(|b| {
-                            dry = dry.or(b.dry_run.filter(|d| *d));
-                            b.security_group_rule
-                        })
-                        .collect();
+                    let rules = bodies.map(|b| {
+                        dry = dry.or(b.dry_run.filter(|d| *d));
+                        b.security_group_rule
+                    });
                     flags_note(report, 0, dry, None);
                     rules
                 } else {
-                    read::decode::<Vec<Checked>>(text, fmt, id, report)?
+                    read::decode::<Items<Checked>>(text, fmt, id, report)?
                 };
                 rule_groups(rules, 0, options, report)?
             }
@@ -346,7 +345,7 @@ impl Provider for Huawei {
                 let one: OneRule = read::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
                 read::not_carried(report, 0, "", [("request_id", one.request_id)]);
-                rule_groups(vec![one.security_group_rule], 0, options, report)?
+                rule_groups(Items::from(vec![one.security_group_rule]), 0, options, report)?
             }
             t if t.has("security_group_rules") => {
                 list_groups(read::decode(text, fmt, id, report)?, options, report)?
@@ -369,7 +368,7 @@ impl Provider for Huawei {
                 ));
             }
             t if t.has("direction") => rule_groups(
-                vec![read::decode::<Checked>(text, fmt, id, report)?],
+                Items::from(vec![read::decode::<Checked>(text, fmt, id, report)?]),
                 0,
                 options,
                 report,

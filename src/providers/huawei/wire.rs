@@ -4,13 +4,14 @@
 //! <https://docs.rs/crate/huawei-cloud-api-definitions-VPC/latest/source/src/CreateSecurityGroupRule.json>).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::{PRIORITIES, multiport};
 use crate::model::{Action, Direction, Family, Origin, PortSet, Protocol, Remote, Rule, RuleSpec};
-use crate::providers::read::{self, ReadRule};
+use crate::providers::read::{self, Item, Items, ReadRule};
 use crate::report::{Change, Field, Kind};
 
 #[derive(Clone, Copy)]
@@ -104,7 +105,7 @@ fn de_multiport<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PortSet>, D::E
 /// A rule checked while it is read, so errors carry its path and line:column.
 pub(super) struct Checked {
     pub(super) read: ReadRule,
-    pub(super) group_id: Option<String>,
+    pub(super) group_id: Option<Arc<str>>,
     /// The rule gave no priority.
     pub(super) no_priority: bool,
 }
@@ -122,13 +123,26 @@ impl TryFrom<WireRule<'_>> for Checked {
             .security_group_id
             .as_deref()
             .filter(|s| !s.is_empty())
-            .map(str::to_owned);
+            .map(Arc::from);
         let (read, no_priority) = read_rule(w)?;
         Ok(Checked {
             read,
             group_id,
             no_priority,
         })
+    }
+}
+
+impl Item for Checked {
+    /// The rules of a list name one group: one copy of its id.
+    fn share(&mut self, previous: &Checked) {
+        if self.group_id == previous.group_id {
+            self.group_id.clone_from(&previous.group_id);
+        }
+    }
+
+    fn changes(&mut self) -> Option<&mut Vec<Change>> {
+        Some(&mut self.read.changes)
     }
 }
 
@@ -141,10 +155,21 @@ crate::providers::wire_struct::wire_struct! {
     }
 }
 
+impl Item for OneRule {
+    fn share(&mut self, previous: &OneRule) {
+        self.security_group_rule
+            .share(&previous.security_group_rule);
+    }
+
+    fn changes(&mut self) -> Option<&mut Vec<Change>> {
+        self.security_group_rule.changes()
+    }
+}
+
 crate::providers::wire_struct::wire_struct! {
     /// `{security_group_rules}`: a batch-create body or response, or a list response.
     pub(super) struct RuleList {
-        pub(super) security_group_rules: Vec<Checked>,
+        pub(super) security_group_rules: Items<Checked>,
         pub(super) request_id: Option<String>,
         pub(super) page_info: Option<PageInfo>,
         pub(super) ignore_duplicate: Option<bool>,
@@ -187,7 +212,7 @@ crate::providers::wire_struct::wire_struct! {
         pub(super) tags: Option<Vec<WireTag>>,
         pub(super) created_at: Option<String>,
         pub(super) updated_at: Option<String>,
-        pub(super) security_group_rules: Option<Vec<Checked>>,
+        pub(super) security_group_rules: Option<Items<Checked>>,
     }
 }
 

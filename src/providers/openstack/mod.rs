@@ -25,7 +25,7 @@ mod plan;
 mod table;
 mod wire;
 
-use super::read::{self, ReadRule};
+use super::read::{self, Items};
 use super::{Dialect, Export, Input, Provider, neutron};
 use crate::caps::{BornWith, Capabilities, GroupFields, Protocols, Quota};
 use crate::codec::TopLevel;
@@ -97,7 +97,7 @@ static DIALECT: Dialect = Dialect {
 
 fn group(
     w: WireGroup,
-    extra: Option<Vec<Checked>>,
+    extra: Option<Items<Checked>>,
     gi: usize,
     report: &mut Report,
 ) -> Result<SecurityGroup, Error> {
@@ -130,19 +130,19 @@ fn group(
             "found a group with its rules in more than one of security_group_rules and rules",
         ));
     }
-    let reads: Vec<ReadRule> = lists
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|c| c.read)
-        .collect();
-    group.rules = read::place(reads, gi, report);
+    let rules = lists.into_iter().flatten().next().unwrap_or_default();
+    group.rules = rules.place(gi, report, |c| c.read);
     Ok(group)
 }
 
 /// One group per `security_group_id` of a flat rule list, in order of first appearance.
-fn flat_groups(rules: Vec<Checked>, report: &mut Report) -> Vec<SecurityGroup> {
-    read::flat_groups(rules, |c| c.group_id.as_deref(), |c| [c.read], report)
+fn flat_groups(rules: Items<Checked>, report: &mut Report) -> Vec<SecurityGroup> {
+    read::flat_groups(
+        rules,
+        |c| c.group_id.as_deref(),
+        |items, gi, report| items.place(gi, report, |c| c.read),
+        report,
+    )
 }
 
 impl Provider for OpenStack {
@@ -172,7 +172,7 @@ impl Provider for OpenStack {
             }
             t if t.has("security_group_rule") => {
                 let one: OneRule = read::decode(text, fmt, id, report)?;
-                flat_groups(vec![one.security_group_rule], report)
+                flat_groups(Items::from(vec![one.security_group_rule]), report)
             }
             t if t.has("security_group_rules") && !t.has("id") && !t.has("name") => {
                 let list: Rules = read::decode(text, fmt, id, report)?;
@@ -189,8 +189,8 @@ impl Provider for OpenStack {
                 )?]
             }
             TopLevel::Array => {
-                let rows: Vec<table::TableRow> = read::decode(text, fmt, id, report)?;
-                let mut groups = flat_groups(rows.into_iter().map(|r| r.0).collect(), report);
+                let rows: Items<table::TableRow> = read::decode(text, fmt, id, report)?;
+                let mut groups = flat_groups(rows.map(|r| r.0), report);
                 table::losses(&mut groups, input.options.stateful, report);
                 groups
             }

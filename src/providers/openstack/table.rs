@@ -19,12 +19,14 @@
 //!   Group` column (clients before 2020 printed fewer columns; a rule naming an address group
 //!   then shows as `0.0.0.0/0`) is refused rather than guessed.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use super::wire::{Checked, read_protocol};
 use crate::model::{Direction, Family, Origin, Remote, Rule, RuleSpec};
 use crate::providers::neutron;
-use crate::providers::read::{self, ReadRule};
+use crate::providers::read::{self, Item, ReadRule};
 use crate::report::{Change, Field, Kind, Report};
 
 /// A column that may hold null: `None` when the row has no such key, `Some(None)` for null.
@@ -65,9 +67,19 @@ pub(super) struct TableRow(pub(super) Checked);
 impl<'de> Deserialize<'de> for TableRow {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let row = Row::deserialize(d)?;
-        let group_id = row.group.clone().flatten();
+        let group_id = row.group.as_ref().and_then(|g| g.as_deref()).map(Arc::from);
         let read = read_row(row).map_err(serde::de::Error::custom)?;
         Ok(TableRow(Checked { read, group_id }))
+    }
+}
+
+impl Item for TableRow {
+    fn share(&mut self, previous: &TableRow) {
+        self.0.share(&previous.0);
+    }
+
+    fn changes(&mut self) -> Option<&mut Vec<Change>> {
+        self.0.changes()
     }
 }
 

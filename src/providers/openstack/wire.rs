@@ -3,12 +3,13 @@
 //! reading one rule into the canonical model with the checks Neutron's API makes.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
-use crate::providers::read::{self, ReadRule};
+use crate::providers::read::{self, Item, Items, ReadRule};
 use crate::report::{Change, Field, Kind};
 
 neutron::wire!(rule [
@@ -32,15 +33,28 @@ neutron::wire!(rule [
 /// A rule checked while it is read, so errors carry its path and line:column.
 pub(super) struct Checked {
     pub(super) read: ReadRule,
-    pub(super) group_id: Option<String>,
+    pub(super) group_id: Option<Arc<str>>,
 }
 
 impl<'de> Deserialize<'de> for Checked {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = WireRule::deserialize(d)?;
-        let group_id = w.neutron.security_group_id.as_deref().map(str::to_owned);
+        let group_id = w.neutron.security_group_id.as_deref().map(Arc::from);
         let read = read_rule(w).map_err(serde::de::Error::custom)?;
         Ok(Checked { read, group_id })
+    }
+}
+
+impl Item for Checked {
+    /// The rules of a list name one group: one copy of its id.
+    fn share(&mut self, previous: &Checked) {
+        if self.group_id == previous.group_id {
+            self.group_id.clone_from(&previous.group_id);
+        }
+    }
+
+    fn changes(&mut self) -> Option<&mut Vec<Change>> {
+        Some(&mut self.read.changes)
     }
 }
 
@@ -49,8 +63,8 @@ neutron::wire!(group [
     /// (which names the rules `rules`); Neutron's group fields and the ones openstacksdk adds.
     pub(super) struct WireGroup {
         pub(super) stateful: Option<bool>,
-        pub(super) security_group_rules: Option<Vec<Checked>>,
-        pub(super) rules: Option<Vec<Checked>>,
+        pub(super) security_group_rules: Option<Items<Checked>>,
+        pub(super) rules: Option<Items<Checked>>,
         pub(super) tags: Option<Vec<String>>,
         pub(super) tenant_id: Option<serde_json::Value>,
         pub(super) shared: Option<serde_json::Value>,
@@ -61,7 +75,7 @@ crate::providers::wire_struct::wire_struct! {
     /// `{"security_group": {...}}`, alone or with the rules' bulk create body (sgconv's export).
     pub(super) struct OneGroup {
         pub(super) security_group: WireGroup,
-        pub(super) security_group_rules: Option<Vec<Checked>>,
+        pub(super) security_group_rules: Option<Items<Checked>>,
     }
 }
 
@@ -75,7 +89,7 @@ crate::providers::wire_struct::wire_struct! {
 crate::providers::wire_struct::wire_struct! {
     /// `GET /v2.0/security-group-rules`, or a bulk create body.
     pub(super) struct Rules {
-        pub(super) security_group_rules: Vec<Checked>,
+        pub(super) security_group_rules: Items<Checked>,
     }
 }
 
