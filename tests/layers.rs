@@ -10,7 +10,7 @@
 //!    macro that reads enums from their names (`text_enum.rs`).
 //! 1. **Meaning** — `semantics/`: which packets a group allows, as sets of packet boxes, and
 //!    how two such sets differ. It knows the model and nothing else.
-//! 2. **Records and text** — the loss report (`report.rs`), errors (`error.rs`), reading and
+//! 2. **Records and text** — the loss report (`report/`), errors (`error.rs`), reading and
 //!    writing JSON/YAML (`codec.rs`) and the converted document as text (`output.rs`).
 //! 3. **The two sides of the middle**, side by side and blind to each other: `fit/` turns a
 //!    canonical document into one a target can hold, knowing the target only through its
