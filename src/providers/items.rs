@@ -40,6 +40,28 @@ pub(crate) trait Item {
     }
 }
 
+/// [`Item`] for a provider's rule as read from a list: its `group_id` (an
+/// `Option<Arc<str>>`) shares one copy with the rule before it when they name the same
+/// group, and its `read.changes` are taken by the list. One definition for every provider's
+/// list rule: `items::rule_item!(impl Item for Checked);`.
+macro_rules! rule_item {
+    ($($head:tt)*) => {
+        $($head)* {
+            /// The rules of a list name one group: one copy of its id.
+            fn share(&mut self, previous: &Self) {
+                if self.group_id == previous.group_id {
+                    self.group_id.clone_from(&previous.group_id);
+                }
+            }
+
+            fn changes(&mut self) -> Option<&mut Vec<$crate::report::Change>> {
+                Some(&mut self.read.changes)
+            }
+        }
+    };
+}
+pub(crate) use rule_item;
+
 /// Values in chunks, in order.
 struct Chunks<T> {
     chunks: Vec<Vec<T>>,

@@ -38,18 +38,7 @@ pub(super) struct Checked<V: Version> {
     pub(super) _v: PhantomData<V>,
 }
 
-impl<V: Version> Item for Checked<V> {
-    /// The rules of a list name one group: one copy of its id.
-    fn share(&mut self, previous: &Checked<V>) {
-        if self.group_id == previous.group_id {
-            self.group_id.clone_from(&previous.group_id);
-        }
-    }
-
-    fn changes(&mut self) -> Option<&mut Vec<Change>> {
-        Some(&mut self.read.changes)
-    }
-}
+crate::providers::items::rule_item!(impl<V: Version> Item for Checked<V>);
 
 impl<'de, V: Version> Deserialize<'de> for Checked<V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
