@@ -21,7 +21,7 @@ pub enum Kind {
     /// Something to know that the group's packet set does not show (platform rules,
     /// ambiguous names).
     Note,
-    /// Part of the input sgconv did not read (a key it does not know, at [`Entry::path`]):
+    /// Part of the input sgconv did not read (a key it does not know, at [`Entry::path`](super::Entry::path)):
     /// what the source allows is then not known, and the verdict is `unverified`.
     Unread,
 }
