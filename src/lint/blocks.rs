@@ -237,15 +237,31 @@ impl Block {
 /// The entries in blocks of [`BLOCK`] << `level` consecutive entries, by level, up to the
 /// level of one block.
 pub(super) struct Levels {
-    levels: Vec<Vec<Block>>,
+    /// Each level's blocks, built when a walk first asks for one of them (a group whose
+    /// rules each meet few others only asks for the coarsest, see `Rules::met`).
+    levels: Vec<std::cell::OnceCell<Vec<Block>>>,
 }
 
 impl Levels {
-    /// The blocks of `entries` (in rank order), at every level.
+    /// The levels of `entries` (in rank order), up to the level of one block.
     pub(super) fn new(entries: &[Entry]) -> Levels {
-        let mut levels = Vec::new();
+        let mut count = 1usize;
         let mut size = BLOCK;
-        loop {
+        while entries.len() > size
+            && let Some(next) = size.checked_mul(2)
+        {
+            size = next;
+            count = count.saturating_add(1);
+        }
+        Levels {
+            levels: (0..count).map(|_| std::cell::OnceCell::new()).collect(),
+        }
+    }
+
+    /// The blocks of level `level` (of [`BLOCK`] << `level` entries each).
+    fn level<'a>(&'a self, entries: &[Entry], level: usize) -> Option<&'a [Block]> {
+        let size = BLOCK.checked_shl(u32::try_from(level).ok()?)?;
+        let blocks = self.levels.get(level)?.get_or_init(|| {
             let mut blocks = Vec::new();
             let mut from = 0usize;
             while from < entries.len() {
@@ -253,20 +269,15 @@ impl Levels {
                 blocks.push(Block::new(entries, from..to));
                 from = to;
             }
-            let whole = blocks.len() <= 1;
-            levels.push(blocks);
-            match size.checked_mul(2) {
-                Some(next) if !whole => size = next,
-                _ => break,
-            }
-        }
-        Levels { levels }
+            blocks
+        });
+        Some(blocks)
     }
 
     /// The block of every entry (the coarsest level's only one).
-    pub(super) fn whole(&self) -> Option<&Block> {
-        match self.levels.last().map(Vec::as_slice) {
-            Some([whole]) => Some(whole),
+    pub(super) fn whole<'a>(&'a self, entries: &[Entry]) -> Option<&'a Block> {
+        match self.level(entries, self.levels.len().checked_sub(1)?)? {
+            [whole] => Some(whole),
             _ => None,
         }
     }
@@ -278,7 +289,7 @@ impl Levels {
     /// ends by the end of the finest block holding the last.
     pub(super) fn blocks<'a>(
         &'a self,
-        entries: &[Entry],
+        entries: &'a [Entry],
         ranks: &Range<usize>,
     ) -> impl Iterator<Item = &'a Block> + 'a {
         let first = entries.partition_point(|e| e.rank < ranks.start);
@@ -302,7 +313,7 @@ impl Levels {
                 level = level.saturating_add(1);
             }
             let size = BLOCK.checked_shl(u32::try_from(level).ok()?)?;
-            let block = self.levels.get(level)?.get(at.checked_div(size)?)?;
+            let block = self.level(entries, level)?.get(at.checked_div(size)?)?;
             at = at.saturating_add(size);
             Some(block)
         })

@@ -189,7 +189,7 @@ impl<'g> Rules<'g> {
     /// ([`super::blocks::Block::few`]): one lookup, read by every walk of the rule,
     /// instead of a lookup per block per walk (most rules meet few others).
     fn met(&self, mine: &[PacketBox], own: &[(Label, bool)]) -> Option<Vec<usize>> {
-        let whole = self.levels.whole()?;
+        let whole = self.levels.whole(&self.entries)?;
         let near = self.near(mine, own, None);
         if !whole.few(&near) {
             return None;
