@@ -330,23 +330,16 @@ impl<'g> Rules<'g> {
         stopped.unwrap_or_else(|| Walked::Left(pieces.into_sorted(own)))
     }
 
-    /// The first entry (in rank order) in `ranks` that `near` meets, `keep` keeps and that
-    /// holds the packet `point`.
+    /// The first entry (in rank order) in `ranks` that `at` meets and `keep` keeps: with
+    /// `at.boxes` one packet, the first that holds it.
     fn first_holding(
         &self,
-        point: &PacketBox,
-        near: &Near<'_>,
+        at: &Near<'_>,
         ranks: &Range<usize>,
         keep: &dyn Fn(&Entry) -> bool,
     ) -> Option<&Entry> {
         let mut found = None;
-        let one = [point.clone()];
-        let at = Near {
-            boxes: &one,
-            met: None,
-            ..*near
-        };
-        self.each(&at, ranks, keep, &mut |ids| {
+        self.each(at, ranks, keep, &mut |ids| {
             found = ids.first().and_then(|id| self.entries.get(*id));
             found.is_some()
         });
@@ -373,13 +366,22 @@ impl<'g> Rules<'g> {
         let mut alike = false;
         for b in near.boxes {
             for point in corners(b) {
-                if self
-                    .first_holding(&point, near, &earlier, keep_earlier)
-                    .is_some()
-                {
+                // What a walk of `near` meets that holds the packet.
+                let one = [point];
+                let met = if self.shortcuts && !near.others {
+                    self.met(&one, near.own)
+                } else {
+                    None
+                };
+                let at = Near {
+                    boxes: &one,
+                    met: met.as_deref(),
+                    ..*near
+                };
+                if self.first_holding(&at, &earlier, keep_earlier).is_some() {
                     continue;
                 }
-                match self.first_holding(&point, near, &later, keep_later) {
+                match self.first_holding(&at, &later, keep_later) {
                     Some(e) if e.action != action => other = true,
                     Some(_) => alike = true,
                     None if default != action => return true,
