@@ -155,6 +155,15 @@ impl<'de> serde::Deserialize<'de> for Node {
 
 struct NodeVisitor;
 
+/// Visits of a scalar, which `shape` does not look at.
+macro_rules! scalars {
+    ($($visit:ident: $t:ty),*) => {$(
+        fn $visit<E: de::Error>(self, _: $t) -> Result<Node, E> {
+            Ok(Node::Other)
+        }
+    )*};
+}
+
 impl<'de> Visitor<'de> for NodeVisitor {
     type Value = Node;
 
@@ -162,27 +171,16 @@ impl<'de> Visitor<'de> for NodeVisitor {
         f.write_str("a JSON or YAML value")
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
+    scalars!(
+        visit_bool: bool,
+        visit_i64: i64,
+        visit_i128: i128,
+        visit_u64: u64,
+        visit_u128: u128,
+        visit_f64: f64,
+        visit_str: &str
+    );
+
     fn visit_none<E: de::Error>(self) -> Result<Node, E> {
         Ok(Node::Other)
     }
