@@ -3,6 +3,11 @@
 //! shadowing and redundancy, locating each finding's line) and `minimize` (with its
 //! verification), on 10,000 rules, and how `lint` scales to 30,000 and 100,000.
 //!
+//! `scaling/sparse` lints lists of the same mix whose rules each overlap a few others
+//! (`generated/gen_sparse.py`: /24 and /32 prefixes only, no remote groups), so the
+//! overlapping pairs grow linearly: how the engine scales apart from the input's pairs
+//! (`gen_rules.py`'s /8 prefixes and remote groups make them grow with N²).
+//!
 //! ```sh
 //! cargo bench --bench lint                                  # lint and minimize, 10,000 rules
 //! SGCONV_BENCH_LINT_SIZES=10000,30000,100000 cargo bench --bench lint -- scaling
@@ -13,6 +18,8 @@
 
 mod generated;
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -56,8 +63,36 @@ fn scaling(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("lint/huawei-10%-deny", n), |b| {
             b.iter(|| sgconv::lint(&text, ProviderId::Huawei, &options, &config).expect("lints"));
         });
+        let Some(sparse) = generate_sparse(n, "0.1") else {
+            return;
+        };
+        g.bench_function(BenchmarkId::new("lint/sparse/huawei-10%-deny", n), |b| {
+            b.iter(|| sgconv::lint(&sparse, ProviderId::Huawei, &options, &config).expect("lints"));
+        });
     }
     g.finish();
+}
+
+/// `generated/gen_sparse.py N 42 DENY_FRACTION`, or `None` (with a note) when it
+/// cannot run.
+fn generate_sparse(n: usize, deny_fraction: &str) -> Option<String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/generated/gen_sparse.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(n.to_string())
+        .arg("42")
+        .arg(deny_fraction)
+        .output();
+    match out {
+        Ok(out) if out.status.success() => String::from_utf8(out.stdout).ok(),
+        other => {
+            eprintln!(
+                "skipping: cannot run python3 {} ({other:?})",
+                script.display()
+            );
+            None
+        }
+    }
 }
 
 criterion_group!(benches, lint_10k, scaling);

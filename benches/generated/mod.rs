@@ -1,6 +1,8 @@
 //! Inputs generated at bench time by the shared generator (`gen_rules.py PROVIDER N SEED
 //! DENY_FRACTION`, run with `python3`): its path is `SGCONV_GEN_RULES`, by default
-//! `../shared/tools/gen_rules.py` beside this repository. Nothing large is committed.
+//! `../shared/tools/gen_rules.py` beside this repository; and by `gen_sparse.py` here (a
+//! Huawei list whose overlapping rule pairs grow linearly, see its docstring). Nothing
+//! large is committed.
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -72,11 +72,12 @@ impl Sub {
         Sub { ids, index }
     }
 
-    /// How many entries a [`Sub::near`] of `x` looks at (the index's candidates).
-    pub(super) fn count(&self, x: &PacketBox) -> usize {
+    /// How many entries a [`Sub::near`] of `x` looks at (the index's candidates), counted
+    /// up to past `most`.
+    pub(super) fn count(&self, x: &PacketBox, most: usize) -> usize {
         self.index
             .as_ref()
-            .map_or(self.ids.len(), |index| index.count(x))
+            .map_or(self.ids.len(), |index| index.count(x, most))
     }
 
     /// The ids of the entries overlapping `x` that `keep` keeps, pushed onto `out`.
@@ -149,6 +150,10 @@ impl Block {
     }
 }
 
+/// Up to this many candidates in the whole group, a rule's walks read the entries its
+/// boxes meet from one list (see `Rules::met`).
+const FEW: usize = 64;
+
 /// How many candidates of the rule's boxes one lookup of a piece is worth: a lookup is a
 /// few binary searches per size class, a candidate that meets the rule is an overlap test
 /// and a cut.
@@ -188,6 +193,26 @@ impl Block {
         ids.dedup();
     }
 
+    /// Whether a listing of `near`'s boxes here looks at more than `most` entries (the
+    /// candidates; counting stops past `most`).
+    fn more_than(&self, near: &Near<'_>, most: usize) -> bool {
+        let mut n = 0usize;
+        for b in near.boxes {
+            for sub in self.subs(near).iter().flatten() {
+                n = n.saturating_add(sub.count(b, most.saturating_sub(n)));
+                if n > most {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether a listing of the rule's boxes here looks at no more than [`FEW`] entries.
+    pub(super) fn few(&self, near: &Near<'_>) -> bool {
+        !self.more_than(near, FEW)
+    }
+
     /// Whether a walk lists the entries here by what is left of the rule (`pieces`) rather
     /// than by its boxes: when there are no more pieces than boxes, or when the boxes'
     /// candidates here outnumber the lookups of the pieces.
@@ -205,27 +230,38 @@ impl Block {
         if cost >= size {
             return false;
         }
-        let count = near.boxes.iter().fold(0usize, |n, b| {
-            subs.iter()
-                .flatten()
-                .fold(n, |n, sub| n.saturating_add(sub.count(b)))
-        });
-        cost < count
+        self.more_than(near, cost)
     }
 }
 
 /// The entries in blocks of [`BLOCK`] << `level` consecutive entries, by level, up to the
 /// level of one block.
 pub(super) struct Levels {
-    levels: Vec<Vec<Block>>,
+    /// Each level's blocks, built when a walk first asks for one of them (a group whose
+    /// rules each meet few others only asks for the coarsest, see `Rules::met`).
+    levels: Vec<std::cell::OnceCell<Vec<Block>>>,
 }
 
 impl Levels {
-    /// The blocks of `entries` (in rank order), at every level.
+    /// The levels of `entries` (in rank order), up to the level of one block.
     pub(super) fn new(entries: &[Entry]) -> Levels {
-        let mut levels = Vec::new();
+        let mut count = 1usize;
         let mut size = BLOCK;
-        loop {
+        while entries.len() > size
+            && let Some(next) = size.checked_mul(2)
+        {
+            size = next;
+            count = count.saturating_add(1);
+        }
+        Levels {
+            levels: (0..count).map(|_| std::cell::OnceCell::new()).collect(),
+        }
+    }
+
+    /// The blocks of level `level` (of [`BLOCK`] << `level` entries each).
+    fn level<'a>(&'a self, entries: &[Entry], level: usize) -> Option<&'a [Block]> {
+        let size = BLOCK.checked_shl(u32::try_from(level).ok()?)?;
+        let blocks = self.levels.get(level)?.get_or_init(|| {
             let mut blocks = Vec::new();
             let mut from = 0usize;
             while from < entries.len() {
@@ -233,14 +269,17 @@ impl Levels {
                 blocks.push(Block::new(entries, from..to));
                 from = to;
             }
-            let whole = blocks.len() <= 1;
-            levels.push(blocks);
-            match size.checked_mul(2) {
-                Some(next) if !whole => size = next,
-                _ => break,
-            }
+            blocks
+        });
+        Some(blocks)
+    }
+
+    /// The block of every entry (the coarsest level's only one).
+    pub(super) fn whole<'a>(&'a self, entries: &[Entry]) -> Option<&'a Block> {
+        match self.level(entries, self.levels.len().checked_sub(1)?)? {
+            [whole] => Some(whole),
+            _ => None,
         }
-        Levels { levels }
     }
 
     /// The blocks a walk over the entries of `ranks` asks, in order: from the finest block
@@ -250,7 +289,7 @@ impl Levels {
     /// ends by the end of the finest block holding the last.
     pub(super) fn blocks<'a>(
         &'a self,
-        entries: &[Entry],
+        entries: &'a [Entry],
         ranks: &Range<usize>,
     ) -> impl Iterator<Item = &'a Block> + 'a {
         let first = entries.partition_point(|e| e.rank < ranks.start);
@@ -274,7 +313,7 @@ impl Levels {
                 level = level.saturating_add(1);
             }
             let size = BLOCK.checked_shl(u32::try_from(level).ok()?)?;
-            let block = self.levels.get(level)?.get(at.checked_div(size)?)?;
+            let block = self.level(entries, level)?.get(at.checked_div(size)?)?;
             at = at.saturating_add(size);
             Some(block)
         })
@@ -342,10 +381,11 @@ mod tests {
 }
 
 #[cfg(test)]
-mod by_pieces_tests {
+mod shortcut_tests {
     use proptest::prelude::*;
 
-    use super::super::walk::{Decision, Named, Rules};
+    use super::super::decision::{Decision, Named};
+    use super::super::walk::Rules;
     use crate::model::*;
     use crate::semantics::PacketBox;
 
@@ -431,11 +471,11 @@ mod by_pieces_tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        /// A walk decides every rule alike whether it lists entries by the rule's boxes or by
-        /// what is left of them, with or without rules taken out, within a budget of pieces
-        /// some walks go over.
+        /// Walks decide every rule alike with their shortcuts (one list of what a rule meets,
+        /// blocks listed by what is left of it) and without, with or without rules taken
+        /// out, within a budget of pieces some walks go over.
         #[test]
-        fn listing_by_pieces_decides_alike(
+        fn shortcuts_decide_alike(
             rules in proptest::collection::vec(rule(), 1..120),
             gone_every in 0..4usize,
             max in prop_oneof![Just(8usize), Just(4096usize)],
@@ -453,10 +493,10 @@ mod by_pieces_tests {
                 }
                 said(rules.decide(&group, rank, &mine, max, &gone))
             };
-            let by_pieces: Vec<String> = (0..ranks).map(|rank| decide(&rules, rank)).collect();
-            rules.by_pieces = false;
-            let by_boxes: Vec<String> = (0..ranks).map(|rank| decide(&rules, rank)).collect();
-            prop_assert_eq!(by_pieces, by_boxes);
+            let short: Vec<String> = (0..ranks).map(|rank| decide(&rules, rank)).collect();
+            rules.shortcuts = false;
+            let long: Vec<String> = (0..ranks).map(|rank| decide(&rules, rank)).collect();
+            prop_assert_eq!(short, long);
         }
     }
 }

@@ -35,7 +35,8 @@
 
 use std::collections::HashMap;
 
-use super::walk::{Boxes, Decision, Rules};
+use super::decision::Decision;
+use super::walk::{Boxes, Rules};
 use super::{LintConfig, rule_list, rule_name};
 use crate::caps::Capabilities;
 use crate::convert::{Options, export_against, import};

@@ -1,6 +1,7 @@
 //! Where a rule stands in the input: its JSON path (`security_group_rules[3]`) from the
 //! document's shape, and for JSON text its line.
 
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::codec::Format;
@@ -37,7 +38,7 @@ impl<'a> Locator<'a> {
         from: ProviderId,
         doc: &Document,
     ) -> Locator<'a> {
-        let value: Option<Value> = match format {
+        let value: Option<Node> = match format {
             Format::Json => serde_json::from_str(text).ok(),
             _ => serde_saphyr::from_str(text).ok(),
         };
@@ -103,12 +104,156 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// What [`shape`] looks at in a document: lists, the maps' keys it knows (each key's last
+/// value), and nothing else (the rest is skipped as it is read, never built).
+enum Node {
+    List(Vec<Node>),
+    Map(Box<Keys>),
+    Other,
+}
+
+/// The keys of a map [`shape`] and [`picked`] look at.
+#[derive(Default)]
+struct Keys {
+    groups: Option<Node>,
+    results: Option<Node>,
+    security_group_rules: Option<Node>,
+    rules: Option<Node>,
+    security_group: Option<Node>,
+    security_group_rule: Option<Node>,
+    rule: Option<Node>,
+    document: Option<Node>,
+    /// Compared as values: a Huawei list's groups are told by it.
+    security_group_id: Option<Value>,
+}
+
+impl Node {
+    /// The value of `key` in a map.
+    fn get(&self, key: &str) -> Option<&Node> {
+        let Node::Map(keys) = self else {
+            return None;
+        };
+        match key {
+            "groups" => keys.groups.as_ref(),
+            "results" => keys.results.as_ref(),
+            "security_group_rules" => keys.security_group_rules.as_ref(),
+            "rules" => keys.rules.as_ref(),
+            "security_group" => keys.security_group.as_ref(),
+            "security_group_rule" => keys.security_group_rule.as_ref(),
+            "rule" => keys.rule.as_ref(),
+            "document" => keys.document.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+/// Visits of a scalar, which `shape` does not look at.
+macro_rules! scalars {
+    ($($visit:ident: $t:ty),*) => {$(
+        fn $visit<E: de::Error>(self, _: $t) -> Result<Node, E> {
+            Ok(Node::Other)
+        }
+    )*};
+}
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON or YAML value")
+    }
+
+    scalars!(
+        visit_bool: bool,
+        visit_i64: i64,
+        visit_i128: i128,
+        visit_u64: u64,
+        visit_u128: u128,
+        visit_f64: f64,
+        visit_str: &str
+    );
+
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut keys = Keys::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            let slot = match key.0.as_str() {
+                "groups" => &mut keys.groups,
+                "results" => &mut keys.results,
+                "security_group_rules" => &mut keys.security_group_rules,
+                "rules" => &mut keys.rules,
+                "security_group" => &mut keys.security_group,
+                "security_group_rule" => &mut keys.security_group_rule,
+                "rule" => &mut keys.rule,
+                "document" => &mut keys.document,
+                "security_group_id" => {
+                    keys.security_group_id = Some(map.next_value()?);
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+        }
+        Ok(Node::Map(Box::new(keys)))
+    }
+}
+
+/// A map's key, read as a string (as `serde_json::Value` reads keys).
+struct Key(String);
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key, E> {
+                Ok(Key(v))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
 /// Where the rules of each of `groups` groups stand in `v`, read at `prefix`.
-fn shape(v: &Value, from: ProviderId, prefix: &str, groups: usize) -> Vec<Rules> {
+fn shape(v: &Node, from: ProviderId, prefix: &str, groups: usize) -> Vec<Rules> {
     match v {
-        Value::Array(items) => list(items, from, prefix),
-        Value::Object(map) => {
-            if let Some(Value::Array(gs)) = map.get("groups") {
+        Node::List(items) => list(items, from, prefix),
+        Node::Map(_) => {
+            if let Some(Node::List(gs)) = v.get("groups") {
                 let at = join(prefix, "groups");
                 if from == ProviderId::Canonical {
                     return (0..gs.len())
@@ -125,25 +270,25 @@ fn shape(v: &Value, from: ProviderId, prefix: &str, groups: usize) -> Vec<Rules>
                     })
                     .collect();
             }
-            if let Some(Value::Array(results)) = map.get("results") {
+            if let Some(Node::List(results)) = v.get("results") {
                 let at = join(prefix, "results");
                 return (0..results.len().min(groups))
                     .map(|g| Rules::List(format!("{at}[{g}].security_group_rules")))
                     .collect();
             }
             for key in ["security_group_rules", "rules"] {
-                if let Some(Value::Array(items)) = map.get(key) {
+                if let Some(Node::List(items)) = v.get(key) {
                     let at = join(prefix, key);
                     return list(items, from, &at);
                 }
             }
-            if let Some(group @ Value::Object(_)) = map.get("security_group")
+            if let Some(group @ Node::Map(_)) = v.get("security_group")
                 && group.get("security_group_rules").is_some()
             {
                 return shape(group, from, &join(prefix, "security_group"), groups);
             }
             for key in ["security_group_rule", "rule"] {
-                if map.get(key).is_some_and(Value::is_object) {
+                if matches!(v.get(key), Some(Node::Map(_))) {
                     return vec![Rules::One(join(prefix, key))];
                 }
             }
@@ -153,12 +298,12 @@ fn shape(v: &Value, from: ProviderId, prefix: &str, groups: usize) -> Vec<Rules>
                 prefix.to_owned()
             })]
         }
-        _ => Vec::new(),
+        Node::Other => Vec::new(),
     }
 }
 
 /// A list of rules: Huawei's is split by group (see [`picked`]); others are one group.
-fn list(items: &[Value], from: ProviderId, prefix: &str) -> Vec<Rules> {
+fn list(items: &[Node], from: ProviderId, prefix: &str) -> Vec<Rules> {
     if from == ProviderId::Huawei {
         picked(items, prefix)
     } else {
@@ -167,12 +312,15 @@ fn list(items: &[Value], from: ProviderId, prefix: &str) -> Vec<Rules> {
 }
 
 /// The groups of a Huawei list: one per `security_group_id`, in order of first appearance.
-fn picked(items: &[Value], prefix: &str) -> Vec<Rules> {
+fn picked(items: &[Node], prefix: &str) -> Vec<Rules> {
     let mut keys: Vec<Option<&Value>> = Vec::new();
     let mut picks: Vec<Vec<usize>> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let rule = item.get("security_group_rule").unwrap_or(item);
-        let key = rule.get("security_group_id").filter(|v| !v.is_null());
+        let key = match rule {
+            Node::Map(keys) => keys.security_group_id.as_ref().filter(|v| !v.is_null()),
+            _ => None,
+        };
         match keys.iter().position(|k| *k == key) {
             Some(g) => {
                 if let Some(p) = picks.get_mut(g) {
@@ -364,6 +512,82 @@ impl<'a> Scan<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where each shape of document puts its rules, read from JSON and from YAML alike:
+    /// only the keys `shape` knows are kept, the last of a repeated key wins, and a Huawei
+    /// list's groups are told by `security_group_id` values (a null or missing id is one
+    /// group, a wrapped rule's id is its own).
+    #[test]
+    fn shapes_of_documents() {
+        let shaped = |text: &str, from: ProviderId, groups: usize| -> String {
+            let json: Node = serde_json::from_str(text).expect("json");
+            let yaml: Node = serde_saphyr::from_str(text).expect("yaml");
+            let a = format!("{:?}", shape(&json, from, "", groups));
+            let b = format!("{:?}", shape(&yaml, from, "", groups));
+            assert_eq!(a, b, "{text}");
+            a
+        };
+        let huawei = r#"{"security_group_rules": [
+            {"security_group_id": "a", "x": {"rules": [1]}}, {"security_group_id": 7},
+            {"security_group_rule": {"security_group_id": "a"}}, {"security_group_id": null},
+            {"other": 1}, {"security_group_id": 7}, 3]}"#;
+        assert_eq!(
+            shaped(huawei, ProviderId::Huawei, 3),
+            r#"[Picked("security_group_rules", [0, 2]), Picked("security_group_rules", [1, 5]), Picked("security_group_rules", [3, 4, 6])]"#
+        );
+        assert_eq!(
+            shaped(huawei, ProviderId::GcoreV2, 1),
+            r#"[List("security_group_rules")]"#
+        );
+        assert_eq!(
+            shaped(r#"[{"security_group_id": "a"}]"#, ProviderId::Huawei, 1),
+            r#"[Picked("", [0])]"#
+        );
+        let envelope = r#"{"groups": [{"document": {"rules": []}}, {"name": 1},
+            {"document": {"security_group": {"security_group_rules": [], "id": 1}}}]}"#;
+        assert_eq!(
+            shaped(envelope, ProviderId::Scaleway, 3),
+            r#"[List("groups[0].document.rules"), List("groups[2].document.security_group.security_group_rules")]"#
+        );
+        assert_eq!(
+            shaped(r#"{"groups": [{}, {}]}"#, ProviderId::Canonical, 2),
+            r#"[List("groups[0].rules"), List("groups[1].rules")]"#
+        );
+        assert_eq!(
+            shaped(
+                r#"{"results": [{}, {}, {}], "count": 3}"#,
+                ProviderId::GcoreV1,
+                2
+            ),
+            r#"[List("results[0].security_group_rules"), List("results[1].security_group_rules")]"#
+        );
+        assert_eq!(
+            shaped(
+                r#"{"groups": null, "rule": {"a": 1}}"#,
+                ProviderId::Scaleway,
+                1
+            ),
+            r#"[One("rule")]"#
+        );
+        assert_eq!(
+            shaped(
+                r#"{"security_group_rule": [1], "security_group": {"name": "x"}}"#,
+                ProviderId::OpenStack,
+                1
+            ),
+            r#"[One(".")]"#
+        );
+        assert_eq!(shaped("7", ProviderId::Huawei, 1), "[]");
+        // JSON keeps the last of a repeated key (YAML refuses one).
+        let repeated: Node = serde_json::from_str(
+            r#"[{"security_group_id": "b", "security_group_id": 7}, {"security_group_id": 7}]"#,
+        )
+        .expect("json");
+        assert_eq!(
+            format!("{:?}", shape(&repeated, ProviderId::Huawei, "", 1)),
+            r#"[Picked("", [0, 1])]"#
+        );
+    }
 
     #[test]
     fn finds_lines_of_paths() {

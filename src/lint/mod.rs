@@ -62,6 +62,7 @@
 
 mod blocks;
 mod config;
+mod decision;
 mod exposure;
 mod fix;
 mod locate;

@@ -2,7 +2,8 @@
 //! `BLOCKING_LINES`), unmatchable, redundant and deny-exception rules, from what
 //! [`Rules::decide`] says of each rule.
 
-use super::walk::{Boxes, Decision, Named, Rules};
+use super::decision::{Decision, Named};
+use super::walk::{Boxes, Rules};
 use super::{Finding, FindingKind, Severity, origins, rule_list, rule_name};
 use crate::model::{Action, Origin, Rule, SecurityGroup};
 use crate::semantics::PacketBox;

@@ -12,8 +12,8 @@
 
 use std::ops::Range;
 
-use super::MAX_RELATED;
 use super::blocks::{LabelSets, Levels};
+use super::decision::{Decision, Limits, Named, Walked};
 use crate::model::{Action, Evaluation, Rule, SecurityGroup};
 use crate::semantics::{self, Label, PacketBox, Pieces, Span};
 
@@ -55,6 +55,10 @@ pub(super) struct Near<'q> {
     pub(super) own_set: Option<usize>,
     /// Whether entries of other labels are met too.
     pub(super) others: bool,
+    /// The ids of every entry (of any rank) that `boxes` meet, ascending, when they are
+    /// few ([`Rules::met`]; not with `others`): walks read them instead of asking the
+    /// blocks.
+    pub(super) met: Option<&'q [usize]>,
 }
 
 /// A group's rules as boxes, in evaluation order, indexed.
@@ -69,9 +73,13 @@ pub(super) struct Rules<'g> {
     levels: Levels,
     /// The sets of labels the entries have.
     labels: LabelSets,
-    /// Whether a walk may list a block's entries by what is left of the rule
-    /// ([`super::blocks::Block::by_pieces`]); only tests turn it off, to compare.
-    pub(super) by_pieces: bool,
+    /// The id of the first entry of each rank or a later one, by rank, then the number of
+    /// entries.
+    starts: Vec<usize>,
+    /// Whether walks take the shortcuts: one list of the entries a rule meets when they
+    /// are few ([`Rules::met`]), blocks listed by what is left of the rule when that is
+    /// cheaper ([`super::blocks::Block::by_pieces`]). Only tests turn them off, to compare.
+    pub(super) shortcuts: bool,
 }
 
 impl<'g> Rules<'g> {
@@ -82,7 +90,9 @@ impl<'g> Rules<'g> {
         let mut labels = LabelSets::default();
         let mut entries: Vec<Entry> = Vec::with_capacity(order.len());
         let mut at: Vec<Boxes> = Vec::with_capacity(order.len());
+        let mut starts = Vec::with_capacity(order.len().saturating_add(1));
         for (rank, (_, rule)) in order.iter().enumerate() {
+            starts.push(entries.len());
             if group.evaluation == Evaluation::AllowOnly && rule.action() == Action::Deny {
                 at.push(Boxes::Ignored);
                 continue;
@@ -116,6 +126,7 @@ impl<'g> Rules<'g> {
             }
             at.push(Boxes::At(start, entries.len()));
         }
+        starts.push(entries.len());
         let levels = Levels::new(&entries);
         Rules {
             order,
@@ -123,7 +134,8 @@ impl<'g> Rules<'g> {
             at,
             levels,
             labels,
-            by_pieces: true,
+            starts,
+            shortcuts: true,
         }
     }
 
@@ -135,20 +147,56 @@ impl<'g> Rules<'g> {
         }
     }
 
+    /// The ids of `met` (ascending) whose entries' ranks are in `ranks`.
+    fn met_in<'m>(&self, met: &'m [usize], ranks: &Range<usize>) -> &'m [usize] {
+        let first = |rank: usize| {
+            self.starts
+                .get(rank)
+                .or(self.starts.last())
+                .copied()
+                .unwrap_or(0)
+        };
+        let (from, to) = (first(ranks.start), first(ranks.end));
+        let start = met.partition_point(|id| *id < from);
+        let end = met.partition_point(|id| *id < to);
+        met.get(start..end.max(start)).unwrap_or_default()
+    }
+
     /// Whether some entry has labels other than `own`.
     fn has_others(&self, own: &[(Label, bool)]) -> bool {
         self.labels.others(own)
     }
 
     /// What a walk of a rule's boxes `mine` meets: the entries without labels and those of
-    /// the rule's own labels (the labels of its boxes).
-    fn near<'q>(&self, mine: &'q [PacketBox], own: &'q [(Label, bool)]) -> Near<'q> {
+    /// the rule's own labels (the labels of its boxes), `met` as [`Rules::met`] found.
+    fn near<'q>(
+        &self,
+        mine: &'q [PacketBox],
+        own: &'q [(Label, bool)],
+        met: Option<&'q [usize]>,
+    ) -> Near<'q> {
         Near {
             boxes: mine,
             own,
             own_set: self.labels.set(own),
             others: false,
+            met,
         }
+    }
+
+    /// The ids of the entries of every rank that a rule's boxes `mine` (of labels `own`)
+    /// meet, ascending, when the whole group's index has few candidates for them
+    /// ([`super::blocks::Block::few`]): one lookup, read by every walk of the rule,
+    /// instead of a lookup per block per walk (most rules meet few others).
+    fn met(&self, mine: &[PacketBox], own: &[(Label, bool)]) -> Option<Vec<usize>> {
+        let whole = self.levels.whole(&self.entries)?;
+        let near = self.near(mine, own, None);
+        if !whole.few(&near) {
+            return None;
+        }
+        let mut ids = Vec::new();
+        whole.list(&self.entries, &near, mine.iter(), &|_| true, &mut ids);
+        Some(ids)
     }
 
     /// The entries `near` meets whose ranks are in `ranks` and that `keep` keeps, handed to
@@ -162,6 +210,16 @@ impl<'g> Rules<'g> {
     ) {
         let keep = |e: &Entry| ranks.contains(&e.rank) && keep(e);
         let mut ids = Vec::new();
+        if let Some(met) = near.met {
+            ids.extend(
+                self.met_in(met, ranks)
+                    .iter()
+                    .copied()
+                    .filter(|id| self.entries.get(*id).is_some_and(keep)),
+            );
+            f(&ids);
+            return;
+        }
         for block in self.levels.blocks(&self.entries, ranks) {
             if block.ranks.end <= ranks.start || ranks.end <= block.ranks.start {
                 continue;
@@ -210,26 +268,11 @@ impl<'g> Rules<'g> {
         let mut stopped = None;
         let mut cuts = 0usize;
         let keep = |e: &Entry| ranks.contains(&e.rank) && keep(e);
-        let mut ids = Vec::new();
-        'blocks: for block in self.levels.blocks(&self.entries, &ranks) {
-            if pieces.is_empty() {
-                break;
-            }
-            if block.ranks.end <= ranks.start || ranks.end <= block.ranks.start {
-                continue;
-            }
-            // An entry that takes something meets what is left: past the first cuts, what
-            // is left is often a few small pieces that meet few of the entries the rule's
-            // boxes meet (a rule from every address meets nearly all). Same ids taking
-            // something, in the same order, either way.
-            if self.by_pieces && block.by_pieces(near, &pieces) {
-                block.list(&self.entries, near, pieces.iter(), &keep, &mut ids);
-            } else {
-                block.list(&self.entries, near, near.boxes.iter(), &keep, &mut ids);
-            }
-            for id in &ids {
+        // Whether the walk stops after the entries `ids`.
+        let mut cut = |pieces: &mut Pieces, ids: &[usize]| {
+            for id in ids {
                 if pieces.is_empty() {
-                    break 'blocks;
+                    return true;
                 }
                 let Some(e) = self.entries.get(*id) else {
                     continue;
@@ -239,15 +282,47 @@ impl<'g> Rules<'g> {
                 }
                 if pieces.len() > limits.pieces {
                     stopped = Some(Walked::Over);
-                    break 'blocks;
+                    return true;
                 }
                 cuts = cuts.saturating_add(1);
                 if cuts > limits.cuts {
                     stopped = Some(Walked::Spent);
-                    break 'blocks;
+                    return true;
                 }
                 if touch(e) {
-                    break 'blocks;
+                    return true;
+                }
+            }
+            false
+        };
+        let mut ids = Vec::new();
+        if let Some(met) = near.met {
+            ids.extend(
+                self.met_in(met, &ranks)
+                    .iter()
+                    .copied()
+                    .filter(|id| self.entries.get(*id).is_some_and(keep)),
+            );
+            cut(&mut pieces, &ids);
+        } else {
+            for block in self.levels.blocks(&self.entries, &ranks) {
+                if pieces.is_empty() {
+                    break;
+                }
+                if block.ranks.end <= ranks.start || ranks.end <= block.ranks.start {
+                    continue;
+                }
+                // An entry that takes something meets what is left: past the first cuts,
+                // what is left is often a few small pieces that meet few of the entries the
+                // rule's boxes meet (a rule from every address meets nearly all). Same ids
+                // taking something, in the same order, either way.
+                if self.shortcuts && block.by_pieces(near, &pieces) {
+                    block.list(&self.entries, near, pieces.iter(), &keep, &mut ids);
+                } else {
+                    block.list(&self.entries, near, near.boxes.iter(), &keep, &mut ids);
+                }
+                if cut(&mut pieces, &ids) {
+                    break;
                 }
             }
         }
@@ -255,22 +330,16 @@ impl<'g> Rules<'g> {
         stopped.unwrap_or_else(|| Walked::Left(pieces.into_sorted(own)))
     }
 
-    /// The first entry (in rank order) in `ranks` that `near` meets, `keep` keeps and that
-    /// holds the packet `point`.
+    /// The first entry (in rank order) in `ranks` that `at` meets and `keep` keeps: with
+    /// `at.boxes` one packet, the first that holds it.
     fn first_holding(
         &self,
-        point: &PacketBox,
-        near: &Near<'_>,
+        at: &Near<'_>,
         ranks: &Range<usize>,
         keep: &dyn Fn(&Entry) -> bool,
     ) -> Option<&Entry> {
         let mut found = None;
-        let one = [point.clone()];
-        let at = Near {
-            boxes: &one,
-            ..*near
-        };
-        self.each(&at, ranks, keep, &mut |ids| {
+        self.each(at, ranks, keep, &mut |ids| {
             found = ids.first().and_then(|id| self.entries.get(*id));
             found.is_some()
         });
@@ -297,13 +366,22 @@ impl<'g> Rules<'g> {
         let mut alike = false;
         for b in near.boxes {
             for point in corners(b) {
-                if self
-                    .first_holding(&point, near, &earlier, keep_earlier)
-                    .is_some()
-                {
+                // What a walk of `near` meets that holds the packet.
+                let one = [point];
+                let met = if self.shortcuts && !near.others {
+                    self.met(&one, near.own)
+                } else {
+                    None
+                };
+                let at = Near {
+                    boxes: &one,
+                    met: met.as_deref(),
+                    ..*near
+                };
+                if self.first_holding(&at, &earlier, keep_earlier).is_some() {
                     continue;
                 }
-                match self.first_holding(&point, near, &later, keep_later) {
+                match self.first_holding(&at, &later, keep_later) {
                     Some(e) if e.action != action => other = true,
                     Some(_) => alike = true,
                     None if default != action => return true,
@@ -368,14 +446,24 @@ impl<'g> Rules<'g> {
             pieces: max,
             cuts: PROBE_AFTER,
         };
-        match self.decide_within(group, rank, mine, limits, gone) {
+        // Only earlier boxes whose groups are among the rule's can cover it: a box "from
+        // members of G" leaves the packets from addresses in no group, and those are in
+        // every box of the rule (its only labels are its own remote group). Leaving the
+        // others out keeps the test exact and makes `rest` a superset of what the rule
+        // decides, which keeps the redundancy test below sound (it may miss, never invent).
+        let own = mine.first().map(|b| b.labels.clone()).unwrap_or_default();
+        let met = if self.shortcuts {
+            self.met(mine, &own)
+        } else {
+            None
+        };
+        let near = self.near(mine, &own, met.as_deref());
+        match self.decide_within(group, rank, &near, limits, gone) {
             Err(Walked::Spent) => {}
             Err(_) => return None,
             Ok(decision) => return Some(decision),
         }
         let (_, rule) = self.order.get(rank)?;
-        let own = mine.first().map(|b| b.labels.clone()).unwrap_or_default();
-        let near = self.near(mine, &own);
         let action = rule.action();
         let default = group.default_action(rule.direction());
         let keep_later = self.keep_later(rank, action, gone);
@@ -393,7 +481,7 @@ impl<'g> Rules<'g> {
             pieces: max,
             cuts: usize::MAX,
         };
-        self.decide_within(group, rank, mine, unlimited, gone).ok()
+        self.decide_within(group, rank, &near, unlimited, gone).ok()
     }
 
     /// [`Rules::decide`] within `limits`: a walk past them is the error. [`Rules::decide`]
@@ -403,7 +491,7 @@ impl<'g> Rules<'g> {
         &self,
         group: &SecurityGroup,
         rank: usize,
-        mine: &[PacketBox],
+        near: &Near<'_>,
         limits: Limits,
         gone: &dyn Fn(usize) -> bool,
     ) -> Result<Decision, Walked> {
@@ -411,16 +499,10 @@ impl<'g> Rules<'g> {
             return Ok(Decision::Needed);
         };
         let action = rule.action();
-        // Only earlier boxes whose groups are among the rule's can cover it: a box "from
-        // members of G" leaves the packets from addresses in no group, and those are in
-        // every box of the rule (its only labels are its own remote group). Leaving the
-        // others out keeps the test exact and makes `rest` a superset of what the rule
-        // decides, which keeps the redundancy test below sound (it may miss, never invent).
-        let own = mine.first().map(|b| b.labels.clone()).unwrap_or_default();
-        let near = self.near(mine, &own);
+        let mine = near.boxes;
         let keep_earlier = |e: &Entry| !gone(e.rank);
         let mut blockers = Named::default();
-        let rest = match self.walk(mine.to_vec(), &near, 0..rank, &keep_earlier, limits, |e| {
+        let rest = match self.walk(mine.to_vec(), near, 0..rank, &keep_earlier, limits, |e| {
             blockers.add(e.rank);
             false
         }) {
@@ -430,7 +512,7 @@ impl<'g> Rules<'g> {
         if rest.is_empty() {
             return Ok(Decision::Shadowed {
                 blockers,
-                clash: self.first_clash(&near, rank, action),
+                clash: self.first_clash(near, rank, action),
             });
         }
         // The packets this rule decides: without it, the later rules or the default would.
@@ -471,34 +553,16 @@ impl<'g> Rules<'g> {
         // from their members, so whatever the rule's packets from addresses in no such group
         // show (both actions among the later rules, or a default of the other action) holds
         // with them too, and only a finding needs the walk with them.
-        let first = decide(&near)?;
-        if matches!(first, Decision::Needed) || !self.has_others(&own) {
+        let first = decide(near)?;
+        if matches!(first, Decision::Needed) || !self.has_others(near.own) {
             return Ok(first);
         }
         decide(&Near {
             others: true,
-            ..near
+            met: None,
+            ..*near
         })
     }
-}
-
-/// How far a walk may go.
-#[derive(Clone, Copy)]
-pub(super) struct Limits {
-    /// The most pieces.
-    pub(super) pieces: usize,
-    /// The most cuts (entries that take something).
-    pub(super) cuts: usize,
-}
-
-/// How a walk ended.
-pub(super) enum Walked {
-    /// The pieces left, sorted.
-    Left(Vec<PacketBox>),
-    /// The pieces went over [`Limits::pieces`].
-    Over,
-    /// The cuts went over [`Limits::cuts`].
-    Spent,
 }
 
 /// Cuts after which a rule is probed ([`Rules::needed_by_probes`]) before its walks go on.
@@ -527,59 +591,4 @@ fn corners(b: &PacketBox) -> [PacketBox; 4] {
         at(true, false),
         at(false, true),
     ]
-}
-
-/// The ranks of the rules a decision names: the first [`MAX_RELATED`] met (a walk meets
-/// them in rank order) and how many were met in all. Past the first few a walk only counts.
-#[derive(Default)]
-pub(super) struct Named {
-    /// The first ranks met, ascending.
-    pub(super) first: Vec<usize>,
-    /// How many ranks were met.
-    pub(super) total: usize,
-    /// The last rank met (a rule of several boxes is met once per box, in a row).
-    last: Option<usize>,
-}
-
-impl Named {
-    /// Count `rank` (once, however many of its boxes a walk meets in a row).
-    fn add(&mut self, rank: usize) {
-        if self.last == Some(rank) {
-            return;
-        }
-        self.last = Some(rank);
-        self.total = self.total.saturating_add(1);
-        if self.first.len() < MAX_RELATED {
-            self.first.push(rank);
-        }
-    }
-
-    /// Whether none was met.
-    pub(super) fn is_empty(&self) -> bool {
-        self.total == 0
-    }
-}
-
-/// What one rule does in its group.
-pub(super) enum Decision {
-    /// Rules before it decide all its packets: the ranks of those that take some, and where
-    /// the first of the other action meets it (if one does).
-    Shadowed {
-        blockers: Named,
-        clash: Option<PacketBox>,
-    },
-    /// Without it, the ranks `same` (and the default, `to_default`) decide its packets
-    /// alike; `witness` is some of them.
-    Redundant {
-        same: Named,
-        to_default: bool,
-        witness: Option<PacketBox>,
-    },
-    /// A deny whose packets all go to the later allow rules `opposite`.
-    DenyException {
-        opposite: Named,
-        witness: Option<PacketBox>,
-    },
-    /// It decides some packets no other rule decides alike.
-    Needed,
 }
