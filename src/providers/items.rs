@@ -347,8 +347,7 @@ impl<T> Items<T> {
         mut read: impl FnMut(T) -> ReadRule,
     ) -> Vec<Rule> {
         let mut replay = self.noted.replay();
-        let mut rules = Vec::with_capacity(self.items.len);
-        for (i, item) in self.items.into_iter().enumerate() {
+        let mut one = |i: usize, item: T| {
             let ReadRule { mut rule, changes } = read(item);
             let origin = Origin::new(i, rule.origin().id.clone());
             replay.item(i, group, &origin, report);
@@ -356,7 +355,22 @@ impl<T> Items<T> {
                 report.rule(group, &origin).push_change(change);
             }
             rule.set_origin(origin);
-            rules.push(rule);
+            rule
+        };
+        let mut chunks = self.items.chunks;
+        if chunks.len() <= 1 {
+            // One block (a short list, or one of a known length): the rules are made where
+            // the items lie, no second block.
+            let chunk = chunks.pop().unwrap_or_default();
+            return chunk
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| one(i, item))
+                .collect();
+        }
+        let mut rules = Vec::with_capacity(self.items.len);
+        for (i, item) in chunks.into_iter().flatten().enumerate() {
+            rules.push(one(i, item));
         }
         rules
     }
@@ -457,6 +471,9 @@ impl<'de, T: Deserialize<'de> + Item> Deserialize<'de> for Items<T> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items<T>, A::Error> {
                 let mut items = Items::default();
+                if let Some(n) = crate::codec::expected_items() {
+                    items.items.chunks.push(Vec::with_capacity(n));
+                }
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
                 }
@@ -586,7 +603,8 @@ mod tests {
                     .collect::<Vec<_>>(),
             );
             let place = |items: Items<Listed>| {
-                let mut report = Report::new(ProviderId::Huawei, ProviderId::Huawei);
+                let any = ProviderId::ALL[0];
+                let mut report = Report::new(any, any);
                 let groups = read::flat_groups(
                     items,
                     |l| l.group.as_deref(),
