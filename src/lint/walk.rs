@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use super::MAX_RELATED;
-use super::blocks::Levels;
+use super::blocks::{LabelSets, Levels};
 use crate::model::{Action, Evaluation, Rule, SecurityGroup};
 use crate::semantics::{self, Label, PacketBox, Pieces, Span};
 
@@ -25,6 +25,9 @@ pub(super) struct Entry {
     pub(super) action: Action,
     /// The box.
     pub(super) bx: PacketBox,
+    /// Its labels' place among the group's sets of labels ([`Rules::labels`]); `None`
+    /// without labels.
+    pub(super) labels: Option<usize>,
 }
 
 /// Where a rule's boxes are.
@@ -47,6 +50,9 @@ pub(super) struct Near<'q> {
     pub(super) boxes: &'q [PacketBox],
     /// The labels of the rule's boxes.
     pub(super) own: &'q [(Label, bool)],
+    /// Their place among the group's sets of labels (`None` without labels, or for a set
+    /// no entry has).
+    pub(super) own_set: Option<usize>,
     /// Whether entries of other labels are met too.
     pub(super) others: bool,
 }
@@ -61,8 +67,11 @@ pub(super) struct Rules<'g> {
     pub(super) at: Vec<Boxes>,
     /// The entries in blocks, indexed.
     levels: Levels,
-    /// How many entries have labels, and how many of each labels.
-    labelled: (usize, foldhash::HashMap<Vec<(Label, bool)>, usize>),
+    /// The sets of labels the entries have.
+    labels: LabelSets,
+    /// Whether a walk may list a block's entries by what is left of the rule
+    /// ([`super::blocks::Block::by_pieces`]); only tests turn it off, to compare.
+    pub(super) by_pieces: bool,
 }
 
 impl<'g> Rules<'g> {
@@ -70,6 +79,7 @@ impl<'g> Rules<'g> {
     pub(super) fn new(group: &'g SecurityGroup) -> Rules<'g> {
         let order = semantics::evaluation_order(group);
         let impossible = semantics::impossible();
+        let mut labels = LabelSets::default();
         let mut entries: Vec<Entry> = Vec::with_capacity(order.len());
         let mut at: Vec<Boxes> = Vec::with_capacity(order.len());
         for (rank, (_, rule)) in order.iter().enumerate() {
@@ -82,32 +92,38 @@ impl<'g> Rules<'g> {
                 at.push(Boxes::Disabled);
                 continue;
             }
-            let real = semantics::subtract(boxes, &impossible);
+            let real = if boxes
+                .iter()
+                .any(|b| impossible.iter().any(|i| b.overlaps(i)))
+            {
+                semantics::subtract(boxes, &impossible)
+            } else {
+                boxes
+            };
             if real.is_empty() {
                 at.push(Boxes::Impossible);
                 continue;
             }
             let start = entries.len();
-            entries.extend(real.into_iter().map(|bx| Entry {
-                rank,
-                action: rule.action(),
-                bx,
-            }));
+            for bx in real {
+                let labels = labels.add(&bx.labels);
+                entries.push(Entry {
+                    rank,
+                    action: rule.action(),
+                    bx,
+                    labels,
+                });
+            }
             at.push(Boxes::At(start, entries.len()));
         }
         let levels = Levels::new(&entries);
-        let mut labelled = (0usize, foldhash::HashMap::default());
-        for e in entries.iter().filter(|e| !e.bx.labels.is_empty()) {
-            labelled.0 = labelled.0.saturating_add(1);
-            let n: &mut usize = labelled.1.entry(e.bx.labels.clone()).or_default();
-            *n = n.saturating_add(1);
-        }
         Rules {
             order,
             entries,
             at,
             levels,
-            labelled,
+            labels,
+            by_pieces: true,
         }
     }
 
@@ -121,8 +137,18 @@ impl<'g> Rules<'g> {
 
     /// Whether some entry has labels other than `own`.
     fn has_others(&self, own: &[(Label, bool)]) -> bool {
-        let (all, by_labels) = &self.labelled;
-        *all > by_labels.get(own).copied().unwrap_or(0)
+        self.labels.others(own)
+    }
+
+    /// What a walk of a rule's boxes `mine` meets: the entries without labels and those of
+    /// the rule's own labels (the labels of its boxes).
+    fn near<'q>(&self, mine: &'q [PacketBox], own: &'q [(Label, bool)]) -> Near<'q> {
+        Near {
+            boxes: mine,
+            own,
+            own_set: self.labels.set(own),
+            others: false,
+        }
     }
 
     /// The entries `near` meets whose ranks are in `ranks` and that `keep` keeps, handed to
@@ -140,23 +166,7 @@ impl<'g> Rules<'g> {
             if block.ranks.end <= ranks.start || ranks.end <= block.ranks.start {
                 continue;
             }
-            ids.clear();
-            let same = if near.own.is_empty() {
-                None
-            } else {
-                block.by_labels.get(near.own)
-            };
-            for b in near.boxes {
-                block.plain.near(&self.entries, b, &keep, &mut ids);
-                if near.others {
-                    block.labelled.near(&self.entries, b, &keep, &mut ids);
-                } else if let Some(same) = same {
-                    same.near(&self.entries, b, &keep, &mut ids);
-                }
-            }
-            // Entries are in rank order, so their ids are too.
-            ids.sort_unstable();
-            ids.dedup();
+            block.list(&self.entries, near, near.boxes.iter(), &keep, &mut ids);
             if f(&ids) {
                 return;
             }
@@ -199,10 +209,27 @@ impl<'g> Rules<'g> {
         let mut pieces = Pieces::new(pieces);
         let mut stopped = None;
         let mut cuts = 0usize;
-        self.each(near, &ranks, keep, &mut |ids| {
-            for id in ids {
+        let keep = |e: &Entry| ranks.contains(&e.rank) && keep(e);
+        let mut ids = Vec::new();
+        'blocks: for block in self.levels.blocks(&self.entries, &ranks) {
+            if pieces.is_empty() {
+                break;
+            }
+            if block.ranks.end <= ranks.start || ranks.end <= block.ranks.start {
+                continue;
+            }
+            // An entry that takes something meets what is left: past the first cuts, what
+            // is left is often a few small pieces that meet few of the entries the rule's
+            // boxes meet (a rule from every address meets nearly all). Same ids taking
+            // something, in the same order, either way.
+            if self.by_pieces && block.by_pieces(near, &pieces) {
+                block.list(&self.entries, near, pieces.iter(), &keep, &mut ids);
+            } else {
+                block.list(&self.entries, near, near.boxes.iter(), &keep, &mut ids);
+            }
+            for id in &ids {
                 if pieces.is_empty() {
-                    return true;
+                    break 'blocks;
                 }
                 let Some(e) = self.entries.get(*id) else {
                     continue;
@@ -212,19 +239,18 @@ impl<'g> Rules<'g> {
                 }
                 if pieces.len() > limits.pieces {
                     stopped = Some(Walked::Over);
-                    return true;
+                    break 'blocks;
                 }
                 cuts = cuts.saturating_add(1);
                 if cuts > limits.cuts {
                     stopped = Some(Walked::Spent);
-                    return true;
+                    break 'blocks;
                 }
                 if touch(e) {
-                    return true;
+                    break 'blocks;
                 }
             }
-            pieces.is_empty()
-        });
+        }
         let own = if labels { &[][..] } else { near.own };
         stopped.unwrap_or_else(|| Walked::Left(pieces.into_sorted(own)))
     }
@@ -349,11 +375,7 @@ impl<'g> Rules<'g> {
         }
         let (_, rule) = self.order.get(rank)?;
         let own = mine.first().map(|b| b.labels.clone()).unwrap_or_default();
-        let near = Near {
-            boxes: mine,
-            own: &own,
-            others: false,
-        };
+        let near = self.near(mine, &own);
         let action = rule.action();
         let default = group.default_action(rule.direction());
         let keep_later = self.keep_later(rank, action, gone);
@@ -395,11 +417,7 @@ impl<'g> Rules<'g> {
         // others out keeps the test exact and makes `rest` a superset of what the rule
         // decides, which keeps the redundancy test below sound (it may miss, never invent).
         let own = mine.first().map(|b| b.labels.clone()).unwrap_or_default();
-        let near = Near {
-            boxes: mine,
-            own: &own,
-            others: false,
-        };
+        let near = self.near(mine, &own);
         let keep_earlier = |e: &Entry| !gone(e.rank);
         let mut blockers = Named::default();
         let rest = match self.walk(mine.to_vec(), &near, 0..rank, &keep_earlier, limits, |e| {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::boxes::{Label, PacketBox, Span};
-use super::overlap::{keyed, size_class};
+use super::overlap::{keyed, reach, size_class};
 
 /// Up to this many pieces, a cut scans them all.
 const SCAN: usize = 64;
@@ -24,6 +24,8 @@ pub(crate) struct Pieces {
     /// Once there are more than [`SCAN`] pieces: (first value, slot) of each, by class
     /// (none empty).
     index: Option<BTreeMap<Class, BTreeSet<(u128, usize)>>>,
+    /// Room for a cut's work (the slots it hits, the pieces it makes), kept between cuts.
+    scratch: (Vec<usize>, Vec<PacketBox>),
 }
 
 /// The size classes (bits) of the boxes' port and address intervals: of the boxes cut, the
@@ -83,6 +85,7 @@ impl Pieces {
             len: 0,
             whole,
             index: None,
+            scratch: (Vec::new(), Vec::new()),
         };
         for b in boxes {
             pieces.insert(b);
@@ -93,6 +96,11 @@ impl Pieces {
     /// How many pieces there are.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// The pieces, in no order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &PacketBox> {
+        self.slots.iter().flatten()
     }
 
     /// Whether no piece is left.
@@ -148,8 +156,9 @@ impl Pieces {
         Some(b)
     }
 
-    /// The slots of the pieces that overlap `c`.
-    fn overlapping(&self, c: &PacketBox) -> Vec<usize> {
+    /// The slots of the pieces that overlap `c`, into `out` (emptied first).
+    fn overlapping(&self, c: &PacketBox, out: &mut Vec<usize>) {
+        out.clear();
         let hits = |slot: &usize| {
             self.slots
                 .get(*slot)
@@ -157,58 +166,55 @@ impl Pieces {
                 .is_some_and(|p| p.overlaps(c))
         };
         let Some(index) = &self.index else {
-            return (0..self.slots.len()).filter(hits).collect();
+            out.extend((0..self.slots.len()).filter(hits));
+            return;
         };
-        let mut out = Vec::new();
         for ((by_ports, protocols, class), set) in index {
             if !protocols.overlaps(c.protocols) {
                 continue;
             }
             let span = keyed(c, *by_ports);
-            let reach = u32::try_from(*class)
-                .ok()
-                .and_then(|k| 1u128.checked_shl(k))
-                .unwrap_or(u128::MAX);
-            let from = (span.lo.saturating_sub(reach), 0);
+            let from = (span.lo.saturating_sub(reach(*class)), 0);
             out.extend(
                 set.range(from..=(span.hi, usize::MAX))
                     .map(|k| k.1)
                     .filter(hits),
             );
         }
-        out
+    }
+
+    /// Take `c` away from the pieces; whether it took anything. With `labels` false, `c`'s
+    /// labels are ignored (as if it had none: pieces without labels, cut by boxes that have
+    /// none or only those every packet of the walk has). Each piece `c` takes is handed to
+    /// `taken`.
+    fn cut_with(&mut self, c: &PacketBox, labels: bool, mut taken: impl FnMut(&PacketBox)) -> bool {
+        let (mut hit, mut made) = std::mem::take(&mut self.scratch);
+        self.overlapping(c, &mut hit);
+        made.clear();
+        for slot in &hit {
+            if let Some(p) = self.take(*slot) {
+                taken(&p);
+                p.minus_split(c, labels, &mut made);
+            }
+        }
+        for p in made.drain(..) {
+            self.insert(p);
+        }
+        let any = !hit.is_empty();
+        self.scratch = (hit, made);
+        any
     }
 
     /// Take `c` away from the pieces; whether it took anything. With `labels` false, `c`'s
     /// labels are ignored (as if it had none: pieces without labels, cut by boxes that have
     /// none or only those every packet of the walk has).
     pub(crate) fn cut(&mut self, c: &PacketBox, labels: bool) -> bool {
-        let hit = self.overlapping(c);
-        let mut made = Vec::new();
-        for slot in &hit {
-            if let Some(p) = self.take(*slot) {
-                p.minus_split(c, labels, &mut made);
-            }
-        }
-        for p in made {
-            self.insert(p);
-        }
-        !hit.is_empty()
+        self.cut_with(c, labels, |_| {})
     }
 
     /// [`Pieces::cut`] (with labels), appending to `taken` the packets of the pieces `c` takes.
     pub(crate) fn cut_keeping(&mut self, c: &PacketBox, taken: &mut Vec<PacketBox>) {
-        let hit = self.overlapping(c);
-        let mut made = Vec::new();
-        for slot in &hit {
-            if let Some(p) = self.take(*slot) {
-                taken.extend(p.intersect(c));
-                p.minus_split(c, true, &mut made);
-            }
-        }
-        for p in made {
-            self.insert(p);
-        }
+        self.cut_with(c, true, |p| taken.extend(p.intersect(c)));
     }
 
     /// The pieces, each given `labels` if it has none, in [`super::boxes::sort_boxes`]

@@ -20,13 +20,13 @@ use std::borrow::Cow;
 
 use super::{Dialect, Export, Input, Provider};
 use super::{neutron, read};
-use read::Items;
 use crate::caps::{BornWith, Capabilities, PlatformBlock, Protocols, Quota};
 use crate::codec::TopLevel;
 use crate::error::Error;
 use crate::id::ProviderId;
 use crate::model::{Direction, Document, Protocol, Rule, SecurityGroup, Tag};
 use crate::report::{Field, Kind, Report};
+use read::Items;
 use wire::{Checked, V1, V2, Version, WireGroup, WireList, WireTag, WireV2Group};
 
 mod plan;

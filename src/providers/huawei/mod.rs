@@ -345,7 +345,12 @@ impl Provider for Huawei {
                 let one: OneRule = read::decode(text, fmt, id, report)?;
                 flags_note(report, 0, one.dry_run, None);
                 read::not_carried(report, 0, "", [("request_id", one.request_id)]);
-                rule_groups(Items::from(vec![one.security_group_rule]), 0, options, report)?
+                rule_groups(
+                    Items::from(vec![one.security_group_rule]),
+                    0,
+                    options,
+                    report,
+                )?
             }
             t if t.has("security_group_rules") => {
                 list_groups(read::decode(text, fmt, id, report)?, options, report)?
