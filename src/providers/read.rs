@@ -10,6 +10,28 @@ use crate::report::{Change, Field, Kind, Report};
 
 pub(crate) use super::items::{Item, Items};
 
+/// The [`Item`] of a dialect's checked rule, a struct with `read: ReadRule` and
+/// `group_id: Option<Arc<str>>`: the list notes the rule's changes, and the rules of a list,
+/// which name one group, hold one copy of its id. `rule_item!(Checked)`, or with a type
+/// parameter, `rule_item!(Checked<V: Version>)`.
+macro_rules! rule_item {
+    ($checked:ident $(<$param:ident: $bound:path>)?) => {
+        impl$(<$param: $bound>)? crate::providers::read::Item for $checked$(<$param>)? {
+            fn share(&mut self, previous: &Self) {
+                if self.group_id == previous.group_id {
+                    self.group_id.clone_from(&previous.group_id);
+                }
+            }
+
+            fn changes(&mut self) -> Option<&mut Vec<crate::report::Change>> {
+                Some(&mut self.read.changes)
+            }
+        }
+    };
+}
+
+pub(crate) use rule_item;
+
 /// A rule read from a provider document, with what reading it changed or dropped.
 #[derive(Debug, Clone)]
 pub(crate) struct ReadRule {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
-use crate::providers::read::{self, Item, Items, ReadRule};
+use crate::providers::read::{self, Items, ReadRule};
 use crate::report::Change;
 
 neutron::wire!(rule [
@@ -38,18 +38,7 @@ pub(super) struct Checked<V: Version> {
     pub(super) _v: PhantomData<V>,
 }
 
-impl<V: Version> Item for Checked<V> {
-    /// The rules of a list name one group: one copy of its id.
-    fn share(&mut self, previous: &Checked<V>) {
-        if self.group_id == previous.group_id {
-            self.group_id.clone_from(&previous.group_id);
-        }
-    }
-
-    fn changes(&mut self) -> Option<&mut Vec<Change>> {
-        Some(&mut self.read.changes)
-    }
-}
+read::rule_item!(Checked<V: Version>);
 
 impl<'de, V: Version> Deserialize<'de> for Checked<V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

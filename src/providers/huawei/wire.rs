@@ -133,18 +133,7 @@ impl TryFrom<WireRule<'_>> for Checked {
     }
 }
 
-impl Item for Checked {
-    /// The rules of a list name one group: one copy of its id.
-    fn share(&mut self, previous: &Checked) {
-        if self.group_id == previous.group_id {
-            self.group_id.clone_from(&previous.group_id);
-        }
-    }
-
-    fn changes(&mut self) -> Option<&mut Vec<Change>> {
-        Some(&mut self.read.changes)
-    }
-}
+read::rule_item!(Checked);
 
 crate::providers::wire_struct::wire_struct! {
     /// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
-use crate::providers::read::{self, Item, Items, ReadRule};
+use crate::providers::read::{self, Items, ReadRule};
 use crate::report::{Change, Field, Kind};
 
 neutron::wire!(rule [
@@ -45,18 +45,7 @@ impl<'de> Deserialize<'de> for Checked {
     }
 }
 
-impl Item for Checked {
-    /// The rules of a list name one group: one copy of its id.
-    fn share(&mut self, previous: &Checked) {
-        if self.group_id == previous.group_id {
-            self.group_id.clone_from(&previous.group_id);
-        }
-    }
-
-    fn changes(&mut self) -> Option<&mut Vec<Change>> {
-        Some(&mut self.read.changes)
-    }
-}
+read::rule_item!(Checked);
 
 neutron::wire!(group [
     /// A group: a response, a create body, or `openstack security group show -f json`
