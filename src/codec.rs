@@ -132,6 +132,33 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 thread_local! {
     static STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static EXPECTED: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// How many items the first long list that a decode on this thread reads will hold, when
+/// the text's writer knows ([`Expected::enter`]); taken by that list, for the rest of the
+/// decode none.
+pub(crate) fn expected_items() -> Option<usize> {
+    EXPECTED.with(std::cell::Cell::take)
+}
+
+/// While this guard lives, the first long list a decode reads on this thread is said to hold
+/// so many items: verification reads back a document of one group of a known number of
+/// rules, whose list is then read into one block of that size rather than in chunks
+/// (which were copied into a second block as long as the group).
+pub(crate) struct Expected;
+
+impl Expected {
+    pub(crate) fn enter(items: usize) -> Expected {
+        EXPECTED.with(|e| e.set(Some(items)));
+        Expected
+    }
+}
+
+impl Drop for Expected {
+    fn drop(&mut self) {
+        EXPECTED.with(|e| e.set(None));
+    }
 }
 
 /// Whether the decode running on this thread is [`decode`]'s strict first pass, in which a

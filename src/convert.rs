@@ -508,6 +508,8 @@ fn finish(
     };
     stats.stage("fit", start);
     stats.rules_out = rule_count(&fitted);
+    // A group written alone is read back as one list of this many rules.
+    let one_list = (fitted.groups.len() == 1).then_some(stats.rules_out);
     let start = std::time::Instant::now();
     let output = target.export(&fitted, &options.export, &mut report)?;
     drop(fitted);
@@ -517,7 +519,11 @@ fn finish(
     });
     if !options.no_verify {
         let start = std::time::Instant::now();
-        verify::verify(against.unwrap_or(doc), &output, target, &mut report, hook)?;
+        let written = verify::Written {
+            output: &output,
+            one_list,
+        };
+        verify::verify_written(against.unwrap_or(doc), written, target, &mut report, hook)?;
         stats.stage("verify", start);
     }
     let refusal = decide(&report, options);

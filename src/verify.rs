@@ -2,7 +2,7 @@
 //! its packet set with the source's. The report's verdict is the semantic result, never less
 //! severe than the field-level entries.
 
-use crate::codec::Format;
+use crate::codec::{self, Format};
 use crate::error::Error;
 use crate::model::{Document, Remote, Rule};
 use crate::output::Output;
@@ -13,6 +13,15 @@ use crate::semantics;
 
 /// How many differing boxes a report lists (the verdict counts them all).
 pub const MAX_DIFFERENCES: usize = 1000;
+
+/// A conversion's output, as [`verify`] reads it back.
+pub(crate) struct Written<'a> {
+    /// The document of the target, as written.
+    pub(crate) output: &'a Output,
+    /// The number of rules, when the document is one group's list of them (read back into
+    /// one block of that size).
+    pub(crate) one_list: Option<usize>,
+}
 
 /// Re-import `output` (a document of `target`, as written) and compare it with `source`,
 /// group by group; record the differences and raise the verdict in `report`. `progress` hears
@@ -27,9 +36,26 @@ pub(crate) fn verify(
     report: &mut Report,
     progress: Option<&Progress>,
 ) -> Result<(), Error> {
+    let written = Written {
+        output,
+        one_list: None,
+    };
+    verify_written(source, written, target, report, progress)
+}
+
+/// [`verify`] of an output whose shape is known.
+pub(crate) fn verify_written(
+    source: &Document,
+    written: Written<'_>,
+    target: &dyn Provider,
+    report: &mut Report,
+    progress: Option<&Progress>,
+) -> Result<(), Error> {
     let id = target.id();
+    let output = written.output;
     let mut scratch = Report::new(id, id);
     let internal = |e: String| Error::Internal(format!("verification: {id} {e}"));
+    let expected = written.one_list.map(codec::Expected::enter);
     let mut read_back = target
         .import(
             output.as_json(),
@@ -38,6 +64,7 @@ pub(crate) fn verify(
             &mut scratch,
         )
         .map_err(|e| internal(format!("cannot re-import its own export: {e}")))?;
+    drop(expected);
     if output.format() == Format::Terraform {
         same_ids(source, &mut read_back)?;
     }

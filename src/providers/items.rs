@@ -369,8 +369,7 @@ impl<T> Items<T> {
         mut read: impl FnMut(T) -> ReadRule,
     ) -> Vec<Rule> {
         let mut replay = self.noted.replay();
-        let mut rules = Vec::with_capacity(self.items.len);
-        for (i, item) in self.items.into_iter().enumerate() {
+        let mut one = |i: usize, item: T| {
             let ReadRule { mut rule, changes } = read(item);
             let origin = Origin::new(i, rule.origin().id.clone());
             replay.item(i, group, &origin, report);
@@ -378,7 +377,22 @@ impl<T> Items<T> {
                 report.rule(group, &origin).push_change(change);
             }
             rule.set_origin(origin);
-            rules.push(rule);
+            rule
+        };
+        let mut chunks = self.items.chunks;
+        if chunks.len() <= 1 {
+            // One block (a short list, or one of a known length): the rules are made where
+            // the items lie, no second block.
+            let chunk = chunks.pop().unwrap_or_default();
+            return chunk
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| one(i, item))
+                .collect();
+        }
+        let mut rules = Vec::with_capacity(self.items.len);
+        for (i, item) in chunks.into_iter().flatten().enumerate() {
+            rules.push(one(i, item));
         }
         rules
     }
@@ -479,6 +493,9 @@ impl<'de, T: Deserialize<'de> + Item> Deserialize<'de> for Items<T> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items<T>, A::Error> {
                 let mut items = Items::default();
+                if let Some(n) = crate::codec::expected_items() {
+                    items.items.chunks.push(Vec::with_capacity(n));
+                }
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
                 }

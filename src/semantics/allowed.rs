@@ -222,10 +222,10 @@ fn allowed_with<P: Listed>(
         }
     }
     let mut denies: Vec<PacketBox> = Vec::new();
-    out.reserve(boxes.len());
     if dedup == Dedup::FromFirstDeny && !any_deny {
-        allowed_unordered(&spans, &rank, boxes, wide, &make, &mut out);
+        out = allowed_unordered(&spans, &rank, boxes, wide, &make);
     } else {
+        out.reserve(boxes.len());
         let wide = WideIndex::new(&spans, &rank, &boxes, wide);
         let order = Walk {
             rules: &rules,
@@ -260,15 +260,15 @@ fn allowed_with<P: Listed>(
 /// every allow box but those inside a box with every address of a rule evaluated earlier
 /// (the ones [`Walk`] skips). `spans`: where each rule's boxes end, in list order; `rank`:
 /// each rule's place in evaluation order, when `wide` of the boxes have every address.
-/// Nothing is subtracted, so the boxes are taken in list order.
+/// Nothing is subtracted, so the boxes are taken in list order, and the pieces made where
+/// they lie (the list of a piece no larger than a box is the list of the boxes).
 fn allowed_unordered<P>(
     spans: &[(usize, Action)],
     rank: &[usize],
     boxes: Vec<PacketBox>,
     wide: usize,
     make: &impl Fn(Source, PacketBox) -> P,
-    out: &mut Vec<P>,
-) {
+) -> Vec<P> {
     // The positions of the boxes an earlier wide box covers, ascending.
     let mut covered: Vec<usize> = Vec::new();
     if wide > 0 {
@@ -285,16 +285,21 @@ fn allowed_unordered<P>(
         }
     }
     let mut covered = covered.into_iter().peekable();
-    let mut boxes = boxes.into_iter().enumerate();
-    let mut start = 0usize;
-    for (i, &(end, _)) in spans.iter().enumerate() {
-        for (at, b) in boxes.by_ref().take(end.saturating_sub(start)) {
-            if covered.next_if_eq(&at).is_none() {
-                out.push(make(Source::Rule(i), b));
+    // The rule whose boxes are at hand, by its place in `spans`.
+    let mut rule = 0usize;
+    boxes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(at, b)| {
+            while spans.get(rule).is_some_and(|&(end, _)| at >= end) {
+                rule = rule.saturating_add(1);
             }
-        }
-        start = end;
-    }
+            covered
+                .next_if_eq(&at)
+                .is_none()
+                .then(|| make(Source::Rule(rule), b))
+        })
+        .collect()
 }
 
 /// The ordered walk of [`allowed_with`]: each allow rule's boxes, but those already
@@ -527,6 +532,58 @@ pub(super) fn allowed_set_bounded(g: &SecurityGroup, max_pieces: usize) -> Optio
     boxes::sort_boxes(&mut s);
     s.dedup();
     Some(s)
+}
+
+/// Boxes [`allowed_set_is`] sorts at a time (5 MB): in a million, the next box looked up
+/// lies a few boxes on.
+const CHECKED_AT_ONCE: usize = 1 << 16;
+
+/// Whether allow-only group `g`'s allowed set, as [`allowed_set`] lists it, is `set` (an
+/// allowed set: sorted, without repeats): every allow box of `g` is in `set`, and every box
+/// of `set` is one of them. Answered a few thousand boxes at a time as the rules are read,
+/// without listing the group's boxes (a list as long as the group): each batch sorted and
+/// looked up in `set` from the front, so that the lookups walk `set` in order.
+pub(super) fn allowed_set_is(g: &SecurityGroup, set: &[PacketBox]) -> bool {
+    if g.evaluation != Evaluation::AllowOnly {
+        return false;
+    }
+    let mut met = vec![false; set.len()];
+    let mut batch = Vec::with_capacity(CHECKED_AT_ONCE.min(g.rules.len()));
+    for rule in g.rules.iter().filter(|r| r.action() == Action::Allow) {
+        for_each_rule_box(rule, |b| batch.push(b));
+        if batch.len() >= CHECKED_AT_ONCE && !all_in(&mut batch, set, &mut met) {
+            return false;
+        }
+    }
+    all_in(&mut batch, set, &mut met) && met.into_iter().all(|m| m)
+}
+
+/// Whether every box of `batch` is in `set` (sorted), each one found marked in `met`; the
+/// batch is left empty.
+fn all_in(batch: &mut Vec<PacketBox>, set: &[PacketBox], met: &mut [bool]) -> bool {
+    boxes::sort_boxes(batch);
+    let mut from = 0usize;
+    for b in batch.drain(..) {
+        // Galloping from the last one found: the next is near it.
+        let mut step = 1usize;
+        let mut to = from;
+        while set.get(to).is_some_and(|x| *x < b) {
+            from = to;
+            to = to.saturating_add(step);
+            step = step.saturating_mul(2);
+        }
+        let end = to.saturating_add(1).min(set.len());
+        match set.get(from..end).map(|range| range.binary_search(&b)) {
+            Some(Ok(i)) => {
+                from = from.saturating_add(i);
+                if let Some(m) = met.get_mut(from) {
+                    *m = true;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 #[cfg(test)]

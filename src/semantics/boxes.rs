@@ -158,10 +158,11 @@ pub struct PacketBox {
 }
 
 /// Sort boxes into their `Ord` order, cheaper than comparing them field by field: each box's
-/// fields but its labels are packed once into a key, the keys are sorted, and the rare runs
-/// of boxes with the same key (differing in labels only) are put in order after.
+/// fields but its labels are packed into a key, the keys compared, and the rare runs of boxes
+/// with the same key (differing in labels only) are put in order after. The keys are made
+/// at each comparison, not cached: a cache held 64 bytes a box.
 pub fn sort_boxes(boxes: &mut [PacketBox]) {
-    boxes.sort_by_cached_key(PacketBox::key);
+    boxes.sort_unstable_by_key(PacketBox::key);
     for run in boxes.chunk_by_mut(|a, b| a.key() == b.key()) {
         if run.len() > 1 {
             run.sort_unstable();

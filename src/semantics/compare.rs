@@ -3,13 +3,13 @@
 
 use serde::Serialize;
 
-use super::allowed::{allowed_set, allowed_set_bounded};
+use super::allowed::{allowed_set, allowed_set_bounded, allowed_set_is};
 use super::boxes::{PacketBox, subtract};
 use super::display::describe;
 use super::minus::{impossible, set_minus_limited};
 use super::verdict::Verdict;
-use super::walk::{Decisions, same_boxes};
-use crate::model::{Document, SecurityGroup};
+use super::walk::{Decisions, box_count, labels, same_boxes};
+use crate::model::{Document, Evaluation, SecurityGroup};
 
 /// One box of packets that two groups treat differently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -122,25 +122,35 @@ fn compare_groups_limited(
     if same_boxes(a, b) {
         return Verdict::Exact;
     }
-    let (da, db) = (Decisions::new(a), Decisions::new(b));
+    let (na, nb) = (box_count(a), box_count(b));
     // A large group naming remote groups the other does not (a target without them leaves
     // those rules out): describing what was lost cuts each such box by every rule the
     // other has on its ports, and the walk stops once the list is full.
-    if da.len().saturating_add(db.len()) > WALK_FROM && da.labels() != db.labels() {
-        return walk_into(index, &da, &db, limit, out);
+    if na.saturating_add(nb) > WALK_FROM && labels(a) != labels(b) {
+        return walk_into(index, &Decisions::new(a), &Decisions::new(b), limit, out);
     }
-    let budget = da
-        .len()
-        .max(db.len())
-        .saturating_mul(4)
-        .saturating_add(10_000);
-    // The rule boxes are freed before the sets are built (both are as large as the groups),
-    // and built again for the walk in the rare case that a set outgrows its budget.
-    drop((da, db));
-    if let Some(sa) = allowed_set_bounded(a, budget)
-        && let Some(sb) = allowed_set_bounded(b, budget)
-    {
-        return compare_sets_into(index, &sa, &sb, true, limit, out);
+    let budget = na.max(nb).saturating_mul(4).saturating_add(10_000);
+    // An allow-only group (most targets) is held to the other's set box by box first: the
+    // same boxes (a group written without repeats, or its ports split) are the same set,
+    // without building the second set. The rule boxes are built (both as large as the
+    // groups) only for the walk, in the rare case that a set outgrows its budget.
+    let (first, second) = if b.evaluation == Evaluation::AllowOnly {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    if let Some(set) = allowed_set_bounded(first, budget) {
+        if allowed_set_is(second, &set) {
+            return Verdict::Exact;
+        }
+        if let Some(other) = allowed_set_bounded(second, budget) {
+            let (sa, sb) = if std::ptr::eq(first, a) {
+                (set, other)
+            } else {
+                (other, set)
+            };
+            return compare_sets_into(index, &sa, &sb, true, limit, out);
+        }
     }
     walk_into(index, &Decisions::new(a), &Decisions::new(b), limit, out)
 }

@@ -45,11 +45,6 @@ impl<'a> Boxes<'a> {
             pending: Vec::new(),
         }
     }
-
-    /// Whether the rule decides anything: deny rules of an allow-only group do not.
-    fn decides(&self, rule: &crate::model::Rule) -> bool {
-        !(self.allow_only && rule.action() == Action::Deny)
-    }
 }
 
 impl Iterator for Boxes<'_> {
@@ -61,7 +56,7 @@ impl Iterator for Boxes<'_> {
                 return Some(next);
             }
             let (_, rule) = self.order.next()?;
-            if self.decides(rule) {
+            if !(self.allow_only && rule.action() == Action::Deny) {
                 let action = rule.action();
                 for_each_rule_box(rule, |b| self.pending.push((action, b)));
                 self.pending.reverse();
@@ -92,43 +87,45 @@ fn defaults(group: &SecurityGroup) -> [Action; 2] {
 /// Whether two groups decide every packet alike rule box by rule box: the same boxes with
 /// the same actions in the same evaluation order, and the same defaults (then they allow
 /// the same packets, whatever the boxes). The boxes are made and compared a rule at a time,
-/// not built as [`Decisions`] (most verifications end here, and both groups' lists of
-/// boxes were a sixth of the memory of a million-rule conversion).
+/// not built as [`Decisions`] (a group read back as it was written ends here, and both
+/// groups' lists of boxes were a sixth of the memory of a million-rule conversion).
 pub(super) fn same_boxes(a: &SecurityGroup, b: &SecurityGroup) -> bool {
     defaults(a) == defaults(b) && Boxes::new(a).eq(Boxes::new(b))
 }
 
+/// The rules of a group that make [`Decisions`] boxes.
+fn deciding(group: &SecurityGroup) -> impl Iterator<Item = &crate::model::Rule> {
+    let allow_only = group.evaluation == Evaluation::AllowOnly;
+    group
+        .rules
+        .iter()
+        .filter(move |r| !(allow_only && r.action() == Action::Deny) && rule_box_count(r) > 0)
+}
+
+/// How many boxes a group's [`Decisions`] hold.
+pub(super) fn box_count(group: &SecurityGroup) -> usize {
+    deciding(group)
+        .map(rule_box_count)
+        .fold(0, usize::saturating_add)
+}
+
+/// The remote groups and address groups a group's [`Decisions`] boxes name.
+pub(super) fn labels(group: &SecurityGroup) -> std::collections::BTreeSet<Label> {
+    deciding(group)
+        .filter_map(|r| super::rule::label_of(r.remote()))
+        .collect()
+}
+
 impl Decisions {
     pub(super) fn new(group: &SecurityGroup) -> Decisions {
-        let boxes = Boxes::new(group);
-        // As many as the rules have (a rule has one box per port range): no list grown by
-        // doubling.
-        let count = group
-            .rules
-            .iter()
-            .filter(|r| boxes.decides(r))
-            .map(rule_box_count)
-            .fold(0_usize, usize::saturating_add);
-        let mut list = Vec::with_capacity(count);
-        list.extend(boxes);
+        // As many as the rules have: no list grown by doubling.
+        let mut boxes = Vec::with_capacity(box_count(group));
+        boxes.extend(Boxes::new(group));
         Decisions {
-            boxes: list,
+            boxes,
             index: std::cell::OnceCell::new(),
             defaults: defaults(group),
         }
-    }
-
-    /// The remote groups and address groups the boxes name.
-    pub(super) fn labels(&self) -> std::collections::BTreeSet<&Label> {
-        self.boxes
-            .iter()
-            .flat_map(|(_, b)| b.labels.iter().map(|(l, _)| l))
-            .collect()
-    }
-
-    /// How many boxes.
-    pub(super) fn len(&self) -> usize {
-        self.boxes.len()
     }
 
     fn default(&self, direction: Direction) -> Action {

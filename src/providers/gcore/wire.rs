@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
-use crate::providers::read::{self, Item, Items, ReadRule};
+use crate::providers::read::{self, Items, ReadRule};
 use crate::report::Change;
 
 neutron::wire!(rule [
@@ -38,7 +38,7 @@ pub(super) struct Checked<V: Version> {
     pub(super) _v: PhantomData<V>,
 }
 
-crate::providers::items::rule_item!(impl<V: Version> Item for Checked<V>);
+crate::providers::items::rule_item!(impl<V: Version> read::Item for Checked<V>);
 
 impl<'de, V: Version> Deserialize<'de> for Checked<V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -133,7 +133,7 @@ impl TryFrom<WireRule<'_>> for Checked {
     }
 }
 
-crate::providers::items::rule_item!(impl Item for Checked);
+crate::providers::items::rule_item!(impl read::Item for Checked);
 
 crate::providers::wire_struct::wire_struct! {
     /// `{security_group_rule}`: a create body (with `dry_run`), a 201 create or show response.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Protocol, Remote};
 use crate::providers::neutron;
-use crate::providers::read::{self, Item, Items, ReadRule};
+use crate::providers::read::{self, Items, ReadRule};
 use crate::report::{Change, Field, Kind};
 
 neutron::wire!(rule [
@@ -45,7 +45,7 @@ impl<'de> Deserialize<'de> for Checked {
     }
 }
 
-crate::providers::items::rule_item!(impl Item for Checked);
+crate::providers::items::rule_item!(impl read::Item for Checked);
 
 neutron::wire!(group [
     /// A group: a response, a create body, or `openstack security group show -f json`
