@@ -320,3 +320,81 @@ fn damaged_documents_never_panic() {
         }
     }
 }
+
+/// Set `key` to `value` in every group resource's attributes of a Terraform document (show
+/// state and plan `values`, a plan's `change.after`, a `.tfstate`'s instance `attributes`).
+fn set_in_groups(doc: &mut serde_json::Value, key: &str, value: &serde_json::Value) {
+    const GROUPS: [&str; 4] = [
+        "scaleway_instance_security_group",
+        "huaweicloud_networking_secgroup",
+        "gcore_securitygroup",
+        "gcore_cloud_security_group",
+    ];
+    match doc {
+        serde_json::Value::Object(map) => {
+            let is_group = map
+                .get("type")
+                .and_then(|t| t.as_str())
+                .is_some_and(|t| GROUPS.contains(&t));
+            if is_group {
+                let mut targets: Vec<&mut serde_json::Value> = Vec::new();
+                for (k, v) in map.iter_mut() {
+                    match k.as_str() {
+                        "values" => targets.push(v),
+                        "change" => targets.extend(v.get_mut("after")),
+                        "instances" => targets.extend(
+                            v.as_array_mut()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|i| i.get_mut("attributes")),
+                        ),
+                        _ => {}
+                    }
+                }
+                for t in targets {
+                    if let Some(t) = t.as_object_mut() {
+                        t.insert(key.to_owned(), value.clone());
+                    }
+                }
+            } else {
+                map.values_mut().for_each(|v| set_in_groups(v, key, value));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|v| set_in_groups(v, key, value))
+        }
+        _ => {}
+    }
+}
+
+/// The unread paths of a Terraform document read with unread attributes allowed.
+fn unread_paths(text: &str, from: ProviderId) -> Vec<String> {
+    let options = Options::default().with_allow_unread(true);
+    let out = sgconv::convert(text, from, ProviderId::Canonical, &options).expect("reads");
+    (out.report.entries.iter())
+        .filter(|e| e.kind == Kind::Unread)
+        .filter_map(|e| e.path.clone())
+        .collect()
+}
+
+#[test]
+fn a_group_attribute_no_dialect_knows_is_unread_but_timeouts_are_known() {
+    for (name, from) in FIXTURES {
+        let mut doc: serde_json::Value = serde_json::from_str(&fixture(name)).expect("json");
+        let before = unread_paths(&doc.to_string(), *from);
+        set_in_groups(&mut doc, "timeouts", &serde_json::json!({"create": "5m"}));
+        let timed = unread_paths(&doc.to_string(), *from);
+        assert_eq!(
+            timed, before,
+            "{name}: timeouts say nothing about the rules"
+        );
+        set_in_groups(&mut doc, "made_up_attribute", &serde_json::json!("x"));
+        let after = unread_paths(&doc.to_string(), *from);
+        let new: Vec<_> = after.iter().filter(|p| !before.contains(p)).collect();
+        assert!(!new.is_empty(), "{name}: no group attribute was added");
+        assert!(
+            new.iter().all(|p| p.ends_with(".made_up_attribute")),
+            "{name}: {new:?}"
+        );
+    }
+}

@@ -21,7 +21,8 @@ use crate::model::{Direction, Document, Icmp, Remote, SecurityGroup};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Attributes, Resource, Terraform, api_object, group_rules, required_name, resource, tag_map,
+    Attributes, GroupAttributes, Resource, Terraform, api_object, group_rules, required_name,
+    resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
@@ -41,36 +42,31 @@ const V1_GROUP: &str = "gcore_securitygroup";
 const V2_GROUP: &str = "gcore_cloud_security_group";
 const V2_RULE: &str = "gcore_cloud_security_group_rule";
 
-const V1_GROUP_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "description",
-    "project_id",
-    "project_name",
-    "region_id",
-    "region_name",
-    "metadata_map",
-    "metadata_read_only",
-    "security_group_rules",
-    "last_updated",
-    "timeouts",
-];
-const V2_GROUP_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "description",
-    "project_id",
-    "region_id",
-    "tags",
-    "tags_v2",
-    "rules",
-    "security_group_rules",
-    "revision_number",
-    "region",
-    "created_at",
-    "updated_at",
-    "timeouts",
-];
+const V1_GROUP_ATTRIBUTES: GroupAttributes = GroupAttributes {
+    known: &[
+        "name",
+        "description",
+        "metadata_map",
+        "metadata_read_only",
+        "security_group_rules",
+        "last_updated",
+    ],
+    metadata: &["project_id", "project_name", "region_id", "region_name"],
+};
+const V2_GROUP_ATTRIBUTES: GroupAttributes = GroupAttributes {
+    known: &[
+        "name",
+        "description",
+        "tags",
+        "tags_v2",
+        "rules",
+        "security_group_rules",
+        "revision_number",
+        "created_at",
+        "updated_at",
+    ],
+    metadata: &["project_id", "region_id", "region"],
+};
 /// A rule resource's attributes, and a rule block's.
 const RULE: Attributes = Attributes {
     meaning: &[
@@ -171,12 +167,7 @@ fn listed(
 fn read_v1(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error> {
     let mut groups = Vec::with_capacity(resources.len());
     for (gi, g) in resources.iter().enumerate() {
-        g.unread_keys(V1_GROUP_KEYS, gi, report);
-        g.metadata(
-            &["project_id", "project_name", "region_id", "region_name"],
-            gi,
-            report,
-        );
+        g.group_attributes(&V1_GROUP_ATTRIBUTES, gi, report);
         let mut group = group_fields(g, "metadata_map")?;
         let reads = listed(g, "security_group_rules", false, &[], None, gi, report)?;
         group.rules = read::place(reads, gi, report);
@@ -198,8 +189,7 @@ fn read_v2(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Er
         let managed = p.managed.as_slice();
         let mut group = match p.group {
             Some(g) => {
-                g.unread_keys(V2_GROUP_KEYS, gi, report);
-                g.metadata(&["project_id", "region_id", "region"], gi, report);
+                g.group_attributes(&V2_GROUP_ATTRIBUTES, gi, report);
                 if g.values.contains_key("security_group_rules")
                     || g.is_unknown("security_group_rules")
                 {

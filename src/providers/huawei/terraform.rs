@@ -22,7 +22,8 @@ use crate::model::{Document, SecurityGroup};
 use crate::providers::read::{self, ReadRule};
 use crate::providers::terraform::names::{group_names, rule_stem};
 use crate::providers::terraform::{
-    Attributes, Resource, Terraform, api_object, group_rules, required_name, resource, tag_map,
+    Attributes, GroupAttributes, Resource, Terraform, api_object, group_rules, required_name,
+    resource, tag_map,
 };
 use crate::report::{Change, Field, Kind, Report};
 
@@ -35,19 +36,18 @@ pub(super) const TERRAFORM: Terraform = Terraform {
 const GROUP: &str = "huaweicloud_networking_secgroup";
 const RULE_KIND: &str = "huaweicloud_networking_secgroup_rule";
 
-const GROUP_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "description",
-    "region",
-    "enterprise_project_id",
-    "delete_default_rules",
-    "tags",
-    "rules",
-    "created_at",
-    "updated_at",
-    "timeouts",
-];
+const GROUP_ATTRIBUTES: GroupAttributes = GroupAttributes {
+    known: &[
+        "name",
+        "description",
+        "delete_default_rules",
+        "tags",
+        "rules",
+        "created_at",
+        "updated_at",
+    ],
+    metadata: &["region", "enterprise_project_id"],
+};
 /// A rule resource's attributes.
 const RULE: Attributes = Attributes {
     meaning: &[
@@ -92,8 +92,7 @@ fn read(resources: Vec<Resource>, report: &mut Report) -> Result<Document, Error
             .collect::<Result<Vec<_>, _>>()?;
         let mut group = priority_group();
         if let Some(g) = p.group {
-            g.unread_keys(GROUP_KEYS, gi, report);
-            g.metadata(&["region", "enterprise_project_id"], gi, report);
+            g.group_attributes(&GROUP_ATTRIBUTES, gi, report);
             group.name = g.str("name")?.map(str::to_owned);
             group.description = g
                 .str("description")?

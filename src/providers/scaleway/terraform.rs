@@ -20,7 +20,7 @@ use crate::codec::hcl::{Block, Value as Hcl};
 use crate::error::Error;
 use crate::model::Document;
 use crate::providers::terraform::names::{Names, group_stem};
-use crate::providers::terraform::{Attributes, Resource, Terraform, resource};
+use crate::providers::terraform::{Attributes, GroupAttributes, Resource, Terraform, resource};
 use crate::report::Report;
 
 /// The resources read and written.
@@ -32,30 +32,22 @@ pub(super) const TERRAFORM: Terraform = Terraform {
 const GROUP: &str = "scaleway_instance_security_group";
 const RULES: &str = "scaleway_instance_security_group_rules";
 
-const GROUP_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "description",
-    "tags",
-    "stateful",
-    "inbound_default_policy",
-    "outbound_default_policy",
-    "enable_default_security",
-    "external_rules",
-    "inbound_rule",
-    "outbound_rule",
-    "zone",
-    "project_id",
-    "organization_id",
-    "timeouts",
-];
-const RULES_KEYS: &[&str] = &[
-    "id",
-    "security_group_id",
-    "inbound_rule",
-    "outbound_rule",
-    "timeouts",
-];
+const GROUP_ATTRIBUTES: GroupAttributes = GroupAttributes {
+    known: &[
+        "name",
+        "description",
+        "tags",
+        "stateful",
+        "inbound_default_policy",
+        "outbound_default_policy",
+        "enable_default_security",
+        "external_rules",
+        "inbound_rule",
+        "outbound_rule",
+    ],
+    metadata: &["zone", "project_id", "organization_id"],
+};
+const RULES_KEYS: &[&str] = &["security_group_id", "inbound_rule", "outbound_rule"];
 /// A rule block's attributes.
 const RULE: Attributes = Attributes {
     meaning: &["action", "protocol", "port", "port_range", "ip", "ip_range"],
@@ -77,8 +69,7 @@ fn read(
     let mut out = Vec::with_capacity(groups.len());
     let mut used = vec![false; sets.len()];
     for (gi, g) in groups.iter().enumerate() {
-        g.unread_keys(GROUP_KEYS, gi, report);
-        g.metadata(&["zone", "project_id", "organization_id"], gi, report);
+        g.group_attributes(&GROUP_ATTRIBUTES, gi, report);
         let external = setting(g, "external_rules", false, gi, report)?;
         let mut rules = Vec::new();
         if external {

@@ -50,6 +50,24 @@ pub(crate) struct Attributes {
     pub(crate) other: &'static [&'static str],
 }
 
+/// What a dialect knows of a group resource's attributes: those it reads or knows to say
+/// nothing about the rules, and those the model has no place for (each noted as not
+/// carried). `id` and `timeouts`, which any
+/// resource may set and which say nothing about its rules, are known to every dialect; any
+/// other attribute that is set is reported unread.
+#[derive(Clone, Copy)]
+pub(crate) struct GroupAttributes {
+    /// The attributes the dialect reads or knows to say nothing about the rules.
+    pub(crate) known: &'static [&'static str],
+    /// The attributes noted as metadata, in this order.
+    pub(crate) metadata: &'static [&'static str],
+}
+
+/// Attributes of any resource that say nothing about its rules: the resource's `id` and
+/// its `timeouts` block (how long Terraform waits for an operation:
+/// <https://developer.hashicorp.com/terraform/language/resources/syntax#operation-timeouts>).
+const ANY_RESOURCE: [&str; 2] = ["id", "timeouts"];
+
 impl Attributes {
     /// Whether the dialect knows `key`.
     pub(crate) fn knows(&self, key: &str) -> bool {
@@ -152,9 +170,26 @@ impl Resource {
     }
 
     /// Record every attribute that is set (not null, not an empty string or list) and not in
-    /// `known` as unread in group `group`: it may restrict or widen what the resource means.
+    /// `known` (nor `id` or `timeouts`) as unread in group `group`: it may restrict or widen
+    /// what the resource means.
     pub(crate) fn unread_keys(&self, known: &[&str], group: usize, report: &mut Report) {
-        self.unread_in(&self.values, "", |k| known.contains(&k), group, report);
+        let known = |k: &str| known.contains(&k) || ANY_RESOURCE.contains(&k);
+        self.unread_in(&self.values, "", known, group, report);
+    }
+
+    /// Check a group resource's attributes against what the dialect knows of them: the set
+    /// ones it neither knows nor notes are reported unread, then the metadata ones noted.
+    pub(crate) fn group_attributes(
+        &self,
+        keys: &GroupAttributes,
+        group: usize,
+        report: &mut Report,
+    ) {
+        let known = |k: &str| {
+            keys.known.contains(&k) || keys.metadata.contains(&k) || ANY_RESOURCE.contains(&k)
+        };
+        self.unread_in(&self.values, "", known, group, report);
+        self.metadata(keys.metadata, group, report);
     }
 
     /// Record every attribute of `values` (the resource's, or a block's at `at`, `key[i].`)
@@ -238,7 +273,7 @@ impl Resource {
     }
 
     /// Note a group-level attribute the model has no place for.
-    pub(crate) fn metadata(&self, keys: &[&str], group: usize, report: &mut Report) {
+    fn metadata(&self, keys: &[&str], group: usize, report: &mut Report) {
         for key in keys {
             if let Some(value) = self.values.get(*key).filter(|v| is_set(v)) {
                 let text = value
