@@ -8,7 +8,7 @@ use super::boxes::{PacketBox, subtract};
 use super::display::describe;
 use super::minus::{impossible, set_minus_limited};
 use super::verdict::Verdict;
-use super::walk::{Decisions, box_count, labels, same_boxes};
+use super::walk::{Decisions, box_count, labels, same_allow_boxes, same_boxes};
 use crate::model::{Document, Evaluation, SecurityGroup};
 
 /// One box of packets that two groups treat differently.
@@ -106,7 +106,8 @@ pub fn compare_documents_limited(
 const WALK_FROM: usize = 4_000;
 
 /// One pair of groups for [`compare_documents_limited`]. Groups that decide alike rule box
-/// by rule box are equal without more. Otherwise their allowed sets are compared, unless
+/// by rule box, or only by allow boxes that are the same set ([`same_allow_boxes`]), are
+/// equal without more. Otherwise their allowed sets are compared, unless
 /// large groups name different remote groups, or either set would hold more than a few
 /// pieces per rule box (deny rules naming remote groups cut later allow rules into many
 /// pieces): then each allow box of one is walked through the
@@ -119,7 +120,7 @@ fn compare_groups_limited(
     limit: usize,
     out: &mut Vec<Difference>,
 ) -> Verdict {
-    if same_boxes(a, b) {
+    if same_allow_boxes(a, b) || same_boxes(a, b) {
         return Verdict::Exact;
     }
     let (na, nb) = (box_count(a), box_count(b));
