@@ -346,7 +346,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, ou
         report.rule(gi, &origin).push(
             Field::Priority,
             Kind::Metadata,
-            Some(p.to_string()),
+            Some(itoa::Buffer::new().format(p).to_owned()),
             "an allow-only target has no priorities (order does not matter there)",
         );
     }
