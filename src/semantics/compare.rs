@@ -222,3 +222,77 @@ pub fn compare_documents(a: &Document, b: &Document) -> Vec<Difference> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Action, Direction, Family, PortRange, PortSet, Protocol, Remote};
+    use crate::model::{Rule, RuleSpec};
+
+    fn rule(ports: &[u64], cidr: &str, action: Action) -> Rule {
+        let mut spec = RuleSpec::new(Direction::Ingress, Family::V4);
+        spec.protocol = Protocol::TCP;
+        spec.ports = PortSet::from_ranges(ports.iter().map(|&p| PortRange::single(p).unwrap()));
+        spec.remote = Remote::Cidr(cidr.parse().unwrap());
+        spec.action = action;
+        spec.priority = Some(1);
+        Rule::new(spec).unwrap()
+    }
+
+    fn written(rules: &[(&[u64], &str)]) -> SecurityGroup {
+        let rules = rules
+            .iter()
+            .map(|(ports, cidr)| {
+                let mut spec = rule(ports, cidr, Action::Allow).spec().clone();
+                spec.priority = None;
+                Rule::new(spec).unwrap()
+            })
+            .collect();
+        SecurityGroup::allow_only(rules).unwrap()
+    }
+
+    /// A list read in priority order and written allow-only in its own order, its ports
+    /// split in place and a repeat left out (at most a quarter of the boxes may be), allows
+    /// the same (the one-pass check says so);
+    /// a list without a rule that is no repeat, or with one more, does not, and a source
+    /// with a deny rule is not that check's to answer.
+    #[test]
+    fn allow_lists_in_written_order_compare_as_sets() {
+        let (a, b) = ("10.0.0.0/8", "192.168.0.0/16");
+        let source = SecurityGroup::priority(vec![
+            rule(&[22, 80], a, Action::Allow),
+            rule(&[443], b, Action::Allow),
+            rule(&[22], a, Action::Allow),
+        ])
+        .unwrap();
+        let same = written(&[(&[22], a), (&[80], a), (&[443], b)]);
+        assert!(same_allow_boxes(&source, &same));
+        assert_eq!(
+            compare_groups_limited(0, &source, &same, 10, &mut Vec::new()),
+            Verdict::Exact
+        );
+        let cases = [
+            (written(&[(&[22], a), (&[80], a)]), Verdict::Narrowed),
+            (
+                written(&[(&[22], a), (&[80], a), (&[443], a)]),
+                Verdict::Widened,
+            ),
+            (
+                written(&[(&[22], a), (&[80], a), (&[443], b), (&[8080], b)]),
+                Verdict::Widened,
+            ),
+        ];
+        for (other, verdict) in cases {
+            assert!(!same_allow_boxes(&source, &other));
+            let mut out = Vec::new();
+            assert!(compare_groups_limited(0, &source, &other, 10, &mut out) >= verdict);
+            assert!(out.iter().any(|d| d.change == verdict));
+        }
+        let with_deny = SecurityGroup::priority(vec![
+            rule(&[22], a, Action::Deny),
+            rule(&[22, 80], a, Action::Allow),
+        ])
+        .unwrap();
+        assert!(!same_allow_boxes(&with_deny, &same));
+    }
+}
