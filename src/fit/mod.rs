@@ -346,7 +346,7 @@ fn fit_rule(rule: &Rule, gi: usize, caps: &Capabilities, report: &mut Report, ou
         report.rule(gi, &origin).push(
             Field::Priority,
             Kind::Metadata,
-            Some(p.to_string()),
+            Some(itoa::Buffer::new().format(p).to_owned()),
             "an allow-only target has no priorities (order does not matter there)",
         );
     }
@@ -404,7 +404,9 @@ fn fit_description(spec: &mut RuleSpec, gi: usize, caps: &Capabilities, report: 
     };
     // Most descriptions fit as they are: keep them without copying.
     let fits = |t: &str| t.len() <= limit.max_chars || t.chars().count() <= limit.max_chars;
-    if text.chars().all(|c| limit.accepts(c)) && fits(&text) {
+    // A limit of length only (most) accepts every character: no need to look at each.
+    let any_char = limit.forbidden.is_empty() && limit.allowed.is_none();
+    if (any_char || text.chars().all(|c| limit.accepts(c))) && fits(&text) {
         spec.description = Some(text);
         return;
     }

@@ -65,7 +65,7 @@ pub struct ParsedCidr {
 /// assert!(parse_cidr("010.0.0.0/8").unwrap_err().contains(r#"octet "010""#));
 /// ```
 pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
-    let plain = plain_v4(text);
+    let plain = plain_v4(text).or_else(|| plain_v6(text));
     if plain.is_none()
         && let Some(why) = leading_zero_octet(text)
     {
@@ -197,9 +197,32 @@ fn plain_v4(text: &str) -> Option<IpNet> {
         .map(IpNet::V4)
 }
 
+/// `addr/n` for an IPv6 address of hexadecimal groups and `::` only (no IPv4 part) and a
+/// prefix length without leading zeros, its address read by the standard library rather
+/// than ipnet's general parser (an import reads one per rule); anything else is left to it
+/// (`None`). Where this answers, ipnet gives the same network.
+fn plain_v6(text: &str) -> Option<IpNet> {
+    let (addr, prefix) = text.split_once('/')?;
+    let digits = prefix.bytes().all(|b| b.is_ascii_digit());
+    if !digits
+        || prefix.is_empty()
+        || prefix.len() > 3
+        || (prefix.len() > 1 && prefix.starts_with('0'))
+    {
+        return None;
+    }
+    if !addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+        return None;
+    }
+    let addr: std::net::Ipv6Addr = addr.parse().ok()?;
+    ipnet::Ipv6Net::new(addr, prefix.parse().ok()?)
+        .ok()
+        .map(IpNet::V6)
+}
+
 /// A network written as providers write it (`10.0.0.0/8`, `2001:db8::/32`): [`IpNet`]'s own
-/// text, with IPv4 formatted without the general formatting machinery (an export writes one
-/// per rule). Serialises as a string.
+/// text, written without the general formatting machinery (an export writes one per rule).
+/// Serialises as a string.
 ///
 /// ```
 /// use sgconv::model::CidrText;
@@ -211,73 +234,142 @@ fn plain_v4(text: &str) -> Option<IpNet> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CidrText(pub IpNet);
 
-impl CidrText {
-    /// Call `f` with the text (IPv4 from a stack buffer, IPv6 through IpNet's own text).
-    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        let mut buf = [0u8; 18];
-        match self.v4_text(&mut buf) {
-            Some(text) => f(text),
-            None => f(&self.0.to_string()),
+/// Room for the longest network text, `ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128` (43
+/// bytes).
+struct TextBuf {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl TextBuf {
+    fn new() -> TextBuf {
+        TextBuf {
+            bytes: [0; 48],
+            len: 0,
         }
     }
 
-    /// The IPv4 text, written into `buf`; `None` for IPv6.
-    fn v4_text<'b>(&self, buf: &'b mut [u8; 18]) -> Option<&'b str> {
-        let n = self.v4(buf)?;
-        std::str::from_utf8(buf.get(..n)?).ok()
+    fn put(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len = self.len.saturating_add(1);
+        }
     }
 
-    /// Write the text into `buf` (at most 18 bytes for IPv4); `None` for IPv6.
-    fn v4(&self, buf: &mut [u8; 18]) -> Option<usize> {
-        let IpNet::V4(net) = self.0 else {
-            return None;
-        };
-        let mut len = 0;
-        let mut put = |b: u8| {
-            if let Some(slot) = buf.get_mut(len) {
-                *slot = b;
-                len = len.saturating_add(1);
-            }
-        };
-        let number = |n: u8, put: &mut dyn FnMut(u8)| {
-            let (h, t, o) = (n / 100, n / 10 % 10, n % 10);
-            if h > 0 {
-                put(b'0'.saturating_add(h));
-            }
-            if h > 0 || t > 0 {
-                put(b'0'.saturating_add(t));
-            }
-            put(b'0'.saturating_add(o));
-        };
-        for (i, octet) in net.addr().octets().into_iter().enumerate() {
+    /// A number in decimal, without leading zeros.
+    fn decimal(&mut self, n: u8) {
+        let (h, t, o) = (n / 100, n / 10 % 10, n % 10);
+        if h > 0 {
+            self.put(b'0'.saturating_add(h));
+        }
+        if h > 0 || t > 0 {
+            self.put(b'0'.saturating_add(t));
+        }
+        self.put(b'0'.saturating_add(o));
+    }
+
+    /// A dotted IPv4 address.
+    fn v4(&mut self, addr: std::net::Ipv4Addr) {
+        for (i, octet) in addr.octets().into_iter().enumerate() {
             if i > 0 {
-                put(b'.');
+                self.put(b'.');
             }
-            number(octet, &mut put);
+            self.decimal(octet);
         }
-        put(b'/');
-        number(net.prefix_len(), &mut put);
-        Some(len)
+    }
+
+    /// IPv6 groups in lowercase hexadecimal without leading zeros, `:` between them.
+    fn groups(&mut self, groups: &[u16]) {
+        for (i, &g) in groups.iter().enumerate() {
+            if i > 0 {
+                self.put(b':');
+            }
+            let mut started = false;
+            for shift in [12u32, 8, 4, 0] {
+                let digit = g.wrapping_shr(shift) & 0xf;
+                if started || digit > 0 || shift == 0 {
+                    started = true;
+                    self.put(
+                        b"0123456789abcdef"
+                            .get(usize::from(digit))
+                            .copied()
+                            .unwrap_or(b'0'),
+                    );
+                }
+            }
+        }
+    }
+
+    /// An IPv6 address as the standard library writes it (RFC 5952): an IPv4-mapped one as
+    /// `::ffff:a.b.c.d`, otherwise the first longest run of two or more zero groups as `::`.
+    fn v6(&mut self, addr: std::net::Ipv6Addr) {
+        if let Some(v4) = addr.to_ipv4_mapped() {
+            b"::ffff:".iter().for_each(|&b| self.put(b));
+            self.v4(v4);
+            return;
+        }
+        let groups = addr.segments();
+        let (mut best, mut run) = ((0usize, 0usize), (0usize, 0usize));
+        for (i, &g) in groups.iter().enumerate() {
+            if g == 0 {
+                if run.1 == 0 {
+                    run.0 = i;
+                }
+                run.1 = run.1.saturating_add(1);
+                if run.1 > best.1 {
+                    best = run;
+                }
+            } else {
+                run = (0, 0);
+            }
+        }
+        match (
+            groups.get(..best.0),
+            groups.get(best.0.saturating_add(best.1)..),
+        ) {
+            (Some(before), Some(after)) if best.1 > 1 => {
+                self.groups(before);
+                self.put(b':');
+                self.put(b':');
+                self.groups(after);
+            }
+            _ => self.groups(&groups),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl CidrText {
+    /// Call `f` with the text (from a stack buffer).
+    pub fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        let mut buf = TextBuf::new();
+        f(self.text(&mut buf))
+    }
+
+    /// The text, written into `buf`: the address, `/`, the prefix length.
+    fn text<'b>(&self, buf: &'b mut TextBuf) -> &'b str {
+        match self.0 {
+            IpNet::V4(net) => buf.v4(net.addr()),
+            IpNet::V6(net) => buf.v6(net.addr()),
+        }
+        buf.put(b'/');
+        buf.decimal(self.0.prefix_len());
+        buf.as_str()
     }
 }
 
 impl std::fmt::Display for CidrText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut buf = [0u8; 18];
-        match self.v4_text(&mut buf) {
-            Some(text) => f.write_str(text),
-            None => self.0.fmt(f),
-        }
+        f.write_str(self.text(&mut TextBuf::new()))
     }
 }
 
 impl Serialize for CidrText {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut buf = [0u8; 18];
-        match self.v4_text(&mut buf) {
-            Some(text) => s.serialize_str(text),
-            None => s.collect_str(&self.0),
-        }
+        s.serialize_str(self.text(&mut TextBuf::new()))
     }
 }
 
@@ -303,7 +395,70 @@ mod tests {
         assert_eq!(CidrText(v6).to_string(), v6.to_string());
     }
 
+    /// An IPv6 group: zero often (runs of them are what `::` stands for), else any.
+    fn group() -> impl proptest::strategy::Strategy<Value = u16> {
+        proptest::prop_oneof![
+            3 => proptest::strategy::Just(0u16),
+            1 => proptest::strategy::Just(0xffff_u16),
+            2 => 1u16..0x10,
+            3 => proptest::prelude::any::<u16>(),
+        ]
+    }
+
     proptest::proptest! {
+        /// The IPv6 text is IpNet's own (the standard library's address, then the prefix),
+        /// IPv4-mapped addresses and ties between runs of zeros included.
+        #[test]
+        fn cidr_text_is_ipnets_text_v6(
+            groups in proptest::collection::vec(group(), 8),
+            prefix in 0u8..=128,
+            mapped: bool,
+        ) {
+            let mut g: [u16; 8] = groups.try_into().unwrap();
+            if mapped {
+                g[..6].copy_from_slice(&[0, 0, 0, 0, 0, 0xffff]);
+            }
+            let addr = std::net::Ipv6Addr::from(g);
+            let net = IpNet::V6(ipnet::Ipv6Net::new(addr, prefix).unwrap());
+            proptest::prop_assert_eq!(CidrText(net).to_string(), net.to_string());
+            proptest::prop_assert_eq!(
+                serde_json::to_string(&CidrText(net)).unwrap(),
+                serde_json::to_string(&net.to_string()).unwrap()
+            );
+            let mut written = None;
+            CidrText(net).with_text(|t| written = Some(t.to_owned()));
+            proptest::prop_assert_eq!(written, Some(net.to_string()));
+        }
+
+        /// Wherever the plain IPv6 reader answers, ipnet reads the same network (groups of
+        /// one to five digits, either case, `::` anywhere, any prefix); it answers for every
+        /// network ipnet writes without an IPv4 part.
+        #[test]
+        fn plain_v6_agrees_with_ipnet(
+            groups in proptest::collection::vec("[0-9a-fA-F]{1,5}", 0..10),
+            gap in proptest::option::of(0usize..10),
+            prefix in "[0-9]{0,4}",
+            text in "[0-9a-f:/.]{1,24}",
+            net in proptest::prelude::any::<[u16; 8]>(),
+            len in 0u8..=128,
+        ) {
+            let mut written = groups.join(":");
+            if let Some(at) = gap {
+                let at = at.min(groups.len());
+                written = format!("{}::{}", groups[..at].join(":"), groups[at..].join(":"));
+            }
+            for text in [format!("{written}/{prefix}"), text] {
+                if let Some(net) = plain_v6(&text) {
+                    proptest::prop_assert_eq!(Ok(net), text.parse::<IpNet>(), "{}", text);
+                }
+            }
+            let net = ipnet::Ipv6Net::new(std::net::Ipv6Addr::from(net), len).unwrap();
+            let text = net.to_string();
+            if !text.contains('.') {
+                proptest::prop_assert_eq!(plain_v6(&text), Some(IpNet::V6(net)));
+            }
+        }
+
         /// Wherever the plain IPv4 reader answers, ipnet reads the same network; it answers
         /// for every network written in the plain form.
         #[test]

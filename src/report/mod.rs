@@ -362,7 +362,18 @@ impl Report {
     fn find(&mut self, saying: &Saying<'_>) -> Result<usize, u64> {
         use std::hash::BuildHasher;
         let said = |i: usize| self.entries.get(i).is_some_and(|e| saying.said_by(e));
-        if let Some(i) = self.said.recent.iter().copied().find(|&i| said(i)) {
+        // Newest first: a rule's entries alternate among the last few made or found.
+        let (newer, older) = self
+            .said
+            .recent
+            .split_at(self.said.next.min(self.said.recent.len()));
+        if let Some(i) = newer
+            .iter()
+            .rev()
+            .chain(older.iter().rev())
+            .copied()
+            .find(|&i| said(i))
+        {
             return Ok(i);
         }
         // A fixed sentence is known by its address (cheap); a composed one by its text.

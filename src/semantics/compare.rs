@@ -8,7 +8,7 @@ use super::boxes::{PacketBox, subtract};
 use super::display::describe;
 use super::minus::{impossible, set_minus_limited};
 use super::verdict::Verdict;
-use super::walk::{Decisions, box_count, labels, same_boxes};
+use super::walk::{Decisions, box_count, labels, same_allow_boxes, same_boxes};
 use crate::model::{Document, Evaluation, SecurityGroup};
 
 /// One box of packets that two groups treat differently.
@@ -106,7 +106,8 @@ pub fn compare_documents_limited(
 const WALK_FROM: usize = 4_000;
 
 /// One pair of groups for [`compare_documents_limited`]. Groups that decide alike rule box
-/// by rule box are equal without more. Otherwise their allowed sets are compared, unless
+/// by rule box, or only by allow boxes that are the same set ([`same_allow_boxes`]), are
+/// equal without more. Otherwise their allowed sets are compared, unless
 /// large groups name different remote groups, or either set would hold more than a few
 /// pieces per rule box (deny rules naming remote groups cut later allow rules into many
 /// pieces): then each allow box of one is walked through the
@@ -119,7 +120,7 @@ fn compare_groups_limited(
     limit: usize,
     out: &mut Vec<Difference>,
 ) -> Verdict {
-    if same_boxes(a, b) {
+    if same_allow_boxes(a, b) || same_boxes(a, b) {
         return Verdict::Exact;
     }
     let (na, nb) = (box_count(a), box_count(b));
@@ -220,4 +221,78 @@ pub fn compare_documents(a: &Document, b: &Document) -> Vec<Difference> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Action, Direction, Family, PortRange, PortSet, Protocol, Remote};
+    use crate::model::{Rule, RuleSpec};
+
+    fn rule(ports: &[u64], cidr: &str, action: Action) -> Rule {
+        let mut spec = RuleSpec::new(Direction::Ingress, Family::V4);
+        spec.protocol = Protocol::TCP;
+        spec.ports = PortSet::from_ranges(ports.iter().map(|&p| PortRange::single(p).unwrap()));
+        spec.remote = Remote::Cidr(cidr.parse().unwrap());
+        spec.action = action;
+        spec.priority = Some(1);
+        Rule::new(spec).unwrap()
+    }
+
+    fn written(rules: &[(&[u64], &str)]) -> SecurityGroup {
+        let rules = rules
+            .iter()
+            .map(|(ports, cidr)| {
+                let mut spec = rule(ports, cidr, Action::Allow).spec().clone();
+                spec.priority = None;
+                Rule::new(spec).unwrap()
+            })
+            .collect();
+        SecurityGroup::allow_only(rules).unwrap()
+    }
+
+    /// A list read in priority order and written allow-only in its own order, its ports
+    /// split in place and a repeat left out (at most a quarter of the boxes may be), allows
+    /// the same (the one-pass check says so);
+    /// a list without a rule that is no repeat, or with one more, does not, and a source
+    /// with a deny rule is not that check's to answer.
+    #[test]
+    fn allow_lists_in_written_order_compare_as_sets() {
+        let (a, b) = ("10.0.0.0/8", "192.168.0.0/16");
+        let source = SecurityGroup::priority(vec![
+            rule(&[22, 80], a, Action::Allow),
+            rule(&[443], b, Action::Allow),
+            rule(&[22], a, Action::Allow),
+        ])
+        .unwrap();
+        let same = written(&[(&[22], a), (&[80], a), (&[443], b)]);
+        assert!(same_allow_boxes(&source, &same));
+        assert_eq!(
+            compare_groups_limited(0, &source, &same, 10, &mut Vec::new()),
+            Verdict::Exact
+        );
+        let cases = [
+            (written(&[(&[22], a), (&[80], a)]), Verdict::Narrowed),
+            (
+                written(&[(&[22], a), (&[80], a), (&[443], a)]),
+                Verdict::Widened,
+            ),
+            (
+                written(&[(&[22], a), (&[80], a), (&[443], b), (&[8080], b)]),
+                Verdict::Widened,
+            ),
+        ];
+        for (other, verdict) in cases {
+            assert!(!same_allow_boxes(&source, &other));
+            let mut out = Vec::new();
+            assert!(compare_groups_limited(0, &source, &other, 10, &mut out) >= verdict);
+            assert!(out.iter().any(|d| d.change == verdict));
+        }
+        let with_deny = SecurityGroup::priority(vec![
+            rule(&[22], a, Action::Deny),
+            rule(&[22, 80], a, Action::Allow),
+        ])
+        .unwrap();
+        assert!(!same_allow_boxes(&with_deny, &same));
+    }
 }

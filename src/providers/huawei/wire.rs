@@ -316,7 +316,8 @@ pub(super) fn read_rule(w: WireRule<'_>) -> Result<(ReadRule, bool), String> {
             .ok_or_else(|| format!("priority {p} is out of range (1-100, 1 is the highest)"))?,
     };
     if let Some(d) = &w.description {
-        let n = d.chars().count();
+        // No more characters than bytes: counted only when it may be too long.
+        let n = if d.len() > 255 { d.chars().count() } else { 0 };
         if n > 255 {
             return Err(format!(
                 "description is {n} characters long; Huawei allows 255"
