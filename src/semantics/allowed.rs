@@ -6,7 +6,8 @@
 // which boxes hashed during one comparison do not need, at several times the cost.
 use foldhash::fast::FixedState;
 
-use super::boxes::{self, Label, PacketBox, all_addresses, subtract};
+use super::boxes::{self, Label, PacketBox, all_addresses, subtract, subtract_pruned};
+use super::deny_index::{DenyIndex, INDEX_FROM};
 use super::rule::for_each_rule_box;
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
 
@@ -74,7 +75,14 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
 /// caller with a budget never builds a huge set.
 pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<Piece>> {
     let mut dropped = Vec::new();
-    allowed_with(group, max_pieces, Dedup::Always, None, &mut dropped, piece)
+    allowed_with(
+        group,
+        Budget::kept(max_pieces),
+        Dedup::Always,
+        None,
+        &mut dropped,
+        piece,
+    )
 }
 
 /// [`allowed_bounded`] for a target that can write only some boxes: a piece a deny rule's
@@ -90,7 +98,7 @@ pub(crate) fn allowed_writable(
     let mut dropped = Vec::new();
     let pieces = allowed_with(
         group,
-        max_pieces,
+        Budget::kept(max_pieces),
         Dedup::Always,
         Some(writable),
         &mut dropped,
@@ -146,16 +154,36 @@ struct Ranked {
     end: usize,
 }
 
+/// How many pieces [`allowed_with`] may make before it gives up.
+#[derive(Clone, Copy)]
+struct Budget {
+    /// Pieces in the set.
+    max_pieces: usize,
+    /// Also count the pieces each cut makes on its way (see [`allowed_set_strict`]).
+    strict: bool,
+}
+
+impl Budget {
+    /// At most `max_pieces` in the set.
+    fn kept(max_pieces: usize) -> Budget {
+        Budget {
+            max_pieces,
+            strict: false,
+        }
+    }
+}
+
 /// [`allowed_bounded`], each piece made by `make`; with `writable`, the pieces a cut makes
 /// that it refuses go to `dropped` instead (see [`allowed_writable`]).
 fn allowed_with<P: Listed>(
     group: &SecurityGroup,
-    max_pieces: usize,
+    budget: Budget,
     dedup: Dedup,
     writable: Option<&dyn Fn(&PacketBox) -> bool>,
     dropped: &mut Vec<P>,
     make: impl Fn(Source, PacketBox) -> P,
 ) -> Option<Vec<P>> {
+    let max_pieces = budget.max_pieces;
     // Room for one box per rule and a quarter more (rules with several port ranges): growing
     // a list this long copies it.
     let room = group
@@ -227,15 +255,31 @@ fn allowed_with<P: Listed>(
     } else {
         out.reserve(boxes.len());
         let wide = WideIndex::new(&spans, &rank, &boxes, wide);
+        // The deny boxes, in evaluation order, indexed when there are many (a lowering's
+        // `writable` cut keeps the scan).
+        let deny_index = writable
+            .is_none()
+            .then(|| {
+                rules
+                    .iter()
+                    .filter(|r| r.action == Action::Deny)
+                    .flat_map(|r| boxes.get(r.start..r.end).unwrap_or_default())
+                    .collect::<Vec<&PacketBox>>()
+            })
+            .filter(|d| d.len() >= INDEX_FROM)
+            .map(DenyIndex::new);
         let order = Walk {
             rules: &rules,
             boxes: &boxes,
             wide: &wide,
+            deny_index: deny_index.as_ref(),
             dedup,
-            max_pieces,
+            budget,
             writable,
         };
-        order.run(&make, &mut denies, &mut out, dropped);
+        if !order.run(&make, &mut denies, &mut out, dropped) {
+            return None;
+        }
     }
     if out.len() > max_pieces {
         return None;
@@ -244,6 +288,20 @@ fn allowed_with<P: Listed>(
         if group.default_action(direction) == Action::Allow {
             let all = Family::BOTH.map(|f| PacketBox::universe(direction, f));
             let source = Source::Default(direction);
+            if budget.strict && writable.is_none() {
+                // Every deny box cuts the universe: count what the cuts make.
+                let room = max_pieces.saturating_sub(out.len());
+                let mut made = 0usize;
+                let pieces = subtract_pruned(all, &denies, &mut |_| {
+                    made = made.saturating_add(1);
+                    made > room
+                });
+                if made > room {
+                    return None;
+                }
+                out.extend(pieces.into_iter().map(|packets| make(source, packets)));
+                continue;
+            }
             out.extend(
                 cut(all, &denies, writable, &mut |p| {
                     dropped.push(make(source, p))
@@ -311,23 +369,26 @@ struct Walk<'a> {
     boxes: &'a [PacketBox],
     /// Their allow boxes with every address.
     wide: &'a WideIndex<'a>,
+    /// Their deny boxes, indexed (see [`DenyIndex`]).
+    deny_index: Option<&'a DenyIndex<'a>>,
     dedup: Dedup,
     /// Stop once there are more pieces.
-    max_pieces: usize,
+    budget: Budget,
     /// The pieces a lowering can write (see [`allowed_writable`]).
     writable: Option<&'a dyn Fn(&PacketBox) -> bool>,
 }
 
 impl Walk<'_> {
     /// Append the pieces to `out` (those `writable` refuses to `dropped`), leaving the deny
-    /// boxes in `denies`.
+    /// boxes in `denies`. False when a strict budget ran out (what is in `out` then is not
+    /// the set).
     fn run<P: Listed>(
         &self,
         make: &impl Fn(Source, PacketBox) -> P,
         denies: &mut Vec<PacketBox>,
         out: &mut Vec<P>,
         dropped: &mut Vec<P>,
-    ) {
+    ) -> bool {
         // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
         // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
         // hash, containment only against boxes with every address (the costly ones, see
@@ -376,6 +437,30 @@ impl Walk<'_> {
                                 .drain(..)
                                 .map(|packets| make(Source::Rule(i), packets)),
                         );
+                    } else if self.writable.is_none() {
+                        // Each box less the deny boxes so far that overlap it (all of them
+                        // without an index): the pieces of the cut by all of them.
+                        let source = Source::Rule(i);
+                        // Pieces the cuts may still make (a strict budget).
+                        let room = self.budget.max_pieces.saturating_sub(out.len());
+                        let mut made = 0usize;
+                        let mut count = |_: &PacketBox| {
+                            made = made.saturating_add(usize::from(self.budget.strict));
+                            made > room
+                        };
+                        for x in fresh.drain(..) {
+                            let pieces = match self.deny_index {
+                                Some(index) => {
+                                    let near = index.before(&x, denies.len());
+                                    subtract_pruned([x], &near, &mut count)
+                                }
+                                None => subtract_pruned([x], denies, &mut count),
+                            };
+                            out.extend(pieces.into_iter().map(|packets| make(source, packets)));
+                        }
+                        if made > room {
+                            return false;
+                        }
                     } else {
                         let source = Source::Rule(i);
                         out.extend(
@@ -388,10 +473,11 @@ impl Walk<'_> {
                     }
                 }
             }
-            if out.len() > self.max_pieces {
-                return;
+            if out.len() > self.budget.max_pieces {
+                return true;
             }
         }
+        true
     }
 }
 
@@ -519,10 +605,28 @@ pub(super) fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
 
 /// [`allowed_set`], or `None` past `max_pieces` pieces (before deduplication).
 pub(super) fn allowed_set_bounded(g: &SecurityGroup, max_pieces: usize) -> Option<Vec<PacketBox>> {
+    allowed_set_within(g, Budget::kept(max_pieces))
+}
+
+/// [`allowed_set_bounded`], also giving up once the pieces deny rules cut out of one allow
+/// box number more than `max_pieces` (later cuts may cover most of them): a bound on the
+/// work as well as on the set.
+pub(super) fn allowed_set_strict(g: &SecurityGroup, max_pieces: usize) -> Option<Vec<PacketBox>> {
+    allowed_set_within(
+        g,
+        Budget {
+            max_pieces,
+            strict: true,
+        },
+    )
+}
+
+/// [`allowed_set_bounded`] within `budget`.
+fn allowed_set_within(g: &SecurityGroup, budget: Budget) -> Option<Vec<PacketBox>> {
     // The boxes of `allowed` without their sources (duplicates go with the dedup below).
     let mut s: Vec<PacketBox> = allowed_with(
         g,
-        max_pieces,
+        budget,
         Dedup::FromFirstDeny,
         None,
         &mut Vec::new(),

@@ -13,6 +13,8 @@
 mod allowed;
 mod boxes;
 mod compare;
+mod deny_index;
+mod differ;
 mod display;
 mod minus;
 mod overlap;
@@ -26,6 +28,7 @@ mod walk;
 pub use allowed::{Piece, Source, allowed};
 pub use boxes::{ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, Label, LabelKind, PacketBox, Span};
 pub use compare::{Difference, compare, compare_documents, compare_walking};
+pub use differ::differences;
 pub use display::describe;
 pub use verdict::Verdict;
 
