@@ -154,6 +154,9 @@ struct Ranked {
     end: usize,
 }
 
+/// Pieces a strict [`Budget`]'s cuts may make per piece the set may hold.
+const CUT_PIECES_PER_KEPT: usize = 4;
+
 /// How many pieces [`allowed_with`] may make before it gives up.
 #[derive(Clone, Copy)]
 struct Budget {
@@ -170,6 +173,12 @@ impl Budget {
             max_pieces,
             strict: false,
         }
+    }
+
+    /// How many pieces the cuts of the walk (and those of the default policy) may make in
+    /// all, when strict: a few times the set's bound, as most are cut again or covered.
+    fn cut_limit(self) -> usize {
+        self.max_pieces.saturating_mul(CUT_PIECES_PER_KEPT)
     }
 }
 
@@ -290,13 +299,13 @@ fn allowed_with<P: Listed>(
             let source = Source::Default(direction);
             if budget.strict && writable.is_none() {
                 // Every deny box cuts the universe: count what the cuts make.
-                let room = max_pieces.saturating_sub(out.len());
+                let limit = budget.cut_limit();
                 let mut made = 0usize;
                 let pieces = subtract_pruned(all, &denies, &mut |_| {
                     made = made.saturating_add(1);
-                    made > room
+                    made > limit
                 });
-                if made > room {
+                if made > limit {
                     return None;
                 }
                 out.extend(pieces.into_iter().map(|packets| make(source, packets)));
@@ -401,6 +410,9 @@ impl Walk<'_> {
             Dedup::FromFirstDeny => None,
         };
         let mut fresh: Vec<PacketBox> = Vec::new();
+        // Pieces the cuts have made, in all (counted for a strict budget).
+        let mut made = 0usize;
+        let limit = self.budget.cut_limit();
         for (place, r) in self.rules.iter().enumerate() {
             let rule = self.boxes.get(r.start..r.end).unwrap_or_default();
             match r.action {
@@ -441,12 +453,9 @@ impl Walk<'_> {
                         // Each box less the deny boxes so far that overlap it (all of them
                         // without an index): the pieces of the cut by all of them.
                         let source = Source::Rule(i);
-                        // Pieces the cuts may still make (a strict budget).
-                        let room = self.budget.max_pieces.saturating_sub(out.len());
-                        let mut made = 0usize;
                         let mut count = |_: &PacketBox| {
                             made = made.saturating_add(usize::from(self.budget.strict));
-                            made > room
+                            made > limit
                         };
                         for x in fresh.drain(..) {
                             let pieces = match self.deny_index {
@@ -458,7 +467,7 @@ impl Walk<'_> {
                             };
                             out.extend(pieces.into_iter().map(|packets| make(source, packets)));
                         }
-                        if made > room {
+                        if made > limit {
                             return false;
                         }
                     } else {
@@ -608,9 +617,9 @@ pub(super) fn allowed_set_bounded(g: &SecurityGroup, max_pieces: usize) -> Optio
     allowed_set_within(g, Budget::kept(max_pieces))
 }
 
-/// [`allowed_set_bounded`], also giving up once the pieces deny rules cut out of one allow
-/// box number more than `max_pieces` (later cuts may cover most of them): a bound on the
-/// work as well as on the set.
+/// [`allowed_set_bounded`], also giving up once the deny rules' cuts have made a few times
+/// `max_pieces` pieces in all (later cuts may cover most of them): a bound on the work as
+/// well as on the set.
 pub(super) fn allowed_set_strict(g: &SecurityGroup, max_pieces: usize) -> Option<Vec<PacketBox>> {
     allowed_set_within(
         g,
