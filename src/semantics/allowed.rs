@@ -6,9 +6,11 @@
 // which boxes hashed during one comparison do not need, at several times the cost.
 use foldhash::fast::FixedState;
 
-use super::boxes::{self, Label, PacketBox, all_addresses, subtract, subtract_pruned};
+use super::boxes::{self, PacketBox, all_addresses, subtract, subtract_pruned};
 use super::deny_index::{DenyIndex, INDEX_FROM};
 use super::rule::for_each_rule_box;
+pub(super) use super::set_is::allowed_set_is;
+use super::wide_index::WideIndex;
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
 
 /// Where an allowed piece comes from.
@@ -514,99 +516,6 @@ fn cut(
     }
 }
 
-/// The allow boxes with every address, each with its rule's place in evaluation order, for
-/// "is this box inside one of an earlier rule" (see [`Walk`]). A box inside one that is
-/// itself inside an earlier one is inside that one too: testing against all of them, skipped
-/// or not, gives the same answer as testing against those kept.
-///
-/// Only a box whose label constraints are a subset of `b`'s can cover `b`: the boxes are
-/// grouped by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
-/// boxes past that).
-struct WideIndex<'a> {
-    by_labels: std::collections::HashMap<&'a [(Label, bool)], Vec<WideBox<'a>>, FixedState>,
-}
-
-/// A box of a [`WideIndex`].
-struct WideBox<'a> {
-    /// Its rule's place in evaluation order.
-    place: usize,
-    packets: &'a PacketBox,
-}
-
-impl<'a> WideIndex<'a> {
-    /// The `count` allow boxes with every address out of `boxes`: rule `i`'s end where
-    /// `spans[i]` says, its place in evaluation order at `rank[i]`.
-    fn new(
-        spans: &[(usize, Action)],
-        rank: &[usize],
-        boxes: &'a [PacketBox],
-        count: usize,
-    ) -> WideIndex<'a> {
-        let mut by_labels: std::collections::HashMap<_, Vec<WideBox<'a>>, FixedState> =
-            std::collections::HashMap::with_capacity_and_hasher(count, FixedState::default());
-        if count > 0 {
-            let mut start = 0usize;
-            for (i, &(end, action)) in spans.iter().enumerate() {
-                let rule = boxes.get(start..end).unwrap_or_default();
-                start = end;
-                let Some(&place) = rank.get(i) else {
-                    continue;
-                };
-                if action != Action::Allow {
-                    continue;
-                }
-                for b in rule {
-                    if b.addresses == all_addresses(b.family) {
-                        by_labels
-                            .entry(b.labels.as_slice())
-                            .or_default()
-                            .push(WideBox { place, packets: b });
-                    }
-                }
-            }
-        }
-        WideIndex { by_labels }
-    }
-
-    /// Whether a box of a rule at a place before `before` covers `b`.
-    fn covers(&self, b: &PacketBox, before: usize) -> bool {
-        if self.by_labels.is_empty() {
-            return false;
-        }
-        let covered = |entries: &Vec<WideBox<'_>>| {
-            entries
-                .iter()
-                .any(|w| w.place < before && w.packets.covers(b))
-        };
-        let n = b.labels.len();
-        if n > 4 {
-            return self.by_labels.values().any(covered);
-        }
-        let covered_by = |key: &[(Label, bool)]| self.by_labels.get(key).is_some_and(covered);
-        let subsets = u32::try_from(n)
-            .ok()
-            .and_then(|n| 1u32.checked_shl(n))
-            .unwrap_or(1);
-        (0u32..subsets).any(|mask| {
-            // No label or all of them: a slice of `b`'s own (no copy of the labels).
-            if mask == 0 {
-                return covered_by(&[]);
-            }
-            if usize::try_from(mask.count_ones()) == Ok(n) {
-                return covered_by(&b.labels);
-            }
-            let key: Vec<(Label, bool)> = b
-                .labels
-                .iter()
-                .zip(0u32..)
-                .filter(|(_, i)| mask.checked_shr(*i).is_some_and(|m| m & 1 == 1))
-                .map(|(l, _)| l.clone())
-                .collect();
-            covered_by(&key)
-        })
-    }
-}
-
 /// What a group allows as sorted, distinct boxes.
 pub(super) fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
     allowed_set_bounded(g, usize::MAX).unwrap_or_default()
@@ -645,58 +554,6 @@ fn allowed_set_within(g: &SecurityGroup, budget: Budget) -> Option<Vec<PacketBox
     boxes::sort_boxes(&mut s);
     s.dedup();
     Some(s)
-}
-
-/// Boxes [`allowed_set_is`] sorts at a time (5 MB): in a million, the next box looked up
-/// lies a few boxes on.
-const CHECKED_AT_ONCE: usize = 1 << 16;
-
-/// Whether allow-only group `g`'s allowed set, as [`allowed_set`] lists it, is `set` (an
-/// allowed set: sorted, without repeats): every allow box of `g` is in `set`, and every box
-/// of `set` is one of them. Answered a few thousand boxes at a time as the rules are read,
-/// without listing the group's boxes (a list as long as the group): each batch sorted and
-/// looked up in `set` from the front, so that the lookups walk `set` in order.
-pub(super) fn allowed_set_is(g: &SecurityGroup, set: &[PacketBox]) -> bool {
-    if g.evaluation != Evaluation::AllowOnly {
-        return false;
-    }
-    let mut met = vec![false; set.len()];
-    let mut batch = Vec::with_capacity(CHECKED_AT_ONCE.min(g.rules.len()));
-    for rule in g.rules.iter().filter(|r| r.action() == Action::Allow) {
-        for_each_rule_box(rule, |b| batch.push(b));
-        if batch.len() >= CHECKED_AT_ONCE && !all_in(&mut batch, set, &mut met) {
-            return false;
-        }
-    }
-    all_in(&mut batch, set, &mut met) && met.into_iter().all(|m| m)
-}
-
-/// Whether every box of `batch` is in `set` (sorted), each one found marked in `met`; the
-/// batch is left empty.
-fn all_in(batch: &mut Vec<PacketBox>, set: &[PacketBox], met: &mut [bool]) -> bool {
-    boxes::sort_boxes(batch);
-    let mut from = 0usize;
-    for b in batch.drain(..) {
-        // Galloping from the last one found: the next is near it.
-        let mut step = 1usize;
-        let mut to = from;
-        while set.get(to).is_some_and(|x| *x < b) {
-            from = to;
-            to = to.saturating_add(step);
-            step = step.saturating_mul(2);
-        }
-        let end = to.saturating_add(1).min(set.len());
-        match set.get(from..end).map(|range| range.binary_search(&b)) {
-            Some(Ok(i)) => {
-                from = from.saturating_add(i);
-                if let Some(m) = met.get_mut(from) {
-                    *m = true;
-                }
-            }
-            _ => return false,
-        }
-    }
-    true
 }
 
 #[cfg(test)]

@@ -21,8 +21,10 @@ mod overlap;
 mod pieces;
 mod replies;
 mod rule;
+mod set_is;
 mod verdict;
 mod walk;
+mod wide_index;
 
 // The public surface: what a group allows, the boxes it is made of, and how two groups differ.
 pub use allowed::{Piece, Source, allowed};
