@@ -172,7 +172,7 @@ pub fn compare_walking(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Ve
 }
 
 /// The walk of [`compare_groups_limited`].
-pub(super) fn walk_into(
+fn walk_into(
     index: usize,
     da: &Decisions,
     db: &Decisions,

@@ -12,11 +12,11 @@
 //!   same boxes, listed alike) while neither set, nor the pieces cut while building it,
 //!   outgrow a budget proportional to the groups;
 //! - past it, each allow box of one group is walked through the other's rules
-//!   ([`walk_into`]): the same packets, cut into other boxes.
+//!   ([`compare_walking`]): the same packets, cut into other boxes.
 
 use super::allowed::allowed_set_strict;
-use super::compare::{Difference, compare_sets_into, walk_into};
-use super::walk::{Decisions, box_count, same_boxes};
+use super::compare::{Difference, compare_sets_into, compare_walking};
+use super::walk::{box_count, same_boxes};
 use crate::model::SecurityGroup;
 
 /// Pieces per rule box (the larger group's) each set may hold before
@@ -40,14 +40,7 @@ pub fn differences(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Di
     if let Some(out) = by_sets(index, a, b, budget) {
         return out;
     }
-    let mut out = Vec::new();
-    walk_into(
-        index,
-        &Decisions::new(a),
-        &Decisions::new(b),
-        usize::MAX,
-        &mut out,
-    );
+    let mut out = compare_walking(index, a, b);
     // Narrowed first, each kind sorted and without repeats, as the sets list them.
     out.sort_by(|x, y| (x.change, &x.packet_box).cmp(&(y.change, &y.packet_box)));
     out.dedup();
