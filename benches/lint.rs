@@ -1,7 +1,8 @@
 //! `sgconv lint` on generated Huawei rule lists with 10% deny rules
 //! (`gen_rules.py huawei N 42 0.1`, see `generated/`): the whole `lint` (import, exposure,
 //! shadowing and redundancy, locating each finding's line) and `minimize` (with its
-//! verification), on 10,000 rules, and how `lint` scales to 30,000 and 100,000.
+//! verification), on 10,000 rules, and how `lint` (and `diff` of a list with itself) scales
+//! to 30,000 and 100,000.
 //!
 //! `scaling/sparse` lints lists of the same mix whose rules each overlap a few others
 //! (`generated/gen_sparse.py`: /24 and /32 prefixes only, no remote groups), so the
@@ -62,6 +63,19 @@ fn scaling(c: &mut Criterion) {
         };
         g.bench_function(BenchmarkId::new("lint/huawei-10%-deny", n), |b| {
             b.iter(|| sgconv::lint(&text, ProviderId::Huawei, &options, &config).expect("lints"));
+        });
+        // A document compared with itself (`sgconv diff`): the rules decide alike box by box.
+        g.bench_function(BenchmarkId::new("diff/self/huawei-10%-deny", n), |b| {
+            b.iter(|| {
+                sgconv::diff(
+                    &text,
+                    ProviderId::Huawei,
+                    &text,
+                    ProviderId::Huawei,
+                    &options,
+                )
+                .expect("reads")
+            });
         });
         let Some(sparse) = generate_sparse(n, "0.1") else {
             return;

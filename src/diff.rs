@@ -161,7 +161,7 @@ pub fn diff_documents(a: &Document, b: &Document) -> Diff {
             let label = ga
                 .or(gb)
                 .and_then(|g| g.id.clone().or_else(|| g.name.clone()));
-            let differences = semantics::compare(0, ga.unwrap_or(&empty), gb.unwrap_or(&empty))
+            let differences = semantics::differences(0, ga.unwrap_or(&empty), gb.unwrap_or(&empty))
                 .into_iter()
                 .map(|d| DiffBox {
                     side: if d.change == Verdict::Widened {
@@ -208,23 +208,33 @@ fn pair(a: &Document, b: &Document) -> Vec<Pair> {
         (|g| g.name.as_ref(), Pairing::Name),
     ];
     for (key, by) in keys {
-        let mut i = 0;
-        while let Some(&ia) = left_a.get(i) {
-            let ka = a.groups.get(ia).and_then(key);
-            let found = ka.and_then(|ka| {
-                left_b
-                    .iter()
-                    .position(|&ib| b.groups.get(ib).and_then(key) == Some(ka))
-            });
-            match found {
-                Some(j) => {
-                    let ib = left_b.remove(j);
-                    left_a.remove(i);
-                    out.push((Some(ia), Some(ib), by));
-                }
-                None => i = i.saturating_add(1),
+        // The groups of `b` left, by key, first index first: each group of `a` in turn takes
+        // the first one with its key (a scan of `left_b` for each would be quadratic).
+        let mut by_key: std::collections::HashMap<&String, std::collections::VecDeque<usize>> =
+            std::collections::HashMap::new();
+        for &ib in &left_b {
+            if let Some(k) = b.groups.get(ib).and_then(key) {
+                by_key.entry(k).or_default().push_back(ib);
             }
         }
+        let mut taken: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        left_a.retain(|&ia| {
+            let found = a
+                .groups
+                .get(ia)
+                .and_then(key)
+                .and_then(|ka| by_key.get_mut(ka))
+                .and_then(std::collections::VecDeque::pop_front);
+            match found {
+                Some(ib) => {
+                    taken.insert(ib);
+                    out.push((Some(ia), Some(ib), by));
+                    false
+                }
+                None => true,
+            }
+        });
+        left_b.retain(|ib| !taken.contains(ib));
     }
     let n = left_a.len().max(left_b.len());
     for k in 0..n {

@@ -6,8 +6,11 @@
 // which boxes hashed during one comparison do not need, at several times the cost.
 use foldhash::fast::FixedState;
 
-use super::boxes::{self, Label, PacketBox, all_addresses, subtract};
+use super::boxes::{self, PacketBox, all_addresses, subtract, subtract_pruned};
+use super::deny_index::{DenyIndex, INDEX_FROM};
 use super::rule::for_each_rule_box;
+pub(super) use super::set_is::allowed_set_is;
+use super::wide_index::WideIndex;
 use crate::model::{Action, Direction, Evaluation, Family, Rule, SecurityGroup};
 
 /// Where an allowed piece comes from.
@@ -74,7 +77,14 @@ pub fn allowed(group: &SecurityGroup) -> Vec<Piece> {
 /// caller with a budget never builds a huge set.
 pub fn allowed_bounded(group: &SecurityGroup, max_pieces: usize) -> Option<Vec<Piece>> {
     let mut dropped = Vec::new();
-    allowed_with(group, max_pieces, Dedup::Always, None, &mut dropped, piece)
+    allowed_with(
+        group,
+        Budget::kept(max_pieces),
+        Dedup::Always,
+        None,
+        &mut dropped,
+        piece,
+    )
 }
 
 /// [`allowed_bounded`] for a target that can write only some boxes: a piece a deny rule's
@@ -90,7 +100,7 @@ pub(crate) fn allowed_writable(
     let mut dropped = Vec::new();
     let pieces = allowed_with(
         group,
-        max_pieces,
+        Budget::kept(max_pieces),
         Dedup::Always,
         Some(writable),
         &mut dropped,
@@ -146,16 +156,45 @@ struct Ranked {
     end: usize,
 }
 
+/// Pieces a strict [`Budget`]'s cuts may make per piece the set may hold.
+const CUT_PIECES_PER_KEPT: usize = 4;
+
+/// How many pieces [`allowed_with`] may make before it gives up.
+#[derive(Clone, Copy)]
+struct Budget {
+    /// Pieces in the set.
+    max_pieces: usize,
+    /// Also count the pieces each cut makes on its way (see [`allowed_set_strict`]).
+    strict: bool,
+}
+
+impl Budget {
+    /// At most `max_pieces` in the set.
+    fn kept(max_pieces: usize) -> Budget {
+        Budget {
+            max_pieces,
+            strict: false,
+        }
+    }
+
+    /// How many pieces the cuts of the walk (and those of the default policy) may make in
+    /// all, when strict: a few times the set's bound, as most are cut again or covered.
+    fn cut_limit(self) -> usize {
+        self.max_pieces.saturating_mul(CUT_PIECES_PER_KEPT)
+    }
+}
+
 /// [`allowed_bounded`], each piece made by `make`; with `writable`, the pieces a cut makes
 /// that it refuses go to `dropped` instead (see [`allowed_writable`]).
 fn allowed_with<P: Listed>(
     group: &SecurityGroup,
-    max_pieces: usize,
+    budget: Budget,
     dedup: Dedup,
     writable: Option<&dyn Fn(&PacketBox) -> bool>,
     dropped: &mut Vec<P>,
     make: impl Fn(Source, PacketBox) -> P,
 ) -> Option<Vec<P>> {
+    let max_pieces = budget.max_pieces;
     // Room for one box per rule and a quarter more (rules with several port ranges): growing
     // a list this long copies it.
     let room = group
@@ -227,15 +266,31 @@ fn allowed_with<P: Listed>(
     } else {
         out.reserve(boxes.len());
         let wide = WideIndex::new(&spans, &rank, &boxes, wide);
+        // The deny boxes, in evaluation order, indexed when there are many (a lowering's
+        // `writable` cut keeps the scan).
+        let deny_index = writable
+            .is_none()
+            .then(|| {
+                rules
+                    .iter()
+                    .filter(|r| r.action == Action::Deny)
+                    .flat_map(|r| boxes.get(r.start..r.end).unwrap_or_default())
+                    .collect::<Vec<&PacketBox>>()
+            })
+            .filter(|d| d.len() >= INDEX_FROM)
+            .map(DenyIndex::new);
         let order = Walk {
             rules: &rules,
             boxes: &boxes,
             wide: &wide,
+            deny_index: deny_index.as_ref(),
             dedup,
-            max_pieces,
+            budget,
             writable,
         };
-        order.run(&make, &mut denies, &mut out, dropped);
+        if !order.run(&make, &mut denies, &mut out, dropped) {
+            return None;
+        }
     }
     if out.len() > max_pieces {
         return None;
@@ -244,6 +299,20 @@ fn allowed_with<P: Listed>(
         if group.default_action(direction) == Action::Allow {
             let all = Family::BOTH.map(|f| PacketBox::universe(direction, f));
             let source = Source::Default(direction);
+            if budget.strict && writable.is_none() {
+                // Every deny box cuts the universe: count what the cuts make.
+                let limit = budget.cut_limit();
+                let mut made = 0usize;
+                let pieces = subtract_pruned(all, &denies, &mut |_| {
+                    made = made.saturating_add(1);
+                    made > limit
+                });
+                if made > limit {
+                    return None;
+                }
+                out.extend(pieces.into_iter().map(|packets| make(source, packets)));
+                continue;
+            }
             out.extend(
                 cut(all, &denies, writable, &mut |p| {
                     dropped.push(make(source, p))
@@ -311,23 +380,26 @@ struct Walk<'a> {
     boxes: &'a [PacketBox],
     /// Their allow boxes with every address.
     wide: &'a WideIndex<'a>,
+    /// Their deny boxes, indexed (see [`DenyIndex`]).
+    deny_index: Option<&'a DenyIndex<'a>>,
     dedup: Dedup,
     /// Stop once there are more pieces.
-    max_pieces: usize,
+    budget: Budget,
     /// The pieces a lowering can write (see [`allowed_writable`]).
     writable: Option<&'a dyn Fn(&PacketBox) -> bool>,
 }
 
 impl Walk<'_> {
     /// Append the pieces to `out` (those `writable` refuses to `dropped`), leaving the deny
-    /// boxes in `denies`.
+    /// boxes in `denies`. False when a strict budget ran out (what is in `out` then is not
+    /// the set).
     fn run<P: Listed>(
         &self,
         make: &impl Fn(Source, PacketBox) -> P,
         denies: &mut Vec<PacketBox>,
         out: &mut Vec<P>,
         dropped: &mut Vec<P>,
-    ) {
+    ) -> bool {
         // Earlier allow boxes: a box inside one of them adds nothing (R_i ⊆ R_j with j < i
         // implies R_i − D_<i ⊆ R_j − D_<j), so it is skipped. Exact duplicates are found by
         // hash, containment only against boxes with every address (the costly ones, see
@@ -340,6 +412,9 @@ impl Walk<'_> {
             Dedup::FromFirstDeny => None,
         };
         let mut fresh: Vec<PacketBox> = Vec::new();
+        // Pieces the cuts have made, in all (counted for a strict budget).
+        let mut made = 0usize;
+        let limit = self.budget.cut_limit();
         for (place, r) in self.rules.iter().enumerate() {
             let rule = self.boxes.get(r.start..r.end).unwrap_or_default();
             match r.action {
@@ -376,6 +451,27 @@ impl Walk<'_> {
                                 .drain(..)
                                 .map(|packets| make(Source::Rule(i), packets)),
                         );
+                    } else if self.writable.is_none() {
+                        // Each box less the deny boxes so far that overlap it (all of them
+                        // without an index): the pieces of the cut by all of them.
+                        let source = Source::Rule(i);
+                        let mut count = |_: &PacketBox| {
+                            made = made.saturating_add(usize::from(self.budget.strict));
+                            made > limit
+                        };
+                        for x in fresh.drain(..) {
+                            let pieces = match self.deny_index {
+                                Some(index) => {
+                                    let near = index.before(&x, denies.len());
+                                    subtract_pruned([x], &near, &mut count)
+                                }
+                                None => subtract_pruned([x], denies, &mut count),
+                            };
+                            out.extend(pieces.into_iter().map(|packets| make(source, packets)));
+                        }
+                        if made > limit {
+                            return false;
+                        }
                     } else {
                         let source = Source::Rule(i);
                         out.extend(
@@ -388,10 +484,11 @@ impl Walk<'_> {
                     }
                 }
             }
-            if out.len() > self.max_pieces {
-                return;
+            if out.len() > self.budget.max_pieces {
+                return true;
             }
         }
+        true
     }
 }
 
@@ -419,99 +516,6 @@ fn cut(
     }
 }
 
-/// The allow boxes with every address, each with its rule's place in evaluation order, for
-/// "is this box inside one of an earlier rule" (see [`Walk`]). A box inside one that is
-/// itself inside an earlier one is inside that one too: testing against all of them, skipped
-/// or not, gives the same answer as testing against those kept.
-///
-/// Only a box whose label constraints are a subset of `b`'s can cover `b`: the boxes are
-/// grouped by their constraints and every subset of `b`'s is looked up (up to 4 labels; all
-/// boxes past that).
-struct WideIndex<'a> {
-    by_labels: std::collections::HashMap<&'a [(Label, bool)], Vec<WideBox<'a>>, FixedState>,
-}
-
-/// A box of a [`WideIndex`].
-struct WideBox<'a> {
-    /// Its rule's place in evaluation order.
-    place: usize,
-    packets: &'a PacketBox,
-}
-
-impl<'a> WideIndex<'a> {
-    /// The `count` allow boxes with every address out of `boxes`: rule `i`'s end where
-    /// `spans[i]` says, its place in evaluation order at `rank[i]`.
-    fn new(
-        spans: &[(usize, Action)],
-        rank: &[usize],
-        boxes: &'a [PacketBox],
-        count: usize,
-    ) -> WideIndex<'a> {
-        let mut by_labels: std::collections::HashMap<_, Vec<WideBox<'a>>, FixedState> =
-            std::collections::HashMap::with_capacity_and_hasher(count, FixedState::default());
-        if count > 0 {
-            let mut start = 0usize;
-            for (i, &(end, action)) in spans.iter().enumerate() {
-                let rule = boxes.get(start..end).unwrap_or_default();
-                start = end;
-                let Some(&place) = rank.get(i) else {
-                    continue;
-                };
-                if action != Action::Allow {
-                    continue;
-                }
-                for b in rule {
-                    if b.addresses == all_addresses(b.family) {
-                        by_labels
-                            .entry(b.labels.as_slice())
-                            .or_default()
-                            .push(WideBox { place, packets: b });
-                    }
-                }
-            }
-        }
-        WideIndex { by_labels }
-    }
-
-    /// Whether a box of a rule at a place before `before` covers `b`.
-    fn covers(&self, b: &PacketBox, before: usize) -> bool {
-        if self.by_labels.is_empty() {
-            return false;
-        }
-        let covered = |entries: &Vec<WideBox<'_>>| {
-            entries
-                .iter()
-                .any(|w| w.place < before && w.packets.covers(b))
-        };
-        let n = b.labels.len();
-        if n > 4 {
-            return self.by_labels.values().any(covered);
-        }
-        let covered_by = |key: &[(Label, bool)]| self.by_labels.get(key).is_some_and(covered);
-        let subsets = u32::try_from(n)
-            .ok()
-            .and_then(|n| 1u32.checked_shl(n))
-            .unwrap_or(1);
-        (0u32..subsets).any(|mask| {
-            // No label or all of them: a slice of `b`'s own (no copy of the labels).
-            if mask == 0 {
-                return covered_by(&[]);
-            }
-            if usize::try_from(mask.count_ones()) == Ok(n) {
-                return covered_by(&b.labels);
-            }
-            let key: Vec<(Label, bool)> = b
-                .labels
-                .iter()
-                .zip(0u32..)
-                .filter(|(_, i)| mask.checked_shr(*i).is_some_and(|m| m & 1 == 1))
-                .map(|(l, _)| l.clone())
-                .collect();
-            covered_by(&key)
-        })
-    }
-}
-
 /// What a group allows as sorted, distinct boxes.
 pub(super) fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
     allowed_set_bounded(g, usize::MAX).unwrap_or_default()
@@ -519,10 +523,28 @@ pub(super) fn allowed_set(g: &SecurityGroup) -> Vec<PacketBox> {
 
 /// [`allowed_set`], or `None` past `max_pieces` pieces (before deduplication).
 pub(super) fn allowed_set_bounded(g: &SecurityGroup, max_pieces: usize) -> Option<Vec<PacketBox>> {
+    allowed_set_within(g, Budget::kept(max_pieces))
+}
+
+/// [`allowed_set_bounded`], also giving up once the deny rules' cuts have made a few times
+/// `max_pieces` pieces in all (later cuts may cover most of them): a bound on the work as
+/// well as on the set.
+pub(super) fn allowed_set_strict(g: &SecurityGroup, max_pieces: usize) -> Option<Vec<PacketBox>> {
+    allowed_set_within(
+        g,
+        Budget {
+            max_pieces,
+            strict: true,
+        },
+    )
+}
+
+/// [`allowed_set_bounded`] within `budget`.
+fn allowed_set_within(g: &SecurityGroup, budget: Budget) -> Option<Vec<PacketBox>> {
     // The boxes of `allowed` without their sources (duplicates go with the dedup below).
     let mut s: Vec<PacketBox> = allowed_with(
         g,
-        max_pieces,
+        budget,
         Dedup::FromFirstDeny,
         None,
         &mut Vec::new(),
@@ -532,58 +554,6 @@ pub(super) fn allowed_set_bounded(g: &SecurityGroup, max_pieces: usize) -> Optio
     boxes::sort_boxes(&mut s);
     s.dedup();
     Some(s)
-}
-
-/// Boxes [`allowed_set_is`] sorts at a time (5 MB): in a million, the next box looked up
-/// lies a few boxes on.
-const CHECKED_AT_ONCE: usize = 1 << 16;
-
-/// Whether allow-only group `g`'s allowed set, as [`allowed_set`] lists it, is `set` (an
-/// allowed set: sorted, without repeats): every allow box of `g` is in `set`, and every box
-/// of `set` is one of them. Answered a few thousand boxes at a time as the rules are read,
-/// without listing the group's boxes (a list as long as the group): each batch sorted and
-/// looked up in `set` from the front, so that the lookups walk `set` in order.
-pub(super) fn allowed_set_is(g: &SecurityGroup, set: &[PacketBox]) -> bool {
-    if g.evaluation != Evaluation::AllowOnly {
-        return false;
-    }
-    let mut met = vec![false; set.len()];
-    let mut batch = Vec::with_capacity(CHECKED_AT_ONCE.min(g.rules.len()));
-    for rule in g.rules.iter().filter(|r| r.action() == Action::Allow) {
-        for_each_rule_box(rule, |b| batch.push(b));
-        if batch.len() >= CHECKED_AT_ONCE && !all_in(&mut batch, set, &mut met) {
-            return false;
-        }
-    }
-    all_in(&mut batch, set, &mut met) && met.into_iter().all(|m| m)
-}
-
-/// Whether every box of `batch` is in `set` (sorted), each one found marked in `met`; the
-/// batch is left empty.
-fn all_in(batch: &mut Vec<PacketBox>, set: &[PacketBox], met: &mut [bool]) -> bool {
-    boxes::sort_boxes(batch);
-    let mut from = 0usize;
-    for b in batch.drain(..) {
-        // Galloping from the last one found: the next is near it.
-        let mut step = 1usize;
-        let mut to = from;
-        while set.get(to).is_some_and(|x| *x < b) {
-            from = to;
-            to = to.saturating_add(step);
-            step = step.saturating_mul(2);
-        }
-        let end = to.saturating_add(1).min(set.len());
-        match set.get(from..end).map(|range| range.binary_search(&b)) {
-            Some(Ok(i)) => {
-                from = from.saturating_add(i);
-                if let Some(m) = met.get_mut(from) {
-                    *m = true;
-                }
-            }
-            _ => return false,
-        }
-    }
-    true
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub fn compare(index: usize, a: &SecurityGroup, b: &SecurityGroup) -> Vec<Differ
 /// [`compare_sets`], appending to `out` while it holds fewer than `limit` differences
 /// (describing a box costs more than finding it); returns the verdict of all of them.
 /// `sorted`: both sets are known to be sorted (as [`allowed_set`]s are).
-fn compare_sets_into(
+pub(super) fn compare_sets_into(
     index: usize,
     a: &[PacketBox],
     b: &[PacketBox],

@@ -13,19 +13,24 @@
 mod allowed;
 mod boxes;
 mod compare;
+mod deny_index;
+mod differ;
 mod display;
 mod minus;
 mod overlap;
 mod pieces;
 mod replies;
 mod rule;
+mod set_is;
 mod verdict;
 mod walk;
+mod wide_index;
 
 // The public surface: what a group allows, the boxes it is made of, and how two groups differ.
 pub use allowed::{Piece, Source, allowed};
 pub use boxes::{ALL_ICMP, ALL_PORTS, ALL_PROTOCOLS, Label, LabelKind, PacketBox, Span};
 pub use compare::{Difference, compare, compare_documents, compare_walking};
+pub use differ::differences;
 pub use display::describe;
 pub use verdict::Verdict;
 
