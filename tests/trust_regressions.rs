@@ -417,8 +417,9 @@ fn assert_located_rejection(run: &RunOutcome, path_word: &str) {
 }
 
 #[test]
-fn leading_zero_ipv4_octets_are_rejected_everywhere() {
-    for prefix in ["010.0.0.0/8", "10.0.0.01/32"] {
+fn leading_zeros_in_octets_and_prefix_lengths_are_rejected_everywhere() {
+    // `/010` is 10 read as decimal, 8 as octal (a wider network).
+    for prefix in ["010.0.0.0/8", "10.0.0.01/32", "10.0.0.0/010", "10.0.0.0/08"] {
         let gcore = format!(
             r#"[{{"direction": "ingress", "ethertype": "IPv4", "protocol": "tcp",
                "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "{prefix}"}}]"#

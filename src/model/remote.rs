@@ -52,7 +52,8 @@ pub struct ParsedCidr {
 
 /// Read a CIDR the way providers accept it: `10.0.0.0/8`, a bare address (a `/32` or
 /// `/128`), or a network with host bits set (cleared, and said so in `rewritten_from`).
-/// An IPv4 octet with a leading zero (`010.0.0.0/8`) is refused: octal or decimal?
+/// An IPv4 octet or a prefix length with a leading zero (`010.0.0.0/8`, `10.0.0.0/010`) is
+/// refused: octal or decimal?
 ///
 /// ```
 /// use sgconv::model::{parse_cidr, Family, Remote};
@@ -63,11 +64,12 @@ pub struct ParsedCidr {
 /// assert_eq!(parse_cidr("::/0").unwrap().family, Family::V6);
 /// assert!(parse_cidr("10.0.0.0/33").is_err());
 /// assert!(parse_cidr("010.0.0.0/8").unwrap_err().contains(r#"octet "010""#));
+/// assert!(parse_cidr("10.0.0.0/010").unwrap_err().contains(r#"prefix length "010""#));
 /// ```
 pub fn parse_cidr(text: &str) -> Result<ParsedCidr, String> {
     let plain = plain_v4(text).or_else(|| plain_v6(text));
     if plain.is_none()
-        && let Some(why) = leading_zero_octet(text)
+        && let Some(why) = leading_zero_octet(text).or_else(|| leading_zero_prefix(text))
     {
         return Err(why);
     }
@@ -106,8 +108,6 @@ fn leading_zero_octet(text: &str) -> Option<String> {
     if !v4.contains('.') {
         return None;
     }
-    let leading_zero =
-        |o: &str| o.len() > 1 && o.starts_with('0') && o.bytes().all(|b| b.is_ascii_digit());
     let octet = v4.split('.').find(|o| leading_zero(o))?;
     // The decimal reading, offered only when it is a valid network.
     let stripped: Vec<&str> = v4
@@ -122,18 +122,52 @@ fn leading_zero_octet(text: &str) -> Option<String> {
         .unwrap_or_default();
     let tail = text.get(addr.len()..).unwrap_or_default();
     let decimal = [head, &stripped.join("."), tail].concat();
-    let hint = if parse_cidr(&decimal).is_ok() {
+    Some(refused(
+        text,
+        &format!("IPv4 octet {octet:?}"),
+        "octal under inet_aton, decimal under many other parsers",
+        &decimal,
+    ))
+}
+
+/// Digits with a leading zero (`010`, `00`): octal or decimal?
+fn leading_zero(digits: &str) -> bool {
+    digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Why `text` is refused for a leading zero in `what`, offering the `decimal` spelling when
+/// it is a valid network.
+fn refused(text: &str, what: &str, why: &str, decimal: &str) -> String {
+    let hint = if parse_cidr(decimal).is_ok() {
         format!("; write {decimal:?} for the decimal reading")
     } else {
         String::new()
     };
-    Some(format!(
-        "{text:?}: IPv4 octet {octet:?} has a leading zero (ambiguous: octal under inet_aton, decimal under many other parsers){hint}"
+    format!("{text:?}: {what} has a leading zero (ambiguous: {why}){hint}")
+}
+
+/// Why `text` is refused when its prefix length has a leading zero: ipnet reads `/010` as
+/// decimal (10), a parser that reads numbers as C's `strtol(s, 0, 0)` does as octal (8), a
+/// wider network. `None` when there is none.
+fn leading_zero_prefix(text: &str) -> Option<String> {
+    let (addr, len) = text.split_once('/')?;
+    if !leading_zero(len) {
+        return None;
+    }
+    let decimal = match len.trim_start_matches('0') {
+        "" => format!("{addr}/0"),
+        rest => format!("{addr}/{rest}"),
+    };
+    Some(refused(
+        text,
+        &format!("prefix length {len:?}"),
+        "octal or decimal",
+        &decimal,
     ))
 }
 
-/// A canonical `cidr`: ipnet's reading, after refusing a leading-zero IPv4 octet (which
-/// ipnet reads as decimal).
+/// A canonical `cidr`: ipnet's reading, after refusing a leading-zero IPv4 octet or prefix
+/// length (which ipnet reads as decimal).
 fn de_net<'de, D: serde::Deserializer<'de>>(d: D) -> Result<IpNet, D::Error> {
     struct Net;
     impl serde::de::Visitor<'_> for Net {
@@ -142,7 +176,7 @@ fn de_net<'de, D: serde::Deserializer<'de>>(d: D) -> Result<IpNet, D::Error> {
             f.write_str("IPv4 or IPv6 network address")
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<IpNet, E> {
-            if let Some(why) = leading_zero_octet(s) {
+            if let Some(why) = leading_zero_octet(s).or_else(|| leading_zero_prefix(s)) {
                 return Err(E::custom(why));
             }
             s.parse().map_err(E::custom)
@@ -374,192 +408,5 @@ impl Serialize for CidrText {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The fast IPv4 text is IpNet's own, for every octet value and prefix length.
-    #[test]
-    fn cidr_text_is_ipnets_text() {
-        for a in 0..=255u8 {
-            for prefix in [0u8, 1, 8, 9, 10, 16, 24, 31, 32] {
-                let addr = std::net::Ipv4Addr::new(a, a.wrapping_mul(7), 255 - a, a / 3);
-                let net = IpNet::V4(ipnet::Ipv4Net::new(addr, prefix).unwrap());
-                assert_eq!(CidrText(net).to_string(), net.to_string());
-                assert_eq!(
-                    serde_json::to_string(&CidrText(net)).unwrap(),
-                    serde_json::to_string(&net.to_string()).unwrap()
-                );
-            }
-        }
-        let v6: IpNet = "2001:db8:0:1::/64".parse().unwrap();
-        assert_eq!(CidrText(v6).to_string(), v6.to_string());
-    }
-
-    /// An IPv6 group: zero often (runs of them are what `::` stands for), else any.
-    fn group() -> impl proptest::strategy::Strategy<Value = u16> {
-        proptest::prop_oneof![
-            3 => proptest::strategy::Just(0u16),
-            1 => proptest::strategy::Just(0xffff_u16),
-            2 => 1u16..0x10,
-            3 => proptest::prelude::any::<u16>(),
-        ]
-    }
-
-    proptest::proptest! {
-        /// The IPv6 text is IpNet's own (the standard library's address, then the prefix),
-        /// IPv4-mapped addresses and ties between runs of zeros included.
-        #[test]
-        fn cidr_text_is_ipnets_text_v6(
-            groups in proptest::collection::vec(group(), 8),
-            prefix in 0u8..=128,
-            mapped: bool,
-        ) {
-            let mut g: [u16; 8] = groups.try_into().unwrap();
-            if mapped {
-                g[..6].copy_from_slice(&[0, 0, 0, 0, 0, 0xffff]);
-            }
-            let addr = std::net::Ipv6Addr::from(g);
-            let net = IpNet::V6(ipnet::Ipv6Net::new(addr, prefix).unwrap());
-            proptest::prop_assert_eq!(CidrText(net).to_string(), net.to_string());
-            proptest::prop_assert_eq!(
-                serde_json::to_string(&CidrText(net)).unwrap(),
-                serde_json::to_string(&net.to_string()).unwrap()
-            );
-            let mut written = None;
-            CidrText(net).with_text(|t| written = Some(t.to_owned()));
-            proptest::prop_assert_eq!(written, Some(net.to_string()));
-        }
-
-        /// Wherever the plain IPv6 reader answers, ipnet reads the same network (groups of
-        /// one to five digits, either case, `::` anywhere, any prefix); it answers for every
-        /// network ipnet writes without an IPv4 part.
-        #[test]
-        fn plain_v6_agrees_with_ipnet(
-            groups in proptest::collection::vec("[0-9a-fA-F]{1,5}", 0..10),
-            gap in proptest::option::of(0usize..10),
-            prefix in "[0-9]{0,4}",
-            text in "[0-9a-f:/.]{1,24}",
-            net in proptest::prelude::any::<[u16; 8]>(),
-            len in 0u8..=128,
-        ) {
-            let mut written = groups.join(":");
-            if let Some(at) = gap {
-                let at = at.min(groups.len());
-                written = format!("{}::{}", groups[..at].join(":"), groups[at..].join(":"));
-            }
-            for text in [format!("{written}/{prefix}"), text] {
-                if let Some(net) = plain_v6(&text) {
-                    proptest::prop_assert_eq!(Ok(net), text.parse::<IpNet>(), "{}", text);
-                }
-            }
-            let net = ipnet::Ipv6Net::new(std::net::Ipv6Addr::from(net), len).unwrap();
-            let text = net.to_string();
-            if !text.contains('.') {
-                proptest::prop_assert_eq!(plain_v6(&text), Some(IpNet::V6(net)));
-            }
-        }
-
-        /// Wherever the plain IPv4 reader answers, ipnet reads the same network; it answers
-        /// for every network written in the plain form.
-        #[test]
-        fn plain_v4_agrees_with_ipnet(text in "[0-9./]{1,20}", a: u32, prefix in 0u8..=32) {
-            if let Some(net) = plain_v4(&text) {
-                proptest::prop_assert_eq!(Ok(net), text.parse::<IpNet>());
-            }
-            let net = ipnet::Ipv4Net::new(a.into(), prefix).unwrap();
-            let written = net.to_string();
-            proptest::prop_assert_eq!(plain_v4(&written), Some(IpNet::V4(net)));
-            proptest::prop_assert_eq!(Some(IpNet::V4(net)), written.parse::<IpNet>().ok());
-        }
-    }
-
-    /// A leading-zero IPv4 octet is refused wherever it stands, naming the octet and, when it
-    /// is a network, the decimal spelling; zeros elsewhere are not octets.
-    #[test]
-    fn leading_zero_octets_are_refused_in_any_form() {
-        for (text, octet, decimal) in [
-            ("010.0.0.0/8", "010", Some("10.0.0.0/8")),
-            ("10.0.0.01/32", "01", Some("10.0.0.1/32")),
-            ("010.0.0.1", "010", Some("10.0.0.1")),
-            ("00.0.0.0/0", "00", Some("0.0.0.0/0")),
-            ("192.168.001.0/24", "001", Some("192.168.1.0/24")),
-            ("::ffff:010.0.0.1/128", "010", Some("::ffff:10.0.0.1/128")),
-            ("10.0.0.0999/8", "0999", None),
-            ("09.0.0.0/8", "09", Some("9.0.0.0/8")),
-        ] {
-            let err = parse_cidr(text).unwrap_err();
-            assert!(
-                err.starts_with(&format!(
-                    "{text:?}: IPv4 octet {octet:?} has a leading zero"
-                )),
-                "{err}"
-            );
-            match decimal {
-                Some(d) => assert!(
-                    err.ends_with(&format!("write {d:?} for the decimal reading")),
-                    "{err}"
-                ),
-                None => assert!(!err.contains("write"), "{err}"),
-            }
-        }
-        for text in [
-            "10.0.0.0/8",
-            "0.0.0.0/0",
-            "100.0.0.0/8",
-            "10.0.0.0",
-            "2001:db8::/32",
-            "2001:0db8::/32",
-            "::/0",
-            "::ffff:10.0.0.0/104",
-        ] {
-            assert!(parse_cidr(text).is_ok(), "{text}");
-        }
-    }
-
-    /// The canonical `cidr` refuses it too; other errors are ipnet's own.
-    #[test]
-    fn canonical_cidr_refuses_leading_zero_octets() {
-        let read = |json: &str| serde_json::from_str::<Remote>(json).map_err(|e| e.to_string());
-        assert!(
-            read(r#"{"cidr": "010.0.0.0/8"}"#)
-                .unwrap_err()
-                .contains(r#"octet "010""#)
-        );
-        assert_eq!(
-            read(r#"{"cidr": "10.0.0.0/8"}"#),
-            Ok(Remote::Cidr("10.0.0.0/8".parse().unwrap()))
-        );
-        assert!(
-            read(r#"{"cidr": "banana"}"#)
-                .unwrap_err()
-                .contains("invalid IP address syntax")
-        );
-        assert!(
-            read(r#"{"cidr": 7}"#)
-                .unwrap_err()
-                .contains("expected IPv4 or IPv6 network address")
-        );
-    }
-
-    #[test]
-    fn plain_v4_leaves_the_unusual_to_ipnet() {
-        for text in [
-            "010.0.0.0/8",
-            "10.0.0.0/08",
-            "10.0.0/8",
-            "10.0.0.0.0/8",
-            "10.0.0.0/33",
-            "256.0.0.0/8",
-            "10.0.0.0",
-            "10.0.0.0/",
-            "/8",
-            "1.2.3.4/8/8",
-            "+1.2.3.4/8",
-            "::/0",
-        ] {
-            assert_eq!(plain_v4(text), None, "{text}");
-        }
-        assert_eq!(plain_v4("0.0.0.0/0"), "0.0.0.0/0".parse().ok());
-        assert_eq!(plain_v4("10.1.2.3/8"), "10.1.2.3/8".parse().ok());
-    }
-}
+#[path = "remote_tests.rs"]
+mod tests;
