@@ -52,9 +52,8 @@ pub(crate) struct Attributes {
 
 /// What a dialect knows of a group resource's attributes: those it reads or knows to say
 /// nothing about the rules, and those the model has no place for (each noted as not
-/// carried). `id` and `timeouts`, which any
-/// resource may set and which say nothing about its rules, are known to every dialect; any
-/// other attribute that is set is reported unread.
+/// carried). `id` and `timeouts`, which any resource may set and which say nothing about its
+/// rules, are known to every dialect; any other attribute that is set is reported unread.
 #[derive(Clone, Copy)]
 pub(crate) struct GroupAttributes {
     /// The attributes the dialect reads or knows to say nothing about the rules.
