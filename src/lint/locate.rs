@@ -112,19 +112,33 @@ enum Node {
     Other,
 }
 
+/// The keys whose values [`shape`] and [`picked`] look into.
+const SHAPE_KEYS: [&str; 8] = [
+    "groups",
+    "results",
+    "security_group_rules",
+    "rules",
+    "security_group",
+    "security_group_rule",
+    "rule",
+    "document",
+];
+
 /// The keys of a map [`shape`] and [`picked`] look at.
 #[derive(Default)]
 struct Keys {
-    groups: Option<Node>,
-    results: Option<Node>,
-    security_group_rules: Option<Node>,
-    rules: Option<Node>,
-    security_group: Option<Node>,
-    security_group_rule: Option<Node>,
-    rule: Option<Node>,
-    document: Option<Node>,
+    /// The value of each of [`SHAPE_KEYS`], in its order.
+    nodes: [Option<Node>; SHAPE_KEYS.len()],
     /// Compared as values: a Huawei list's groups are told by it.
     security_group_id: Option<Value>,
+}
+
+impl Keys {
+    /// The slot of `key`, one of [`SHAPE_KEYS`].
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Node>> {
+        let at = SHAPE_KEYS.iter().position(|k| *k == key)?;
+        self.nodes.get_mut(at)
+    }
 }
 
 impl Node {
@@ -133,17 +147,8 @@ impl Node {
         let Node::Map(keys) = self else {
             return None;
         };
-        match key {
-            "groups" => keys.groups.as_ref(),
-            "results" => keys.results.as_ref(),
-            "security_group_rules" => keys.security_group_rules.as_ref(),
-            "rules" => keys.rules.as_ref(),
-            "security_group" => keys.security_group.as_ref(),
-            "security_group_rule" => keys.security_group_rule.as_ref(),
-            "rule" => keys.rule.as_ref(),
-            "document" => keys.document.as_ref(),
-            _ => None,
-        }
+        let at = SHAPE_KEYS.iter().position(|k| *k == key)?;
+        keys.nodes.get(at)?.as_ref()
     }
 }
 
@@ -202,25 +207,13 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut keys = Keys::default();
         while let Some(key) = map.next_key::<Key>()? {
-            let slot = match key.0.as_str() {
-                "groups" => &mut keys.groups,
-                "results" => &mut keys.results,
-                "security_group_rules" => &mut keys.security_group_rules,
-                "rules" => &mut keys.rules,
-                "security_group" => &mut keys.security_group,
-                "security_group_rule" => &mut keys.security_group_rule,
-                "rule" => &mut keys.rule,
-                "document" => &mut keys.document,
-                "security_group_id" => {
-                    keys.security_group_id = Some(map.next_value()?);
-                    continue;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-            };
-            *slot = Some(map.next_value()?);
+            if key.0 == "security_group_id" {
+                keys.security_group_id = Some(map.next_value()?);
+            } else if let Some(slot) = keys.slot(&key.0) {
+                *slot = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
         Ok(Node::Map(Box::new(keys)))
     }

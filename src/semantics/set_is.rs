@@ -3,7 +3,7 @@
 
 use super::boxes::{self, PacketBox};
 use super::rule::for_each_rule_box;
-use crate::model::{Action, Evaluation, SecurityGroup};
+use crate::model::{Action, Direction, Evaluation, SecurityGroup};
 
 /// Boxes [`allowed_set_is`] sorts at a time (5 MB): in a million, the next box looked up
 /// lies a few boxes on.
@@ -15,7 +15,12 @@ const CHECKED_AT_ONCE: usize = 1 << 16;
 /// without listing the group's boxes (a list as long as the group): each batch sorted and
 /// looked up in `set` from the front, so that the lookups walk `set` in order.
 pub(super) fn allowed_set_is(g: &SecurityGroup, set: &[PacketBox]) -> bool {
-    if g.evaluation != Evaluation::AllowOnly {
+    // An allow-only group denies by default (`SecurityGroup::check`); one built by hand
+    // that does not is not this check's to answer.
+    let allows_by_default = [Direction::Ingress, Direction::Egress]
+        .into_iter()
+        .any(|d| g.default_action(d) == Action::Allow);
+    if g.evaluation != Evaluation::AllowOnly || allows_by_default {
         return false;
     }
     let mut met = vec![false; set.len()];
@@ -55,4 +60,27 @@ fn all_in(batch: &mut Vec<PacketBox>, set: &[PacketBox], met: &mut [bool]) -> bo
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, PortRange, PortSet, Protocol, Remote, Rule, RuleSpec};
+    use crate::semantics::allowed::allowed_set;
+
+    /// The group's own set is its set; one that allows by default (built by hand, past
+    /// `SecurityGroup::check`) is not answered here, since its rule boxes are not all it
+    /// allows.
+    #[test]
+    fn a_group_that_allows_by_default_is_not_answered() {
+        let mut spec = RuleSpec::new(Direction::Ingress, Family::V4);
+        spec.protocol = Protocol::TCP;
+        spec.ports = PortSet::from_ranges([PortRange::single(22).unwrap()]);
+        spec.remote = Remote::Cidr("10.0.0.0/8".parse().unwrap());
+        let mut group = SecurityGroup::allow_only(vec![Rule::new(spec).unwrap()]).unwrap();
+        let set = allowed_set(&group);
+        assert!(allowed_set_is(&group, &set));
+        group.default_outbound = Action::Allow;
+        assert!(!allowed_set_is(&group, &set));
+    }
 }
